@@ -1,0 +1,716 @@
+"""Every ini option of peter_sslers, parsed, typed, defaulted and validated in one place.
+
+``ApplicationSettings.from_settings(raw)`` turns the raw ``[app:main]`` dict into one
+frozen object that the rest of the code reads (``ctx.settings.redis_url``), never the
+raw dict. A bad value raises ``ConfigurationError`` naming the option and what it
+accepts, so a typo stops start-up instead of surfacing as a strange failure later.
+
+``OPTIONS`` is also the documentation: the settings page and
+``docs/Configuration_Options.md`` are both generated from it.
+"""
+
+import dataclasses
+import os
+import re
+import urllib.parse
+from typing import Any
+from typing import Callable
+from typing import Optional
+
+
+class ConfigurationError(ValueError):
+    """An ini option has a value peter_sslers cannot use."""
+
+    def __init__(self, option: str, message: str):
+        self.option = option
+        super().__init__("invalid setting `%s`: %s" % (option, message))
+
+
+# The ACME servers peter_sslers knows by name. ``custom`` (or a directory URL) adds one.
+KNOWN_CERTIFICATE_AUTHORITIES = {
+    "letsencrypt-v2-staging": "https://acme-staging-v02.api.letsencrypt.org/directory",
+    "letsencrypt-v2": "https://acme-v02.api.letsencrypt.org/directory",
+    "pebble": "https://127.0.0.1:14000/dir",
+}
+CUSTOM_CERTIFICATE_AUTHORITY = "custom"
+
+# Paths the public views own; the admin tree must not shadow them.
+PUBLIC_PATHS = ("/.well-known/acme-challenge", "/.well-known/public")
+
+_BOOL_TRUE = ("true", "yes", "on", "1")
+_BOOL_FALSE = ("false", "no", "off", "0")
+_RE_PREFIX = re.compile(r"^(/[A-Za-z0-9._~-]+)+$")
+
+
+# --- value parsers: each takes the raw string and returns the typed value or raises ValueError
+
+
+def _parse_bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in _BOOL_TRUE:
+        return True
+    if value in _BOOL_FALSE:
+        return False
+    raise ValueError("expected one of %s" % ", ".join(_BOOL_TRUE + _BOOL_FALSE))
+
+
+def _parse_str(raw: str) -> Optional[str]:
+    value = raw.strip()
+    return value or None
+
+
+def _parse_positive_int(raw: str) -> Optional[int]:
+    value = raw.strip()
+    if not value or value.lower() == "none":
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError("expected a whole number of seconds, or `none`")
+    if number <= 0:
+        raise ValueError("expected a number greater than 0, or `none`")
+    return number
+
+
+def _parse_int_factory(minimum: int, maximum: Optional[int] = None) -> Callable[[str], int]:
+    def _parse(raw: str) -> int:
+        try:
+            number = int(raw.strip())
+        except ValueError:
+            raise ValueError("expected a whole number")
+        if number < minimum or (maximum is not None and number > maximum):
+            if maximum is None:
+                raise ValueError("expected a number of at least %s" % minimum)
+            raise ValueError("expected a number from %s to %s" % (minimum, maximum))
+        return number
+
+    return _parse
+
+
+def _parse_timeout(raw: str) -> Optional[float]:
+    value = raw.strip().lower()
+    if value == "none":
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValueError("expected a number of seconds, or `none` for no time-out")
+    if number <= 0:
+        raise ValueError("expected a number of seconds greater than 0, or `none`")
+    return number
+
+
+def _parse_url(raw: str, schemes=("http", "https")) -> Optional[str]:
+    value = raw.strip()
+    if not value:
+        return None
+    parsed = urllib.parse.urlsplit(value)
+    if parsed.scheme not in schemes or not parsed.netloc:
+        raise ValueError("expected a URL starting with %s" % " or ".join("%s://" % s for s in schemes))
+    return value
+
+
+def _parse_url_base(raw: str) -> Optional[str]:
+    value = _parse_url(raw)
+    return value.rstrip("/") if value else None
+
+
+def _parse_redis_url(raw: str) -> Optional[str]:
+    return _parse_url(raw, schemes=("redis", "rediss", "unix"))
+
+
+def _parse_file(raw: str) -> Optional[str]:
+    value = raw.strip()
+    if not value:
+        return None
+    if not os.path.isfile(value):
+        raise ValueError("expected the path of a readable file; %r does not exist" % value)
+    return value
+
+
+def _parse_list(raw: str) -> tuple:
+    seen = []
+    for item in raw.replace("\n", ",").split(","):
+        item = item.strip()
+        if item and item not in seen:
+            seen.append(item)
+    return tuple(seen)
+
+
+def _parse_url_list(raw: str) -> tuple:
+    urls = []
+    for item in _parse_list(raw):
+        url = _parse_url_base(item)
+        if url not in urls:
+            urls.append(url)
+    return tuple(urls)
+
+
+def _parse_userpass(raw: str) -> Optional[str]:
+    value = raw.strip()
+    if not value:
+        return None
+    if ":" not in value or value.startswith(":"):
+        raise ValueError("expected `username:password`")
+    return value
+
+
+def _parse_path(raw: str) -> str:
+    value = raw.strip()
+    if not _RE_PREFIX.match(value):
+        raise ValueError("expected an absolute URL path such as `/.peter_sslers/nginx/shared_cache/expire`")
+    return value
+
+
+def _parse_admin_prefix(raw: str) -> str:
+    value = raw.strip().rstrip("/")
+    if not _RE_PREFIX.match(value):
+        raise ValueError(
+            "expected an absolute URL path of letters, digits and `._~-`, such as `/.well-known/admin`"
+        )
+    for public in PUBLIC_PATHS:
+        if value == public or value.startswith(public + "/") or public.startswith(value + "/"):
+            raise ValueError("must not overlap the public path `%s`" % public)
+    return value
+
+
+def _parse_prime_style(raw: str) -> Optional[int]:
+    value = raw.strip()
+    if not value:
+        return None
+    if value not in ("1", "2"):
+        raise ValueError("expected `1` or `2`")
+    return int(value)
+
+
+def _parse_protocol(raw: str) -> str:
+    value = raw.strip()
+    if value != "acme-v2":
+        raise ValueError("expected `acme-v2` (ACME v1 is retired)")
+    return value
+
+
+def _parse_certificate_authority(raw: str) -> str:
+    value = raw.strip()
+    if value in KNOWN_CERTIFICATE_AUTHORITIES or value == CUSTOM_CERTIFICATE_AUTHORITY:
+        return value
+    if value.startswith(("http://", "https://")):
+        # The 2021 docs told users to paste the directory URL here.
+        for name, directory in KNOWN_CERTIFICATE_AUTHORITIES.items():
+            if value.rstrip("/") == directory:
+                return name
+        return value
+    raise ValueError(
+        "expected one of %s, `custom`, or an ACME directory URL"
+        % ", ".join("`%s`" % name for name in KNOWN_CERTIFICATE_AUTHORITIES)
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class Option:
+    """One ini option: its name, parser, default and the text users read about it."""
+
+    name: str
+    parse: Callable[[str], Any]
+    default: Any
+    doc: str
+    accepted: str
+    secret: bool = False
+
+    @property
+    def attr(self) -> str:
+        return self.name.replace(".", "_")
+
+
+OPTIONS = (
+    # --- the ACME server
+    Option(
+        "certificate_authority",
+        _parse_certificate_authority,
+        "letsencrypt-v2-staging",
+        "The ACME server new accounts and orders use by default. Let's Encrypt's staging server is the "
+        "default, so nothing real is issued until you choose `letsencrypt-v2`. `pebble` is the local test "
+        "server; `custom` (or a directory URL) is any other ACME v2 server, with "
+        "`certificate_authority_directory`.",
+        "`letsencrypt-v2-staging`, `letsencrypt-v2`, `pebble`, `custom`, or a directory URL",
+    ),
+    Option(
+        "certificate_authority_directory",
+        _parse_url,
+        None,
+        "The ACME v2 directory URL. Required for `custom`; for `pebble` it defaults to "
+        "`https://127.0.0.1:14000/dir`; for Let's Encrypt it must be left out or equal its known URL.",
+        "an http(s) URL",
+    ),
+    Option(
+        "certificate_authority_protocol",
+        _parse_protocol,
+        "acme-v2",
+        "The ACME protocol version. Only ACME v2 (RFC 8555) exists now.",
+        "`acme-v2`",
+    ),
+    Option(
+        "certificate_authority_agreement",
+        _parse_url,
+        None,
+        "The terms-of-service URL you agree to when accounts are created. When unset, the terms the "
+        "server announces in its directory (`meta.termsOfService`) are agreed to.",
+        "an http(s) URL",
+    ),
+    Option(
+        "certificate_authority_endpoint",
+        _parse_url,
+        None,
+        "ACME v1 endpoint. ACME v1 is retired: the value is accepted so old ini files still load, "
+        "and is not used.",
+        "an http(s) URL",
+    ),
+    Option(
+        "certificate_authority_ca_bundle",
+        _parse_file,
+        None,
+        "A PEM file of the CA certificates to trust for the ACME server's TLS (for a private ACME server "
+        "such as pebble). When unset, the system's trust store is used. Only this bundle is trusted, "
+        "whatever `REQUESTS_CA_BUNDLE` says.",
+        "the path of a PEM file",
+    ),
+    Option(
+        "certificate_authorities_enable",
+        _parse_list,
+        (),
+        "More ACME servers, by name, to offer in forms besides the default one.",
+        "a comma-separated list of ACME server names",
+    ),
+    Option(
+        "cleanup_pending_authorizations",
+        _parse_bool,
+        True,
+        "When a challenge fails while an order is processed, deactivate the order's other pending "
+        "authorizations on the ACME server.",
+        "true or false",
+    ),
+    Option(
+        "block_competing_challenges",
+        _parse_bool,
+        True,
+        "Refuse a new order while one of its domains has an active challenge in another order.",
+        "true or false",
+    ),
+    # --- which views run
+    Option(
+        "enable_views_public",
+        _parse_bool,
+        False,
+        "Serve the public views: `/.well-known/acme-challenge/{token}` and `/.well-known/public/whoami`.",
+        "true or false",
+    ),
+    Option(
+        "enable_views_admin",
+        _parse_bool,
+        False,
+        "Serve the admin views under `admin_prefix`. THEY EXPOSE PRIVATE KEYS ON PURPOSE: only ever on a "
+        "private network.",
+        "true or false",
+    ),
+    Option(
+        "enable_acme_flow",
+        _parse_bool,
+        False,
+        "The 2021 'AcmeFlow' tool (manual challenges without an ACME order). It is not part of this "
+        "version: the option is read so old ini files load, and `true` is refused.",
+        "false",
+    ),
+    Option(
+        "admin_prefix",
+        _parse_admin_prefix,
+        "/.well-known/admin",
+        "The URL path the admin views are mounted at. Every admin link and redirect follows it.",
+        "an absolute URL path that does not overlap `/.well-known/acme-challenge` or `/.well-known/public`",
+    ),
+    Option(
+        "admin_server",
+        _parse_url_base,
+        None,
+        "Scheme and host of the admin tool, shown in instructions (e.g. `http://127.0.0.1:7201`). "
+        "Defaults to the host of each request.",
+        "an http(s) URL",
+    ),
+    Option(
+        "admin_url",
+        _parse_url_base,
+        None,
+        "The full URL of the admin tool, shown in instructions. Defaults to `admin_server` (or the "
+        "request's host) followed by `admin_prefix`.",
+        "an http(s) URL",
+    ),
+    Option(
+        "api_host",
+        _parse_url_base,
+        None,
+        "Scheme and host used for the absolute URLs in JSON answers. Defaults to `admin_server`, then to "
+        "the request's host.",
+        "an http(s) URL",
+    ),
+    Option(
+        "exception_redirect",
+        _parse_bool,
+        False,
+        "When an admin HTML page fails unexpectedly, redirect to the admin index with the error instead "
+        "of showing an error page. JSON answers are never redirected.",
+        "true or false",
+    ),
+    Option(
+        "expiring_days",
+        _parse_int_factory(1),
+        30,
+        "A certificate is listed as expiring when it ends within this many days.",
+        "a whole number of days, at least 1",
+    ),
+    Option(
+        "queue_domains_min_per_cert",
+        _parse_int_factory(1, 100),
+        1,
+        "The fewest queued domains one domain-queue batch turns into an order.",
+        "a number from 1 to 100, not above `queue_domains_max_per_cert`",
+    ),
+    Option(
+        "queue_domains_max_per_cert",
+        _parse_int_factory(1, 100),
+        100,
+        "The most queued domains one domain-queue batch puts on one certificate.",
+        "a number from 1 to 100",
+    ),
+    # --- openssl fallback
+    Option(
+        "openssl_path",
+        _parse_str,
+        "openssl",
+        "The openssl binary, used only when the `cryptography` package cannot be imported.",
+        "a command name or path",
+    ),
+    Option(
+        "openssl_path_conf",
+        _parse_str,
+        "/etc/ssl/openssl.cnf",
+        "The openssl configuration file used with `openssl_path`.",
+        "a file path",
+    ),
+    # --- Redis
+    Option(
+        "enable_redis",
+        _parse_bool,
+        False,
+        "Prime a Redis server with certificates for OpenResty. Needs `redis.url` and `redis.prime_style`.",
+        "true or false",
+    ),
+    Option(
+        "redis.url",
+        _parse_redis_url,
+        None,
+        "The Redis server, with its database number, e.g. `redis://127.0.0.1:6379/9`.",
+        "a redis://, rediss:// or unix:// URL",
+        secret=True,
+    ),
+    Option(
+        "redis.prime_style",
+        _parse_prime_style,
+        None,
+        "How certificates are laid out in Redis: `1` stores each certificate, key and chain once and "
+        "points domains at them; `2` stores a full chain and key per domain.",
+        "`1` or `2`",
+    ),
+    Option(
+        "redis.timeout.certca",
+        _parse_positive_int,
+        None,
+        "Time-to-live in seconds of the chain (CertificateCAChain) keys in Redis; `none` keeps them.",
+        "seconds, or `none`",
+    ),
+    Option(
+        "redis.timeout.cert",
+        _parse_positive_int,
+        None,
+        "Time-to-live in seconds of the certificate keys in Redis; `none` keeps them.",
+        "seconds, or `none`",
+    ),
+    Option(
+        "redis.timeout.pkey",
+        _parse_positive_int,
+        None,
+        "Time-to-live in seconds of the private key keys in Redis; `none` keeps them.",
+        "seconds, or `none`",
+    ),
+    Option(
+        "redis.timeout.domain",
+        _parse_positive_int,
+        None,
+        "Time-to-live in seconds of the per-domain keys in Redis; `none` keeps them.",
+        "seconds, or `none`",
+    ),
+    # --- nginx / OpenResty
+    Option(
+        "enable_nginx",
+        _parse_bool,
+        False,
+        "Expire the certificate caches of OpenResty servers. Needs `nginx.servers_pool`.",
+        "true or false",
+    ),
+    Option(
+        "nginx.servers_pool",
+        _parse_url_list,
+        (),
+        "The OpenResty servers whose caches are expired, each a base URL such as `https://10.0.0.5`.",
+        "a comma-separated list of http(s) URLs",
+    ),
+    Option(
+        "nginx.userpass",
+        _parse_userpass,
+        None,
+        "HTTP basic authentication sent to every server of `nginx.servers_pool`.",
+        "`username:password`",
+        secret=True,
+    ),
+    Option(
+        "nginx.reset_path",
+        _parse_path,
+        "/.peter_sslers/nginx/shared_cache/expire",
+        "The path of the cache expiry routes on each server.",
+        "an absolute URL path",
+    ),
+    Option(
+        "nginx.status_path",
+        _parse_path,
+        "/.peter_sslers/nginx/shared_cache/status",
+        "The path of the cache status route on each server.",
+        "an absolute URL path",
+    ),
+    Option(
+        "nginx.timeout",
+        _parse_timeout,
+        5.0,
+        "Seconds to wait for each server of the pool; `none` waits forever.",
+        "seconds, or `none`",
+    ),
+    Option(
+        "nginx.ca_bundle",
+        _parse_file,
+        None,
+        "A PEM file of the CA certificates to trust for the pool's https servers. When unset, the system's "
+        "trust store is used.",
+        "the path of a PEM file",
+    ),
+    Option(
+        "nginx.servers_pool_allow_invalid",
+        _parse_bool,
+        False,
+        "Skip TLS verification of the pool's servers. Off by default; prefer `nginx.ca_bundle`.",
+        "true or false",
+    ),
+    Option(
+        "requests.disable_ssl_warning",
+        _parse_bool,
+        False,
+        "Silence the warnings the `requests` library prints for unverified TLS connections.",
+        "true or false",
+    ),
+)
+
+OPTIONS_BY_NAME = {option.name: option for option in OPTIONS}
+
+# Old names still read, mapped to the current one.
+ALIASES = {"redis.timeout.certcachain": "redis.timeout.certca"}
+
+# Options of the 2021 design that were removed, with what to do instead.
+RETIRED = {
+    "certificate_authority_testing": (
+        "it turned off TLS verification of the ACME server; trust a private ACME server with "
+        "`certificate_authority_ca_bundle` instead"
+    ),
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class ApplicationSettings:
+    """The parsed options. Attribute names are the ini names with dots as underscores."""
+
+    certificate_authority: str
+    certificate_authority_directory: Optional[str]
+    certificate_authority_protocol: str
+    certificate_authority_agreement: Optional[str]
+    certificate_authority_endpoint: Optional[str]
+    certificate_authority_ca_bundle: Optional[str]
+    certificate_authorities_enable: tuple
+    cleanup_pending_authorizations: bool
+    block_competing_challenges: bool
+    enable_views_public: bool
+    enable_views_admin: bool
+    enable_acme_flow: bool
+    admin_prefix: str
+    admin_server: Optional[str]
+    admin_url: Optional[str]
+    api_host: Optional[str]
+    exception_redirect: bool
+    expiring_days: int
+    queue_domains_min_per_cert: int
+    queue_domains_max_per_cert: int
+    openssl_path: str
+    openssl_path_conf: str
+    enable_redis: bool
+    redis_url: Optional[str]
+    redis_prime_style: Optional[int]
+    redis_timeout_certca: Optional[int]
+    redis_timeout_cert: Optional[int]
+    redis_timeout_pkey: Optional[int]
+    redis_timeout_domain: Optional[int]
+    enable_nginx: bool
+    nginx_servers_pool: tuple
+    nginx_userpass: Optional[str]
+    nginx_reset_path: str
+    nginx_status_path: str
+    nginx_timeout: Optional[float]
+    nginx_ca_bundle: Optional[str]
+    nginx_servers_pool_allow_invalid: bool
+    requests_disable_ssl_warning: bool
+
+    @property
+    def certificate_authority_name(self) -> str:
+        """The AcmeAccountProvider name the configured CA is stored under."""
+        if self.certificate_authority.startswith(("http://", "https://")):
+            return CUSTOM_CERTIFICATE_AUTHORITY
+        return self.certificate_authority
+
+    @classmethod
+    def from_settings(cls, raw: dict) -> "ApplicationSettings":
+        raw = dict(raw)
+        for name, why in RETIRED.items():
+            if name in raw and raw[name].strip().lower() not in ("", *_BOOL_FALSE):
+                raise ConfigurationError(name, "this option was removed: %s" % why)
+        for old, new in ALIASES.items():
+            if old in raw:
+                if new in raw:
+                    raise ConfigurationError(old, "is an old name of `%s`; set only one of them" % new)
+                raw[new] = raw.pop(old)
+
+        values = {}
+        for option in OPTIONS:
+            if option.name in raw and raw[option.name] is not None:
+                try:
+                    values[option.attr] = option.parse(str(raw[option.name]))
+                except ValueError as exc:
+                    raise ConfigurationError(
+                        option.name, "%r is not accepted: %s" % (raw[option.name], exc)
+                    ) from None
+            else:
+                values[option.attr] = option.default
+        values = _cross_check(values)
+        return cls(**values)
+
+    def effective(self):
+        """(Option, value shown to users) for the settings page; secrets are masked."""
+        rows = []
+        for option in OPTIONS:
+            value = getattr(self, option.attr)
+            if option.secret and value:
+                value = _mask_secret(option.name, value)
+            rows.append((option, value))
+        return rows
+
+
+def _mask_secret(name: str, value: str) -> str:
+    if name == "nginx.userpass":
+        return value.split(":", 1)[0] + ":********"
+    parsed = urllib.parse.urlsplit(value)
+    if parsed.password:
+        netloc = parsed.netloc.replace(":" + parsed.password + "@", ":********@")
+        return urllib.parse.urlunsplit(parsed._replace(netloc=netloc))
+    return value
+
+
+def _cross_check(values: dict) -> dict:
+    """Rules that span several options."""
+    ca = values["certificate_authority"]
+    directory = values["certificate_authority_directory"]
+    if ca in KNOWN_CERTIFICATE_AUTHORITIES:
+        known = KNOWN_CERTIFICATE_AUTHORITIES[ca]
+        if directory is None:
+            values["certificate_authority_directory"] = known
+        elif ca != "pebble" and directory.rstrip("/") != known:
+            raise ConfigurationError(
+                "certificate_authority_directory",
+                "`%s` has the directory %s; leave this option out or use `custom`" % (ca, known),
+            )
+    elif ca == CUSTOM_CERTIFICATE_AUTHORITY:
+        if directory is None:
+            raise ConfigurationError(
+                "certificate_authority_directory",
+                "is required when `certificate_authority = custom`",
+            )
+    else:  # a directory URL given as certificate_authority
+        if directory is not None and directory != ca:
+            raise ConfigurationError(
+                "certificate_authority_directory",
+                "differs from the directory URL given as `certificate_authority`",
+            )
+        values["certificate_authority_directory"] = ca
+
+    if values["enable_acme_flow"]:
+        raise ConfigurationError(
+            "enable_acme_flow", "the AcmeFlow tool is not part of this version; set it to false"
+        )
+    if values["queue_domains_min_per_cert"] > values["queue_domains_max_per_cert"]:
+        raise ConfigurationError(
+            "queue_domains_min_per_cert", "must not be greater than `queue_domains_max_per_cert`"
+        )
+    if values["enable_redis"]:
+        if not values["redis_url"]:
+            raise ConfigurationError("redis.url", "is required when `enable_redis = true`")
+        if not values["redis_prime_style"]:
+            raise ConfigurationError("redis.prime_style", "is required when `enable_redis = true`")
+    if values["enable_nginx"] and not values["nginx_servers_pool"]:
+        raise ConfigurationError("nginx.servers_pool", "is required when `enable_nginx = true`")
+    return values
+
+
+def options_markdown() -> str:
+    """``docs/Configuration_Options.md``, generated from ``OPTIONS`` (a test keeps the file in step)."""
+    lines = [
+        "# Configuration options",
+        "",
+        "<!-- generated by `python -m peter_sslers.config`; edit OPTIONS in peter_sslers/config.py -->",
+        "",
+        "Set these in the `[app:main]` section of your ini file. Every value is checked at start-up: a bad",
+        "one stops the application with a message naming the option and what it accepts. The admin",
+        "*Settings* page shows the effective values (secrets masked).",
+        "",
+        "| option | default | accepts | what it does |",
+        "|---|---|---|---|",
+    ]
+    for option in OPTIONS:
+        default = option.default
+        if isinstance(default, bool):
+            default = str(default).lower()
+        elif isinstance(default, tuple):
+            default = ", ".join(default)
+        default_text = "`%s`" % default if default not in (None, "") else "(none)"
+        lines.append("| `%s` | %s | %s | %s |" % (option.name, default_text, option.accepted, option.doc))
+    lines += ["", "## Old names", ""]
+    for old, new in sorted(ALIASES.items()):
+        lines.append("* `%s` is read as `%s`." % (old, new))
+    for name, why in sorted(RETIRED.items()):
+        lines.append("* `%s` was removed: %s." % (name, why))
+    lines += [
+        "",
+        "## Also in the ini",
+        "",
+        "* `sqlalchemy.url`: the datastore, e.g. `sqlite:///%(here)s/peter_sslers.sqlite` or",
+        "  `postgresql+psycopg://user@127.0.0.1:5432/peter_sslers`.",
+        "* `retry.attempts`: how often a request that hit a transient database conflict is replayed.",
+        "* `[alembic]`: `script_location = peter_sslers:alembic`, so `alembic -c YOUR.ini upgrade head` works",
+        "  (`initialize_peter_sslers_db YOUR.ini` runs it for you).",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(options_markdown(), end="")

@@ -1,0 +1,85 @@
+"""Declarative base, constraint naming, column types and session plumbing.
+
+Everything that touches the engine or the session factory lives here, so the web
+app, the console scripts and the tests build their sessions the same way.
+"""
+
+import datetime
+
+import sqlalchemy as sa
+import zope.sqlalchemy
+from sqlalchemy import event
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import sessionmaker
+
+# Deterministic names for every index and constraint, so migrations can drop or
+# alter them by name on SQLite (batch mode) and PostgreSQL alike.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Base(DeclarativeBase):
+    metadata = metadata
+
+
+def utcnow() -> datetime.datetime:
+    """The one clock of the data layer: timezone-aware UTC, to the second."""
+    return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+
+
+class TZDateTime(sa.types.TypeDecorator):
+    """A UTC timestamp.
+
+    Stored naive (in UTC) so SQLite and PostgreSQL hold the same text and compare
+    the same way; handed to Python as an aware UTC datetime, so nothing in the
+    code ever mixes naive and aware values.
+    """
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if not isinstance(value, datetime.datetime):
+            raise TypeError("TZDateTime needs a datetime, got %r" % (value,))
+        if value.tzinfo is None:
+            raise ValueError("TZDateTime refuses naive datetimes: %r" % (value,))
+        return value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=datetime.timezone.utc)
+
+
+def _sqlite_on_connect(dbapi_connection, connection_record):
+    # SQLite ignores foreign keys unless asked, per connection.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def get_engine(settings: dict, prefix: str = "sqlalchemy.") -> sa.engine.Engine:
+    engine = sa.engine_from_config(settings, prefix)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_on_connect)
+    return engine
+
+
+def get_session_factory(engine: sa.engine.Engine) -> sessionmaker:
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def get_tm_session(session_factory: sessionmaker, transaction_manager, request=None):
+    """A session joined to ``transaction_manager``: it commits or aborts with it."""
+    dbsession = session_factory(info={"request": request})
+    zope.sqlalchemy.register(dbsession, transaction_manager=transaction_manager)
+    return dbsession

@@ -1,0 +1,60 @@
+import os
+
+from setuptools import find_packages
+from setuptools import setup
+
+HERE = os.path.abspath(os.path.dirname(__file__))
+with open(os.path.join(HERE, "README.md")) as f:
+    long_description = f.read()
+
+requires = [
+    "alembic>=1.12,<2",
+    "colander>=2.0,<3",
+    "cryptography>=41,<50",
+    "Mako>=1.2,<2",
+    "PasteDeploy>=3.0,<4",
+    "psycopg[binary]>=3.1,<4",
+    "pyramid>=2.0,<3",
+    "pyramid_mako>=1.1,<2",
+    "pyramid_retry>=2.1,<3",
+    "pyramid_tm>=2.5,<3",
+    "redis>=5,<8",
+    "requests>=2.31,<3",
+    "SQLAlchemy>=2.0.20,<2.1",
+    "transaction>=4,<6",
+    "waitress>=3.0,<4",
+    "zope.sqlalchemy>=3.1,<5",
+]
+
+testing_requires = [
+    "invoke>=2.2,<3",
+    "pytest>=8,<10",
+    "WebTest>=3.0,<4",
+]
+
+setup(
+    name="peter_sslers",
+    version="0.6.0.dev0",
+    description="A certificate manager for many domains on many machines: ACME v2 client, web admin and JSON API",
+    long_description=long_description,
+    long_description_content_type="text/markdown",
+    classifiers=[
+        "Programming Language :: Python :: 3",
+        "Framework :: Pyramid",
+        "Topic :: Internet :: WWW/HTTP :: WSGI :: Application",
+        "Topic :: Security :: Cryptography",
+    ],
+    license="MIT",
+    packages=find_packages(include=["peter_sslers", "peter_sslers.*"]),
+    include_package_data=True,
+    zip_safe=False,
+    python_requires=">=3.10",
+    install_requires=requires,
+    extras_require={"testing": testing_requires},
+    entry_points={
+        "paste.app_factory": ["main = peter_sslers:main"],
+        "console_scripts": [
+            "initialize_peter_sslers_db = peter_sslers.scripts.initializedb:main",
+        ],
+    },
+)
