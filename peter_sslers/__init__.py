@@ -1,0 +1,18 @@
+"""peter_sslers: a certificate manager for many domains on many machines."""
+
+
+def main(global_config, **settings):
+    """The WSGI application (the ``paste.app_factory`` entry point)."""
+    # Imported here so that `import peter_sslers` stays cheap for tools and scripts.
+    from pyramid.config import Configurator
+
+    from .config import ApplicationSettings
+
+    app_settings = ApplicationSettings.from_settings(settings)
+    with Configurator(settings=settings) as config:
+        config.registry.app_settings = app_settings
+        config.include(".web.database")
+        config.include(".web")
+        config.include(".web.routes")
+        config.include(".web.startup")
+    return config.make_wsgi_app()

@@ -1,0 +1,47 @@
+"""The small context object every ``lib.db`` function takes instead of a request."""
+
+import datetime
+from typing import Optional
+
+from ..config import ApplicationSettings
+from ..model.meta import utcnow
+
+
+class ApiContext:
+    """What database code needs to do its work, wherever it runs (view, script, test).
+
+    :ivar dbsession: the SQLAlchemy session.
+    :ivar settings: the parsed ``ApplicationSettings``.
+    :ivar timestamp: one clock reading for the whole unit of work (UTC).
+    :ivar transaction_manager: the ``transaction`` manager the session is joined to, if any.
+    :ivar request: the Pyramid request when there is one; ``lib`` code must not need it.
+    :ivar dbOperationsEvent: the first OperationsEvent logged in this unit of work; later
+        events become its children.
+    """
+
+    def __init__(
+        self,
+        dbsession,
+        settings: ApplicationSettings,
+        transaction_manager=None,
+        timestamp: Optional[datetime.datetime] = None,
+        request=None,
+    ):
+        self.dbsession = dbsession
+        self.settings = settings
+        self.transaction_manager = transaction_manager
+        self.timestamp = timestamp or utcnow()
+        self.request = request
+        self.dbOperationsEvent = None
+
+    def checkpoint(self) -> None:
+        """Commit what is done so far and start a new transaction.
+
+        Only for work whose remote side cannot be rolled back (an ACME server has
+        already created an order): without the commit a crash would forget it.
+        """
+        if self.transaction_manager is None:
+            self.dbsession.commit()
+            return
+        self.transaction_manager.commit()
+        self.transaction_manager.begin()

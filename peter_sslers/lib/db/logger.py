@@ -1,0 +1,70 @@
+"""OperationsEvent and OperationsObjectEvent: the audit trail of every state change."""
+
+from typing import Optional
+
+from ...model import objects as model_objects
+from ...model import utils as model_utils
+from .. import utils
+
+# Which OperationsObjectEvent column points at an object of each class.
+OBJECT_COLUMNS = {
+    "AcmeAccount": "acme_account_id",
+    "AcmeAccountKey": "acme_account_key_id",
+    "AcmeOrder": "acme_order_id",
+    "CertificateCA": "certificate_ca_id",
+    "CertificateCAChain": "certificate_ca_chain_id",
+    "CertificateRequest": "certificate_request_id",
+    "CertificateSigned": "certificate_signed_id",
+    "Domain": "domain_id",
+    "PrivateKey": "private_key_id",
+    "QueueCertificate": "queue_certificate_id",
+    "QueueDomain": "queue_domain_id",
+    "UniqueFQDNSet": "unique_fqdn_set_id",
+}
+
+
+def log__OperationsEvent(
+    ctx,
+    event_type: str,
+    payload: Optional[dict] = None,
+    child_of: Optional["model_objects.OperationsEvent"] = None,
+) -> "model_objects.OperationsEvent":
+    """Record one operation. The first event of a unit of work becomes ``ctx.dbOperationsEvent``
+    and, unless ``child_of`` says otherwise, the parent of the events logged after it."""
+    if payload is None:
+        payload = utils.new_event_payload()
+    elif "v" not in payload:
+        payload = utils.new_event_payload(**payload)
+    if child_of is None:
+        child_of = ctx.dbOperationsEvent
+    dbOperationsEvent = model_objects.OperationsEvent()
+    dbOperationsEvent.operations_event_type_id = model_utils.OperationsEventType.from_string(event_type)
+    dbOperationsEvent.timestamp_event = ctx.timestamp
+    dbOperationsEvent.event_payload = utils.dumps_payload(payload)
+    if child_of is not None:
+        dbOperationsEvent.operations_event_id__child_of = child_of.id
+    ctx.dbsession.add(dbOperationsEvent)
+    ctx.dbsession.flush(objects=[dbOperationsEvent])
+    if ctx.dbOperationsEvent is None:
+        ctx.dbOperationsEvent = dbOperationsEvent
+    return dbOperationsEvent
+
+
+def log__OperationsObjectEvent(
+    ctx,
+    status: str,
+    dbObject,
+    dbOperationsEvent: Optional["model_objects.OperationsEvent"] = None,
+) -> "model_objects.OperationsObjectEvent":
+    """Record what one operation did to one object."""
+    dbOperationsEvent = dbOperationsEvent or ctx.dbOperationsEvent
+    if dbOperationsEvent is None:
+        raise ValueError("an OperationsObjectEvent needs an OperationsEvent")
+    column = OBJECT_COLUMNS[type(dbObject).__name__]
+    dbObjectEvent = model_objects.OperationsObjectEvent()
+    dbObjectEvent.operations_event_id = dbOperationsEvent.id
+    dbObjectEvent.operations_object_event_status_id = model_utils.OperationsObjectEventStatus.from_string(status)
+    setattr(dbObjectEvent, column, dbObject.id)
+    ctx.dbsession.add(dbObjectEvent)
+    ctx.dbsession.flush(objects=[dbObjectEvent])
+    return dbObjectEvent
