@@ -1,0 +1,51 @@
+"""Database wiring for the web app: engine, session factory, ``request.dbsession``.
+
+Each request gets one session joined to ``request.tm`` (pyramid_tm): it commits
+when the view succeeds and aborts on any error, so a failed request leaves nothing
+half-written. Views never commit.
+"""
+
+import transaction
+import zope.sqlalchemy  # noqa: F401  (joins sessions to transactions)
+
+from ..lib.context import ApiContext
+from ..model import meta
+
+
+def _dbsession(request):
+    # Test seam: a test may hand the app its own session.
+    dbsession = request.environ.get("app.dbsession")
+    if dbsession is None:
+        dbsession = meta.get_tm_session(request.registry.dbsession_factory, request.tm, request=request)
+    return dbsession
+
+
+def _api_context(request):
+    return ApiContext(
+        request.dbsession,
+        request.registry.app_settings,
+        transaction_manager=request.tm,
+        request=request,
+    )
+
+
+def includeme(config):
+    settings = config.get_settings()
+    settings["tm.manager_hook"] = "pyramid_tm.explicit_manager"
+    config.include("pyramid_tm")
+    config.include("pyramid_retry")
+
+    engine = settings.get("dbengine") or meta.get_engine(settings)
+    config.registry.dbengine = engine
+    config.registry.dbsession_factory = meta.get_session_factory(engine)
+
+    config.add_request_method(_dbsession, "dbsession", reify=True)
+    config.add_request_method(_api_context, "api_context", reify=True)
+
+
+def new_script_context(registry):
+    """An ApiContext outside any request (start-up, console scripts), on its own transaction manager."""
+    manager = transaction.TransactionManager(explicit=True)
+    manager.begin()
+    dbsession = meta.get_tm_session(registry.dbsession_factory, manager)
+    return ApiContext(dbsession, registry.app_settings, transaction_manager=manager)

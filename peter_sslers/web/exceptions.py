@@ -1,0 +1,97 @@
+"""Exception views: errors answer in the format the client asked for.
+
+pyramid_tm aborts the transaction of any request that ended in an exception view,
+so none of these responses leaves a write behind.
+
+* ``.json`` paths get a JSON error envelope with the HTTP status.
+* ``lib.errors.InvalidRequest`` that escapes a view is the client's fault: 400.
+* Anything else is logged and answered 500; with ``exception_redirect`` an admin HTML
+  page redirects to the admin index with the error instead.
+"""
+
+import html
+import logging
+import urllib.parse
+
+from pyramid.httpexceptions import HTTPException
+from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.renderers import render_to_response
+from pyramid.response import Response
+from pyramid.view import exception_view_config
+from pyramid.view import notfound_view_config
+
+from ..lib import errors
+
+log = logging.getLogger(__name__)
+
+
+def _wants_json(request) -> bool:
+    return request.path.endswith(".json") or (
+        request.matched_route is not None and request.matched_route.name.endswith("|json")
+    )
+
+
+def _is_admin(request) -> bool:
+    prefix = request.registry.app_settings.admin_prefix
+    return (
+        request.registry.app_settings.enable_views_admin
+        and (request.path == prefix or request.path.startswith(prefix + "/"))
+    )
+
+
+def _error_response(request, status: int, title: str, message: str) -> Response:
+    if _wants_json(request):
+        response = request.response
+        response.status = status
+        return _render_json(request, {"result": "error", "status": status, "error": title, "message": message})
+    if _is_admin(request):
+        body = (
+            "<!DOCTYPE html><html><head><title>%(status)s %(title)s</title></head>"
+            "<body><h1>%(status)s %(title)s</h1><p>%(message)s</p>"
+            '<p><a href="%(index)s">Admin index</a></p></body></html>'
+        ) % {
+            "status": status,
+            "title": _html_escape(title),
+            "message": _html_escape(message),
+            "index": _html_escape(request.route_path("admin")),
+        }
+        return Response(body, status=status, content_type="text/html", charset="utf-8")
+    return Response("%s %s\n" % (status, title), status=status, content_type="text/plain", charset="utf-8")
+
+
+def _render_json(request, payload: dict) -> Response:
+    return render_to_response("json", payload, request=request, response=request.response)
+
+
+def _html_escape(text: str) -> str:
+    return html.escape(str(text), quote=True)
+
+
+@notfound_view_config()
+def notfound(exc, request):
+    message = exc.detail if isinstance(exc.detail, str) and exc.detail else "The resource was not found."
+    return _error_response(request, 404, "Not Found", message)
+
+
+@exception_view_config(HTTPException)
+def http_exception(exc, request):
+    # Redirects and other non-error answers pass through untouched.
+    if exc.code < 400:
+        return exc
+    message = exc.detail if isinstance(exc.detail, str) and exc.detail else exc.explanation
+    return _error_response(request, exc.code, exc.title, message)
+
+
+@exception_view_config(errors.InvalidRequest)
+def invalid_request(exc, request):
+    return _error_response(request, 400, "Bad Request", exc.message)
+
+
+@exception_view_config(Exception)
+def unexpected_error(exc, request):
+    log.exception("unexpected error on %s %s", request.method, request.path)
+    settings = request.registry.app_settings
+    if settings.exception_redirect and _is_admin(request) and not _wants_json(request):
+        query = urllib.parse.urlencode({"result": "error", "error": "An unexpected error occurred: %s" % exc})
+        return HTTPSeeOther(location=request.route_path("admin") + "?" + query)
+    return _error_response(request, 500, "Internal Server Error", "An unexpected error occurred.")

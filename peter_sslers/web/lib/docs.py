@@ -1,0 +1,93 @@
+"""Self-documentation of the JSON endpoints.
+
+Each view declares what it does where it is registered (``admin_view(..., about=...,
+schema=...)``); a form's colander schema is both its validator and its documentation.
+The declarations land in the registry at scan time; ``/api`` lists them all and a GET
+on an action's ``.json`` twin returns its own entry.
+"""
+
+import dataclasses
+from typing import Optional
+
+import colander
+from pyramid.interfaces import IRoutesMapper
+
+REGISTRY_KEY = "peter_sslers.api_docs"
+
+
+@dataclasses.dataclass
+class EndpointDocs:
+    route_name: str  # the base name, without ``|json`` / ``_paginated``
+    section: str
+    about: str
+    is_post: bool = False
+    paginated: bool = False
+    json_only: bool = False
+    schema: Optional[type] = None
+    example: Optional[str] = None
+    notes: tuple = ()
+
+    def form_fields(self) -> dict:
+        if self.schema is None:
+            return {}
+        fields = {}
+        for node in self.schema().children:
+            text = node.description or node.title
+            if node.required:
+                text = "%s (required)" % text
+            fields[node.name] = text
+        return fields
+
+    def valid_options(self) -> dict:
+        if self.schema is None:
+            return {}
+        options = {}
+        for node in self.schema().children:
+            validator = node.validator
+            if isinstance(validator, colander.OneOf):
+                options[node.name] = list(validator.choices)
+        return options
+
+
+def register(registry, docs: EndpointDocs) -> None:
+    registry.setdefault(REGISTRY_KEY, {})[docs.route_name] = docs
+
+
+def get_all(registry) -> dict:
+    return registry.get(REGISTRY_KEY, {})
+
+
+def get(registry, route_name: str) -> Optional[EndpointDocs]:
+    return get_all(registry).get(route_name)
+
+
+def json_route_path(request, docs: EndpointDocs) -> str:
+    """The path of an endpoint's JSON route, with placeholders left as ``{name}``."""
+    name = docs.route_name if docs.json_only else docs.route_name + "|json"
+    route = request.registry.getUtility(IRoutesMapper).get_route(name)
+    if route is None:
+        return ""
+    # Pyramid keeps prefixed patterns without their leading slash.
+    return "/" + route.pattern.lstrip("/")
+
+
+def as_json(request, docs: EndpointDocs) -> dict:
+    """The self-documentation object for an endpoint (what a GET on an action's ``.json`` returns)."""
+    path = json_route_path(request, docs)
+    payload = {
+        "endpoint": path,
+        "section": docs.section,
+        "about": docs.about,
+        "method": "POST" if docs.is_post else "GET",
+    }
+    if docs.paginated:
+        payload["paginated"] = "append /{page} before .json for further pages (50 items per page)"
+    if docs.is_post:
+        payload["instructions"] = ["HTTP POST required", "send the fields as form data (multipart for files)"]
+        payload["form_fields"] = docs.form_fields()
+        payload["valid_options"] = docs.valid_options()
+    if docs.example:
+        payload["example"] = docs.example.format(ADMIN_URL=request.admin_url)
+    if docs.notes:
+        payload["notes"] = list(docs.notes)
+    return payload

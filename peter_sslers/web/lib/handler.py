@@ -1,0 +1,160 @@
+"""The base class of admin views: pagination, form validation and result envelopes.
+
+Conventions (see docs/Architecture.md):
+
+* JSON success: ``{"result": "success", ...}`` (HTTP 200).
+* JSON failure: ``{"result": "error", "error": "...", "form_errors": {"field": "..."}}``
+  with HTTP 400; the transaction is doomed, so nothing the request did is kept.
+* HTML success: 303 to the object's page with ``?result=success&operation=...``.
+* HTML failure: the form again with its errors (HTTP 400), or for one-click actions a
+  303 to the object's page with ``?result=error&error=...&operation=...``.
+* Pagination: 50 a page; page 0 goes to page 1, a page past the last to the last.
+"""
+
+import dataclasses
+import math
+import urllib.parse
+from typing import Optional
+
+import colander
+from pyramid.httpexceptions import HTTPSeeOther
+
+from ...lib import errors
+from . import docs as docs_registry
+
+ITEMS_PER_PAGE = 50
+
+
+@dataclasses.dataclass
+class Pagination:
+    page: int
+    items_per_page: int
+    total_items: int
+    url_template: str  # with "{page}" in it
+
+    @property
+    def page_last(self) -> int:
+        return max(1, math.ceil(self.total_items / self.items_per_page))
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.items_per_page
+
+    @property
+    def page_next(self) -> Optional[int]:
+        return self.page + 1 if self.page < self.page_last else None
+
+    @property
+    def page_prev(self) -> Optional[int]:
+        return self.page - 1 if self.page > 1 else None
+
+    def url(self, page: int) -> str:
+        return self.url_template.replace("{page}", str(page))
+
+    def as_json(self) -> dict:
+        return {
+            "total_items": self.total_items,
+            "items_per_page": self.items_per_page,
+            "page": self.page,
+            "page_last": self.page_last,
+            "page_next": self.page_next,
+        }
+
+
+def _base_route_name(route_name: str) -> str:
+    return route_name.replace("|json", "").replace("_paginated", "")
+
+
+class Handler:
+    def __init__(self, request):
+        self.request = request
+
+    @property
+    def ctx(self):
+        return self.request.api_context
+
+    @property
+    def settings(self):
+        return self.request.registry.app_settings
+
+    @property
+    def is_json(self) -> bool:
+        return self.request.is_json
+
+    # --- pagination
+
+    def paginate(self, total_items: int, items_per_page: int = ITEMS_PER_PAGE, **route_kw) -> Pagination:
+        """The current page of a list, or a redirect when the page asked for does not exist.
+
+        :raises HTTPSeeOther: page 0 (to page 1) or past the last page (to the last).
+        """
+        route_name = self.request.matched_route.name
+        base = _base_route_name(route_name)
+        paged_name = base + "_paginated" + ("|json" if self.is_json else "")
+        query = urllib.parse.urlencode(list(self.request.GET.items()))
+        url_template = self.request.route_path(paged_name, page="{page}", **route_kw).replace("%7Bpage%7D", "{page}")
+        if query:
+            url_template += "?" + query
+        page = int(self.request.matchdict.get("page", 1))
+        pagination = Pagination(page, items_per_page, total_items, url_template)
+        if page < 1:
+            raise HTTPSeeOther(location=pagination.url(1))
+        if page > pagination.page_last:
+            raise HTTPSeeOther(location=pagination.url(pagination.page_last))
+        return pagination
+
+    # --- actions
+
+    def docs(self) -> docs_registry.EndpointDocs:
+        return docs_registry.get(self.request.registry, _base_route_name(self.request.matched_route.name))
+
+    def action_documentation(self) -> dict:
+        """What a GET on an action's ``.json`` twin answers."""
+        return docs_registry.as_json(self.request, self.docs())
+
+    def validate(self, schema_class) -> dict:
+        """The form data validated by ``schema_class``.
+
+        :raises errors.FormInvalid: with one message per bad field.
+        """
+        schema = schema_class()
+        data = {}
+        for node in schema.children:
+            if node.name in self.request.POST:
+                data[node.name] = self.request.POST[node.name]
+        try:
+            return schema.deserialize(data)
+        except colander.Invalid as exc:
+            raise errors.FormInvalid(exc.asdict())
+
+    def form_error(self, exc: errors.InvalidRequest, **template_values) -> dict:
+        """Answer a rejected form: JSON envelope or the form again, both HTTP 400; nothing is kept."""
+        self.request.tm.doom()
+        self.request.response.status = 400
+        form_errors = dict(getattr(exc, "errors", {}) or {})
+        if not form_errors:
+            form_errors[exc.field or "Error_Main"] = exc.message
+        if self.is_json:
+            return {"result": "error", "error": exc.message, "form_errors": form_errors}
+        values = {"form_errors": form_errors, "error": exc.message, "form_values": dict(self.request.POST)}
+        values.update(template_values)
+        return values
+
+    def redirect_result(self, location: str, result: str, operation: str, error: str = None, **extra) -> HTTPSeeOther:
+        """A 303 back to an object page, with the outcome in the query string."""
+        params = [("result", result)]
+        if error:
+            params.append(("error", error))
+        params.append(("operation", operation))
+        params.extend(sorted(extra.items()))
+        separator = "&" if "?" in location else "?"
+        return HTTPSeeOther(location=location + separator + urllib.parse.urlencode(params))
+
+    def action_error(self, exc: errors.InvalidRequest, location: str, operation: str, **extra):
+        """A rejected one-click action: JSON envelope (400), or a redirect carrying the error."""
+        self.request.tm.doom()
+        if self.is_json:
+            self.request.response.status = 400
+            form_errors = dict(getattr(exc, "errors", {}) or {}) or {exc.field or "Error_Main": exc.message}
+            return {"result": "error", "error": exc.message, "form_errors": form_errors}
+        return self.redirect_result(location, "error", operation, error=exc.message, **extra)

@@ -1,0 +1,84 @@
+"""``admin_view``: one declaration registers a view for a route and all its twins.
+
+The twins match ``routes.add_route``: ``|json`` (rendered as JSON) and ``_paginated``
+(with ``{page}``). The same declaration feeds the self-documentation registry.
+"""
+
+from typing import Optional
+
+import venusian
+from pyramid.view import view_config
+
+from . import docs as docs_registry
+
+
+def admin_view(
+    route_name: str,
+    renderer: Optional[str] = None,
+    jsonify: bool = True,
+    paginate: bool = False,
+    json_only: bool = False,
+    section: Optional[str] = None,
+    about: Optional[str] = None,
+    post: bool = False,
+    schema=None,
+    example: Optional[str] = None,
+    notes: tuple = (),
+    **view_settings,
+):
+    """Declare an admin view.
+
+    :param route_name: the base route name (``admin:domain:focus``).
+    :param renderer: the Mako template of the HTML route (None for JSON-only or redirecting views).
+    :param jsonify: the route has a ``|json`` twin.
+    :param paginate: the route has ``_paginated`` twins.
+    :param json_only: the only route is ``route_name|json``.
+    :param post: an action: it changes state on POST only; GET documents it.
+    :param schema: the colander schema of the action's form (documentation and validation).
+    """
+
+    def wrap(wrapped):
+        variants = []
+        if json_only:
+            variants.append((route_name + "|json", "json"))
+        else:
+            variants.append((route_name, renderer))
+            if jsonify:
+                variants.append((route_name + "|json", "json"))
+            if paginate:
+                variants.append((route_name + "_paginated", renderer))
+                if jsonify:
+                    variants.append((route_name + "_paginated|json", "json"))
+        for name, variant_renderer in variants:
+            settings = dict(view_settings)
+            if variant_renderer is not None:
+                settings["renderer"] = variant_renderer
+            # _depth=1: venusian must see the caller of ``wrap`` (a module or class body).
+            wrapped = view_config(route_name=name, _depth=1, **settings)(wrapped)
+
+        if jsonify or json_only:
+            endpoint_docs = docs_registry.EndpointDocs(
+                route_name=route_name,
+                section=section or route_name.split(":")[1],
+                about=about or _first_line(wrapped.__doc__) or route_name,
+                is_post=post,
+                paginated=paginate,
+                json_only=json_only,
+                schema=schema,
+                example=example,
+                notes=tuple(notes),
+            )
+
+            def callback(context, name, ob):
+                docs_registry.register(context.config.registry, endpoint_docs)
+
+            venusian.attach(wrapped, callback, category="pyramid")
+        return wrapped
+
+    return wrap
+
+
+def _first_line(text: Optional[str]) -> Optional[str]:
+    if not text:
+        return None
+    return text.strip().splitlines()[0].strip()

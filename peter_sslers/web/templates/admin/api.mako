@@ -1,0 +1,34 @@
+<%inherit file="/admin/layout.mako"/>
+<%namespace name="m" file="/admin/_macros.mako"/>
+<%block name="title">JSON API</%block>
+<%block name="breadcrumb"><a href="${request.route_path('admin')}">Admin</a> / API</%block>
+
+<h1>JSON API ${m.json_link(request.route_path('admin:api|json'))}</h1>
+<p>Every JSON endpoint of this instance, from the views' own declarations. Paths are relative to this host;
+<code>{name}</code> parts are placeholders. Actions need an HTTP POST of form fields; a GET on them returns
+this documentation as JSON.</p>
+<table class="list api">
+  <thead><tr><th>endpoint</th><th>method</th><th>about</th><th>fields</th></tr></thead>
+  <tbody>
+  % for endpoint in endpoints:
+    <tr>
+      <td><code>${endpoint['endpoint']}</code>${' (paged)' if endpoint.get('paginated') else ''}</td>
+      <td>${endpoint['method']}</td>
+      <td>${endpoint['about']}
+        % if endpoint.get('example'):
+          <pre>${endpoint['example']}</pre>
+        % endif
+      </td>
+      <td>
+        % for field, text in sorted(endpoint.get('form_fields', {}).items()):
+          <div><code>${field}</code>: ${text}
+          % if field in endpoint.get('valid_options', {}):
+            (one of: ${', '.join(endpoint['valid_options'][field])})
+          % endif
+          </div>
+        % endfor
+      </td>
+    </tr>
+  % endfor
+  </tbody>
+</table>

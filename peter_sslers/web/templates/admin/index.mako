@@ -1,0 +1,46 @@
+<%inherit file="/admin/layout.mako"/>
+<%namespace name="m" file="/admin/_macros.mako"/>
+<%block name="title">Admin</%block>
+<%block name="breadcrumb">Admin</%block>
+
+<h1>peter_sslers</h1>
+<p>A certificate manager for many domains on many machines. Admin tool at <code>${request.admin_url}</code>.</p>
+
+<section>
+  <h2>Status</h2>
+  <table class="kv">
+    <tr><th>Default ACME server</th>
+        <td>
+        % if AcmeAccountProvider_Default:
+          ${AcmeAccountProvider_Default.name} <code>${AcmeAccountProvider_Default.directory}</code>
+        % else:
+          <em>none</em>
+        % endif
+        </td></tr>
+    <tr><th>Global default ACME account</th>
+        <td>
+        % if AcmeAccount_GlobalDefault:
+          ${AcmeAccount_GlobalDefault.contact or AcmeAccount_GlobalDefault.id}
+        % else:
+          <em>none yet: orders need an account to be chosen</em>
+        % endif
+        </td></tr>
+    <tr><th>Domains</th><td>${count_domains}</td></tr>
+    <tr><th>Redis priming</th><td>${'enabled' if request.registry.app_settings.enable_redis else 'disabled'}</td></tr>
+    <tr><th>nginx cache expiry</th><td>${'enabled' if request.registry.app_settings.enable_nginx else 'disabled'}</td></tr>
+  </table>
+</section>
+
+<section>
+  <h2>Objects</h2>
+  <ul>
+    <li><a href="${request.route_path('admin:domains')}">Domains</a> (<a href="${request.route_path('admin:domain:new')}">add one</a>)</li>
+    <li><a href="${request.route_path('admin:operations:log')}">Operations log</a></li>
+  </ul>
+  <h2>The tool</h2>
+  <ul>
+    <li><a href="${request.route_path('admin:api')}">JSON API</a>: every endpoint, documented</li>
+    <li><a href="${request.route_path('admin:settings')}">Settings</a>: the effective configuration</li>
+    <li><a href="${request.route_path('admin:help')}">Help</a></li>
+  </ul>
+</section>

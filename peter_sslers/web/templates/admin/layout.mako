@@ -1,0 +1,28 @@
+<%namespace name="m" file="/admin/_macros.mako"/>\
+<!DOCTYPE html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title><%block name="title">peter_sslers</%block> · peter_sslers admin</title>
+  <link rel="stylesheet" href="${request.static_path('peter_sslers.web:static/admin.css')}">
+</head>
+<body>
+  <header class="topbar">
+    <a class="brand" href="${request.route_path('admin')}">peter_sslers</a>
+    <nav>
+      <a href="${request.route_path('admin:domains')}">Domains</a>
+      <a href="${request.route_path('admin:operations:log')}">Operations</a>
+      <a href="${request.route_path('admin:api')}">API</a>
+      <a href="${request.route_path('admin:settings')}">Settings</a>
+      <a href="${request.route_path('admin:help')}">Help</a>
+    </nav>
+    <span class="warning">Admin views expose private keys: keep them on a private network.</span>
+  </header>
+  <main>
+    <nav class="breadcrumb"><%block name="breadcrumb"><a href="${request.route_path('admin')}">Admin</a></%block></nav>
+    ${m.result_banner()}
+    ${next.body()}
+  </main>
+</body>
+</html>

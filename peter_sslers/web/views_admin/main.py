@@ -1,0 +1,55 @@
+"""The admin index and the pages about the tool itself: settings, help, API docs."""
+
+from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.response import Response
+from pyramid.view import view_config
+
+from ...lib.db import get
+from ..lib import docs as docs_registry
+from ..lib.handler import Handler
+from ..lib.viewconfig import admin_view
+from ...lib.utils import normalize_host
+
+
+class ViewMain(Handler):
+    @view_config(route_name="admin", renderer="/admin/index.mako")
+    def index(self):
+        return {
+            "AcmeAccount_GlobalDefault": get.get__AcmeAccount__global_default(self.ctx),
+            "AcmeAccountProvider_Default": get.get__AcmeAccountProvider__default(self.ctx),
+            "count_domains": get.get__Domain__count(self.ctx),
+        }
+
+    @view_config(route_name="admin:index_slash")
+    def index_slash(self):
+        return HTTPSeeOther(location=self.request.route_path("admin"))
+
+    @view_config(route_name="admin:whoami")
+    def whoami(self):
+        return Response(normalize_host(self.request.host), content_type="text/plain", charset="utf-8")
+
+    @admin_view("admin:help", renderer="/admin/help.mako", jsonify=False)
+    def help(self):
+        return {}
+
+    @admin_view("admin:settings", renderer="/admin/settings.mako", section="main")
+    def settings_page(self):
+        """Every effective configuration option, with its documentation (secrets masked)."""
+        rows = self.settings.effective()
+        if self.is_json:
+            return {
+                "result": "success",
+                "settings": {option.name: value for option, value in rows},
+            }
+        return {"rows": rows}
+
+    @admin_view("admin:api", renderer="/admin/api.mako", section="main")
+    def api_docs(self):
+        """The self-documentation of every JSON endpoint."""
+        endpoints = sorted(
+            (docs_registry.as_json(self.request, entry) for entry in docs_registry.get_all(self.request.registry).values()),
+            key=lambda item: (item["section"], item["endpoint"]),
+        )
+        if self.is_json:
+            return {"result": "success", "endpoints": endpoints}
+        return {"endpoints": endpoints}

@@ -1,0 +1,73 @@
+"""The operations log: every state change peter_sslers made, and what it touched."""
+
+import json
+
+from pyramid.httpexceptions import HTTPNotFound
+from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.view import view_config
+
+from ...lib.db import get
+from ...lib.db.logger import OBJECT_COLUMNS
+from ...model import utils as model_utils
+from ..lib.handler import Handler
+from ..lib.viewconfig import admin_view
+
+
+class ViewOperations(Handler):
+    @view_config(route_name="admin:operations")
+    def index(self):
+        return HTTPSeeOther(location=self.request.route_path("admin:operations:log"))
+
+    @admin_view("admin:operations:log", renderer="/admin/operations-log.mako", paginate=True)
+    def log(self):
+        """The OperationsEvents, newest first; `?event_type=NAME` filters by type."""
+        event_type = self.request.GET.get("event_type")
+        event_type_ids = None
+        if event_type:
+            try:
+                event_type_ids = [model_utils.OperationsEventType.from_string(event_type)]
+            except ValueError:
+                raise HTTPNotFound("Unknown event_type `%s`." % event_type)
+        pagination = self.paginate(get.get__OperationsEvent__count(self.ctx, event_type_ids=event_type_ids))
+        items = get.get__OperationsEvent__paginated(
+            self.ctx, pagination.items_per_page, pagination.offset, event_type_ids=event_type_ids
+        )
+        if self.is_json:
+            return {"OperationsEvents": [e.as_json for e in items], "pagination": pagination.as_json()}
+        return {
+            "OperationsEvents": items,
+            "pagination": pagination,
+            "event_type": event_type,
+            "event_types": model_utils.OperationsEventType.options(),
+        }
+
+    @admin_view("admin:operations:log:focus", renderer="/admin/operations-log-focus.mako")
+    def focus(self):
+        """One OperationsEvent, with its children and the objects it touched."""
+        dbEvent = get.get__OperationsEvent__by_id(self.ctx, int(self.request.matchdict["id"]))
+        if dbEvent is None:
+            raise HTTPNotFound("The OperationsEvent was not found.")
+        children = get.get__OperationsEvent__children(self.ctx, dbEvent.id)
+        object_events = get.get__OperationsObjectEvent__by_event_id(self.ctx, dbEvent.id)
+        if self.is_json:
+            return {
+                "OperationsEvent": dbEvent.as_json,
+                "children": [c.as_json for c in children],
+                "OperationsObjectEvents": [o.as_json for o in object_events],
+            }
+        return {
+            "OperationsEvent": dbEvent,
+            "payload": json.dumps(json.loads(dbEvent.event_payload), indent=2, sort_keys=True),
+            "children": children,
+            "OperationsObjectEvents": object_events,
+            "object_label": object_label,
+        }
+
+
+def object_label(dbObjectEvent) -> str:
+    """``Domain 12``: the one object an OperationsObjectEvent points at."""
+    for class_name, column in OBJECT_COLUMNS.items():
+        value = getattr(dbObjectEvent, column)
+        if value is not None:
+            return "%s %s" % (class_name, value)
+    return "-"
