@@ -1,0 +1,139 @@
+"""The public views: the ACME http-01 responder and whoami."""
+
+import pytest
+
+from peter_sslers.model import objects as m
+from peter_sslers.model import utils
+from tests import factories as f
+from tests.conftest import count_rows
+
+TOKEN = "tOk3n_-abcdefghijklmnopqrstuvwxyzABCDEFGH1"
+
+
+@pytest.fixture
+def challenge(dbsession):
+    dbChallenge = f.make_challenge(dbsession, domain_name="example.com", token=TOKEN)
+    dbsession.commit()
+    return dbChallenge
+
+
+def get_challenge(testapp, token, host="example.com", status="*", **kw):
+    return testapp.get("/.well-known/acme-challenge/%s" % token, extra_environ={"HTTP_HOST": host}, status=status, **kw)
+
+
+def test_hit_answers_the_key_authorization(testapp, challenge, db):
+    res = get_challenge(testapp, TOKEN, status=200)
+    assert res.content_type == "text/plain"
+    assert res.text == challenge.keyauthorization
+    assert res.headers["X-Peter-SSLers"] == "production"
+    assert count_rows(db, m.AcmeChallengePoll) == 1
+    assert count_rows(db, m.AcmeChallengeUnknownPoll) == 0
+
+
+@pytest.mark.parametrize("host", ["EXAMPLE.com", "example.com:8080", "Example.Com.", "example.com.:80"])
+def test_host_matching_is_case_insensitive_and_ignores_the_port(testapp, challenge, host):
+    res = get_challenge(testapp, TOKEN, host=host, status=200)
+    assert res.text == challenge.keyauthorization
+
+
+def test_other_host_is_a_miss_and_is_logged(testapp, challenge, db, dbsession):
+    res = get_challenge(testapp, TOKEN, host="other.example.com", status=404)
+    assert res.headers["X-Peter-SSLers"] == "production"
+    assert challenge.keyauthorization not in res.text
+    assert count_rows(db, m.AcmeChallengePoll) == 0
+    unknown = dbsession.query(m.AcmeChallengeUnknownPoll).one()
+    assert unknown.domain == "other.example.com"
+    assert unknown.challenge == TOKEN
+    assert unknown.remote_ip_address.remote_ip_address == "127.0.0.1"
+
+
+def test_unknown_token_is_a_miss_and_is_logged(testapp, challenge, db):
+    get_challenge(testapp, "unknownToken", status=404)
+    get_challenge(testapp, "unknownToken", status=404)
+    assert count_rows(db, m.AcmeChallengeUnknownPoll) == 2
+    # one RemoteIpAddress row, shared by both polls
+    assert count_rows(db, m.RemoteIpAddress) == 1
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["bad.token", "bad%20token", "bad%2Ftoken", "semi;colon", "a" * 256, "%C3%A9t%C3%A9"],
+)
+def test_bad_tokens_are_rejected_and_not_logged(testapp, challenge, db, token):
+    res = get_challenge(testapp, token, status=404)
+    assert res.headers["X-Peter-SSLers"] == "production"
+    assert count_rows(db, m.AcmeChallengeUnknownPoll) == 0
+    assert count_rows(db, m.AcmeChallengePoll) == 0
+
+
+@pytest.mark.parametrize("status", ["valid", "invalid", "*410*", "*404*"])
+def test_finished_challenges_are_not_answered(testapp, dbsession, status):
+    f.make_challenge(dbsession, domain_name="example.com", token=TOKEN, status=status)
+    dbsession.commit()
+    get_challenge(testapp, TOKEN, status=404)
+
+
+@pytest.mark.parametrize("status", ["*discovered*", "pending", "processing"])
+def test_challenges_in_play_are_answered(testapp, dbsession, status):
+    dbChallenge = f.make_challenge(dbsession, domain_name="example.com", token=TOKEN, status=status)
+    dbsession.commit()
+    assert get_challenge(testapp, TOKEN, status=200).text == dbChallenge.keyauthorization
+
+
+def test_dns01_challenges_are_not_served_over_http(testapp, dbsession):
+    f.make_challenge(dbsession, domain_name="example.com", token=TOKEN, challenge_type="dns-01")
+    dbsession.commit()
+    get_challenge(testapp, TOKEN, status=404)
+
+
+def test_blocklisted_host_is_not_answered(testapp, challenge, dbsession):
+    dbsession.add(m.DomainBlocklisted(domain_name="example.com"))
+    dbsession.commit()
+    get_challenge(testapp, TOKEN, status=404)
+
+
+def test_challenge_lookup_is_cheap(testapp, challenge, count_queries):
+    get_challenge(testapp, TOKEN, status=200)  # warm the remote address row
+    with count_queries() as counter:
+        get_challenge(testapp, TOKEN, status=200)
+    # the challenge, the remote address, the poll insert: no more
+    selects = [s for s in counter.statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(selects) == 2, counter.statements
+
+
+def test_whoami(testapp):
+    res = testapp.get("/.well-known/public/whoami", extra_environ={"HTTP_HOST": "127.0.0.1:7201"}, status=200)
+    assert res.text == "127.0.0.1"
+    assert res.content_type == "text/plain"
+    assert res.headers["X-Peter-SSLers"] == "production"
+    res = testapp.get("/.well-known/public/whoami", extra_environ={"HTTP_HOST": "Foo.Example.COM"}, status=200)
+    assert res.text == "foo.example.com"
+
+
+def test_header_on_errors_too(testapp):
+    res = testapp.get("/nothing/here", status=404)
+    assert res.headers["X-Peter-SSLers"] == "production"
+
+
+def test_public_views_can_be_disabled(make_app, db):
+    import webtest
+
+    app = webtest.TestApp(make_app(enable_views_public="false"))
+    res = app.get("/.well-known/public/whoami", status=404)
+    assert res.headers["X-Peter-SSLers"] == "production"
+    app.get("/.well-known/acme-challenge/%s" % TOKEN, status=404)
+    # the admin tree is unaffected
+    app.get("/.well-known/admin/domains.json", status=200)
+
+
+def test_poll_is_linked_to_the_challenge(testapp, challenge, dbsession):
+    testapp.get(
+        "/.well-known/acme-challenge/%s" % TOKEN,
+        extra_environ={"HTTP_HOST": "example.com", "REMOTE_ADDR": "192.0.2.7"},
+        status=200,
+    )
+    poll = dbsession.query(m.AcmeChallengePoll).one()
+    assert poll.acme_challenge_id == challenge.id
+    assert poll.remote_ip_address.remote_ip_address == "192.0.2.7"
+    assert poll.timestamp_polled.tzinfo is not None
+    assert utils.Acme_Status_Challenge.as_string(challenge.acme_status_challenge_id) == "pending"
