@@ -48,6 +48,9 @@ def peter_sslers_tween_factory(handler, registry):
                 log.exception("unhandled error on %s %s", request.method, request.path)
                 response = Response("Internal Server Error\n", status=500, content_type="text/plain")
         response.headers[HEADER_NAME] = HEADER_VALUE
+        if response.content_type == "application/json" and not response.charset:
+            # Say it: tools such as prequest print undeclared bodies as raw bytes.
+            response.charset = "utf-8"
         if is_admin:
             # Admin pages carry private keys: never keep them in any cache or frame.
             response.headers["Cache-Control"] = "no-store"

@@ -1,0 +1,51 @@
+# peter_sslers: the two front-door commands.
+#   make run    set up a virtual environment, initialise the SQLite database, serve example_development.ini
+#   make test   set up everything the test suite needs, then run it on SQLite and on PostgreSQL
+# Both work on a fresh Debian machine as root.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+INI ?= example_development.ini
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+PYTEST_ARGS ?=
+
+.PHONY: run test install install-test test-sqlite test-postgresql postgresql-available clean
+
+$(BIN)/python:
+	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
+	  echo "python3-venv is missing: installing it with apt-get"; \
+	  rm -rf $(VENV); apt-get update -qq && apt-get install -y -qq python3-venv python3-pip && $(PYTHON) -m venv $(VENV); }
+	$(BIN)/python -m pip install -q --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install -q -e .
+
+install-test: $(BIN)/python
+	$(BIN)/pip install -q -e '.[testing]'
+
+run: install
+	$(BIN)/initialize_peter_sslers_db $(INI)
+	$(BIN)/pserve $(INI)
+
+test: install-test
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgresql
+
+test-sqlite:
+	@echo "=== test suite on SQLite"
+	$(BIN)/pytest $(PYTEST_ARGS) tests
+
+# PostgreSQL runs where one answers at 127.0.0.1:5432; in CI (CI=true) it is required.
+test-postgresql:
+	@if $(BIN)/python tools/postgresql_ready.py "$(PG_TEST_URL)"; then \
+	  echo "=== test suite on PostgreSQL"; \
+	  SSL_TEST_DATABASE_URL="$(PG_TEST_URL)" $(BIN)/pytest $(PYTEST_ARGS) tests; \
+	elif [ -n "$$CI" ]; then \
+	  echo "PostgreSQL is required in CI and does not answer at 127.0.0.1:5432" >&2; exit 1; \
+	else \
+	  echo "=== PostgreSQL does not answer at 127.0.0.1:5432: the PostgreSQL run is SKIPPED"; \
+	fi
+
+clean:
+	rm -rf $(VENV) *.egg-info peter_sslers_test.sqlite .pytest_cache
