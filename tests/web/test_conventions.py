@@ -127,6 +127,7 @@ def test_get_on_an_action_html_changes_nothing(testapp, dbsession, db):
 
 def test_success_envelope_and_redirect(testapp):
     res = testapp.post(ADMIN + "/domain/new.json", {"domain_name": "example.com"}, status=200)
+    assert res.headers["Content-Type"] == "application/json; charset=utf-8"
     assert res.json["result"] == "success"
     assert res.json["is_created"] is True
     res = testapp.post(ADMIN + "/domain/new", {"domain_name": "example.org"}, status=303)

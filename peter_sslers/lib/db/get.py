@@ -53,10 +53,8 @@ def get__AcmeChallenge__answerable(ctx, token: str, domain_name: str) -> Optiona
         .where(
             AcmeChallenge.token == token,
             Domain.domain_name == domain_name,
-            AcmeChallenge.acme_challenge_type_id == model_utils.AcmeChallengeType.from_string("http-01"),
-            AcmeChallenge.acme_status_challenge_id.in_(
-                [model_utils.Acme_Status_Challenge.from_string(s) for s in model_utils.Acme_Status_Challenge.OPTIONS_POSSIBLY_ACTIVE]
-            ),
+            AcmeChallenge.acme_challenge_type_id == model_utils.AcmeChallengeType.HTTP_01,
+            AcmeChallenge.acme_status_challenge_id.in_(model_utils.Acme_Status_Challenge.IDS_POSSIBLY_ACTIVE),
             ~sa.exists().where(DomainBlocklisted.domain_name == domain_name),
         )
         .order_by(AcmeChallenge.id.desc())

@@ -19,9 +19,14 @@ from .logger import log__OperationsObjectEvent
 def getcreate__Domain__by_domainName(ctx, domain_name: str, is_from_queue_domain: bool = False) -> Tuple[Domain, bool]:
     """Find or create a Domain.
 
-    :raises errors.InvalidRequest: the name is not a valid domain name, or it is blocklisted.
+    :raises errors.InvalidRequest: (field ``domain_name``) the name is not a valid domain
+        name, or it is blocklisted.
     """
-    domain_name = utils.validate_domain_name(domain_name)
+    try:
+        domain_name = utils.validate_domain_name(domain_name)
+    except errors.InvalidRequest as exc:
+        exc.field = "domain_name"
+        raise
     dbDomain = get.get__Domain__by_name(ctx, domain_name)
     if dbDomain is not None:
         return dbDomain, False

@@ -54,11 +54,7 @@ class ViewNew(Handler):
             return self.action_documentation() if self.is_json else {"form_errors": {}, "form_values": {}}
         try:
             values = self.validate(forms.DomainNew)
-            try:
-                dbDomain, is_created = getcreate.getcreate__Domain__by_domainName(self.ctx, values["domain_name"])
-            except errors.InvalidRequest as exc:
-                exc.field = "domain_name"
-                raise
+            dbDomain, is_created = getcreate.getcreate__Domain__by_domainName(self.ctx, values["domain_name"])
         except errors.InvalidRequest as exc:
             return self.form_error(exc)
         if self.is_json:
