@@ -44,3 +44,24 @@ class DatabaseNotInitialized(PeterSSLersError):
 
 class ConfigurationMismatch(PeterSSLersError):
     """The ini file and the database disagree in a way only an operator can settle."""
+
+
+class CryptographyError(InvalidRequest):
+    """Certificate, key or CSR material that cannot be used (raised by ``lib.cert_utils``)."""
+
+
+class InvalidPEM(CryptographyError):
+    """Not the kind of object asked for: garbage, binary junk, DER where PEM was expected,
+    a CSR given as a certificate, an unsupported key type..."""
+
+
+class KeyMismatch(CryptographyError):
+    """A private key that does not belong to the certificate or CSR it was given with."""
+
+
+class ChainError(CryptographyError):
+    """A chain that is out of order or that did not sign the certificate."""
+
+
+class OpenSslError(PeterSSLersError):
+    """The ``openssl`` binary (the fallback backend) failed in a way that is not the input's fault."""
