@@ -360,6 +360,14 @@ OPTIONS = (
         "true or false",
     ),
     Option(
+        "upload_max_bytes",
+        _parse_int_factory(1024),
+        262144,
+        "The largest file an upload field accepts, in bytes (PEM certificates, keys and chains are a few "
+        "KB each). A larger file is refused with an error naming the field.",
+        "a whole number of bytes, at least 1024",
+    ),
+    Option(
         "expiring_days",
         _parse_int_factory(1),
         30,
@@ -550,6 +558,7 @@ class ApplicationSettings:
     admin_url: Optional[str]
     api_host: Optional[str]
     exception_redirect: bool
+    upload_max_bytes: int
     expiring_days: int
     queue_domains_min_per_cert: int
     queue_domains_max_per_cert: int

@@ -1425,8 +1425,9 @@ class CertificateRequest(Base):
 class CertificateSigned(Base):
     """A leaf certificate.
 
-    ``is_deactivated`` (set with ``is_revoked`` or ``is_compromised_private_key``)
-    means ``is_active`` may no longer be switched back on.
+    An inactive certificate is either deactivated (``is_deactivated``: reversible,
+    it may be activated again) or revoked (``is_revoked``: permanent), never both.
+    ``is_compromised_private_key`` comes with ``is_revoked``.
     ``timestamp_revoked_upstream`` is set when the ACME server confirms a
     revocation; it is final.
     """

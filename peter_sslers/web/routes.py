@@ -55,17 +55,162 @@ def admin_routes(config):
     config.add_route("admin:index_slash", "/")
     config.add_static_view("static", "peter_sslers.web:static", cache_max_age=3600)
     add_route(config, "admin:api", "/api", jsonify=True)
+    add_route(config, "admin:api:deactivate_expired", "/api/deactivate-expired", jsonify=True)
+    add_route(config, "admin:api:update_recents", "/api/update-recents", jsonify=True)
     add_route(config, "admin:help", "/help")
+    add_route(config, "admin:search", "/search", jsonify=True)
     add_route(config, "admin:settings", "/settings", jsonify=True)
     add_route(config, "admin:whoami", "/whoami")
+
+    # CertificateCA
+    add_route(config, "admin:certificate_ca:upload_cert", "/certificate-ca/upload-cert", jsonify=True)
+    add_route(config, "admin:certificate_ca:focus", "/certificate-ca/{@id}", jsonify=True)
+    add_route(config, "admin:certificate_ca:focus:parse", "/certificate-ca/{@id}/parse.json", json_only=True)
+    add_route(config, "admin:certificate_ca:focus:raw", r"/certificate-ca/{@id}/cert.{format:(pem|pem\.txt|cer|crt|der)}")
+    add_route(
+        config,
+        "admin:certificate_ca:focus:certificate_ca_chains_0",
+        "/certificate-ca/{@id}/certificate-ca-chains-0",
+        jsonify=True,
+        paginate=True,
+    )
+    add_route(
+        config,
+        "admin:certificate_ca:focus:certificate_ca_chains_n",
+        "/certificate-ca/{@id}/certificate-ca-chains-n",
+        jsonify=True,
+        paginate=True,
+    )
+    add_route(
+        config,
+        "admin:certificate_ca:focus:certificate_signeds",
+        "/certificate-ca/{@id}/certificate-signeds",
+        jsonify=True,
+        paginate=True,
+    )
+    add_route(config, "admin:certificate_cas", "/certificate-cas", jsonify=True, paginate=True)
+
+    # CertificateCAChain
+    add_route(config, "admin:certificate_ca_chain:upload_chain", "/certificate-ca-chain/upload-chain", jsonify=True)
+    add_route(config, "admin:certificate_ca_chain:focus", "/certificate-ca-chain/{@id}", jsonify=True)
+    add_route(config, "admin:certificate_ca_chain:focus:raw", r"/certificate-ca-chain/{@id}/chain.{format:(pem|pem\.txt)}")
+    add_route(
+        config,
+        "admin:certificate_ca_chain:focus:certificate_signeds",
+        "/certificate-ca-chain/{@id}/certificate-signeds",
+        jsonify=True,
+        paginate=True,
+    )
+    add_route(config, "admin:certificate_ca_chains", "/certificate-ca-chains", jsonify=True, paginate=True)
+
+    # CertificateRequest
+    add_route(config, "admin:certificate_request:focus", "/certificate-request/{@id}", jsonify=True)
+    add_route(config, "admin:certificate_request:focus:raw", r"/certificate-request/{@id}/csr.{format:(csr|pem|pem\.txt)}")
+    add_route(config, "admin:certificate_requests", "/certificate-requests", jsonify=True, paginate=True)
+
+    # CertificateSigned
+    add_route(config, "admin:certificate_signed:upload", "/certificate-signed/upload", jsonify=True)
+    add_route(config, "admin:certificate_signed:focus", "/certificate-signed/{@id}", jsonify=True)
+    add_route(config, "admin:certificate_signed:focus:config", "/certificate-signed/{@id}/config.json", json_only=True)
+    add_route(config, "admin:certificate_signed:focus:parse", "/certificate-signed/{@id}/parse.json", json_only=True)
+    add_route(
+        config, "admin:certificate_signed:focus:cert:raw", r"/certificate-signed/{@id}/cert.{format:(pem|pem\.txt|cer|crt|der)}"
+    )
+    add_route(
+        config, "admin:certificate_signed:focus:chain:raw", r"/certificate-signed/{@id}/chain.{format:(pem|pem\.txt|cer|crt|der)}"
+    )
+    add_route(
+        config, "admin:certificate_signed:focus:fullchain:raw", r"/certificate-signed/{@id}/fullchain.{format:(pem|pem\.txt)}"
+    )
+    add_route(
+        config,
+        "admin:certificate_signed:focus:privatekey:raw",
+        r"/certificate-signed/{@id}/privkey.{format:(key|pem|pem\.txt)}",
+    )
+    add_route(config, "admin:certificate_signed:focus:mark", "/certificate-signed/{@id}/mark", jsonify=True)
+    add_route(config, "admin:certificate_signeds", "/certificate-signeds", jsonify=True)
+    add_route(
+        config,
+        "admin:certificate_signeds:list",
+        "/certificate-signeds/{which:(all|active|expiring|inactive)}",
+        jsonify=True,
+        paginate=True,
+    )
 
     # Domain
     add_route(config, "admin:domain:new", "/domain/new", jsonify=True)
     add_route(config, "admin:domain:focus", "/domain/{domain_identifier}", jsonify=True)
+    add_route(config, "admin:domain:focus:config", "/domain/{domain_identifier}/config.json", json_only=True)
+    add_route(
+        config,
+        "admin:domain:focus:certificate_requests",
+        "/domain/{domain_identifier}/certificate-requests",
+        jsonify=True,
+        paginate=True,
+    )
+    add_route(
+        config,
+        "admin:domain:focus:certificate_signeds",
+        "/domain/{domain_identifier}/certificate-signeds",
+        jsonify=True,
+        paginate=True,
+    )
     add_route(config, "admin:domain:focus:mark", "/domain/{domain_identifier}/mark", jsonify=True)
+    add_route(
+        config,
+        "admin:domain:focus:unique_fqdn_sets",
+        "/domain/{domain_identifier}/unique-fqdn-sets",
+        jsonify=True,
+        paginate=True,
+    )
+    add_route(config, "admin:domain:focus:update_recents", "/domain/{domain_identifier}/update-recents", jsonify=True)
     add_route(config, "admin:domains", "/domains", jsonify=True, paginate=True)
 
     # Operations log
     add_route(config, "admin:operations", "/operations")
     add_route(config, "admin:operations:log", "/operations/log", jsonify=True, paginate=True)
     add_route(config, "admin:operations:log:focus", "/operations/log/item/{@id}", jsonify=True)
+
+    # PrivateKey
+    add_route(config, "admin:private_key:new", "/private-key/new", jsonify=True)
+    add_route(config, "admin:private_key:upload", "/private-key/upload", jsonify=True)
+    add_route(config, "admin:private_key:focus", "/private-key/{@id}", jsonify=True)
+    add_route(config, "admin:private_key:focus:parse", "/private-key/{@id}/parse.json", json_only=True)
+    add_route(config, "admin:private_key:focus:raw", r"/private-key/{@id}/key.{format:(key|pem|pem\.txt)}")
+    add_route(
+        config,
+        "admin:private_key:focus:certificate_requests",
+        "/private-key/{@id}/certificate-requests",
+        jsonify=True,
+        paginate=True,
+    )
+    add_route(
+        config,
+        "admin:private_key:focus:certificate_signeds",
+        "/private-key/{@id}/certificate-signeds",
+        jsonify=True,
+        paginate=True,
+    )
+    add_route(config, "admin:private_key:focus:mark", "/private-key/{@id}/mark", jsonify=True)
+    add_route(config, "admin:private_keys", "/private-keys", jsonify=True, paginate=True)
+
+    # UniqueFQDNSet
+    add_route(config, "admin:unique_fqdn_set:new", "/unique-fqdn-set/new", jsonify=True)
+    add_route(config, "admin:unique_fqdn_set:focus", "/unique-fqdn-set/{@id}", jsonify=True)
+    add_route(
+        config,
+        "admin:unique_fqdn_set:focus:certificate_requests",
+        "/unique-fqdn-set/{@id}/certificate-requests",
+        jsonify=True,
+        paginate=True,
+    )
+    add_route(
+        config,
+        "admin:unique_fqdn_set:focus:certificate_signeds",
+        "/unique-fqdn-set/{@id}/certificate-signeds",
+        jsonify=True,
+        paginate=True,
+    )
+    add_route(config, "admin:unique_fqdn_set:focus:modify", "/unique-fqdn-set/{@id}/modify", jsonify=True)
+    add_route(config, "admin:unique_fqdn_set:focus:update_recents", "/unique-fqdn-set/{@id}/update-recents", jsonify=True)
+    add_route(config, "admin:unique_fqdn_sets", "/unique-fqdn-sets", jsonify=True, paginate=True)

@@ -1,17 +1,29 @@
 """Read-only queries. Paged lists come in pairs: ``*__count`` and ``*__paginated``."""
 
+import datetime
 from typing import Optional
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import selectinload
 
 from ...model import utils as model_utils
 from ...model.objects import AcmeAccount
+from ...model.objects import AcmeAccountKey
 from ...model.objects import AcmeAccountProvider
 from ...model.objects import AcmeChallenge
+from ...model.objects import CertificateCA
+from ...model.objects import CertificateCAChain
+from ...model.objects import CertificateRequest
+from ...model.objects import CertificateSigned
+from ...model.objects import CertificateSignedChain
 from ...model.objects import Domain
 from ...model.objects import DomainBlocklisted
 from ...model.objects import OperationsEvent
 from ...model.objects import OperationsObjectEvent
+from ...model.objects import PrivateKey
+from ...model.objects import UniqueFQDNSet
+from ...model.objects import UniqueFQDNSet2Domain
 
 
 # --- AcmeAccountProvider
@@ -130,3 +142,256 @@ def get__OperationsObjectEvent__by_event_id(ctx, event_id: int):
         .where(OperationsObjectEvent.operations_event_id == event_id)
         .order_by(OperationsObjectEvent.id.asc())
     ).all()
+
+
+# --- generic paging: a ``query__*`` function builds the statement, these run it
+
+
+def count(ctx, statement) -> int:
+    """How many rows a ``query__*`` statement selects."""
+    return ctx.dbsession.scalar(sa.select(sa.func.count()).select_from(statement.order_by(None).subquery()))
+
+
+def page(ctx, statement, limit: int, offset: int):
+    return ctx.dbsession.scalars(statement.limit(limit).offset(offset)).unique().all()
+
+
+def _with_set(statement, relationship_attr):
+    """Eager-load a UniqueFQDNSet and its domain names (what as_json and the lists show)."""
+    return statement.options(
+        selectinload(relationship_attr).selectinload(UniqueFQDNSet.to_domains).joinedload(UniqueFQDNSet2Domain.domain)
+    )
+
+
+# --- PrivateKey
+
+
+def get__PrivateKey__by_id(ctx, private_key_id: int) -> Optional[PrivateKey]:
+    return ctx.dbsession.get(PrivateKey, private_key_id)
+
+
+def get__PrivateKey__by_spki(ctx, spki_sha256: str) -> Optional[PrivateKey]:
+    return ctx.dbsession.scalars(
+        sa.select(PrivateKey).where(PrivateKey.spki_sha256 == spki_sha256).order_by(PrivateKey.id)
+    ).first()
+
+
+def query__PrivateKey():
+    return sa.select(PrivateKey).order_by(PrivateKey.id.desc())
+
+
+# --- CertificateSigned
+
+CERTIFICATE_SIGNED_LISTS = ("all", "active", "expiring", "inactive")
+
+
+def query__CertificateSigned(ctx, which: str = "all", **filters):
+    """Certificates, newest first (``expiring``: soonest to expire first).
+
+    :param which: one of ``CERTIFICATE_SIGNED_LISTS``.
+    :param filters: ``domain_id``, ``private_key_id``, ``unique_fqdn_set_id``,
+        ``certificate_ca_chain_id``, ``certificate_ca_id`` (item 0 of a chain).
+    """
+    statement = sa.select(CertificateSigned)
+    statement = _with_set(statement, CertificateSigned.unique_fqdn_set).options(
+        selectinload(CertificateSigned.certificate_signed_chains)
+    )
+    if which == "active":
+        statement = statement.where(CertificateSigned.is_active.is_(True))
+    elif which == "inactive":
+        statement = statement.where(CertificateSigned.is_active.is_(False))
+    elif which == "expiring":
+        horizon = ctx.timestamp + datetime.timedelta(days=ctx.settings.expiring_days)
+        statement = statement.where(
+            CertificateSigned.is_active.is_(True), CertificateSigned.timestamp_not_after <= horizon
+        )
+    elif which != "all":
+        raise ValueError("unknown certificate list %r" % which)
+    if "domain_id" in filters:
+        statement = statement.where(
+            CertificateSigned.unique_fqdn_set_id.in_(
+                sa.select(UniqueFQDNSet2Domain.unique_fqdn_set_id).where(
+                    UniqueFQDNSet2Domain.domain_id == filters["domain_id"]
+                )
+            )
+        )
+    for column in ("private_key_id", "unique_fqdn_set_id"):
+        if column in filters:
+            statement = statement.where(getattr(CertificateSigned, column) == filters[column])
+    if "certificate_ca_chain_id" in filters:
+        statement = statement.where(
+            CertificateSigned.id.in_(
+                sa.select(CertificateSignedChain.certificate_signed_id).where(
+                    CertificateSignedChain.certificate_ca_chain_id == filters["certificate_ca_chain_id"]
+                )
+            )
+        )
+    if "certificate_ca_id" in filters:
+        statement = statement.where(
+            CertificateSigned.id.in_(
+                sa.select(CertificateSignedChain.certificate_signed_id)
+                .join(CertificateCAChain, CertificateSignedChain.certificate_ca_chain_id == CertificateCAChain.id)
+                .where(CertificateCAChain.certificate_ca_0_id == filters["certificate_ca_id"])
+            )
+        )
+    if which == "expiring":
+        return statement.order_by(CertificateSigned.timestamp_not_after.asc(), CertificateSigned.id.asc())
+    return statement.order_by(CertificateSigned.id.desc())
+
+
+def get__CertificateSigned__by_id(ctx, certificate_id: int) -> Optional[CertificateSigned]:
+    return ctx.dbsession.scalars(
+        _with_set(sa.select(CertificateSigned), CertificateSigned.unique_fqdn_set)
+        .options(
+            selectinload(CertificateSigned.certificate_signed_chains).joinedload(
+                CertificateSignedChain.certificate_ca_chain
+            ),
+            joinedload(CertificateSigned.private_key),
+        )
+        .where(CertificateSigned.id == certificate_id)
+    ).first()
+
+
+# --- CertificateCA and CertificateCAChain
+
+
+def query__CertificateCA():
+    return sa.select(CertificateCA).order_by(CertificateCA.id.desc())
+
+
+def get__CertificateCA__by_id(ctx, certificate_ca_id: int) -> Optional[CertificateCA]:
+    return ctx.dbsession.get(CertificateCA, certificate_ca_id)
+
+
+def query__CertificateCAChain(certificate_ca_id_0: Optional[int] = None, certificate_ca_id_n: Optional[int] = None):
+    statement = sa.select(CertificateCAChain).order_by(CertificateCAChain.id.desc())
+    if certificate_ca_id_0 is not None:
+        statement = statement.where(CertificateCAChain.certificate_ca_0_id == certificate_ca_id_0)
+    if certificate_ca_id_n is not None:
+        statement = statement.where(CertificateCAChain.certificate_ca_n_id == certificate_ca_id_n)
+    return statement
+
+
+def get__CertificateCAChain__by_id(ctx, chain_id: int) -> Optional[CertificateCAChain]:
+    return ctx.dbsession.get(CertificateCAChain, chain_id)
+
+
+def get__CertificateCAs__by_ids(ctx, ids) -> dict:
+    rows = ctx.dbsession.scalars(sa.select(CertificateCA).where(CertificateCA.id.in_(list(ids)))).all()
+    return {row.id: row for row in rows}
+
+
+# --- CertificateRequest
+
+
+def query__CertificateRequest(**filters):
+    statement = _with_set(sa.select(CertificateRequest), CertificateRequest.unique_fqdn_set).order_by(
+        CertificateRequest.id.desc()
+    )
+    for column in ("private_key_id", "unique_fqdn_set_id"):
+        if column in filters:
+            statement = statement.where(getattr(CertificateRequest, column) == filters[column])
+    if "domain_id" in filters:
+        statement = statement.where(
+            CertificateRequest.unique_fqdn_set_id.in_(
+                sa.select(UniqueFQDNSet2Domain.unique_fqdn_set_id).where(
+                    UniqueFQDNSet2Domain.domain_id == filters["domain_id"]
+                )
+            )
+        )
+    return statement
+
+
+def get__CertificateRequest__by_id(ctx, csr_id: int) -> Optional[CertificateRequest]:
+    return ctx.dbsession.get(CertificateRequest, csr_id)
+
+
+# --- UniqueFQDNSet
+
+
+def query__UniqueFQDNSet(domain_id: Optional[int] = None):
+    statement = sa.select(UniqueFQDNSet).options(
+        selectinload(UniqueFQDNSet.to_domains).joinedload(UniqueFQDNSet2Domain.domain)
+    )
+    if domain_id is not None:
+        statement = statement.where(
+            UniqueFQDNSet.id.in_(
+                sa.select(UniqueFQDNSet2Domain.unique_fqdn_set_id).where(UniqueFQDNSet2Domain.domain_id == domain_id)
+            )
+        )
+    return statement.order_by(UniqueFQDNSet.id.desc())
+
+
+def get__UniqueFQDNSet__by_id(ctx, set_id: int) -> Optional[UniqueFQDNSet]:
+    return ctx.dbsession.scalars(
+        query__UniqueFQDNSet().where(UniqueFQDNSet.id == set_id)
+    ).first()
+
+
+# --- Domain config (the hot path OpenResty and deploy scripts call)
+
+
+def get__Domain__for_config(ctx, domain_identifier: str) -> Optional[Domain]:
+    """The Domain (by id or name) with its latest single and multi certificates, their keys
+    and chains, in one query."""
+    certificate_options = (
+        joinedload(CertificateSigned.private_key),
+        joinedload(CertificateSigned.certificate_signed_chains).joinedload(CertificateSignedChain.certificate_ca_chain),
+    )
+    statement = sa.select(Domain).options(
+        joinedload(Domain.certificate_signed__latest_single).options(*certificate_options),
+        joinedload(Domain.certificate_signed__latest_multi).options(*certificate_options),
+    )
+    identifier = domain_identifier.strip()
+    if identifier.isdigit():
+        statement = statement.where(Domain.id == int(identifier))
+    else:
+        statement = statement.where(Domain.domain_name == identifier.lower())
+    return ctx.dbsession.scalars(statement).unique().first()
+
+
+def get__DomainBlocklisted__names(ctx, domain_names) -> list:
+    """Which of these (canonical) names are blocklisted, sorted."""
+    return sorted(
+        ctx.dbsession.scalars(
+            sa.select(DomainBlocklisted.domain_name).where(DomainBlocklisted.domain_name.in_(list(domain_names)))
+        ).all()
+    )
+
+
+# --- search
+
+
+SEARCH_LIMIT = 25
+
+
+def search__spki(ctx, spki_sha256: str) -> dict:
+    """Every key, CSR, certificate, CA and account key with this SubjectPublicKeyInfo hash."""
+    spki_sha256 = spki_sha256.strip().upper().replace(":", "")
+    results = {}
+    for name, model in (
+        ("PrivateKey", PrivateKey),
+        ("CertificateRequest", CertificateRequest),
+        ("CertificateSigned", CertificateSigned),
+        ("CertificateCA", CertificateCA),
+        ("AcmeAccountKey", AcmeAccountKey),
+    ):
+        results[name] = ctx.dbsession.scalars(
+            sa.select(model).where(model.spki_sha256 == spki_sha256).order_by(model.id.desc()).limit(SEARCH_LIMIT)
+        ).all()
+    return results
+
+
+def search__cert_text(ctx, field: str, text: str) -> dict:
+    """Certificates and CAs whose subject or issuer (``field``) contains ``text`` (any case)."""
+    pattern = "%" + text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    results = {}
+    for name, model in (("CertificateSigned", CertificateSigned), ("CertificateCA", CertificateCA)):
+        column = getattr(model, field)
+        results[name] = ctx.dbsession.scalars(
+            sa.select(model)
+            .where(sa.func.lower(column).like(pattern, escape="\\"))
+            .order_by(model.id.desc())
+            .limit(SEARCH_LIMIT)
+        ).all()
+    return results

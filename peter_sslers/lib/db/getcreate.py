@@ -1,19 +1,37 @@
-"""Get-or-create helpers: each returns ``(dbObject, is_created)``."""
+"""Get-or-create helpers: each returns ``(dbObject, is_created)``.
 
+PEM objects are found by the SHA-256 of their normalised PEM; keys also by their
+SubjectPublicKeyInfo, so one key stored as PKCS#1 is found again when it comes back
+as PKCS#8. Every PEM is parsed once per call.
+"""
+
+from typing import Iterable
+from typing import List
+from typing import Optional
 from typing import Tuple
 
 import sqlalchemy as sa
 
 from ...model import utils as model_utils
 from ...model.objects import CertificateCA
+from ...model.objects import CertificateCAChain
+from ...model.objects import CertificateRequest
 from ...model.objects import Domain
+from ...model.objects import PrivateKey
 from ...model.objects import RemoteIpAddress
+from ...model.objects import UniqueFQDNSet
+from ...model.objects import UniqueFQDNSet2Domain
 from .. import cert_utils
 from .. import errors
 from .. import utils
 from . import get
 from .logger import log__OperationsEvent
 from .logger import log__OperationsObjectEvent
+
+MAX_DOMAINS_PER_SET = 100
+
+
+# --- Domain
 
 
 def getcreate__Domain__by_domainName(ctx, domain_name: str, is_from_queue_domain: bool = False) -> Tuple[Domain, bool]:
@@ -32,6 +50,10 @@ def getcreate__Domain__by_domainName(ctx, domain_name: str, is_from_queue_domain
         return dbDomain, False
     if get.get__DomainBlocklisted__by_name(ctx, domain_name) is not None:
         raise errors.InvalidRequest("`%s` is blocklisted." % domain_name, field="domain_name")
+    return _create_domain(ctx, domain_name, is_from_queue_domain), True
+
+
+def _create_domain(ctx, domain_name: str, is_from_queue_domain: bool = False) -> Domain:
     dbOperationsEvent = log__OperationsEvent(ctx, "Domain__insert", {"domain_name": domain_name})
     dbDomain = Domain()
     dbDomain.domain_name = domain_name
@@ -42,30 +64,115 @@ def getcreate__Domain__by_domainName(ctx, domain_name: str, is_from_queue_domain
     ctx.dbsession.add(dbDomain)
     ctx.dbsession.flush(objects=[dbDomain])
     log__OperationsObjectEvent(ctx, "Domain__insert", dbDomain, dbOperationsEvent)
-    return dbDomain, True
+    return dbDomain
 
 
-def getcreate__RemoteIpAddress(ctx, remote_ip_address: str) -> Tuple[RemoteIpAddress, bool]:
-    remote_ip_address = (remote_ip_address or "unknown")[:255]
-    dbRemoteIp = ctx.dbsession.scalars(
-        sa.select(RemoteIpAddress).where(RemoteIpAddress.remote_ip_address == remote_ip_address)
+# --- UniqueFQDNSet
+
+
+def getcreate__UniqueFQDNSet__by_domain_names(
+    ctx, domain_names: Iterable[str], allow_wildcard: bool = False, field: str = "domain_names"
+) -> Tuple[UniqueFQDNSet, bool]:
+    """Find or create the set of these domains (creating the Domains that are missing).
+
+    :raises errors.InvalidRequest: (on ``field``) no names, more than 100, an invalid
+        name, or a blocklisted one.
+    """
+    try:
+        names = utils.validate_domain_names(domain_names, allow_wildcard=allow_wildcard)
+    except errors.InvalidRequest as exc:
+        exc.field = field
+        raise
+    if not names:
+        raise errors.InvalidRequest("At least one domain name is required.", field=field)
+    if len(names) > MAX_DOMAINS_PER_SET:
+        raise errors.InvalidRequest(
+            "A set holds at most %s domain names; %s were given." % (MAX_DOMAINS_PER_SET, len(names)), field=field
+        )
+    blocked = get.get__DomainBlocklisted__names(ctx, names)
+    if blocked:
+        raise errors.InvalidRequest("Blocklisted: %s." % ", ".join(sorted(blocked)), field=field)
+    existing = {
+        d.domain_name: d for d in ctx.dbsession.scalars(sa.select(Domain).where(Domain.domain_name.in_(names)))
+    }
+    dbDomains = [existing.get(name) or _create_domain(ctx, name) for name in names]
+    domain_ids_string = ",".join(str(i) for i in sorted(d.id for d in dbDomains))
+    dbSet = ctx.dbsession.scalars(
+        sa.select(UniqueFQDNSet).where(UniqueFQDNSet.domain_ids_string == domain_ids_string)
     ).first()
-    if dbRemoteIp is not None:
-        return dbRemoteIp, False
-    dbRemoteIp = RemoteIpAddress()
-    dbRemoteIp.remote_ip_address = remote_ip_address
-    dbRemoteIp.timestamp_created = ctx.timestamp
-    ctx.dbsession.add(dbRemoteIp)
-    ctx.dbsession.flush(objects=[dbRemoteIp])
-    return dbRemoteIp, True
+    if dbSet is not None:
+        return dbSet, False
+    dbOperationsEvent = log__OperationsEvent(ctx, "UniqueFQDNSet__insert", {"domain_names": names})
+    dbSet = UniqueFQDNSet()
+    dbSet.domain_ids_string = domain_ids_string
+    dbSet.count_domains = len(dbDomains)
+    dbSet.timestamp_created = ctx.timestamp
+    dbSet.operations_event_id__created = dbOperationsEvent.id
+    dbSet.to_domains = [UniqueFQDNSet2Domain(domain=d) for d in dbDomains]
+    ctx.dbsession.add(dbSet)
+    ctx.dbsession.flush()
+    log__OperationsObjectEvent(ctx, "UniqueFQDNSet__insert", dbSet, dbOperationsEvent)
+    return dbSet, True
+
+
+# --- PrivateKey
+
+
+def getcreate__PrivateKey__by_pem_text(
+    ctx,
+    key_pem: str,
+    private_key_source: str = "imported",
+    private_key_type: str = "standard",
+    acme_account_id__owner: Optional[int] = None,
+    field: str = "private_key_file",
+) -> Tuple[PrivateKey, bool]:
+    """Find (by SPKI) or create a PrivateKey.
+
+    :raises errors.InvalidPEM: (on ``field``) not a usable RSA or EC private key.
+    """
+    key_pem = cert_utils.cleanup_pem_text(key_pem)
+    try:
+        parsed = cert_utils.parse_key(key_pem)
+    except errors.CryptographyError as exc:
+        exc.field = field
+        raise
+    dbPrivateKey = get.get__PrivateKey__by_spki(ctx, parsed["spki_sha256"])
+    if dbPrivateKey is not None:
+        return dbPrivateKey, False
+    event = "PrivateKey__generate" if private_key_source == "generated" else "PrivateKey__insert"
+    dbOperationsEvent = log__OperationsEvent(ctx, event, {"spki_sha256": parsed["spki_sha256"]})
+    dbPrivateKey = PrivateKey()
+    dbPrivateKey.timestamp_created = ctx.timestamp
+    dbPrivateKey.key_technology_id = model_utils.KeyTechnology.from_string(parsed["key_technology"])
+    dbPrivateKey.key_pem = key_pem
+    dbPrivateKey.key_pem_sha256 = utils.sha256_hex(key_pem)
+    dbPrivateKey.spki_sha256 = parsed["spki_sha256"]
+    dbPrivateKey.is_active = True
+    dbPrivateKey.private_key_source_id = model_utils.PrivateKeySource.from_string(private_key_source)
+    dbPrivateKey.private_key_type_id = model_utils.PrivateKeyType.from_string(private_key_type)
+    dbPrivateKey.acme_account_id__owner = acme_account_id__owner
+    dbPrivateKey.operations_event_id__created = dbOperationsEvent.id
+    ctx.dbsession.add(dbPrivateKey)
+    ctx.dbsession.flush(objects=[dbPrivateKey])
+    log__OperationsObjectEvent(ctx, event, dbPrivateKey, dbOperationsEvent)
+    return dbPrivateKey, True
+
+
+# --- CertificateCA and CertificateCAChain
 
 
 def getcreate__CertificateCA__by_pem_text(
-    ctx, cert_pem: str, display_name: str = None, is_trusted_root: bool = None
-) -> Tuple["CertificateCA", bool]:
+    ctx,
+    cert_pem: str,
+    display_name: str = None,
+    is_trusted_root: bool = None,
+    parsed: Optional[dict] = None,
+    field: str = "cert_file",
+) -> Tuple[CertificateCA, bool]:
     """Find or create a CertificateCA, de-duplicated by the SHA-256 of its normalised PEM.
 
-    :raises errors.InvalidRequest: the text is not a PEM certificate.
+    :param parsed: ``cert_utils.parse_cert`` of the PEM, when the caller has it already.
+    :raises errors.InvalidPEM: (on ``field``) not a PEM certificate, or not a CA certificate.
     """
     cert_pem = cert_utils.cleanup_pem_text(cert_pem)
     cert_pem_sha256 = utils.sha256_hex(cert_pem)
@@ -74,13 +181,17 @@ def getcreate__CertificateCA__by_pem_text(
     ).first()
     if dbCertificateCA is not None:
         return dbCertificateCA, False
-    try:
-        parsed = cert_utils.parse_cert(cert_pem)
-    except ValueError as exc:
-        raise errors.InvalidRequest("Not a PEM certificate: %s" % exc, field="cert_file")
+    if parsed is None:
+        try:
+            parsed = cert_utils.parse_cert(cert_pem)
+        except errors.CryptographyError as exc:
+            exc.field = field
+            raise
+    if not parsed.get("is_ca", True):
+        raise errors.InvalidPEM("This is not a CA certificate (its basicConstraints say CA:FALSE).", field=field)
     dbOperationsEvent = log__OperationsEvent(ctx, "CertificateCA__insert", {"spki_sha256": parsed["spki_sha256"]})
     dbCertificateCA = CertificateCA()
-    dbCertificateCA.display_name = display_name or parsed["subject"].split("\n")[-1]
+    dbCertificateCA.display_name = display_name or parsed["subject"].split("\n")[0]
     dbCertificateCA.is_trusted_root = is_trusted_root
     dbCertificateCA.key_technology_id = model_utils.KeyTechnology.from_string(parsed["key_technology"])
     dbCertificateCA.cert_pem = cert_pem
@@ -99,3 +210,144 @@ def getcreate__CertificateCA__by_pem_text(
     ctx.dbsession.flush(objects=[dbCertificateCA])
     log__OperationsObjectEvent(ctx, "CertificateCA__insert", dbCertificateCA, dbOperationsEvent)
     return dbCertificateCA, True
+
+
+def split_chain_pem(chain_pem: str, field: str = "chain_file") -> List[str]:
+    """The certificates of a chain file, normalised, in file order.
+
+    :raises errors.InvalidPEM: (on ``field``) no certificate in it, or something else than
+        certificates (a key, a CSR).
+    """
+    if not chain_pem or not chain_pem.strip():
+        raise errors.InvalidPEM("The chain is empty.", field=field)
+    try:
+        kind = cert_utils.detect_pem_type(chain_pem)
+    except errors.CryptographyError as exc:
+        exc.field = field
+        raise
+    if kind != "CERTIFICATE":
+        raise errors.InvalidPEM("Expected PEM certificates, found a %s." % kind, field=field)
+    pems = cert_utils.split_pem_chain(chain_pem)
+    if not pems:
+        raise errors.InvalidPEM("No PEM certificate found.", field=field)
+    return pems
+
+
+def getcreate__CertificateCAChain__by_pem_text(
+    ctx,
+    chain_pem: str,
+    display_name: str = None,
+    field: str = "chain_file",
+    chain_pems: Optional[List[str]] = None,
+    parsed_chain: Optional[List[dict]] = None,
+) -> Tuple[CertificateCAChain, bool]:
+    """Find or create a chain (item 0 signs the leaf; the last is closest to the root).
+
+    Every certificate must be signed by the next one; each becomes a CertificateCA.
+
+    :raises errors.InvalidPEM: (on ``field``) not PEM certificates.
+    :raises errors.ChainError: (on ``field``) out of order, or not a chain.
+    """
+    if chain_pems is None:
+        chain_pems = split_chain_pem(chain_pem, field=field)
+    try:
+        if parsed_chain is None:
+            parsed_chain = [cert_utils.parse_cert(pem) for pem in chain_pems]
+        cert_utils.ensure_chain_order(chain_pems)
+    except errors.CryptographyError as exc:
+        exc.field = field
+        raise
+    normalized = "".join(chain_pems)
+    chain_pem_sha256 = utils.sha256_hex(normalized)
+    dbChain = ctx.dbsession.scalars(
+        sa.select(CertificateCAChain).where(CertificateCAChain.chain_pem_sha256 == chain_pem_sha256)
+    ).first()
+    if dbChain is not None:
+        return dbChain, False
+    dbCAs = [
+        getcreate__CertificateCA__by_pem_text(ctx, pem, parsed=parsed, field=field)[0]
+        for pem, parsed in zip(chain_pems, parsed_chain)
+    ]
+    dbOperationsEvent = log__OperationsEvent(
+        ctx, "CertificateCAChain__insert", {"certificate_ca_ids": [ca.id for ca in dbCAs]}
+    )
+    dbChain = CertificateCAChain()
+    dbChain.display_name = display_name or " > ".join(ca.display_name for ca in dbCAs)
+    dbChain.timestamp_created = ctx.timestamp
+    dbChain.chain_pem = normalized
+    dbChain.chain_pem_sha256 = chain_pem_sha256
+    dbChain.chain_length = len(dbCAs)
+    dbChain.certificate_ca_0_id = dbCAs[0].id
+    dbChain.certificate_ca_n_id = dbCAs[-1].id
+    dbChain.certificate_ca_ids_string = ",".join(str(ca.id) for ca in dbCAs)
+    dbChain.operations_event_id__created = dbOperationsEvent.id
+    ctx.dbsession.add(dbChain)
+    ctx.dbsession.flush(objects=[dbChain])
+    log__OperationsObjectEvent(ctx, "CertificateCAChain__insert", dbChain, dbOperationsEvent)
+    return dbChain, True
+
+
+# --- CertificateRequest
+
+
+def getcreate__CertificateRequest__by_pem_text(
+    ctx,
+    csr_pem: str,
+    certificate_request_source: str,
+    dbPrivateKey: Optional[PrivateKey] = None,
+    field: str = "csr_file",
+) -> Tuple[CertificateRequest, bool]:
+    """Find or create a CertificateRequest (CSR) and the set of its names.
+
+    :raises errors.InvalidPEM: (on ``field``) not a CSR.
+    :raises errors.KeyMismatch: the CSR was not made with ``dbPrivateKey``.
+    """
+    csr_pem = cert_utils.cleanup_pem_text(csr_pem)
+    csr_pem_sha256 = utils.sha256_hex(csr_pem)
+    dbCSR = ctx.dbsession.scalars(
+        sa.select(CertificateRequest).where(CertificateRequest.csr_pem_sha256 == csr_pem_sha256)
+    ).first()
+    if dbCSR is not None:
+        return dbCSR, False
+    try:
+        parsed = cert_utils.parse_csr(csr_pem)
+    except errors.CryptographyError as exc:
+        exc.field = field
+        raise
+    if dbPrivateKey is not None and dbPrivateKey.spki_sha256 != parsed["spki_sha256"]:
+        raise errors.KeyMismatch("The CSR was not made with this private key.", field=field)
+    dbSet, _ = getcreate__UniqueFQDNSet__by_domain_names(ctx, parsed["domains"], allow_wildcard=True, field=field)
+    event = "CertificateRequest__new__%s" % certificate_request_source
+    dbOperationsEvent = log__OperationsEvent(ctx, event, {"spki_sha256": parsed["spki_sha256"]})
+    dbCSR = CertificateRequest()
+    dbCSR.timestamp_created = ctx.timestamp
+    dbCSR.certificate_request_source_id = model_utils.CertificateRequestSource.from_string(certificate_request_source)
+    dbCSR.csr_pem = csr_pem
+    dbCSR.csr_pem_sha256 = csr_pem_sha256
+    dbCSR.spki_sha256 = parsed["spki_sha256"]
+    dbCSR.key_technology_id = model_utils.KeyTechnology.from_string(parsed["key_technology"])
+    dbCSR.private_key_id = dbPrivateKey.id if dbPrivateKey is not None else None
+    dbCSR.unique_fqdn_set_id = dbSet.id
+    dbCSR.operations_event_id__created = dbOperationsEvent.id
+    ctx.dbsession.add(dbCSR)
+    ctx.dbsession.flush(objects=[dbCSR])
+    log__OperationsObjectEvent(ctx, "CertificateRequest__insert", dbCSR, dbOperationsEvent)
+    return dbCSR, True
+
+
+# --- RemoteIpAddress
+
+
+def getcreate__RemoteIpAddress(ctx, remote_ip_address: str) -> Tuple[RemoteIpAddress, bool]:
+    remote_ip_address = (remote_ip_address or "unknown")[:255]
+    dbRemoteIp = ctx.dbsession.scalars(
+        sa.select(RemoteIpAddress).where(RemoteIpAddress.remote_ip_address == remote_ip_address)
+    ).first()
+    if dbRemoteIp is not None:
+        return dbRemoteIp, False
+    dbRemoteIp = RemoteIpAddress()
+    dbRemoteIp.remote_ip_address = remote_ip_address
+    dbRemoteIp.timestamp_created = ctx.timestamp
+    ctx.dbsession.add(dbRemoteIp)
+    ctx.dbsession.flush(objects=[dbRemoteIp])
+    return dbRemoteIp, True

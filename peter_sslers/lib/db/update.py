@@ -1,7 +1,12 @@
 """State transitions of existing objects. Each one logs what it did."""
 
+import sqlalchemy as sa
+
+from ...model.objects import CertificateSigned
 from ...model.objects import Domain
+from ...model.objects import PrivateKey
 from .. import errors
+from . import actions
 from .logger import log__OperationsEvent
 from .logger import log__OperationsObjectEvent
 
@@ -30,3 +35,114 @@ def update_Domain__mark(ctx, dbDomain: Domain, action: str) -> str:
     ctx.dbsession.flush(objects=[dbDomain])
     log__OperationsObjectEvent(ctx, event_name, dbDomain, dbOperationsEvent)
     return event_name
+
+
+CERTIFICATE_SIGNED_MARK_ACTIONS = ("active", "inactive", "revoked")
+
+
+def update_CertificateSigned__mark(ctx, dbCertificate: CertificateSigned, action: str) -> str:
+    """Activate, deactivate or revoke (locally) a certificate; then refresh its Domains' latest
+    certificates, and only theirs.
+
+    Deactivation is reversible; revocation is final (the specification's Workflow Concepts).
+
+    :returns: the event name written.
+    :raises errors.InvalidRequest: an unknown action.
+    :raises errors.InvalidTransition: a change the certificate's state does not allow.
+    """
+    if action not in CERTIFICATE_SIGNED_MARK_ACTIONS:
+        raise errors.InvalidRequest(
+            "`action` must be one of: %s." % ", ".join(CERTIFICATE_SIGNED_MARK_ACTIONS), field="action"
+        )
+    if dbCertificate.is_revoked:
+        raise errors.InvalidTransition("The certificate is revoked; that is final.", field="action")
+    was_active = bool(dbCertificate.is_active)
+    if action == "active":
+        if dbCertificate.is_active:
+            raise errors.InvalidTransition("The certificate is already active.", field="action")
+        if dbCertificate.timestamp_not_after <= ctx.timestamp:
+            raise errors.InvalidTransition("The certificate has expired; it cannot be activated.", field="action")
+        dbCertificate.is_active = True
+        dbCertificate.is_deactivated = None
+    elif action == "inactive":
+        if not dbCertificate.is_active:
+            raise errors.InvalidTransition("The certificate is already inactive.", field="action")
+        dbCertificate.is_active = False
+        dbCertificate.is_deactivated = True
+    else:  # revoked
+        dbCertificate.is_active = False
+        dbCertificate.is_deactivated = None
+        dbCertificate.is_revoked = True
+    event_name = "CertificateSigned__mark__%s" % action
+    dbOperationsEvent = log__OperationsEvent(
+        ctx, event_name, {"certificate_signed_id": dbCertificate.id, "action": action}
+    )
+    log__OperationsObjectEvent(ctx, event_name, dbCertificate, dbOperationsEvent)
+    dbPrivateKey = dbCertificate.private_key
+    dbPrivateKey.count_active_certificates = max(
+        0, (dbPrivateKey.count_active_certificates or 0) + int(dbCertificate.is_active) - int(was_active)
+    )
+    ctx.dbsession.flush()
+    actions.update_recents__domains(ctx, actions.domain_ids__of_certificates(ctx, [dbCertificate.id]))
+    return event_name
+
+
+PRIVATE_KEY_MARK_ACTIONS = ("active", "inactive", "compromised")
+
+
+def update_PrivateKey__mark(ctx, dbPrivateKey: PrivateKey, action: str) -> dict:
+    """Activate or deactivate a key, or declare it compromised.
+
+    Compromised is final: the key is deactivated, and every certificate made with it is
+    marked revoked (locally) and inactive; the Domains they covered get their latest
+    certificates recomputed.
+
+    :returns: ``{"event": name, "certificate_signed_ids": [...]}`` (the certificates revoked).
+    :raises errors.InvalidRequest: an unknown action, or the placeholder key.
+    :raises errors.InvalidTransition: a change the key's state does not allow.
+    """
+    if action not in PRIVATE_KEY_MARK_ACTIONS:
+        raise errors.InvalidRequest(
+            "`action` must be one of: %s." % ", ".join(PRIVATE_KEY_MARK_ACTIONS), field="action"
+        )
+    if dbPrivateKey.is_placeholder:
+        raise errors.InvalidRequest("The placeholder key cannot be marked.", field="action")
+    if dbPrivateKey.is_compromised:
+        raise errors.InvalidTransition("The key is compromised; that is final.", field="action")
+    revoked_ids = []
+    if action == "active":
+        if dbPrivateKey.is_active:
+            raise errors.InvalidTransition("The key is already active.", field="action")
+        dbPrivateKey.is_active = True
+    elif action == "inactive":
+        if not dbPrivateKey.is_active:
+            raise errors.InvalidTransition("The key is already inactive.", field="action")
+        dbPrivateKey.is_active = False
+    else:  # compromised
+        dbPrivateKey.is_active = False
+        dbPrivateKey.is_compromised = True
+        revoked_ids = ctx.dbsession.scalars(
+            sa.select(CertificateSigned.id).where(
+                CertificateSigned.private_key_id == dbPrivateKey.id, CertificateSigned.is_revoked.is_not(True)
+            )
+        ).all()
+    event_name = "PrivateKey__mark__%s" % action
+    dbOperationsEvent = log__OperationsEvent(
+        ctx, event_name, {"private_key_id": dbPrivateKey.id, "action": action, "certificate_signed.ids": revoked_ids}
+    )
+    log__OperationsObjectEvent(ctx, event_name, dbPrivateKey, dbOperationsEvent)
+    if revoked_ids:
+        ctx.dbsession.execute(
+            sa.update(CertificateSigned)
+            .where(CertificateSigned.id.in_(revoked_ids))
+            .values(is_active=False, is_deactivated=None, is_revoked=True, is_compromised_private_key=True),
+            execution_options={"synchronize_session": False},
+        )
+        dbPrivateKey.count_active_certificates = 0
+        ctx.dbsession.flush()
+        for certificate_id in revoked_ids:
+            dbCertificate = ctx.dbsession.get(CertificateSigned, certificate_id)
+            log__OperationsObjectEvent(ctx, "CertificateSigned__mark__compromised", dbCertificate, dbOperationsEvent)
+        actions.update_recents__domains(ctx, actions.domain_ids__of_certificates(ctx, revoked_ids))
+    ctx.dbsession.flush()
+    return {"event": event_name, "certificate_signed_ids": revoked_ids}

@@ -63,7 +63,7 @@ def get(registry, route_name: str) -> Optional[EndpointDocs]:
 
 def json_route_path(request, docs: EndpointDocs) -> str:
     """The path of an endpoint's JSON route, with placeholders left as ``{name}``."""
-    name = docs.route_name if docs.json_only else docs.route_name + "|json"
+    name = docs.route_name + "|json"  # json_only routes are registered as `name|json` too
     route = request.registry.getUtility(IRoutesMapper).get_route(name)
     if route is None:
         return ""
@@ -83,8 +83,11 @@ def as_json(request, docs: EndpointDocs) -> dict:
     if docs.paginated:
         payload["paginated"] = "append /{page} before .json for further pages (50 items per page)"
     if docs.is_post:
-        payload["instructions"] = ["HTTP POST required", "send the fields as form data (multipart for files)"]
         payload["form_fields"] = docs.form_fields()
+        payload["instructions"] = [
+            "HTTP POST required",
+            "send the fields as form data (multipart for files)" if payload["form_fields"] else "no fields: an empty POST",
+        ]
         payload["valid_options"] = docs.valid_options()
     if docs.example:
         payload["example"] = docs.example.format(ADMIN_URL=request.admin_url)

@@ -17,9 +17,11 @@ import urllib.parse
 from typing import Optional
 
 import colander
+from pyramid.httpexceptions import HTTPNotFound
 from pyramid.httpexceptions import HTTPSeeOther
 
 from ...lib import errors
+from ...lib.db import get
 from . import docs as docs_registry
 
 ITEMS_PER_PAGE = 50
@@ -81,13 +83,25 @@ class Handler:
     def is_json(self) -> bool:
         return self.request.is_json
 
+    @property
+    def id_only(self) -> bool:
+        """``?idonly=1`` as the specification writes it; ``?id_only=1`` as 2021 read it."""
+        return any(self.request.GET.get(name) in ("1", "true") for name in ("idonly", "id_only"))
+
+    def action_get(self, focus_url: str, operation: str):
+        """A GET on an action: its documentation (JSON), or back to the object with an error (HTML)."""
+        if self.is_json:
+            return self.action_documentation()
+        return self.redirect_result(focus_url, "error", operation, error="This action needs an HTTP POST.")
+
     # --- pagination
 
-    def paginate(self, total_items: int, items_per_page: int = ITEMS_PER_PAGE, **route_kw) -> Pagination:
+    def paginate(self, total_items: int, items_per_page: int = ITEMS_PER_PAGE) -> Pagination:
         """The current page of a list, or a redirect when the page asked for does not exist.
 
         :raises HTTPSeeOther: page 0 (to page 1) or past the last page (to the last).
         """
+        route_kw = {k: v for k, v in self.request.matchdict.items() if k != "page"}
         route_name = self.request.matched_route.name
         base = _base_route_name(route_name)
         paged_name = base + "_paginated" + ("|json" if self.is_json else "")
@@ -103,6 +117,25 @@ class Handler:
             raise HTTPSeeOther(location=pagination.url(pagination.page_last))
         return pagination
 
+    def paged_list(self, statement, json_key: str, **template_values) -> dict:
+        """One page of a ``lib.db.get.query__*`` statement: JSON ``{json_key: {id: item},
+        "pagination": ...}``, or the template's ``items`` and ``pagination``."""
+        pagination = self.paginate(get.count(self.ctx, statement))
+        items = get.page(self.ctx, statement, pagination.items_per_page, pagination.offset)
+        if self.is_json:
+            return {json_key: {str(item.id): item.as_json for item in items}, "pagination": pagination.as_json()}
+        return dict(template_values, items=items, pagination=pagination)
+
+    def load(self, getter, what: str, key: str = "id"):
+        """The object the route names, by ``getter(ctx, id)``.
+
+        :raises HTTPNotFound: no such object.
+        """
+        dbObject = getter(self.ctx, int(self.request.matchdict[key]))
+        if dbObject is None:
+            raise HTTPNotFound("The %s was not found." % what)
+        return dbObject
+
     # --- actions
 
     def docs(self) -> docs_registry.EndpointDocs:
@@ -117,11 +150,13 @@ class Handler:
 
         :raises errors.FormInvalid: with one message per bad field.
         """
-        schema = schema_class()
+        schema = schema_class().bind(upload_max_bytes=self.settings.upload_max_bytes)
         data = {}
         for node in schema.children:
-            if node.name in self.request.POST:
-                data[node.name] = self.request.POST[node.name]
+            for name in (node.name,) + tuple(getattr(node, "aliases", ())):
+                if name in self.request.POST:
+                    data[node.name] = self.request.POST[name]
+                    break
         try:
             return schema.deserialize(data)
         except colander.Invalid as exc:

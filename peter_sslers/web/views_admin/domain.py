@@ -3,6 +3,8 @@
 from pyramid.httpexceptions import HTTPNotFound
 
 from ...lib import errors
+from ...lib import exports
+from ...lib.db import actions
 from ...lib.db import get
 from ...lib.db import getcreate
 from ...lib.db import update
@@ -74,7 +76,14 @@ class ViewFocus(Handler):
         dbDomain = load_domain(self)
         if self.is_json:
             return {"Domain": dbDomain.as_json}
-        return {"Domain": dbDomain}
+        return {
+            "Domain": dbDomain,
+            "CertificateSigneds": get.page(
+                self.ctx, get.query__CertificateSigned(self.ctx, "all", domain_id=dbDomain.id), 5, 0
+            ),
+            "CertificateRequests": get.page(self.ctx, get.query__CertificateRequest(domain_id=dbDomain.id), 5, 0),
+            "UniqueFQDNSets": get.page(self.ctx, get.query__UniqueFQDNSet(domain_id=dbDomain.id), 5, 0),
+        }
 
     @admin_view(
         "admin:domain:focus:mark",
@@ -87,9 +96,7 @@ class ViewFocus(Handler):
         dbDomain = load_domain(self)
         focus_url = self.request.route_path("admin:domain:focus", domain_identifier=dbDomain.id)
         if self.request.method != "POST":
-            if self.is_json:
-                return self.action_documentation()
-            return self.redirect_result(focus_url, "error", "mark", error="This action needs an HTTP POST.")
+            return self.action_get(focus_url, "mark")
         action = self.request.POST.get("action")
         try:
             values = self.validate(forms.DomainMark)
@@ -99,3 +106,58 @@ class ViewFocus(Handler):
         if self.is_json:
             return {"result": "success", "Domain": dbDomain.as_json, "operation": "mark", "action": action}
         return self.redirect_result(focus_url, "success", "mark", action=action)
+
+    @admin_view("admin:domain:focus:config", json_only=True)
+    def config(self):
+        """What a server deploys for this Domain: its latest single and multi certificates with key,
+        chain and fullchain (`?idonly=1`: ids only). An inactive Domain gets nulls."""
+        identifier = self.request.matchdict["domain_identifier"]
+        dbDomain = get.get__Domain__for_config(self.ctx, identifier)
+        if dbDomain is None:
+            raise HTTPNotFound("The Domain `%s` was not found." % identifier)
+        return exports.domain_config_payload(dbDomain, id_only=self.id_only)
+
+    @admin_view(
+        "admin:domain:focus:update_recents",
+        post=True,
+        schema=forms.ActionNoFields,
+        about="Recompute this Domain's latest single and multi certificates.",
+        example="curl -X POST {ADMIN_URL}/domain/example.com/update-recents.json",
+    )
+    def update_recents(self):
+        dbDomain = load_domain(self)
+        focus_url = self.request.route_path("admin:domain:focus", domain_identifier=dbDomain.id)
+        if self.request.method != "POST":
+            return self.action_get(focus_url, "update-recents")
+        actions.update_recents__domains(self.ctx, [dbDomain.id])
+        dbDomain = get.get__Domain__by_id(self.ctx, dbDomain.id)
+        if self.is_json:
+            return {"result": "success", "operation": "update-recents", "Domain": dbDomain.as_json}
+        return self.redirect_result(focus_url, "success", "update-recents")
+
+
+class ViewFocusLists(Handler):
+    @admin_view(
+        "admin:domain:focus:certificate_signeds", renderer="/admin/certificate_signeds.mako", paginate=True
+    )
+    def certificate_signeds(self):
+        """The certificates covering a Domain."""
+        dbDomain = load_domain(self)
+        statement = get.query__CertificateSigned(self.ctx, "all", domain_id=dbDomain.id)
+        return self.paged_list(statement, "CertificateSigneds", title="Certificates of %s" % dbDomain.domain_name)
+
+    @admin_view(
+        "admin:domain:focus:certificate_requests", renderer="/admin/certificate_requests.mako", paginate=True
+    )
+    def certificate_requests(self):
+        """The CSRs naming a Domain."""
+        dbDomain = load_domain(self)
+        statement = get.query__CertificateRequest(domain_id=dbDomain.id)
+        return self.paged_list(statement, "CertificateRequests", title="CSRs of %s" % dbDomain.domain_name)
+
+    @admin_view("admin:domain:focus:unique_fqdn_sets", renderer="/admin/unique_fqdn_sets.mako", paginate=True)
+    def unique_fqdn_sets(self):
+        """The domain sets a Domain belongs to."""
+        dbDomain = load_domain(self)
+        statement = get.query__UniqueFQDNSet(domain_id=dbDomain.id)
+        return self.paged_list(statement, "UniqueFQDNSets", title="Domain sets with %s" % dbDomain.domain_name)

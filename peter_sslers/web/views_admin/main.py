@@ -53,3 +53,28 @@ class ViewMain(Handler):
         if self.is_json:
             return {"result": "success", "endpoints": endpoints}
         return {"endpoints": endpoints}
+
+    @admin_view("admin:search", renderer="/admin/search.mako", section="main")
+    def search(self):
+        """Find keys, CSRs, certificates, CAs and account keys by SPKI hash (`?spki=`), or certificates
+        and CAs by subject (`?cert_subject=`) or issuer (`?cert_issuer=`) text."""
+        query = {}
+        results = None
+        for field in ("spki", "cert_subject", "cert_issuer"):
+            value = self.request.GET.get(field, "").strip()
+            if value:
+                query = {"field": field, "value": value}
+                if field == "spki":
+                    results = get.search__spki(self.ctx, value)
+                else:
+                    results = get.search__cert_text(self.ctx, field, value)
+                break
+        if self.is_json:
+            return {
+                "result": "success",
+                "query": query,
+                "results": {
+                    name: {str(item.id): item.as_json for item in items} for name, items in (results or {}).items()
+                },
+            }
+        return {"query": query, "results": results}

@@ -47,3 +47,53 @@
 <%def name="boolean(value)">${{True: 'yes', False: 'no', None: '-'}.get(value, value)}</%def>
 
 <%def name="json_link(url)"><a class="json" href="${url}">.json</a></%def>
+
+<%def name="json_twin()">\
+<% route = request.matched_route %>\
+% if route is not None and not route.name.endswith('|json'):
+<a class="json" href="${request.route_path(route.name + '|json', **request.matchdict)}${('?' + request.query_string) if request.query_string else ''}">.json</a>\
+% endif
+</%def>
+
+<%def name="status_certificate(c)">\
+% if c.is_revoked:
+<span class="badge bad">revoked</span>\
+% elif c.is_active:
+<span class="badge ok">active</span>\
+% else:
+<span class="badge">deactivated</span>\
+% endif
+% if c.expiring_days < 0:
+<span class="badge bad">expired</span>\
+% endif
+</%def>
+
+<%def name="table_certificate_signeds(items)">
+<table class="list">
+  <thead><tr><th>id</th><th>domains</th><th>status</th><th>not after</th><th>key</th><th>type</th></tr></thead>
+  <tbody>
+  % for c in items:
+    <tr>
+      <td><a href="${request.route_path('admin:certificate_signed:focus', id=c.id)}">${c.id}</a></td>
+      <td>${', '.join(c.domains_as_list)}</td>
+      <td>${status_certificate(c)}</td>
+      <td>${timestamp(c.timestamp_not_after)} (${c.expiring_days} days)</td>
+      <td><a href="${request.route_path('admin:private_key:focus', id=c.private_key_id)}">${c.private_key_id}</a></td>
+      <td>${c.key_technology}, ${'single' if c.is_single_domain_cert else 'multi'}</td>
+    </tr>
+  % endfor
+  </tbody>
+</table>
+</%def>
+
+<%def name="form_action(url, action, label)">\
+<form class="inline" method="POST" action="${url}"><input type="hidden" name="action" value="${action}"><button type="submit">${label}</button></form>\
+</%def>
+
+<%def name="downloads(links)">\
+<ul class="downloads">
+% for label, url in links:
+  <li><a href="${url}">${label}</a></li>
+% endfor
+</ul>\
+</%def>

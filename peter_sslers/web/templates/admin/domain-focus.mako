@@ -8,16 +8,48 @@
   <tr><th>id</th><td>${Domain.id}</td></tr>
   <tr><th>domain name</th><td><code>${Domain.domain_name}</code></td></tr>
   <tr><th>active</th><td>${m.boolean(Domain.is_active)}
-    <form class="inline" method="POST" action="${request.route_path('admin:domain:focus:mark', domain_identifier=Domain.id)}">
     % if Domain.is_active:
-      <input type="hidden" name="action" value="inactive"><button type="submit">Mark inactive</button>
+      ${m.form_action(request.route_path('admin:domain:focus:mark', domain_identifier=Domain.id), 'inactive', 'Mark inactive')}
     % else:
-      <input type="hidden" name="action" value="active"><button type="submit">Mark active</button>
+      ${m.form_action(request.route_path('admin:domain:focus:mark', domain_identifier=Domain.id), 'active', 'Mark active')}
     % endif
-    </form>
   </td></tr>
   <tr><th>created</th><td>${m.timestamp(Domain.timestamp_created)}</td></tr>
   <tr><th>from the domain queue</th><td>${m.boolean(Domain.is_from_queue_domain)}</td></tr>
-  <tr><th>latest single-domain certificate</th><td>${Domain.certificate_signed_id__latest_single or '-'}</td></tr>
-  <tr><th>latest multi-domain certificate</th><td>${Domain.certificate_signed_id__latest_multi or '-'}</td></tr>
+  <tr><th>latest single-domain certificate</th><td>
+  % if Domain.certificate_signed_id__latest_single:
+    <a href="${request.route_path('admin:certificate_signed:focus', id=Domain.certificate_signed_id__latest_single)}">${Domain.certificate_signed_id__latest_single}</a>
+  % else:
+    -
+  % endif
+  </td></tr>
+  <tr><th>latest multi-domain certificate</th><td>
+  % if Domain.certificate_signed_id__latest_multi:
+    <a href="${request.route_path('admin:certificate_signed:focus', id=Domain.certificate_signed_id__latest_multi)}">${Domain.certificate_signed_id__latest_multi}</a>
+  % else:
+    -
+  % endif
+    ${m.form_action(request.route_path('admin:domain:focus:update_recents', domain_identifier=Domain.id), '', 'Update recents')}
+  </td></tr>
+  <tr><th>deploy</th><td>
+    <a href="${request.route_path('admin:domain:focus:config|json', domain_identifier=Domain.domain_name)}">config.json</a>
+    (<a href="${request.route_path('admin:domain:focus:config|json', domain_identifier=Domain.domain_name, _query={'idonly': '1'})}">ids only</a>)
+  </td></tr>
 </table>
+
+<h2>Recent certificates <a href="${request.route_path('admin:domain:focus:certificate_signeds', domain_identifier=Domain.id)}">(all)</a></h2>
+${m.table_certificate_signeds(CertificateSigneds)}
+
+<h2>Recent certificate requests <a href="${request.route_path('admin:domain:focus:certificate_requests', domain_identifier=Domain.id)}">(all)</a></h2>
+<ul>
+% for r in CertificateRequests:
+  <li><a href="${request.route_path('admin:certificate_request:focus', id=r.id)}">CSR ${r.id}</a>: ${', '.join(r.unique_fqdn_set.domains_as_list)}</li>
+% endfor
+</ul>
+
+<h2>Domain sets <a href="${request.route_path('admin:domain:focus:unique_fqdn_sets', domain_identifier=Domain.id)}">(all)</a></h2>
+<ul>
+% for s in UniqueFQDNSets:
+  <li><a href="${request.route_path('admin:unique_fqdn_set:focus', id=s.id)}">set ${s.id}</a>: ${s.domain_names}</li>
+% endfor
+</ul>

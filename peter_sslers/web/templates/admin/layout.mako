@@ -12,6 +12,11 @@
     <a class="brand" href="${request.route_path('admin')}">peter_sslers</a>
     <nav>
       <a href="${request.route_path('admin:domains')}">Domains</a>
+      <a href="${request.route_path('admin:certificate_signeds')}">Certificates</a>
+      <a href="${request.route_path('admin:private_keys')}">Keys</a>
+      <a href="${request.route_path('admin:certificate_cas')}">CAs</a>
+      <a href="${request.route_path('admin:unique_fqdn_sets')}">Sets</a>
+      <a href="${request.route_path('admin:search')}">Search</a>
       <a href="${request.route_path('admin:operations:log')}">Operations</a>
       <a href="${request.route_path('admin:api')}">API</a>
       <a href="${request.route_path('admin:settings')}">Settings</a>

@@ -1,0 +1,168 @@
+"""Bulk operations: update-recents and deactivate-expired, as set-based SQL.
+
+The 2021 code looped over every Domain in Python (94 s for a global update-recents
+with 5,000 certificates); here each is one UPDATE with correlated subqueries, so the
+cost follows the indexes, and a single certificate's change touches only its domains.
+"""
+
+from typing import Iterable
+from typing import Optional
+
+import sqlalchemy as sa
+
+from ...model.objects import AcmeAccount
+from ...model.objects import AcmeOrder
+from ...model.objects import CertificateCA
+from ...model.objects import CertificateCAChain
+from ...model.objects import CertificateSigned
+from ...model.objects import CertificateSignedChain
+from ...model.objects import Domain
+from ...model.objects import PrivateKey
+from ...model.objects import UniqueFQDNSet2Domain
+from .logger import log__OperationsEvent
+
+
+def _latest_certificate(is_single: bool):
+    """The id of the active certificate of this shape covering ``domain.id`` that expires last."""
+    return (
+        sa.select(CertificateSigned.id)
+        .join(UniqueFQDNSet2Domain, UniqueFQDNSet2Domain.unique_fqdn_set_id == CertificateSigned.unique_fqdn_set_id)
+        .where(
+            UniqueFQDNSet2Domain.domain_id == Domain.id,
+            CertificateSigned.is_active.is_(True),
+            CertificateSigned.is_single_domain_cert.is_(is_single),
+        )
+        .order_by(CertificateSigned.timestamp_not_after.desc(), CertificateSigned.id.desc())
+        .limit(1)
+        .correlate(Domain)
+        .scalar_subquery()
+    )
+
+
+def _update_latest(ctx, domain_ids: Optional[list]) -> None:
+    statement = sa.update(Domain).values(
+        certificate_signed_id__latest_single=_latest_certificate(True),
+        certificate_signed_id__latest_multi=_latest_certificate(False),
+    )
+    if domain_ids is not None:
+        statement = statement.where(Domain.id.in_(domain_ids))
+    ctx.dbsession.execute(statement, execution_options={"synchronize_session": False})
+
+
+def update_recents__domains(ctx, domain_ids: Iterable[int]) -> None:
+    """Recompute the latest single and multi certificate of these Domains only."""
+    domain_ids = sorted(set(domain_ids))
+    if not domain_ids:
+        return
+    ctx.dbsession.flush()
+    _update_latest(ctx, domain_ids)
+    ctx.dbsession.expire_all()
+
+
+def domain_ids__of_certificates(ctx, certificate_ids: Iterable[int]) -> list:
+    return ctx.dbsession.scalars(
+        sa.select(UniqueFQDNSet2Domain.domain_id)
+        .join(CertificateSigned, CertificateSigned.unique_fqdn_set_id == UniqueFQDNSet2Domain.unique_fqdn_set_id)
+        .where(CertificateSigned.id.in_(list(certificate_ids)))
+        .distinct()
+    ).all()
+
+
+def _count(model_column, *where):
+    return sa.select(sa.func.count(model_column)).where(*where).scalar_subquery()
+
+
+def update_recents__global(ctx, log: bool = True) -> dict:
+    """Recompute, for every Domain, its latest certificates, and every derived counter.
+
+    :returns: ``{"operations_event_id": ...}`` (when logged).
+    """
+    ctx.dbsession.flush()
+    _update_latest(ctx, None)
+    ctx.dbsession.execute(
+        sa.update(PrivateKey).values(
+            count_active_certificates=_count(
+                CertificateSigned.id,
+                CertificateSigned.private_key_id == PrivateKey.id,
+                CertificateSigned.is_active.is_(True),
+            ),
+            count_certificate_signeds=_count(CertificateSigned.id, CertificateSigned.private_key_id == PrivateKey.id),
+            count_acme_orders=_count(AcmeOrder.id, AcmeOrder.private_key_id == PrivateKey.id),
+        ),
+        execution_options={"synchronize_session": False},
+    )
+    ctx.dbsession.execute(
+        sa.update(AcmeAccount).values(
+            count_acme_orders=_count(AcmeOrder.id, AcmeOrder.acme_account_id == AcmeAccount.id),
+            count_certificate_signeds=_count(
+                AcmeOrder.certificate_signed_id,
+                AcmeOrder.acme_account_id == AcmeAccount.id,
+                AcmeOrder.certificate_signed_id.is_not(None),
+            ),
+        ),
+        execution_options={"synchronize_session": False},
+    )
+    ctx.dbsession.execute(
+        sa.update(CertificateCA).values(
+            count_active_certificates=sa.select(sa.func.count(sa.distinct(CertificateSigned.id)))
+            .select_from(CertificateSigned)
+            .join(CertificateSignedChain, CertificateSignedChain.certificate_signed_id == CertificateSigned.id)
+            .join(CertificateCAChain, CertificateCAChain.id == CertificateSignedChain.certificate_ca_chain_id)
+            .where(CertificateCAChain.certificate_ca_0_id == CertificateCA.id, CertificateSigned.is_active.is_(True))
+            .correlate(CertificateCA)
+            .scalar_subquery()
+        ),
+        execution_options={"synchronize_session": False},
+    )
+    ctx.dbsession.expire_all()
+    result = {}
+    if log:
+        dbEvent = log__OperationsEvent(ctx, "operations__update_recents__global")
+        result["operations_event_id"] = dbEvent.id
+    return result
+
+
+def deactivate_expired(ctx) -> dict:
+    """Deactivate expired certificates, except one that is still the latest single or multi
+    certificate of any of its Domains (it stays until something replaces it there).
+
+    :returns: ``{"count_deactivated", "certificate_signed_ids", "operations_event_id"}``.
+    """
+    dbEvent = log__OperationsEvent(ctx, "CertificateSigned__deactivate_expired")
+    update_recents__global(ctx)
+    still_latest = sa.exists().where(
+        sa.or_(
+            Domain.certificate_signed_id__latest_single == CertificateSigned.id,
+            Domain.certificate_signed_id__latest_multi == CertificateSigned.id,
+        )
+    )
+    ids = ctx.dbsession.scalars(
+        sa.select(CertificateSigned.id)
+        .where(
+            CertificateSigned.is_active.is_(True),
+            CertificateSigned.timestamp_not_after < ctx.timestamp,
+            ~still_latest,
+        )
+        .order_by(CertificateSigned.id.desc())
+    ).all()
+    if ids:
+        ctx.dbsession.execute(
+            sa.update(CertificateSigned)
+            .where(CertificateSigned.id.in_(ids))
+            .values(is_active=False, is_deactivated=True),
+            execution_options={"synchronize_session": False},
+        )
+        ctx.dbsession.execute(
+            sa.update(PrivateKey).values(
+                count_active_certificates=_count(
+                    CertificateSigned.id,
+                    CertificateSigned.private_key_id == PrivateKey.id,
+                    CertificateSigned.is_active.is_(True),
+                )
+            ),
+            execution_options={"synchronize_session": False},
+        )
+        ctx.dbsession.expire_all()
+    dbEvent.set_event_payload({"count_deactivated": len(ids), "certificate_signed.ids": ids})
+    ctx.dbsession.flush()
+    return {"count_deactivated": len(ids), "certificate_signed_ids": ids, "operations_event_id": dbEvent.id}

@@ -1,0 +1,30 @@
+"""CertificateRequest (CSR): list, focus, downloads."""
+
+from ...lib.db import get
+from ..lib import downloads
+from ..lib.handler import Handler
+from ..lib.viewconfig import admin_view
+
+
+def load_csr(handler: Handler):
+    return handler.load(get.get__CertificateRequest__by_id, "CertificateRequest")
+
+
+class ViewCertificateRequest(Handler):
+    @admin_view("admin:certificate_requests", renderer="/admin/certificate_requests.mako", paginate=True)
+    def list(self):
+        """Certificate signing requests, newest first."""
+        return self.paged_list(get.query__CertificateRequest(), "CertificateRequests", title="Certificate requests")
+
+    @admin_view("admin:certificate_request:focus", renderer="/admin/certificate_request-focus.mako")
+    def focus(self):
+        """One CSR, with its domains and key."""
+        dbCSR = load_csr(self)
+        if self.is_json:
+            return {"CertificateRequest": dbCSR.as_json}
+        return {"CertificateRequest": dbCSR}
+
+    @admin_view("admin:certificate_request:focus:raw", jsonify=False)
+    def raw(self):
+        dbCSR = load_csr(self)
+        return downloads.csr(dbCSR.csr_pem, self.request.matchdict["format"])

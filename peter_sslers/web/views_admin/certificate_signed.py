@@ -1,0 +1,157 @@
+"""CertificateSigned: lists, focus, upload, mark, config.json, parse.json and every download."""
+
+from pyramid.httpexceptions import HTTPSeeOther
+
+from ...lib import cert_utils
+from ...lib import errors
+from ...lib import exports
+from ...lib.db import create
+from ...lib.db import get
+from ...lib.db import update
+from ..lib import downloads
+from ..lib import forms
+from ..lib.handler import Handler
+from ..lib.viewconfig import admin_view
+
+UPLOAD_EXAMPLE = (
+    "curl --form 'private_key_file=@privkey1.pem' --form 'certificate_file=@cert1.pem' "
+    "--form 'chain_file=@chain1.pem' {ADMIN_URL}/certificate-signed/upload.json"
+)
+
+
+def load_certificate(handler: Handler):
+    return handler.load(get.get__CertificateSigned__by_id, "CertificateSigned")
+
+
+class ViewList(Handler):
+    @admin_view("admin:certificate_signeds")
+    def index(self):
+        return HTTPSeeOther(
+            location=self.request.route_path(
+                "admin:certificate_signeds:list" + ("|json" if self.is_json else ""), which="active"
+            )
+        )
+
+    @admin_view("admin:certificate_signeds:list", renderer="/admin/certificate_signeds.mako", paginate=True)
+    def list(self):
+        """Certificates: `all`, `active`, `expiring` (active, ending within `expiring_days`) or `inactive`."""
+        which = self.request.matchdict["which"]
+        statement = get.query__CertificateSigned(self.ctx, which)
+        return self.paged_list(statement, "CertificateSigneds", title="Certificates: %s" % which, which=which)
+
+
+class ViewUpload(Handler):
+    @admin_view(
+        "admin:certificate_signed:upload",
+        renderer="/admin/certificate_signed-upload.mako",
+        post=True,
+        schema=forms.CertificateSignedUpload,
+        about="Import a certificate with its private key and chain (e.g. from certbot).",
+        example=UPLOAD_EXAMPLE,
+        notes=("The same upload again creates nothing and answers `is_created: false`.",),
+    )
+    def upload(self):
+        if self.request.method != "POST":
+            return self.action_documentation() if self.is_json else {"form_errors": {}}
+        try:
+            values = self.validate(forms.CertificateSignedUpload)
+            result = create.import__CertificateSigned(
+                self.ctx, values["certificate_file"], values["chain_file"], values["private_key_file"]
+            )
+        except errors.InvalidRequest as exc:
+            return self.form_error(exc)
+        focus_url = self.request.route_path("admin:certificate_signed:focus", id=result.CertificateSigned.id)
+        if self.is_json:
+            return {
+                "result": "success",
+                "is_created": result.is_created,
+                "CertificateSigned": {
+                    "id": str(result.CertificateSigned.id),
+                    "created": result.is_created,
+                    "url": self.request.api_host + focus_url,
+                    "is_active": result.CertificateSigned.is_active,
+                },
+                "CertificateCAChain": {"id": str(result.CertificateCAChain.id), "created": result.is_created__chain},
+                "PrivateKey": {"id": str(result.PrivateKey.id), "created": result.is_created__key},
+            }
+        return self.redirect_result(focus_url, "success", "upload", is_created=str(result.is_created).lower())
+
+
+class ViewFocus(Handler):
+    @admin_view("admin:certificate_signed:focus", renderer="/admin/certificate_signed-focus.mako")
+    def focus(self):
+        """One certificate, with its key, chains and domains."""
+        dbCertificate = load_certificate(self)
+        if self.is_json:
+            return {"CertificateSigned": dbCertificate.as_json}
+        return {
+            "CertificateSigned": dbCertificate,
+            "preferred_chain": exports.preferred_chain(dbCertificate),
+        }
+
+    @admin_view("admin:certificate_signed:focus:config", json_only=True)
+    def config(self):
+        """The deploy payload: private key, certificate, chain and fullchain, ids as strings (`?idonly=1`: no PEMs)."""
+        dbCertificate = load_certificate(self)
+        return exports.certificate_config_payload(dbCertificate, id_only=self.id_only)
+
+    @admin_view("admin:certificate_signed:focus:parse", json_only=True)
+    def parse(self):
+        """The certificate, parsed."""
+        dbCertificate = load_certificate(self)
+        return {"CertificateSigned": {"id": str(dbCertificate.id), "parsed": cert_utils.parse_cert(dbCertificate.cert_pem)}}
+
+    @admin_view(
+        "admin:certificate_signed:focus:mark",
+        post=True,
+        schema=forms.CertificateSignedMark,
+        about="Activate, deactivate (reversible) or revoke (final, local only) a certificate.",
+        example="curl --form 'action=inactive' {ADMIN_URL}/certificate-signed/1/mark.json",
+    )
+    def mark(self):
+        dbCertificate = load_certificate(self)
+        focus_url = self.request.route_path("admin:certificate_signed:focus", id=dbCertificate.id)
+        if self.request.method != "POST":
+            return self.action_get(focus_url, "mark")
+        action = self.request.POST.get("action", "")
+        try:
+            values = self.validate(forms.CertificateSignedMark)
+            update.update_CertificateSigned__mark(self.ctx, dbCertificate, values["action"])
+        except errors.InvalidRequest as exc:
+            return self.action_error(exc, focus_url, "mark", action=action)
+        if self.is_json:
+            dbCertificate = get.get__CertificateSigned__by_id(self.ctx, dbCertificate.id)
+            return {"result": "success", "operation": "mark", "action": action, "CertificateSigned": dbCertificate.as_json}
+        return self.redirect_result(focus_url, "success", "mark", action=action)
+
+
+class ViewDownloads(Handler):
+    @admin_view("admin:certificate_signed:focus:cert:raw", jsonify=False)
+    def cert(self):
+        dbCertificate = load_certificate(self)
+        return downloads.certificate(dbCertificate.cert_pem, self.request.matchdict["format"], "cert")
+
+    @admin_view("admin:certificate_signed:focus:chain:raw", jsonify=False)
+    def chain(self):
+        dbCertificate = load_certificate(self)
+        dbChain = _require_chain(dbCertificate)
+        return downloads.chain(cert_utils.split_pem_chain(dbChain.chain_pem), self.request.matchdict["format"])
+
+    @admin_view("admin:certificate_signed:focus:fullchain:raw", jsonify=False)
+    def fullchain(self):
+        dbCertificate = load_certificate(self)
+        dbChain = _require_chain(dbCertificate)
+        pems = [dbCertificate.cert_pem] + cert_utils.split_pem_chain(dbChain.chain_pem)
+        return downloads.chain(pems, self.request.matchdict["format"], basename="fullchain")
+
+    @admin_view("admin:certificate_signed:focus:privatekey:raw", jsonify=False)
+    def privkey(self):
+        dbCertificate = load_certificate(self)
+        return downloads.private_key(dbCertificate.private_key.key_pem, self.request.matchdict["format"], "privkey")
+
+
+def _require_chain(dbCertificate):
+    dbChain = exports.preferred_chain(dbCertificate)
+    if dbChain is None:
+        raise errors.InvalidRequest("This certificate has no chain.")
+    return dbChain

@@ -1,0 +1,152 @@
+"""UniqueFQDNSet: the sets of domains certificates are issued for."""
+
+from ...lib import errors
+from ...lib import utils
+from ...lib.db import actions
+from ...lib.db import get
+from ...lib.db import getcreate
+from ..lib import forms
+from ..lib.handler import Handler
+from ..lib.viewconfig import admin_view
+
+
+def load_set(handler: Handler):
+    return handler.load(get.get__UniqueFQDNSet__by_id, "UniqueFQDNSet")
+
+
+class ViewUniqueFQDNSet(Handler):
+    @admin_view("admin:unique_fqdn_sets", renderer="/admin/unique_fqdn_sets.mako", paginate=True)
+    def list(self):
+        """Domain sets, newest first."""
+        return self.paged_list(get.query__UniqueFQDNSet(), "UniqueFQDNSets", title="Domain sets")
+
+    @admin_view(
+        "admin:unique_fqdn_set:new",
+        renderer="/admin/unique_fqdn_set-new.mako",
+        post=True,
+        schema=forms.UniqueFQDNSetNew,
+        about="Find or create the set of these domains (1 to 100 names).",
+        example="curl --form 'domain_names=example.com,www.example.com' {ADMIN_URL}/unique-fqdn-set/new.json",
+    )
+    def new(self):
+        if self.request.method != "POST":
+            return self.action_documentation() if self.is_json else {"form_errors": {}, "form_values": {}}
+        try:
+            values = self.validate(forms.UniqueFQDNSetNew)
+            dbSet, is_created = getcreate.getcreate__UniqueFQDNSet__by_domain_names(
+                self.ctx, utils.split_domain_names(values["domain_names"])
+            )
+        except errors.InvalidRequest as exc:
+            return self.form_error(exc)
+        return self._saved(dbSet, is_created, "new")
+
+    def _saved(self, dbSet, is_created: bool, operation: str):
+        if self.is_json:
+            dbSet = get.get__UniqueFQDNSet__by_id(self.ctx, dbSet.id)
+            return {"result": "success", "operation": operation, "is_created": is_created, "UniqueFQDNSet": dbSet.as_json}
+        return self.redirect_result(
+            self.request.route_path("admin:unique_fqdn_set:focus", id=dbSet.id),
+            "success",
+            operation,
+            is_created=str(is_created).lower(),
+        )
+
+    @admin_view("admin:unique_fqdn_set:focus", renderer="/admin/unique_fqdn_set-focus.mako")
+    def focus(self):
+        """One domain set."""
+        dbSet = load_set(self)
+        if self.is_json:
+            return {"UniqueFQDNSet": dbSet.as_json}
+        recent = get.query__CertificateSigned(self.ctx, "all", unique_fqdn_set_id=dbSet.id)
+        return {"UniqueFQDNSet": dbSet, "CertificateSigneds": get.page(self.ctx, recent, 5, 0)}
+
+    @admin_view(
+        "admin:unique_fqdn_set:focus:modify",
+        renderer="/admin/unique_fqdn_set-modify.mako",
+        post=True,
+        schema=forms.UniqueFQDNSetModify,
+        about="The set with some domains added and/or removed (a set never changes: this finds or "
+        "creates the other one).",
+        example="curl --form 'domain_names_add=www.example.com' {ADMIN_URL}/unique-fqdn-set/1/modify.json",
+    )
+    def modify(self):
+        dbSet = load_set(self)
+        if self.request.method != "POST":
+            if self.is_json:
+                return self.action_documentation()
+            return {"UniqueFQDNSet": dbSet, "form_errors": {}, "form_values": {}}
+        try:
+            values = self.validate(forms.UniqueFQDNSetModify)
+            names = _modified_names(dbSet.domains_as_list, values["domain_names_add"], values["domain_names_del"])
+            dbNewSet, is_created = getcreate.getcreate__UniqueFQDNSet__by_domain_names(
+                self.ctx, names, field="domain_names_add"
+            )
+        except errors.InvalidRequest as exc:
+            return self.form_error(exc, UniqueFQDNSet=dbSet)
+        return self._saved(dbNewSet, is_created, "modify")
+
+    @admin_view(
+        "admin:unique_fqdn_set:focus:update_recents",
+        post=True,
+        schema=forms.ActionNoFields,
+        about="Recompute the latest certificates of every domain of the set.",
+        example="curl -X POST {ADMIN_URL}/unique-fqdn-set/1/update-recents.json",
+    )
+    def update_recents(self):
+        dbSet = load_set(self)
+        focus_url = self.request.route_path("admin:unique_fqdn_set:focus", id=dbSet.id)
+        if self.request.method != "POST":
+            return self.action_get(focus_url, "update-recents")
+        actions.update_recents__domains(self.ctx, [d.domain_id for d in dbSet.to_domains])
+        if self.is_json:
+            return {"result": "success", "operation": "update-recents", "UniqueFQDNSet": {"id": str(dbSet.id)}}
+        return self.redirect_result(focus_url, "success", "update-recents")
+
+    @admin_view(
+        "admin:unique_fqdn_set:focus:certificate_signeds", renderer="/admin/certificate_signeds.mako", paginate=True
+    )
+    def certificate_signeds(self):
+        """The certificates of a domain set."""
+        dbSet = load_set(self)
+        statement = get.query__CertificateSigned(self.ctx, "all", unique_fqdn_set_id=dbSet.id)
+        return self.paged_list(statement, "CertificateSigneds", title="Certificates of set %s" % dbSet.id)
+
+    @admin_view(
+        "admin:unique_fqdn_set:focus:certificate_requests", renderer="/admin/certificate_requests.mako", paginate=True
+    )
+    def certificate_requests(self):
+        """The CSRs of a domain set."""
+        dbSet = load_set(self)
+        statement = get.query__CertificateRequest(unique_fqdn_set_id=dbSet.id)
+        return self.paged_list(statement, "CertificateRequests", title="CSRs of set %s" % dbSet.id)
+
+
+def _modified_names(current: list, add: str, remove: str) -> list:
+    """The names of a set after adding and removing some.
+
+    :raises errors.InvalidRequest: nothing to do, a name both added and removed, a removal of a
+        name not in the set, or an invalid name.
+    """
+    try:
+        to_add = set(utils.validate_domain_names(utils.split_domain_names(add))) if add else set()
+    except errors.InvalidRequest as exc:
+        exc.field = "domain_names_add"
+        raise
+    try:
+        to_remove = set(utils.validate_domain_names(utils.split_domain_names(remove))) if remove else set()
+    except errors.InvalidRequest as exc:
+        exc.field = "domain_names_del"
+        raise
+    if not to_add and not to_remove:
+        raise errors.InvalidRequest("Give names to add or to remove.", field="domain_names_add")
+    if to_add & to_remove:
+        raise errors.InvalidRequest(
+            "Names both added and removed: %s." % ", ".join(sorted(to_add & to_remove)), field="domain_names_add"
+        )
+    missing = to_remove - set(current)
+    if missing:
+        raise errors.InvalidRequest("Not in the set: %s." % ", ".join(sorted(missing)), field="domain_names_del")
+    names = (set(current) | to_add) - to_remove
+    if not names:
+        raise errors.InvalidRequest("A set needs at least one domain.", field="domain_names_del")
+    return sorted(names)
