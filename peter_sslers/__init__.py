@@ -7,8 +7,11 @@ def main(global_config, **settings):
     from pyramid.config import Configurator
 
     from .config import ApplicationSettings
+    from .lib import cert_utils
 
     app_settings = ApplicationSettings.from_settings(settings)
+    # the openssl fallback, used when `cryptography` cannot be imported
+    cert_utils.configure(openssl_path=app_settings.openssl_path, openssl_path_conf=app_settings.openssl_path_conf)
     with Configurator(settings=settings) as config:
         config.registry.app_settings = app_settings
         config.include(".web.database")

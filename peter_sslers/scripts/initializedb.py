@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from ..config import ApplicationSettings
 from ..config import ConfigurationError
+from ..lib import cert_utils
 from ..lib import errors
 from ..lib.context import ApiContext
 from ..lib.db.bootstrap import reconcile_certificate_authority
@@ -65,6 +66,7 @@ def main(argv=None) -> int:
     except ConfigurationError as exc:
         print("%s: %s" % (config_uri, exc), file=sys.stderr)
         return 2
+    cert_utils.configure(openssl_path=app_settings.openssl_path, openssl_path_conf=app_settings.openssl_path_conf)
     engine = meta.get_engine(settings)
     try:
         result = initialize_database(engine, app_settings)
