@@ -10,7 +10,11 @@ INI ?= example_development.ini
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-test test-sqlite test-postgresql postgresql-available clean
+# Debian packages the test suite runs: openssl (the cert_utils fallback backend and its
+# checks), curl (the specification's upload commands, run verbatim).
+TEST_DEBIAN_PACKAGES := openssl curl
+
+.PHONY: run test install install-test test-deps test-sqlite test-postgresql clean
 
 $(BIN)/python:
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
@@ -21,8 +25,15 @@ $(BIN)/python:
 install: $(BIN)/python
 	$(BIN)/pip install -q -e .
 
-install-test: $(BIN)/python
+install-test: $(BIN)/python test-deps
 	$(BIN)/pip install -q -e '.[testing]'
+
+test-deps:
+	@missing=""; for p in $(TEST_DEBIAN_PACKAGES); do command -v $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages the tests need:$$missing"; \
+	  apt-get update -qq && apt-get install -y -qq $$missing; \
+	fi
 
 run: install
 	$(BIN)/initialize_peter_sslers_db $(INI)

@@ -1,5 +1,6 @@
 """CertificateSigned: upload (good and bad), downloads, config.json, parse.json, mark, lists."""
 
+import json
 import subprocess
 
 import pytest
@@ -420,3 +421,36 @@ def test_query_counts_do_not_grow_with_the_fleet(testapp, count_queries):
     assert upload_2 <= upload_1 + 3 * 3, (upload_1, upload_2)
     assert mark_2 == mark_1, (mark_1, mark_2)
     assert len(config_1) == len(config_2) == 1, config_2
+
+
+def test_the_specifications_curl_commands_verbatim(app, db, tmp_path):
+    """The two upload commands of the specification, run by curl against a real HTTP server."""
+    import shutil
+
+    from webtest.http import StopableWSGIServer
+
+    if shutil.which("curl") is None:
+        pytest.fail("curl is needed for this test (apt-get install curl)")
+    for n, stem in ((1, "leaf_rsa_multi"), (2, "leaf_ec256_single")):
+        files = data.leaf(stem)
+        (tmp_path / ("privkey%d.pem" % n)).write_text(files["key"])
+        (tmp_path / ("cert%d.pem" % n)).write_text(files["cert"])
+        (tmp_path / ("chain%d.pem" % n)).write_text(files["chain"])
+    server = StopableWSGIServer.create(app, host="127.0.0.1")
+    try:
+        url = server.application_url.rstrip("/") + "/.well-known/admin/certificate-signed/upload.json"
+        for n in (1, 2):
+            command = [
+                "curl", "--silent", "--show-error",
+                "--form", "private_key_file=@privkey%d.pem" % n,
+                "--form", "certificate_file=@cert%d.pem" % n,
+                "--form", "chain_file=@chain%d.pem" % n,
+                url,
+            ]  # fmt: skip
+            result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, check=True)
+            answer = json.loads(result.stdout)
+            assert answer["result"] == "success", answer
+            assert answer["CertificateSigned"]["created"] is True
+    finally:
+        server.shutdown()
+    assert count_rows(db, m.CertificateSigned) == 2
