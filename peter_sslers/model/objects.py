@@ -1455,7 +1455,9 @@ class CertificateSigned(Base):
     fingerprint_sha1: Mapped[str] = mapped_column(sa.Unicode(255))
     cert_subject: Mapped[str] = mapped_column(sa.Text)
     cert_issuer: Mapped[str] = mapped_column(sa.Text)
-    is_active: Mapped[bool] = mapped_column(default=True, index=True)
+    # no index: a two-valued column misleads SQLite's planner into scanning every active
+    # certificate per domain in update-recents (bench/bench_certificates.py)
+    is_active: Mapped[bool] = mapped_column(default=True)
     is_deactivated: Mapped[Optional[bool]]
     is_revoked: Mapped[Optional[bool]]
     is_compromised_private_key: Mapped[Optional[bool]]

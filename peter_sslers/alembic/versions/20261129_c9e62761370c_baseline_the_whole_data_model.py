@@ -1,14 +1,14 @@
 """baseline: the whole data model
 
-Revision ID: 85587bc50c4e
+Revision ID: c9e62761370c
 Revises: 
-Create Date: 2026-11-29 11:19:35.373727
+Create Date: 2026-11-29 11:52:34.636038
 """
 
 from alembic import op
 import sqlalchemy as sa
 
-revision = '85587bc50c4e'
+revision = 'c9e62761370c'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -282,7 +282,6 @@ def upgrade():
     with op.batch_alter_table('certificate_signed', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_certificate_signed_cert_serial'), ['cert_serial'], unique=False)
         batch_op.create_index(batch_op.f('ix_certificate_signed_certificate_request_id'), ['certificate_request_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_certificate_signed_is_active'), ['is_active'], unique=False)
         batch_op.create_index(batch_op.f('ix_certificate_signed_operations_event_id__created'), ['operations_event_id__created'], unique=False)
         batch_op.create_index(batch_op.f('ix_certificate_signed_private_key_id'), ['private_key_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_certificate_signed_spki_sha256'), ['spki_sha256'], unique=False)
@@ -717,7 +716,6 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_certificate_signed_spki_sha256'))
         batch_op.drop_index(batch_op.f('ix_certificate_signed_private_key_id'))
         batch_op.drop_index(batch_op.f('ix_certificate_signed_operations_event_id__created'))
-        batch_op.drop_index(batch_op.f('ix_certificate_signed_is_active'))
         batch_op.drop_index(batch_op.f('ix_certificate_signed_certificate_request_id'))
         batch_op.drop_index(batch_op.f('ix_certificate_signed_cert_serial'))
 
