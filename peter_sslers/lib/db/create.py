@@ -80,12 +80,19 @@ def import__CertificateSigned(
     if not key_pem or not key_pem.strip():
         raise errors.InvalidPEM("The private key is empty.", field="private_key_file")
     key_pem = cert_utils.cleanup_pem_text(key_pem)
-    try:
-        parsed_key = cert_utils.parse_key(key_pem)
-    except errors.CryptographyError as exc:
-        exc.field = "private_key_file"
-        raise
-    if parsed_key["spki_sha256"] != parsed["spki_sha256"]:
+    # A key stored already as this very PEM needs no second parse (RSA parsing is the dear part).
+    dbKnownKey = get.get__PrivateKey__by_pem_sha256(ctx, utils.sha256_hex(key_pem))
+    parsed_key = None
+    if dbKnownKey is not None:
+        key_spki = dbKnownKey.spki_sha256
+    else:
+        try:
+            parsed_key = cert_utils.parse_key(key_pem)
+        except errors.CryptographyError as exc:
+            exc.field = "private_key_file"
+            raise
+        key_spki = parsed_key["spki_sha256"]
+    if key_spki != parsed["spki_sha256"]:
         raise errors.KeyMismatch("This private key does not belong to the certificate.", field="private_key_file")
 
     chain_pems = split_chain_pem(chain_pem, field="chain_file")
@@ -100,7 +107,9 @@ def import__CertificateSigned(
     dbChain, is_created__chain = getcreate__CertificateCAChain__by_pem_text(
         ctx, None, chain_pems=chain_pems, parsed_chain=parsed_chain, field="chain_file"
     )
-    dbPrivateKey, is_created__key = getcreate__PrivateKey__by_pem_text(ctx, key_pem, field="private_key_file")
+    dbPrivateKey, is_created__key = getcreate__PrivateKey__by_pem_text(
+        ctx, key_pem, field="private_key_file", parsed=parsed_key
+    )
     cert_pem_sha256 = utils.sha256_hex(cert_pem)
     dbCertificate = ctx.dbsession.scalars(
         sa.select(CertificateSigned).where(CertificateSigned.cert_pem_sha256 == cert_pem_sha256)

@@ -170,6 +170,10 @@ def get__PrivateKey__by_id(ctx, private_key_id: int) -> Optional[PrivateKey]:
     return ctx.dbsession.get(PrivateKey, private_key_id)
 
 
+def get__PrivateKey__by_pem_sha256(ctx, key_pem_sha256: str) -> Optional[PrivateKey]:
+    return ctx.dbsession.scalars(sa.select(PrivateKey).where(PrivateKey.key_pem_sha256 == key_pem_sha256)).first()
+
+
 def get__PrivateKey__by_spki(ctx, spki_sha256: str) -> Optional[PrivateKey]:
     return ctx.dbsession.scalars(
         sa.select(PrivateKey).where(PrivateKey.spki_sha256 == spki_sha256).order_by(PrivateKey.id)

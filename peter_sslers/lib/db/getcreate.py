@@ -125,17 +125,27 @@ def getcreate__PrivateKey__by_pem_text(
     private_key_type: str = "standard",
     acme_account_id__owner: Optional[int] = None,
     field: str = "private_key_file",
+    parsed: Optional[dict] = None,
 ) -> Tuple[PrivateKey, bool]:
-    """Find (by SPKI) or create a PrivateKey.
+    """Find (by PEM digest, then by SPKI) or create a PrivateKey.
 
+    A key already stored as this very PEM is found without parsing it again (parsing an
+    RSA key checks it, which is the dearest step of an import).
+
+    :param parsed: ``cert_utils.parse_key`` of the PEM, when the caller has it already.
     :raises errors.InvalidPEM: (on ``field``) not a usable RSA or EC private key.
     """
     key_pem = cert_utils.cleanup_pem_text(key_pem)
-    try:
-        parsed = cert_utils.parse_key(key_pem)
-    except errors.CryptographyError as exc:
-        exc.field = field
-        raise
+    key_pem_sha256 = utils.sha256_hex(key_pem)
+    dbPrivateKey = get.get__PrivateKey__by_pem_sha256(ctx, key_pem_sha256)
+    if dbPrivateKey is not None:
+        return dbPrivateKey, False
+    if parsed is None:
+        try:
+            parsed = cert_utils.parse_key(key_pem)
+        except errors.CryptographyError as exc:
+            exc.field = field
+            raise
     dbPrivateKey = get.get__PrivateKey__by_spki(ctx, parsed["spki_sha256"])
     if dbPrivateKey is not None:
         return dbPrivateKey, False
@@ -145,7 +155,7 @@ def getcreate__PrivateKey__by_pem_text(
     dbPrivateKey.timestamp_created = ctx.timestamp
     dbPrivateKey.key_technology_id = model_utils.KeyTechnology.from_string(parsed["key_technology"])
     dbPrivateKey.key_pem = key_pem
-    dbPrivateKey.key_pem_sha256 = utils.sha256_hex(key_pem)
+    dbPrivateKey.key_pem_sha256 = key_pem_sha256
     dbPrivateKey.spki_sha256 = parsed["spki_sha256"]
     dbPrivateKey.is_active = True
     dbPrivateKey.private_key_source_id = model_utils.PrivateKeySource.from_string(private_key_source)
