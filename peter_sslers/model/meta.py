@@ -79,7 +79,12 @@ def get_session_factory(engine: sa.engine.Engine) -> sessionmaker:
 
 
 def get_tm_session(session_factory: sessionmaker, transaction_manager, request=None):
-    """A session joined to ``transaction_manager``: it commits or aborts with it."""
+    """A session joined to ``transaction_manager``: it commits or aborts with it.
+
+    ``keep_session``: the session stays open across a commit, so the objects a unit of work
+    holds stay attached when it commits midway (``ApiContext.checkpoint``, after each ACME
+    server call).
+    """
     dbsession = session_factory(info={"request": request})
-    zope.sqlalchemy.register(dbsession, transaction_manager=transaction_manager)
+    zope.sqlalchemy.register(dbsession, transaction_manager=transaction_manager, keep_session=True)
     return dbsession

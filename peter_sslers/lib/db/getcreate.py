@@ -11,6 +11,8 @@ from typing import Optional
 from typing import Tuple
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ...model import utils as model_utils
 from ...model.objects import CertificateCA
@@ -349,15 +351,21 @@ def getcreate__CertificateRequest__by_pem_text(
 
 
 def getcreate__RemoteIpAddress(ctx, remote_ip_address: str) -> Tuple[RemoteIpAddress, bool]:
+    """Find or create the row of a client address.
+
+    Race-safe: an ACME server validates from several vantage points at once, so several
+    requests may bring a new address together; the insert ignores a row another one made.
+    """
     remote_ip_address = (remote_ip_address or "unknown")[:255]
-    dbRemoteIp = ctx.dbsession.scalars(
-        sa.select(RemoteIpAddress).where(RemoteIpAddress.remote_ip_address == remote_ip_address)
-    ).first()
+    statement = sa.select(RemoteIpAddress).where(RemoteIpAddress.remote_ip_address == remote_ip_address)
+    dbRemoteIp = ctx.dbsession.scalars(statement).first()
     if dbRemoteIp is not None:
         return dbRemoteIp, False
-    dbRemoteIp = RemoteIpAddress()
-    dbRemoteIp.remote_ip_address = remote_ip_address
-    dbRemoteIp.timestamp_created = ctx.timestamp
-    ctx.dbsession.add(dbRemoteIp)
-    ctx.dbsession.flush(objects=[dbRemoteIp])
-    return dbRemoteIp, True
+    dialect = ctx.dbsession.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    result = ctx.dbsession.execute(
+        insert(RemoteIpAddress)
+        .values(remote_ip_address=remote_ip_address, timestamp_created=ctx.timestamp)
+        .on_conflict_do_nothing(index_elements=["remote_ip_address"])
+    )
+    return ctx.dbsession.scalars(statement).one(), bool(result.rowcount)

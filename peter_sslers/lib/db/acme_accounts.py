@@ -1,0 +1,407 @@
+"""ACME accounts: local records, keys, and what the ACME server knows of them.
+
+Everything that talks to the server goes through ``acme_client`` and commits
+(``ctx.checkpoint()``) right after the server has acted, so a crash never forgets an
+account the server created or a key it rolled over.
+"""
+
+import json
+import re
+import urllib.parse
+from typing import Optional
+from typing import Tuple
+
+import sqlalchemy as sa
+
+from ...model import utils as model_utils
+from ...model.objects import AcmeAccount
+from ...model.objects import AcmeAccountKey
+from ...model.objects import AcmeAccountProvider
+from .. import acme_v2
+from .. import cert_utils
+from .. import errors
+from .. import utils
+from .acme_logger import AcmeEventLogger
+from .logger import log__OperationsEvent
+from .logger import log__OperationsObjectEvent
+
+_RE_EMAIL = re.compile(r"^[^@\s:/]+@[^@\s:/]+$")
+ACCOUNT_KEY_TECHNOLOGIES = {
+    "RSA": ("RSA", 2048, None),
+    "RSA_2048": ("RSA", 2048, None),
+    "RSA_3072": ("RSA", 3072, None),
+    "RSA_4096": ("RSA", 4096, None),
+    "EC": ("EC", None, "P-256"),
+    "EC_P256": ("EC", None, "P-256"),
+    "EC_P384": ("EC", None, "P-384"),
+}
+
+
+# --- the client
+
+
+def acme_transport(ctx, dbProvider: AcmeAccountProvider, logger: Optional[AcmeEventLogger] = None) -> acme_v2.AcmeTransport:
+    """A transport to this ACME server. The configured server trusts the configured CA bundle."""
+    ca_bundle = None
+    if dbProvider.name == ctx.settings.certificate_authority_name:
+        ca_bundle = ctx.settings.certificate_authority_ca_bundle
+    return acme_v2.AcmeTransport(
+        dbProvider.directory, ca_bundle=ca_bundle, on_exchange=logger.record if logger is not None else None
+    )
+
+
+def acme_client(ctx, dbAccount: AcmeAccount, logger: Optional[AcmeEventLogger] = None) -> acme_v2.AcmeClient:
+    """A client for this account, with its active key.
+
+    :raises errors.InvalidTransition: the account has no active key.
+    """
+    dbKey = dbAccount.acme_account_key
+    if dbKey is None:
+        raise errors.InvalidTransition("The ACME account %s has no active key." % dbAccount.id)
+    logger = logger or AcmeEventLogger(ctx, acme_account_id=dbAccount.id)
+    return acme_v2.AcmeClient(
+        acme_transport(ctx, dbAccount.acme_account_provider, logger),
+        acme_v2.AcmeKey(dbKey.key_pem),
+        account_url=dbAccount.account_url,
+    )
+
+
+# --- input
+
+
+def normalize_contact(contact: Optional[str], field: str = "account__contact") -> Optional[str]:
+    """An email address (a leading ``mailto:`` is dropped), or None.
+
+    :raises errors.InvalidRequest: not an email address.
+    """
+    if contact is None:
+        return None
+    contact = contact.strip()
+    if contact.lower().startswith("mailto:"):
+        contact = contact[len("mailto:") :]
+    if not contact:
+        return None
+    if not _RE_EMAIL.match(contact):
+        raise errors.InvalidRequest("`%s` is not an email address." % contact, field=field)
+    local, domain = contact.rsplit("@", 1)
+    try:
+        domain = utils.validate_domain_name(domain)
+    except errors.InvalidRequest:
+        raise errors.InvalidRequest("`%s` is not an email address with a valid domain." % contact, field=field)
+    return "%s@%s" % (local, domain)
+
+
+def get__AcmeAccountProvider__for_use(ctx, provider_id) -> AcmeAccountProvider:
+    """An enabled ACME server by id.
+
+    :raises errors.InvalidRequest: unknown or not enabled.
+    """
+    try:
+        dbProvider = ctx.dbsession.get(AcmeAccountProvider, int(provider_id))
+    except (TypeError, ValueError):
+        dbProvider = None
+    if dbProvider is None:
+        raise errors.InvalidRequest("Unknown ACME server.", field="acme_account_provider_id")
+    if not dbProvider.is_enabled:
+        raise errors.InvalidRequest(
+            "The ACME server `%s` is not enabled (see `certificate_authorities_enable`)." % dbProvider.name,
+            field="acme_account_provider_id",
+        )
+    return dbProvider
+
+
+# --- local records
+
+
+def getcreate__AcmeAccount(
+    ctx,
+    dbProvider: AcmeAccountProvider,
+    contact: Optional[str],
+    key_pem: Optional[str] = None,
+    key_technology: str = "RSA",
+    private_key_cycle: str = "single_certificate",
+    private_key_technology: str = "RSA",
+    account_url: Optional[str] = None,
+    terms_of_service: Optional[str] = None,
+) -> Tuple[AcmeAccount, bool]:
+    """Find (by its key) or create an AcmeAccount with its active key. Nothing is sent to the server.
+
+    :param key_pem: an existing account key (imported); None generates one of ``key_technology``.
+    :raises errors.InvalidRequest: a bad key, contact, cycle or technology.
+    :raises errors.ConflictingObject: the key belongs to an account on another server.
+    """
+    if private_key_cycle not in model_utils.PrivateKeyCycle.OPTIONS_ACME_ACCOUNT:
+        raise errors.InvalidRequest(
+            "`account__private_key_cycle` must be one of: %s." % ", ".join(model_utils.PrivateKeyCycle.OPTIONS_ACME_ACCOUNT),
+            field="account__private_key_cycle",
+        )
+    if private_key_technology not in ("RSA", "EC"):
+        raise errors.InvalidRequest("`account__private_key_technology` must be RSA or EC.", field="account__private_key_technology")
+    if key_pem is None:
+        if key_technology not in ACCOUNT_KEY_TECHNOLOGIES:
+            raise errors.InvalidRequest(
+                "`account_key_technology` must be one of: %s." % ", ".join(ACCOUNT_KEY_TECHNOLOGIES), field="account_key_technology"
+            )
+        technology, bits, curve = ACCOUNT_KEY_TECHNOLOGIES[key_technology]
+        key_pem = cert_utils.new_account_key(key_technology=technology, bits=bits or 2048, curve=curve or "P-256")
+        source = "generated"
+    else:
+        source = "imported"
+    key_pem = cert_utils.cleanup_pem_text(key_pem)
+    try:
+        acme_key = acme_v2.AcmeKey(key_pem)
+        parsed = cert_utils.parse_key(key_pem)
+    except errors.CryptographyError as exc:
+        exc.field = "account_key_file_pem"
+        raise
+    existing = ctx.dbsession.scalars(
+        sa.select(AcmeAccountKey).where(AcmeAccountKey.spki_sha256 == parsed["spki_sha256"])
+    ).first()
+    if existing is not None:
+        dbAccount = existing.acme_account
+        if dbAccount.acme_account_provider_id != dbProvider.id:
+            raise errors.ConflictingObject(
+                "This key belongs to ACME account %s on another server." % dbAccount.id, field="account_key_file_pem"
+            )
+        return dbAccount, False
+    if account_url is not None:
+        owner = ctx.dbsession.scalars(sa.select(AcmeAccount).where(AcmeAccount.account_url == account_url)).first()
+        if owner is not None:
+            raise errors.ConflictingObject(
+                "ACME account %s already has the account URL %s with another key." % (owner.id, account_url),
+                field="account_key_file_pem",
+            )
+    dbEvent = log__OperationsEvent(ctx, "AcmeAccount__insert", {"provider": dbProvider.name, "jwk_alg": acme_key.alg})
+    dbAccount = AcmeAccount()
+    dbAccount.timestamp_created = ctx.timestamp
+    dbAccount.contact = contact
+    dbAccount.account_url = account_url
+    dbAccount.terms_of_service = terms_of_service
+    dbAccount.is_active = True
+    dbAccount.acme_account_provider_id = dbProvider.id
+    dbAccount.private_key_cycle_id = model_utils.PrivateKeyCycle.from_string(private_key_cycle)
+    dbAccount.private_key_technology_id = model_utils.KeyTechnology.from_string(private_key_technology)
+    dbAccount.operations_event_id__created = dbEvent.id
+    ctx.dbsession.add(dbAccount)
+    ctx.dbsession.flush(objects=[dbAccount])
+    _add_key(ctx, dbAccount, key_pem, parsed, source, dbEvent)
+    log__OperationsObjectEvent(ctx, "AcmeAccount__insert", dbAccount, dbEvent)
+    return dbAccount, True
+
+
+def _add_key(ctx, dbAccount, key_pem, parsed, source, dbEvent) -> AcmeAccountKey:
+    dbKey = AcmeAccountKey()
+    dbKey.acme_account_id = dbAccount.id
+    dbKey.is_active = True
+    dbKey.timestamp_created = ctx.timestamp
+    dbKey.key_technology_id = model_utils.KeyTechnology.from_string(parsed["key_technology"])
+    dbKey.key_pem = key_pem
+    dbKey.key_pem_sha256 = utils.sha256_hex(key_pem)
+    dbKey.spki_sha256 = parsed["spki_sha256"]
+    dbKey.acme_account_key_source_id = model_utils.AcmeAccountKeySource.from_string(source)
+    dbKey.operations_event_id__created = dbEvent.id
+    ctx.dbsession.add(dbKey)
+    ctx.dbsession.flush(objects=[dbKey])
+    ctx.dbsession.refresh(dbAccount, attribute_names=["acme_account_key"])
+    log__OperationsObjectEvent(ctx, "AcmeAccountKey__insert", dbKey, dbEvent)
+    return dbKey
+
+
+def parse_certbot_account(private_key_json: str, regr_json: str, meta_json: Optional[str] = None) -> dict:
+    """certbot's three account files as plain values: the key as PEM, the account URL, the contact.
+
+    :raises errors.InvalidRequest: (on the field at fault) files that are not certbot's.
+    """
+    try:
+        jwk = json.loads(private_key_json)
+    except ValueError:
+        raise errors.InvalidRequest("Not JSON.", field="account_key_file_le_pkey")
+    key_pem = cert_utils.convert_jwk_to_pem(jwk) if isinstance(jwk, dict) else None
+    if key_pem is None:
+        raise errors.InvalidRequest("Not a JSON Web Key.", field="account_key_file_le_pkey")
+    try:
+        regr = json.loads(regr_json)
+    except ValueError:
+        raise errors.InvalidRequest("Not JSON.", field="account_key_file_le_reg")
+    if not isinstance(regr, dict) or not isinstance(regr.get("uri"), str):
+        raise errors.InvalidRequest("No account `uri` in it.", field="account_key_file_le_reg")
+    body = regr.get("body") or {}
+    contacts = body.get("contact") or []
+    contact = contacts[0] if contacts else None
+    if meta_json:
+        try:
+            json.loads(meta_json)
+        except ValueError:
+            raise errors.InvalidRequest("Not JSON.", field="account_key_file_le_meta")
+    return {
+        "key_pem": key_pem,
+        "account_url": regr["uri"],
+        "server": urllib.parse.urlsplit(regr["uri"]).netloc.lower(),
+        "contact": contact,
+        "terms_of_service": regr.get("terms_of_service"),
+    }
+
+
+def get__AcmeAccountProvider__by_server(ctx, server: str) -> Optional[AcmeAccountProvider]:
+    return ctx.dbsession.scalars(sa.select(AcmeAccountProvider).where(AcmeAccountProvider.server == server)).first()
+
+
+# --- the server side
+
+
+def _checkpoint_event(ctx, event: str, dbAccount: AcmeAccount, payload: dict) -> None:
+    dbEvent = log__OperationsEvent(ctx, event, dict(payload, acme_account_id=dbAccount.id))
+    log__OperationsObjectEvent(ctx, event, dbAccount, dbEvent)
+    ctx.checkpoint()
+
+
+def register(ctx, dbAccount: AcmeAccount, only_return_existing: bool = False) -> dict:
+    """newAccount (RFC 8555 7.3): create the account on the server, or find it.
+
+    The server's account URL and terms are stored and committed at once.
+
+    :returns: ``{"is_created": bool}`` (False when the server already knew the key).
+    :raises errors.AcmeServerError: e.g. code ``accountDoesNotExist`` with ``only_return_existing``.
+    :raises errors.ConflictingObject: the server's account URL belongs to another local account.
+    """
+    client = acme_client(ctx, dbAccount)
+    contact = ["mailto:%s" % dbAccount.contact] if dbAccount.contact else None
+    resource, is_created = client.new_account(
+        contact=contact, terms_of_service_agreed=True, only_return_existing=only_return_existing
+    )
+    owner = ctx.dbsession.scalars(
+        sa.select(AcmeAccount).where(AcmeAccount.account_url == resource.url, AcmeAccount.id != dbAccount.id)
+    ).first()
+    if owner is not None:
+        raise errors.ConflictingObject(
+            "The ACME server says this key is account %s, which is ACME account %s here." % (resource.url, owner.id)
+        )
+    dbAccount.account_url = resource.url
+    dbAccount.terms_of_service = (
+        ctx.settings.certificate_authority_agreement or client.transport.directory().terms_of_service
+    )
+    dbAccount.timestamp_last_authenticated = ctx.timestamp
+    if resource.status == "deactivated":
+        dbAccount.is_active = False
+        dbAccount.timestamp_deactivated = dbAccount.timestamp_deactivated or ctx.timestamp
+    event = "AcmeAccount__check" if only_return_existing else "AcmeAccount__authenticate"
+    _checkpoint_event(ctx, event, dbAccount, {"account_url": resource.url, "is_created": is_created})
+    _maybe_make_global_default(ctx, dbAccount)
+    return {"is_created": is_created, "status": resource.status}
+
+
+def _maybe_make_global_default(ctx, dbAccount: AcmeAccount) -> None:
+    """The first usable account on the default ACME server becomes the global default."""
+    if not dbAccount.is_usable or not dbAccount.acme_account_provider.is_default:
+        return
+    has_default = ctx.dbsession.scalar(
+        sa.select(sa.func.count(AcmeAccount.id)).where(AcmeAccount.is_global_default.is_(True))
+    )
+    if not has_default:
+        dbAccount.is_global_default = True
+        _checkpoint_event(ctx, "AcmeAccount__mark__default", dbAccount, {"automatic": True})
+
+
+def deactivate(ctx, dbAccount: AcmeAccount) -> None:
+    """Deactivate the account on the server (RFC 8555 7.3.6). Irreversible."""
+    if dbAccount.timestamp_deactivated is not None:
+        raise errors.InvalidTransition("The account is already deactivated.")
+    if not dbAccount.account_url:
+        raise errors.InvalidTransition("The account is not registered on the ACME server.")
+    client = acme_client(ctx, dbAccount)
+    client.deactivate_account()
+    dbAccount.is_active = False
+    dbAccount.is_global_default = None
+    dbAccount.timestamp_deactivated = ctx.timestamp
+    _checkpoint_event(ctx, "AcmeAccount__deactivate", dbAccount, {})
+
+
+def key_change(ctx, dbAccount: AcmeAccount, key_technology: Optional[str] = None) -> AcmeAccountKey:
+    """Roll the account over to a new key made here (RFC 8555 7.3.5).
+
+    The new key is committed as soon as the server accepts it: the old one no longer works.
+    """
+    if not dbAccount.account_url:
+        raise errors.InvalidTransition("The account is not registered on the ACME server.")
+    if not dbAccount.is_active:
+        raise errors.InvalidTransition("The account is not active.")
+    dbOldKey = dbAccount.acme_account_key
+    technology = key_technology or dbOldKey.key_technology
+    if technology not in ACCOUNT_KEY_TECHNOLOGIES:
+        raise errors.InvalidRequest("Unknown key technology `%s`." % technology, field="account_key_technology")
+    kind, bits, curve = ACCOUNT_KEY_TECHNOLOGIES[technology]
+    new_pem = cert_utils.new_account_key(key_technology=kind, bits=bits or 2048, curve=curve or "P-256")
+    client = acme_client(ctx, dbAccount)
+    client.key_change(acme_v2.AcmeKey(new_pem))
+    dbOldKey.is_active = None
+    dbOldKey.timestamp_deactivated = ctx.timestamp
+    ctx.dbsession.flush(objects=[dbOldKey])
+    dbEvent = log__OperationsEvent(ctx, "AcmeAccount__key_change", {"acme_account_id": dbAccount.id, "old_key_id": dbOldKey.id})
+    dbNewKey = _add_key(ctx, dbAccount, new_pem, cert_utils.parse_key(new_pem), "generated", dbEvent)
+    log__OperationsObjectEvent(ctx, "AcmeAccount__key_change", dbAccount, dbEvent)
+    ctx.checkpoint()
+    return dbNewKey
+
+
+# --- local state
+
+
+ACCOUNT_MARK_ACTIONS = ("global_default", "active", "inactive")
+
+
+def mark(ctx, dbAccount: AcmeAccount, action: str) -> str:
+    """``global_default`` (on the default ACME server only), ``active``, ``inactive``."""
+    if action not in ACCOUNT_MARK_ACTIONS:
+        raise errors.InvalidRequest("`action` must be one of: %s." % ", ".join(ACCOUNT_MARK_ACTIONS), field="action")
+    if action == "global_default":
+        if dbAccount.is_global_default:
+            raise errors.InvalidTransition("The account is already the global default.", field="action")
+        if not dbAccount.acme_account_provider.is_default:
+            raise errors.InvalidTransition(
+                "Only an account on the default ACME server (`certificate_authority`) can be the global default.",
+                field="action",
+            )
+        if not dbAccount.is_usable:
+            raise errors.InvalidTransition("The account is not active.", field="action")
+        ctx.dbsession.execute(
+            sa.update(AcmeAccount).where(AcmeAccount.is_global_default.is_(True)).values(is_global_default=None),
+            execution_options={"synchronize_session": "fetch"},
+        )
+        ctx.dbsession.flush()
+        dbAccount.is_global_default = True
+        event = "AcmeAccount__mark__default"
+    elif action == "active":
+        if dbAccount.is_active:
+            raise errors.InvalidTransition("The account is already active.", field="action")
+        if dbAccount.timestamp_deactivated is not None:
+            raise errors.InvalidTransition("The account was deactivated on the ACME server; that is final.", field="action")
+        dbAccount.is_active = True
+        event = "AcmeAccount__mark__active"
+    else:
+        if not dbAccount.is_active:
+            raise errors.InvalidTransition("The account is already inactive.", field="action")
+        if dbAccount.is_global_default:
+            raise errors.InvalidTransition("The global default account cannot be deactivated.", field="action")
+        dbAccount.is_active = False
+        event = "AcmeAccount__mark__inactive"
+    dbEvent = log__OperationsEvent(ctx, event, {"acme_account_id": dbAccount.id})
+    log__OperationsObjectEvent(ctx, event, dbAccount, dbEvent)
+    ctx.dbsession.flush()
+    return event
+
+
+def edit(ctx, dbAccount: AcmeAccount, private_key_cycle: str, private_key_technology: str) -> None:
+    """The key policy the account's deferred orders use."""
+    if private_key_cycle not in model_utils.PrivateKeyCycle.OPTIONS_ACME_ACCOUNT:
+        raise errors.InvalidRequest("Unknown private key cycle `%s`." % private_key_cycle, field="account__private_key_cycle")
+    if private_key_technology not in ("RSA", "EC"):
+        raise errors.InvalidRequest("`account__private_key_technology` must be RSA or EC.", field="account__private_key_technology")
+    dbAccount.private_key_cycle_id = model_utils.PrivateKeyCycle.from_string(private_key_cycle)
+    dbAccount.private_key_technology_id = model_utils.KeyTechnology.from_string(private_key_technology)
+    dbEvent = log__OperationsEvent(
+        ctx,
+        "AcmeAccount__edit",
+        {"acme_account_id": dbAccount.id, "private_key_cycle": private_key_cycle, "private_key_technology": private_key_technology},
+    )
+    log__OperationsObjectEvent(ctx, "AcmeAccount__edit", dbAccount, dbEvent)
+    ctx.dbsession.flush()

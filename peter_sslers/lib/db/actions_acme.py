@@ -1,0 +1,847 @@
+"""The ACME order lifecycle against the database (RFC 8555 section 7.4 and on).
+
+Rule of this module: whatever the ACME server has done is committed
+(``ctx.checkpoint()``) before the next network call. A crash or a killed process
+mid-order then leaves rows that say exactly how far the server got, and
+``sync_order`` / ``sync_order_authorizations`` bring them up to date. A challenge's
+key authorization is committed before the server is told to validate it, so the
+public responder of any instance can answer.
+"""
+
+import datetime
+from typing import List
+from typing import Optional
+
+import sqlalchemy as sa
+
+from ...model import utils as model_utils
+from ...model.objects import AcmeAccount
+from ...model.objects import AcmeAuthorization
+from ...model.objects import AcmeChallenge
+from ...model.objects import AcmeOrder
+from ...model.objects import AcmeOrder2AcmeAuthorization
+from ...model.objects import AcmeOrderSubmission
+from ...model.objects import CertificateSigned
+from ...model.objects import PrivateKey
+from ...model.objects import UniqueFQDNSet2Domain
+from .. import acme_v2
+from .. import cert_utils
+from .. import errors
+from . import actions
+from .acme_accounts import acme_client
+from .acme_logger import AcmeEventLogger
+from .create import import__CertificateSigned
+from .getcreate import getcreate__CertificateRequest__by_pem_text
+from .getcreate import getcreate__Domain__by_domainName
+from .getcreate import getcreate__PrivateKey__by_pem_text
+from .getcreate import getcreate__UniqueFQDNSet__by_domain_names
+from .logger import log__OperationsEvent
+from .logger import log__OperationsObjectEvent
+
+S_ORDER = model_utils.Acme_Status_Order
+S_AUTHZ = model_utils.Acme_Status_Authorization
+S_CHALL = model_utils.Acme_Status_Challenge
+P_STATUS = model_utils.AcmeOrder_ProcessingStatus
+STRATEGY = model_utils.AcmeOrder_ProcessingStrategy
+
+# generated certificate keys: RSA 2048 (what certbot makes) or EC P-256
+CERTIFICATE_KEY_SIZES = {"RSA": {"bits": 2048}, "EC": {"curve": "P-256"}}
+PROCESSING_STRATEGIES = ("create_order", "process_single", "process_multi")
+PRIVATE_KEY_STRATEGIES = ("specified", "deferred-generate", "deferred-associate")
+
+
+class AcmeOrderFailed(errors.AcmeError):
+    """An order the ACME server will not complete (a failed validation, an invalid order).
+
+    The failure is already recorded and committed on the order.
+    """
+
+    def __init__(self, message: str, acme_order_id: int, problem: Optional[dict] = None):
+        super().__init__(message)
+        self.message = message
+        self.acme_order_id = acme_order_id
+        self.problem = problem
+
+
+# --- small helpers
+
+
+def _order_logger(ctx, dbOrder: AcmeOrder) -> AcmeEventLogger:
+    return AcmeEventLogger(ctx, acme_account_id=dbOrder.acme_account_id, acme_order_id=dbOrder.id)
+
+
+def _client(ctx, dbOrder: AcmeOrder, logger: Optional[AcmeEventLogger] = None) -> acme_v2.AcmeClient:
+    return acme_client(ctx, dbOrder.acme_account, logger or _order_logger(ctx, dbOrder))
+
+
+def _event(ctx, name: str, dbOrder: Optional[AcmeOrder], payload: Optional[dict] = None):
+    dbEvent = log__OperationsEvent(ctx, name, dict(payload or {}, acme_order_id=dbOrder.id if dbOrder else None))
+    if dbOrder is not None:
+        log__OperationsObjectEvent(ctx, name, dbOrder, dbEvent)
+    return dbEvent
+
+
+def _finish(dbOrder: AcmeOrder, processing_status: str) -> None:
+    dbOrder.acme_order_processing_status_id = P_STATUS.from_string(processing_status)
+    if dbOrder.is_processing:
+        dbOrder.is_processing = None
+
+
+# --- applying what the server says
+
+
+def apply_order_resource(ctx, dbOrder: AcmeOrder, resource: acme_v2.OrderResource) -> None:
+    """Copy an order resource onto the row, and know every authorization it lists."""
+    dbOrder.acme_status_order_id = S_ORDER.from_string_or_unknown(resource.status)
+    dbOrder.finalize_url = resource.finalize_url
+    dbOrder.certificate_url = resource.certificate_url
+    dbOrder.timestamp_expires = resource.expires
+    dbOrder.timestamp_updated = ctx.timestamp
+    for url in resource.authorizations:
+        _getcreate_authorization(ctx, dbOrder, url)
+    if resource.status == "invalid":
+        _finish(dbOrder, "processing_completed_failure")
+    ctx.dbsession.flush()
+
+
+def _getcreate_authorization(ctx, dbOrder: AcmeOrder, url: str) -> AcmeAuthorization:
+    dbAuthz = ctx.dbsession.scalars(sa.select(AcmeAuthorization).where(AcmeAuthorization.authorization_url == url)).first()
+    if dbAuthz is None:
+        dbAuthz = AcmeAuthorization()
+        dbAuthz.authorization_url = url
+        dbAuthz.timestamp_created = ctx.timestamp
+        dbAuthz.acme_status_authorization_id = S_AUTHZ.DISCOVERED
+        dbAuthz.acme_order_id__created = dbOrder.id
+        ctx.dbsession.add(dbAuthz)
+        ctx.dbsession.flush(objects=[dbAuthz])
+    link = ctx.dbsession.get(AcmeOrder2AcmeAuthorization, (dbOrder.id, dbAuthz.id))
+    if link is None:
+        link = AcmeOrder2AcmeAuthorization()
+        link.acme_order_id = dbOrder.id
+        link.acme_authorization_id = dbAuthz.id
+        link.is_present_on_new_order = True
+        ctx.dbsession.add(link)
+        ctx.dbsession.flush(objects=[link])
+    return dbAuthz
+
+
+def apply_authorization_resource(
+    ctx, dbAuthz: AcmeAuthorization, resource: acme_v2.AuthorizationResource, acme_key: acme_v2.AcmeKey
+) -> None:
+    """Copy an authorization onto the row, create or update its challenges, and mark ``*410*``
+    the local challenges the server no longer lists (compared by URL)."""
+    dbAuthz.acme_status_authorization_id = S_AUTHZ.from_string_or_unknown(resource.status)
+    dbAuthz.timestamp_expires = resource.expires
+    dbAuthz.timestamp_updated = ctx.timestamp
+    dbAuthz.wildcard = resource.wildcard
+    if dbAuthz.domain_id is None:
+        dbDomain, _ = getcreate__Domain__by_domainName(ctx, resource.identifier)
+        dbAuthz.domain_id = dbDomain.id
+    listed = set()
+    for challenge in resource.challenges:
+        try:
+            type_id = model_utils.AcmeChallengeType.from_string(challenge.type)
+        except ValueError:
+            continue  # a challenge type this client does not answer; the raw authorization keeps it
+        listed.add(challenge.url)
+        dbChallenge = ctx.dbsession.scalars(
+            sa.select(AcmeChallenge).where(AcmeChallenge.challenge_url == challenge.url)
+        ).first()
+        if dbChallenge is None:
+            dbChallenge = AcmeChallenge()
+            dbChallenge.acme_authorization_id = dbAuthz.id
+            dbChallenge.domain_id = dbAuthz.domain_id
+            dbChallenge.acme_challenge_type_id = type_id
+            dbChallenge.challenge_url = challenge.url
+            dbChallenge.timestamp_created = ctx.timestamp
+            ctx.dbsession.add(dbChallenge)
+        token = challenge.token or ""
+        dbChallenge.token = token
+        dbChallenge.keyauthorization = acme_key.key_authorization(token) if token else None
+        dbChallenge.acme_status_challenge_id = S_CHALL.from_string_or_unknown(challenge.status)
+        dbChallenge.timestamp_updated = ctx.timestamp
+    for dbChallenge in ctx.dbsession.scalars(
+        sa.select(AcmeChallenge).where(AcmeChallenge.acme_authorization_id == dbAuthz.id)
+    ):
+        if dbChallenge.challenge_url not in listed:
+            dbChallenge.acme_status_challenge_id = S_CHALL.GONE_410
+            dbChallenge.timestamp_updated = ctx.timestamp
+    ctx.dbsession.flush()
+
+
+def _mark_authorization_missing(ctx, dbAuthz: AcmeAuthorization) -> None:
+    dbAuthz.acme_status_authorization_id = S_AUTHZ.X_404_X
+    dbAuthz.timestamp_updated = ctx.timestamp
+    for dbChallenge in dbAuthz.acme_challenges:
+        dbChallenge.acme_status_challenge_id = S_CHALL.X_404_X
+    ctx.dbsession.flush()
+
+
+# --- creating orders
+
+
+def blocking_orders(ctx, domain_ids: List[int], exclude_order_id: Optional[int] = None) -> List[AcmeOrder]:
+    """Orders still being processed (pending on the server) that cover any of these domains:
+    a new order for them would compete for the same challenges."""
+    statement = (
+        sa.select(AcmeOrder)
+        .join(UniqueFQDNSet2Domain, UniqueFQDNSet2Domain.unique_fqdn_set_id == AcmeOrder.unique_fqdn_set_id)
+        .where(
+            UniqueFQDNSet2Domain.domain_id.in_(domain_ids),
+            AcmeOrder.is_processing.is_(True),
+            AcmeOrder.acme_status_order_id.in_(S_ORDER.IDS_BLOCKING),
+        )
+        .distinct()
+    )
+    if exclude_order_id is not None:
+        statement = statement.where(AcmeOrder.id != exclude_order_id)
+    return ctx.dbsession.scalars(statement).all()
+
+
+def new_order(
+    ctx,
+    dbAccount: AcmeAccount,
+    domain_names: List[str],
+    processing_strategy: str = "process_single",
+    private_key_strategy: str = "deferred-associate",
+    dbPrivateKey: Optional[PrivateKey] = None,
+    private_key_cycle__renewal: str = "account_key_default",
+    order_type: str = "ACME Automated (New)",
+    event: str = "AcmeOrder_New_Automated",
+    acme_order_id__retry_of: Optional[int] = None,
+    acme_order_id__renewal_of: Optional[int] = None,
+    certificate_signed_id__renewal_of: Optional[int] = None,
+) -> AcmeOrder:
+    """Create an order on the ACME server (RFC 8555 7.4) and, with ``process_single``, carry it
+    through to a certificate.
+
+    :raises errors.InvalidRequest: bad names, strategy, key or account (nothing is sent then).
+    :raises errors.ConflictingObject: another order is already validating one of the names.
+    :raises AcmeOrderFailed: the server refused to validate or issue (recorded on the order).
+    :raises errors.AcmeError: the server or the network failed; what the server did is committed.
+    """
+    if processing_strategy not in PROCESSING_STRATEGIES:
+        raise errors.InvalidRequest(
+            "`processing_strategy` must be one of: %s." % ", ".join(PROCESSING_STRATEGIES), field="processing_strategy"
+        )
+    if private_key_strategy not in PRIVATE_KEY_STRATEGIES:
+        raise errors.InvalidRequest(
+            "The private key strategy must be one of: %s." % ", ".join(PRIVATE_KEY_STRATEGIES), field="private_key_option"
+        )
+    if private_key_cycle__renewal not in model_utils.PrivateKeyCycle.OPTIONS_ACME_ORDER:
+        raise errors.InvalidRequest(
+            "`private_key_cycle__renewal` must be one of: %s." % ", ".join(model_utils.PrivateKeyCycle.OPTIONS_ACME_ORDER),
+            field="private_key_cycle__renewal",
+        )
+    if not dbAccount.is_usable:
+        raise errors.InvalidRequest("The ACME account %s is not active." % dbAccount.id, field="acme_account_id")
+    if private_key_strategy == "specified":
+        if dbPrivateKey is None or not dbPrivateKey.can_key_sign:
+            raise errors.InvalidRequest("Choose an active private key.", field="private_key_id")
+    else:
+        dbPrivateKey = ctx.dbsession.get(PrivateKey, 0)
+    dbSet, _ = getcreate__UniqueFQDNSet__by_domain_names(ctx, domain_names, field="domain_names")
+    domain_ids = [link.domain_id for link in dbSet.to_domains]
+    if ctx.settings.block_competing_challenges:
+        competing = blocking_orders(ctx, domain_ids)
+        if competing:
+            raise errors.ConflictingObject(
+                "Order(s) %s are still validating some of these names; finish or deactivate them first."
+                % ", ".join(str(o.id) for o in competing),
+                field="domain_names",
+            )
+
+    dbOrder = AcmeOrder()
+    dbOrder.is_processing = True
+    dbOrder.is_auto_renew = True
+    dbOrder.is_save_alternate_chains = True
+    dbOrder.timestamp_created = ctx.timestamp
+    dbOrder.acme_order_type_id = model_utils.AcmeOrderType.from_string(order_type)
+    dbOrder.acme_status_order_id = S_ORDER.DISCOVERED
+    dbOrder.acme_order_processing_strategy_id = STRATEGY.from_string(processing_strategy)
+    dbOrder.acme_order_processing_status_id = P_STATUS.from_string("created_local")
+    dbOrder.private_key_cycle_id__renewal = model_utils.PrivateKeyCycle.from_string(private_key_cycle__renewal)
+    dbOrder.private_key_strategy_id__requested = model_utils.PrivateKeyStrategy.from_string(private_key_strategy)
+    dbOrder.acme_account_id = dbAccount.id
+    dbOrder.private_key_id__requested = dbPrivateKey.id
+    dbOrder.private_key_id = dbPrivateKey.id
+    dbOrder.unique_fqdn_set_id = dbSet.id
+    dbOrder.acme_order_id__retry_of = acme_order_id__retry_of
+    dbOrder.acme_order_id__renewal_of = acme_order_id__renewal_of
+    dbOrder.certificate_signed_id__renewal_of = certificate_signed_id__renewal_of
+    ctx.dbsession.add(dbOrder)
+    ctx.dbsession.flush(objects=[dbOrder])
+    _event(ctx, event, dbOrder, {"domain_names": dbSet.domains_as_list, "processing_strategy": processing_strategy})
+
+    logger = _order_logger(ctx, dbOrder)
+    client = _client(ctx, dbOrder, logger)
+    try:
+        resource = client.new_order(dbSet.domains_as_list)
+    except errors.AcmeError:
+        # the server made nothing: keep the attempt, visibly failed
+        _finish(dbOrder, "processing_completed_failure")
+        dbOrder.acme_status_order_id = S_ORDER.INVALID
+        ctx.checkpoint()
+        raise
+    existing = ctx.dbsession.scalars(
+        sa.select(AcmeOrder).where(AcmeOrder.order_url == resource.url, AcmeOrder.id != dbOrder.id)
+    ).first()
+    if existing is not None:
+        # the server handed back an order we already know: record the submission there
+        ctx.dbsession.add(AcmeOrderSubmission(acme_order_id=existing.id, timestamp_created=ctx.timestamp))
+        _finish(dbOrder, "processing_completed_failure")
+        dbOrder.acme_status_order_id = S_ORDER.INVALID
+        apply_order_resource(ctx, existing, resource)
+        ctx.checkpoint()
+        raise errors.ConflictingObject(
+            "The ACME server returned order %s, which is AcmeOrder %s here; continue with that one." % (resource.url, existing.id)
+        )
+    dbOrder.order_url = resource.url
+    dbOrder.acme_order_processing_status_id = P_STATUS.from_string("created_acme")
+    ctx.dbsession.add(AcmeOrderSubmission(acme_order_id=dbOrder.id, timestamp_created=ctx.timestamp))
+    apply_order_resource(ctx, dbOrder, resource)
+    dbAccount.count_acme_orders = (dbAccount.count_acme_orders or 0) + 1
+    dbAccount.timestamp_last_certificate_request = ctx.timestamp
+    if logger.last is not None:
+        logger.last.acme_order_id = dbOrder.id
+    # the server created the order: never lose it
+    ctx.checkpoint()
+
+    if processing_strategy == "process_single" and resource.status in ("pending", "ready", "processing", "valid"):
+        process_order(ctx, dbOrder)
+    return dbOrder
+
+
+# --- processing
+
+
+def process_order(ctx, dbOrder: AcmeOrder, one_step: bool = False) -> str:
+    """Carry an order forward: answer its pending authorizations, finalize it when ready,
+    download its certificate when valid.
+
+    :param one_step: stop after one authorization (or the finalization): ``acme-process``.
+    :returns: what was done last: ``authorization``, ``finalized``, ``downloaded`` or ``nothing``.
+    :raises AcmeOrderFailed: a validation failed or the order is invalid (recorded).
+    """
+    if not dbOrder.order_url:
+        raise errors.InvalidTransition("This order was never created on the ACME server.")
+    if dbOrder.acme_status_order_id not in S_ORDER.IDS_POTENTIAL_CERTIFICATE_DOWNLOAD and not (
+        dbOrder.acme_status_order_id == S_ORDER.VALID and dbOrder.certificate_signed_id is None
+    ):
+        raise errors.InvalidTransition(
+            "An order with status `%s` cannot be processed." % dbOrder.acme_status_order
+        )
+    logger = _order_logger(ctx, dbOrder)
+    client = _client(ctx, dbOrder, logger)
+    if dbOrder.acme_order_processing_status_id == P_STATUS.from_string("created_acme"):
+        dbOrder.acme_order_processing_status_id = P_STATUS.from_string("processing_started")
+    _event(ctx, "AcmeOrder__acme_process", dbOrder, {"one_step": one_step})
+    done = "nothing"
+    for _ in range(200):  # bounded: each turn moves the order forward or returns
+        resource = _get_order(ctx, client, dbOrder)
+        if resource.status == "pending":
+            dbAuthz = _next_pending_authorization(ctx, client, dbOrder)
+            if dbAuthz is not None:
+                _complete_authorization(ctx, client, dbOrder, dbAuthz, logger)
+                done = "authorization"
+                if one_step:
+                    return done
+                continue
+            # every authorization is valid: the server moves the order to ready
+            resource = client.poll_order(dbOrder.order_url, until_not=("pending",))
+            apply_order_resource(ctx, dbOrder, resource)
+            ctx.checkpoint()
+            continue
+        if resource.status == "ready":
+            # one step: finalizing includes fetching the certificate when the server is quick
+            _finalize(ctx, client, dbOrder, resource, logger)
+            done = "finalized"
+            if dbOrder.acme_status_order_id == S_ORDER.VALID and dbOrder.certificate_signed_id is None:
+                download_certificate(ctx, dbOrder, client=client, logger=logger)
+            if one_step:
+                return done
+            continue
+        if resource.status == "processing":
+            resource = client.poll_order(dbOrder.order_url)
+            apply_order_resource(ctx, dbOrder, resource)
+            ctx.checkpoint()
+            continue
+        if resource.status == "valid":
+            if dbOrder.certificate_signed_id is None:
+                download_certificate(ctx, dbOrder, client=client, logger=logger)
+                done = "downloaded"
+            return done
+        _fail(ctx, client, dbOrder, "The ACME server reports the order `%s`." % resource.status, resource.error)
+    raise errors.AcmeError("The order did not settle after 200 steps.")
+
+
+def _order_is_lost(exc: errors.AcmeServerError) -> bool:
+    """The server does not know the order (404), or no longer knows its account (a reset server,
+    such as a restarted pebble): either way the order is gone."""
+    return isinstance(exc, errors.AcmeNotFound) or exc.code == "accountDoesNotExist"
+
+
+def _get_order(ctx, client, dbOrder) -> acme_v2.OrderResource:
+    try:
+        resource = client.get_order(dbOrder.order_url)
+    except errors.AcmeServerError as exc:
+        if _order_is_lost(exc):
+            _mark_order_missing(ctx, dbOrder)
+        raise
+    apply_order_resource(ctx, dbOrder, resource)
+    ctx.checkpoint()
+    return resource
+
+
+def _mark_order_missing(ctx, dbOrder: AcmeOrder) -> None:
+    dbOrder.acme_status_order_id = S_ORDER.X_404_X
+    dbOrder.timestamp_updated = ctx.timestamp
+    _finish(dbOrder, "processing_completed_failure")
+    _event(ctx, "AcmeOrder__acme_server__sync", dbOrder, {"status": "*404*"})
+    ctx.checkpoint()
+
+
+def _next_pending_authorization(ctx, client, dbOrder) -> Optional[AcmeAuthorization]:
+    for link in sorted(dbOrder.to_acme_authorizations, key=lambda link: link.acme_authorization_id):
+        dbAuthz = link.acme_authorization
+        if dbAuthz.acme_status_authorization_id in (S_AUTHZ.DISCOVERED, S_AUTHZ.PENDING):
+            resource = client.get_authorization(dbAuthz.authorization_url)
+            apply_authorization_resource(ctx, dbAuthz, resource, client.account_key)
+            ctx.checkpoint()
+            if resource.status == "pending":
+                return dbAuthz
+            if resource.status != "valid":
+                _fail(ctx, client, dbOrder, "Authorization %s is `%s`." % (dbAuthz.authorization_url, resource.status), None)
+    return None
+
+
+def _complete_authorization(ctx, client, dbOrder, dbAuthz, logger) -> None:
+    """Answer the http-01 challenge of a pending authorization and wait for the verdict."""
+    dbChallenge = dbAuthz.acme_challenge_http_01
+    if dbChallenge is None:
+        _fail(ctx, client, dbOrder, "The ACME server offers no http-01 challenge for %s." % dbAuthz.domain.domain_name, None)
+    # the key authorization is committed (by the caller) before the server is asked to look
+    with logger.scope(acme_authorization_id=dbAuthz.id, acme_challenge_id=dbChallenge.id):
+        client.answer_challenge(dbChallenge.challenge_url)
+        dbChallenge.acme_status_challenge_id = S_CHALL.PROCESSING
+        _event(ctx, "AcmeChallenge__acme_server__trigger", dbOrder, {"acme_challenge_id": dbChallenge.id})
+        ctx.checkpoint()
+        resource = client.poll_authorization(dbAuthz.authorization_url)
+    apply_authorization_resource(ctx, dbAuthz, resource, client.account_key)
+    ctx.checkpoint()
+    if resource.status != "valid":
+        challenge = resource.challenge("http-01")
+        problem = challenge.error if challenge is not None else None
+        _fail(
+            ctx,
+            client,
+            dbOrder,
+            "Validation of %s failed: %s" % (dbAuthz.domain.domain_name, (problem or {}).get("detail", resource.status)),
+            problem,
+        )
+
+
+def _fail(ctx, client, dbOrder, message: str, problem: Optional[dict]) -> None:
+    """Record the failure, tidy the server side as configured, commit, raise."""
+    try:
+        resource = client.get_order(dbOrder.order_url)
+        apply_order_resource(ctx, dbOrder, resource)
+        problem = problem or resource.error
+    except errors.AcmeError:
+        pass
+    _finish(dbOrder, "processing_completed_failure")
+    _event(ctx, "AcmeOrder__failure", dbOrder, {"message": message, "problem": problem})
+    ctx.checkpoint()
+    if ctx.settings.cleanup_pending_authorizations:
+        _deactivate_pending_authorizations(ctx, client, dbOrder)
+    raise AcmeOrderFailed(message, dbOrder.id, problem)
+
+
+# --- finalizing
+
+
+def _resolve_private_key(ctx, dbOrder: AcmeOrder) -> PrivateKey:
+    """The key the certificate will have: the order's own, or one chosen now (deferred)."""
+    dbAccount = dbOrder.acme_account
+    strategy = dbOrder.private_key_strategy__requested
+    dbKey = dbOrder.private_key
+    if strategy == "specified" and dbKey is not None and dbKey.can_key_sign:
+        dbOrder.private_key_strategy_id__final = model_utils.PrivateKeyStrategy.from_string("specified")
+        return dbKey
+    if strategy == "specified":
+        final, cycle = "backup", dbAccount.private_key_cycle
+    elif strategy == "deferred-generate":
+        final, cycle = "deferred-generate", "single_certificate"
+    else:
+        final, cycle = "deferred-associate", dbAccount.private_key_cycle
+    dbOrder.private_key_strategy_id__final = model_utils.PrivateKeyStrategy.from_string(final)
+    return private_key_for_cycle(ctx, dbAccount, cycle)
+
+
+def private_key_for_cycle(ctx, dbAccount: AcmeAccount, cycle: str) -> PrivateKey:
+    """The key an account's cycle picks today: a new one (``single_certificate``) or the one of this
+    day or ISO week, owned by the account (``account_*``) or shared by everyone (``global_*``, RSA)."""
+    technology = dbAccount.private_key_technology
+    if cycle == "single_certificate":
+        return _generate_key(ctx, technology, "single_certificate", dbAccount.id)
+    owner = dbAccount.id if cycle.startswith("account_") else None
+    if owner is None:
+        technology = "RSA"
+    statement = sa.select(PrivateKey).where(
+        PrivateKey.private_key_type_id == model_utils.PrivateKeyType.from_string(cycle),
+        PrivateKey.is_active.is_(True),
+        PrivateKey.is_compromised.is_not(True),
+        PrivateKey.key_technology_id == model_utils.KeyTechnology.from_string(technology),
+        PrivateKey.timestamp_created >= _period_start(ctx.timestamp, cycle),
+    )
+    statement = statement.where(PrivateKey.acme_account_id__owner == owner) if owner else statement.where(
+        PrivateKey.acme_account_id__owner.is_(None)
+    )
+    dbKey = ctx.dbsession.scalars(statement.order_by(PrivateKey.id.desc())).first()
+    return dbKey or _generate_key(ctx, technology, cycle, owner)
+
+
+def _period_start(now: datetime.datetime, cycle: str) -> datetime.datetime:
+    day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    return day if cycle.endswith("_daily") else day - datetime.timedelta(days=day.weekday())
+
+
+def _generate_key(ctx, technology: str, private_key_type: str, owner_id: Optional[int]) -> PrivateKey:
+    key_pem = cert_utils.new_private_key(key_technology=technology, **CERTIFICATE_KEY_SIZES[technology])
+    dbKey, _ = getcreate__PrivateKey__by_pem_text(
+        ctx, key_pem, private_key_source="generated", private_key_type=private_key_type, acme_account_id__owner=owner_id
+    )
+    return dbKey
+
+
+def _finalize(ctx, client, dbOrder: AcmeOrder, resource: acme_v2.OrderResource, logger) -> None:
+    """Finalize a ready order (RFC 8555 7.4) with a CSR for its names and wait for the certificate."""
+    if dbOrder.certificate_request_id is None:
+        dbKey = _resolve_private_key(ctx, dbOrder)
+        csr_pem = cert_utils.make_csr(dbOrder.unique_fqdn_set.domains_as_list, dbKey.key_pem)
+        dbCSR, _ = getcreate__CertificateRequest__by_pem_text(ctx, csr_pem, "acme_order", dbPrivateKey=dbKey)
+        # set the relationships, not only the ids: the rows loaded so far must see the new key
+        dbOrder.private_key = dbKey
+        dbOrder.certificate_request = dbCSR
+        dbKey.count_acme_orders = (dbKey.count_acme_orders or 0) + 1
+        dbKey.timestamp_last_certificate_request = ctx.timestamp
+        # the key and CSR are committed before the server sees the CSR: a crash keeps the key
+        ctx.checkpoint()
+    dbCSR = dbOrder.certificate_request
+    with logger.scope(certificate_request_id=dbCSR.id):
+        resource = client.finalize_order(resource, dbCSR.csr_pem)
+        apply_order_resource(ctx, dbOrder, resource)
+        dbOrder.acme_order_processing_status_id = P_STATUS.from_string("order_finalized")
+        dbOrder.timestamp_finalized = ctx.timestamp
+        _event(ctx, "AcmeOrder__acme_finalize", dbOrder, {"certificate_request_id": dbCSR.id})
+        ctx.checkpoint()
+        if resource.status == "processing":
+            resource = client.poll_order(dbOrder.order_url)
+            apply_order_resource(ctx, dbOrder, resource)
+            ctx.checkpoint()
+    if resource.status == "invalid":
+        _fail(ctx, client, dbOrder, "The ACME server refused to issue.", resource.error)
+
+
+def download_certificate(ctx, dbOrder: AcmeOrder, client=None, logger=None) -> CertificateSigned:
+    """Download a valid order's certificate and every alternate chain, and store them.
+
+    :raises errors.InvalidTransition: the order is not valid, or has its certificate already.
+    """
+    if dbOrder.acme_status_order_id != S_ORDER.VALID or not dbOrder.certificate_url:
+        raise errors.InvalidTransition("Only a valid order with a certificate URL has a certificate to download.")
+    if dbOrder.certificate_signed_id is not None:
+        raise errors.InvalidTransition("The certificate is downloaded already.")
+    if dbOrder.certificate_request_id is None:
+        raise errors.InvalidTransition("This order has no CSR here; its private key is unknown.")
+    logger = logger or _order_logger(ctx, dbOrder)
+    client = client or _client(ctx, dbOrder, logger)
+    fullchains = client.download_certificate(dbOrder.certificate_url, alternates=bool(dbOrder.is_save_alternate_chains))
+    dbKey = dbOrder.private_key
+    dbCertificate = None
+    for i, fullchain in enumerate(fullchains):
+        cert_pem, chain_pem = cert_utils.cert_and_chain_from_fullchain(fullchain)
+        result = import__CertificateSigned(
+            ctx, cert_pem, chain_pem, dbKey.key_pem, certificate_request_id=dbOrder.certificate_request_id, is_upstream_default=(i == 0)
+        )
+        dbCertificate = dbCertificate or result.CertificateSigned
+    dbOrder.certificate_signed = dbCertificate
+    _finish(dbOrder, "certificate_downloaded")
+    dbAccount = dbOrder.acme_account
+    dbAccount.count_certificate_signeds = (dbAccount.count_certificate_signeds or 0) + 1
+    dbAccount.timestamp_last_certificate_issue = ctx.timestamp
+    if logger.last is not None:
+        logger.last.certificate_signed_id = dbCertificate.id
+    _event(ctx, "AcmeOrder__acme_server__download_certificate", dbOrder, {"certificate_signed_id": dbCertificate.id})
+    ctx.checkpoint()
+    return dbCertificate
+
+
+# --- syncing and deactivating
+
+
+def sync_order(ctx, dbOrder: AcmeOrder) -> str:
+    """Read the order from the server and store what it says (``*404*`` when it is gone: the server
+    answers 404, or no longer knows the account, as after a restart of pebble).
+
+    :returns: the order's status afterwards.
+    """
+    if not dbOrder.order_url:
+        raise errors.InvalidTransition("This order was never created on the ACME server.")
+    client = _client(ctx, dbOrder)
+    try:
+        resource = client.get_order(dbOrder.order_url)
+    except errors.AcmeServerError as exc:
+        if not _order_is_lost(exc):
+            raise
+        _mark_order_missing(ctx, dbOrder)
+        return "*404*"
+    apply_order_resource(ctx, dbOrder, resource)
+    _event(ctx, "AcmeOrder__acme_server__sync", dbOrder, {"status": resource.status})
+    ctx.checkpoint()
+    return resource.status
+
+
+def sync_authorization(ctx, dbAuthz: AcmeAuthorization, client=None) -> str:
+    """Read an authorization and its challenges from the server (``*404*`` when it is gone)."""
+    dbOrder = dbAuthz.acme_order_created
+    client = client or _client(ctx, dbOrder)
+    try:
+        resource = client.get_authorization(dbAuthz.authorization_url)
+    except errors.AcmeNotFound:
+        _mark_authorization_missing(ctx, dbAuthz)
+        ctx.checkpoint()
+        return "*404*"
+    apply_authorization_resource(ctx, dbAuthz, resource, client.account_key)
+    _event(ctx, "AcmeAuthorization__acme_server__sync", dbOrder, {"acme_authorization_id": dbAuthz.id})
+    ctx.checkpoint()
+    return resource.status
+
+
+def sync_order_authorizations(ctx, dbOrder: AcmeOrder) -> dict:
+    """Sync the order, then each of its authorizations. Returns ``{authorization id: status}``."""
+    status = sync_order(ctx, dbOrder)
+    results = {}
+    if status == "*404*":
+        return results
+    client = _client(ctx, dbOrder)
+    for link in dbOrder.to_acme_authorizations:
+        results[link.acme_authorization_id] = sync_authorization(ctx, link.acme_authorization, client)
+    return results
+
+
+def deactivate_authorization(ctx, dbAuthz: AcmeAuthorization, client=None) -> str:
+    """Deactivate a pending authorization on the server (RFC 8555 7.5.2); its challenges become
+    ``*410*`` and the orders that needed it fail."""
+    if dbAuthz.acme_status_authorization_id not in S_AUTHZ.IDS_DEACTIVATE:
+        raise errors.InvalidTransition("Only a pending authorization can be deactivated.")
+    dbOrder = dbAuthz.acme_order_created
+    client = client or _client(ctx, dbOrder)
+    try:
+        resource = client.deactivate_authorization(dbAuthz.authorization_url)
+    except errors.AcmeNotFound:
+        _mark_authorization_missing(ctx, dbAuthz)
+        ctx.checkpoint()
+        return "*404*"
+    apply_authorization_resource(ctx, dbAuthz, resource, client.account_key)
+    # after deactivation the server disowns the challenges: the spec's Oddities
+    for dbChallenge in dbAuthz.acme_challenges:
+        dbChallenge.acme_status_challenge_id = S_CHALL.GONE_410
+    for link in dbAuthz.to_acme_orders:
+        dbLinked = link.acme_order
+        if dbLinked.acme_status_order_id in S_ORDER.IDS_ACTIVE:
+            dbLinked.acme_status_order_id = S_ORDER.INVALID
+            _finish(dbLinked, "processing_deactivated")
+    _event(ctx, "AcmeAuthorization__acme_server__deactivate", dbOrder, {"acme_authorization_id": dbAuthz.id})
+    ctx.checkpoint()
+    return resource.status
+
+
+def _deactivate_pending_authorizations(ctx, client, dbOrder) -> dict:
+    results = {}
+    for link in dbOrder.to_acme_authorizations:
+        dbAuthz = link.acme_authorization
+        if dbAuthz.acme_status_authorization_id in S_AUTHZ.IDS_DEACTIVATE:
+            try:
+                results[dbAuthz.id] = deactivate_authorization(ctx, dbAuthz, client)
+            except errors.AcmeError as exc:
+                results[dbAuthz.id] = "error: %s" % exc
+    return results
+
+
+def deactivate_order_authorizations(ctx, dbOrder: AcmeOrder) -> dict:
+    """Deactivate every pending authorization of the order, then sync it; the order stops."""
+    client = _client(ctx, dbOrder)
+    results = _deactivate_pending_authorizations(ctx, client, dbOrder)
+    sync_order(ctx, dbOrder)
+    _finish(dbOrder, "processing_deactivated")
+    dbOrder.is_processing = False
+    _event(ctx, "AcmeOrder__acme_server__deactivate_authorizations", dbOrder, {"results": results})
+    ctx.checkpoint()
+    return results
+
+
+def sync_challenge(ctx, dbChallenge: AcmeChallenge) -> str:
+    dbAuthz = dbChallenge.acme_authorization
+    client = _client(ctx, dbAuthz.acme_order_created)
+    try:
+        resource = client.get_challenge(dbChallenge.challenge_url)
+    except errors.AcmeNotFound:
+        dbChallenge.acme_status_challenge_id = S_CHALL.X_404_X
+        ctx.checkpoint()
+        return "*404*"
+    dbChallenge.acme_status_challenge_id = S_CHALL.from_string_or_unknown(resource.status)
+    dbChallenge.timestamp_updated = ctx.timestamp
+    if resource.status == "invalid":
+        dbAuthz.acme_status_authorization_id = S_AUTHZ.INVALID
+        for link in dbAuthz.to_acme_orders:
+            if link.acme_order.acme_status_order_id in S_ORDER.IDS_ACTIVE:
+                link.acme_order.acme_status_order_id = S_ORDER.INVALID
+                _finish(link.acme_order, "processing_completed_failure")
+    _event(ctx, "AcmeChallenge__acme_server__sync", dbAuthz.acme_order_created, {"acme_challenge_id": dbChallenge.id})
+    ctx.checkpoint()
+    return resource.status
+
+
+def trigger_challenge(ctx, dbChallenge: AcmeChallenge) -> str:
+    """Tell the server a pending http-01 challenge is ready, and wait for the authorization's verdict."""
+    if dbChallenge.acme_status_challenge_id != S_CHALL.PENDING:
+        raise errors.InvalidTransition("Only a pending challenge can be triggered.")
+    if dbChallenge.acme_challenge_type != "http-01":
+        raise errors.InvalidTransition("This instance answers http-01 challenges only.")
+    dbAuthz = dbChallenge.acme_authorization
+    dbOrder = dbAuthz.acme_order_created
+    logger = _order_logger(ctx, dbOrder)
+    client = _client(ctx, dbOrder, logger)
+    with logger.scope(acme_authorization_id=dbAuthz.id, acme_challenge_id=dbChallenge.id):
+        client.answer_challenge(dbChallenge.challenge_url)
+        dbChallenge.acme_status_challenge_id = S_CHALL.PROCESSING
+        _event(ctx, "AcmeChallenge__acme_server__trigger", dbOrder, {"acme_challenge_id": dbChallenge.id})
+        ctx.checkpoint()
+        resource = client.poll_authorization(dbAuthz.authorization_url)
+    apply_authorization_resource(ctx, dbAuthz, resource, client.account_key)
+    ctx.checkpoint()
+    return resource.status
+
+
+# --- revocation
+
+
+def revoke_certificate(ctx, dbCertificate: CertificateSigned, reason: Optional[int] = None) -> None:
+    """Revoke a certificate on the ACME server (RFC 8555 7.6), then mark it revoked here.
+
+    Signed with the key of the account that ordered it; a certificate that came by upload is
+    revoked with its own private key, on the default ACME server.
+    """
+    if dbCertificate.timestamp_revoked_upstream is not None:
+        raise errors.InvalidTransition("The certificate is already revoked on the ACME server.")
+    dbOrder = dbCertificate.acme_order
+    if dbOrder is not None:
+        logger = _order_logger(ctx, dbOrder)
+        client = _client(ctx, dbOrder, logger)
+        cert_key_pem = None
+    else:
+        from .get import get__AcmeAccountProvider__default
+        from .acme_accounts import acme_transport
+
+        dbProvider = get__AcmeAccountProvider__default(ctx)
+        logger = AcmeEventLogger(ctx)
+        transport = acme_transport(ctx, dbProvider, logger)
+        cert_key = acme_v2.AcmeKey(dbCertificate.private_key.key_pem)
+        client = acme_v2.AcmeClient(transport, cert_key)
+        cert_key_pem = dbCertificate.private_key.key_pem
+    with logger.scope(certificate_signed_id=dbCertificate.id):
+        client.revoke_certificate(dbCertificate.cert_pem, reason=reason, cert_key_pem=cert_key_pem)
+    dbCertificate.timestamp_revoked_upstream = ctx.timestamp
+    dbCertificate.is_revoked = True
+    dbCertificate.is_active = False
+    dbCertificate.is_deactivated = None
+    dbEvent = log__OperationsEvent(ctx, "CertificateSigned__revoke", {"certificate_signed_id": dbCertificate.id, "reason": reason})
+    log__OperationsObjectEvent(ctx, "CertificateSigned__revoke", dbCertificate, dbEvent)
+    ctx.dbsession.flush()
+    actions.update_recents__domains(ctx, actions.domain_ids__of_certificates(ctx, [dbCertificate.id]))
+    ctx.checkpoint()
+
+
+# --- orders from orders
+
+
+def retry_order(ctx, dbOrder: AcmeOrder) -> AcmeOrder:
+    """A new order with everything of a failed one (account, key, names, strategies)."""
+    if dbOrder.acme_status_order_id not in S_ORDER.IDS_RETRY:
+        raise errors.InvalidTransition("Only a failed order (%s) can be retried." % ", ".join(S_ORDER.OPTIONS_RETRY))
+    return new_order(
+        ctx,
+        dbOrder.acme_account,
+        dbOrder.unique_fqdn_set.domains_as_list,
+        processing_strategy=dbOrder.acme_order_processing_strategy,
+        private_key_strategy=dbOrder.private_key_strategy__requested,
+        dbPrivateKey=dbOrder.private_key__requested if dbOrder.private_key_strategy__requested == "specified" else None,
+        private_key_cycle__renewal=dbOrder.private_key_cycle__renewal,
+        order_type="ACME Automated (Retry)",
+        event="AcmeOrder_New_Retry",
+        acme_order_id__retry_of=dbOrder.id,
+    )
+
+
+def renew_order(
+    ctx,
+    dbOrder: AcmeOrder,
+    processing_strategy: str,
+    dbAccount: Optional[AcmeAccount] = None,
+    private_key_strategy: Optional[str] = None,
+    dbPrivateKey: Optional[PrivateKey] = None,
+    private_key_cycle__renewal: Optional[str] = None,
+) -> AcmeOrder:
+    """A new order for the same names: quick (same account and key policy) or custom."""
+    if dbOrder.acme_status_order_id not in S_ORDER.IDS_RENEW:
+        raise errors.InvalidTransition("Only a valid, ready or vanished (`*404*`) order can be renewed.")
+    custom = dbAccount is not None or private_key_strategy is not None
+    return new_order(
+        ctx,
+        dbAccount or dbOrder.acme_account,
+        dbOrder.unique_fqdn_set.domains_as_list,
+        processing_strategy=processing_strategy,
+        private_key_strategy=private_key_strategy or dbOrder.private_key_strategy__requested,
+        dbPrivateKey=dbPrivateKey
+        if private_key_strategy
+        else (dbOrder.private_key__requested if dbOrder.private_key_strategy__requested == "specified" else None),
+        private_key_cycle__renewal=private_key_cycle__renewal or dbOrder.private_key_cycle__renewal,
+        order_type="ACME Automated (Renew Custom)" if custom else "ACME Automated (Renew Quick)",
+        event="AcmeOrder_Renew_Custom" if custom else "AcmeOrder_Renew_Quick",
+        acme_order_id__renewal_of=dbOrder.id,
+        certificate_signed_id__renewal_of=dbOrder.certificate_signed_id,
+    )
+
+
+ORDER_MARK_ACTIONS = ("invalid", "deactivate", "renew_auto", "renew_manual")
+
+
+def mark_order(ctx, dbOrder: AcmeOrder, action: str) -> str:
+    """Local marks: ``invalid`` (stop using it), ``deactivate`` (stop processing), renewal mode."""
+    if action not in ORDER_MARK_ACTIONS:
+        raise errors.InvalidRequest("`action` must be one of: %s." % ", ".join(ORDER_MARK_ACTIONS), field="action")
+    if action == "invalid":
+        if dbOrder.acme_status_order_id in S_ORDER.IDS_X_MARK_INVALID:
+            raise errors.InvalidTransition("An order `%s` cannot be marked invalid." % dbOrder.acme_status_order, field="action")
+        dbOrder.acme_status_order_id = S_ORDER.INVALID
+        _finish(dbOrder, "processing_completed_failure")
+        event = "AcmeOrder__mark__invalid"
+    elif action == "deactivate":
+        if dbOrder.is_processing is not True:
+            raise errors.InvalidTransition("The order is not being processed.", field="action")
+        dbOrder.is_processing = False
+        event = "AcmeOrder__mark__deactivate"
+    elif action == "renew_auto":
+        if dbOrder.is_auto_renew:
+            raise errors.InvalidTransition("The order already renews automatically.", field="action")
+        dbOrder.is_auto_renew = True
+        event = "AcmeOrder__mark__renew_auto"
+    else:
+        if not dbOrder.is_auto_renew:
+            raise errors.InvalidTransition("The order already renews manually.", field="action")
+        dbOrder.is_auto_renew = False
+        event = "AcmeOrder__mark__renew_manual"
+    _event(ctx, event, dbOrder)
+    ctx.dbsession.flush()
+    return event
