@@ -65,3 +65,76 @@ class ChainError(CryptographyError):
 
 class OpenSslError(PeterSSLersError):
     """The ``openssl`` binary (the fallback backend) failed in a way that is not the input's fault."""
+
+
+# --- ACME (raised by lib.acme_v2) ------------------------------------------------------------
+
+ACME_ERROR_PREFIX = "urn:ietf:params:acme:error:"
+
+
+class AcmeError(PeterSSLersError):
+    """Anything that went wrong talking to an ACME server."""
+
+
+class AcmeCommunicationError(AcmeError):
+    """No usable answer: the network, TLS, the timeout of one request, or a body that is not what
+    RFC 8555 promises (non-JSON where JSON was expected, a missing Replay-Nonce or Location...).
+
+    ``exchange`` is the :class:`~peter_sslers.lib.acme_v2.AcmeExchange` when a response (or an
+    attempt) was recorded, else None.
+    """
+
+    def __init__(self, message: str, exchange=None):
+        super().__init__(message)
+        self.message = message
+        self.exchange = exchange
+
+
+class AcmeServerError(AcmeError):
+    """The server answered with an error status.
+
+    ``status`` is the HTTP status; ``problem`` the whole RFC 7807 problem document (subproblems
+    included) or None when the body was not JSON; ``type``, ``detail`` and ``subproblems`` are read
+    from it; ``code`` is the type without ``urn:ietf:params:acme:error:`` (e.g. ``"badNonce"``,
+    ``"accountDoesNotExist"``, ``"rateLimited"``; other types are kept whole); ``retry_after`` the
+    server's Retry-After in seconds (or None); ``exchange`` the recorded exchange. Branch on the
+    class or on ``code``, never on the message.
+    """
+
+    def __init__(self, status: int, problem: dict = None, exchange=None, retry_after: float = None, detail: str = None):
+        self.status = status
+        self.problem = problem if isinstance(problem, dict) else None
+        problem = self.problem or {}
+        self.type = problem.get("type") if isinstance(problem.get("type"), str) else None
+        if self.type and self.type.startswith(ACME_ERROR_PREFIX):
+            self.code = self.type[len(ACME_ERROR_PREFIX) :]
+        else:
+            self.code = self.type
+        self.detail = problem.get("detail") if isinstance(problem.get("detail"), str) else detail
+        subproblems = problem.get("subproblems")
+        self.subproblems = [s for s in subproblems if isinstance(s, dict)] if isinstance(subproblems, list) else []
+        self.exchange = exchange
+        self.retry_after = retry_after
+        where = " (%s %s %s)" % (exchange.operation, exchange.method, exchange.url) if exchange is not None else ""
+        super().__init__(
+            "ACME server error: HTTP %s%s%s%s"
+            % (status, " %s" % self.type if self.type else "", ": %s" % self.detail if self.detail else "", where)
+        )
+
+
+class AcmeBadNonce(AcmeServerError):
+    """The server kept rejecting our nonces (``badNonce``) after every retry allowed."""
+
+
+class AcmeNotFound(AcmeServerError):
+    """HTTP 404: the server does not know the object (pebble forgets everything on a restart).
+    Callers record it as the internal ``*404*`` status."""
+
+
+class AcmeTimeout(AcmeError):
+    """A poll reached its deadline; ``resource`` is the last resource fetched (None if none was)."""
+
+    def __init__(self, message: str, resource=None):
+        super().__init__(message)
+        self.message = message
+        self.resource = resource
