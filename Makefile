@@ -1,6 +1,7 @@
 # peter_sslers: the two front-door commands.
 #   make run    set up a virtual environment, initialise the SQLite database, serve example_development.ini
 #   make test   set up everything the test suite needs, then run it on SQLite and on PostgreSQL
+#   make demo   start pebble and peter_sslers on loopback and issue a certificate end to end
 # Both work on a fresh Debian machine as root.
 
 PYTHON ?= python3
@@ -11,10 +12,13 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
 
 # Debian packages the test suite runs: openssl (the cert_utils fallback backend and its
-# checks), curl (the specification's upload commands, run verbatim).
-TEST_DEBIAN_PACKAGES := openssl curl
+# checks), curl (the specification's upload commands, run verbatim), pebble (a real ACME
+# server, with pebble-challtestsrv).
+TEST_DEBIAN_PACKAGES := openssl curl pebble
+# The switches of the tests that need those services: `make test` runs everything.
+export SSL_RUN_LETSENCRYPT_API_TESTS ?= 1
 
-.PHONY: run test install install-test test-deps test-sqlite test-postgresql clean
+.PHONY: run demo test install install-test test-deps test-sqlite test-postgresql clean
 
 $(BIN)/python:
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
@@ -38,6 +42,10 @@ test-deps:
 run: install
 	$(BIN)/initialize_peter_sslers_db $(INI)
 	$(BIN)/pserve $(INI)
+
+# Issue a certificate end to end on this machine: pebble + peter_sslers on loopback.
+demo: install-test
+	$(BIN)/python tools/demo.py $(DEMO_ARGS)
 
 test: install-test
 	$(MAKE) --no-print-directory test-sqlite

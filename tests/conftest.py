@@ -26,7 +26,8 @@ from peter_sslers.lib.db.bootstrap import reconcile_certificate_authority
 from peter_sslers.lib.db.bootstrap import seed_database
 from peter_sslers.model import meta
 from peter_sslers.scripts.initializedb import initialize_database
-from tests.pebble import make_pebble  # noqa: F401  (fixtures: the ACME tests' pebble)
+from tests.pebble import http01_responder  # noqa: F401  (fixtures: the ACME tests' pebble)
+from tests.pebble import make_pebble  # noqa: F401
 from tests.pebble import pebble_always_valid  # noqa: F401
 from tests.pebble import pebble_strict  # noqa: F401
 from tests.pebble import pytest_runtest_makereport  # noqa: F401  (pebble's log tail on failures)

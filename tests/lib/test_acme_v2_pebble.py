@@ -12,7 +12,6 @@ import requests
 from peter_sslers.lib import acme_v2
 from peter_sslers.lib import cert_utils
 from peter_sslers.lib import errors
-from tests.pebble import http01_responder  # noqa: F401  (a fixture; tests/conftest.py imports the others)
 
 SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 
