@@ -153,7 +153,10 @@ def make_app(raw_settings, dbengine):
 
 
 @pytest.fixture(scope="session")
-def app(make_app):
+def app(make_app, dbengine, app_settings):
+    # Built once, possibly after a test left the database otherwise configured (an ACME test
+    # points the pebble server elsewhere): start-up must see the seeded state.
+    reset_database(dbengine, app_settings)
     return make_app()
 
 
