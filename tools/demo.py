@@ -97,7 +97,7 @@ def main() -> int:
     challtestsrv = pebble = None
     try:
         step("starting pebble-challtestsrv (DNS: every name is 127.0.0.1) and pebble")
-        challtestsrv = ChallTestSrv(os.path.join(workdir, "challtestsrv")).start()
+        challtestsrv = ChallTestSrv(workdir).start()
         pebble = Pebble(os.path.join(workdir, "pebble"), env={"PEBBLE_VA_NOSLEEP": "1"}, dns_server=challtestsrv.dns_address)
         pebble.start()
         print("pebble: %s (validates http-01 on 127.0.0.1:%d)" % (pebble.directory_url, pebble.http_port))
