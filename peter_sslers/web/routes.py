@@ -62,6 +62,134 @@ def admin_routes(config):
     add_route(config, "admin:settings", "/settings", jsonify=True)
     add_route(config, "admin:whoami", "/whoami")
 
+    # AcmeAccountProvider (ACME servers)
+    add_route(config, "admin:acme_account_providers", "/acme-account-providers", jsonify=True)
+
+    # AcmeAccount
+    add_route(config, "admin:acme_account:new", "/acme-account/new", jsonify=True)
+    add_route(config, "admin:acme_account:upload", "/acme-account/upload", jsonify=True)
+    add_route(config, "admin:acme_account:focus", "/acme-account/{@id}", jsonify=True)
+    add_route(
+        config,
+        "admin:acme_account:focus:acme_account_keys",
+        "/acme-account/{@id}/acme-account-keys",
+        jsonify=True,
+        paginate=True,
+    )
+    add_route(
+        config,
+        "admin:acme_account:focus:acme_authorizations",
+        "/acme-account/{@id}/acme-authorizations",
+        jsonify=True,
+        paginate=True,
+    )
+    add_route(config, "admin:acme_account:focus:acme_orders", "/acme-account/{@id}/acme-orders", jsonify=True, paginate=True)
+    add_route(
+        config,
+        "admin:acme_account:focus:acme_server:authenticate",
+        "/acme-account/{@id}/acme-server/authenticate",
+        jsonify=True,
+    )
+    add_route(config, "admin:acme_account:focus:acme_server:check", "/acme-account/{@id}/acme-server/check", jsonify=True)
+    add_route(
+        config, "admin:acme_account:focus:acme_server:deactivate", "/acme-account/{@id}/acme-server/deactivate", jsonify=True
+    )
+    add_route(
+        config,
+        "admin:acme_account:focus:acme_server:deactivate_pending_authorizations",
+        "/acme-account/{@id}/acme-server/deactivate-pending-authorizations",
+        jsonify=True,
+    )
+    add_route(
+        config, "admin:acme_account:focus:acme_server:key_change", "/acme-account/{@id}/acme-server/key-change", jsonify=True
+    )
+    add_route(config, "admin:acme_account:focus:edit", "/acme-account/{@id}/edit", jsonify=True)
+    add_route(config, "admin:acme_account:focus:raw", r"/acme-account/{@id}/key.{format:(key|pem|pem\.txt)}")
+    add_route(config, "admin:acme_account:focus:mark", "/acme-account/{@id}/mark", jsonify=True)
+    add_route(config, "admin:acme_account:focus:private_keys", "/acme-account/{@id}/private-keys", jsonify=True, paginate=True)
+    add_route(config, "admin:acme_accounts", "/acme-accounts", jsonify=True, paginate=True)
+
+    # AcmeAuthorization
+    add_route(config, "admin:acme_authorization:focus", "/acme-authorization/{@id}", jsonify=True)
+    add_route(
+        config,
+        "admin:acme_authorization:focus:acme_challenges",
+        "/acme-authorization/{@id}/acme-challenges",
+        jsonify=True,
+        paginate=True,
+    )
+    add_route(
+        config,
+        "admin:acme_authorization:focus:acme_orders",
+        "/acme-authorization/{@id}/acme-orders",
+        jsonify=True,
+        paginate=True,
+    )
+    add_route(
+        config,
+        "admin:acme_authorization:focus:acme_server:deactivate",
+        "/acme-authorization/{@id}/acme-server/deactivate",
+        jsonify=True,
+    )
+    add_route(
+        config, "admin:acme_authorization:focus:acme_server:sync", "/acme-authorization/{@id}/acme-server/sync", jsonify=True
+    )
+    add_route(config, "admin:acme_authorizations", "/acme-authorizations", jsonify=True, paginate=True)
+
+    # AcmeChallenge (and the public responder's poll logs)
+    add_route(config, "admin:acme_challenge:focus", "/acme-challenge/{@id}", jsonify=True)
+    add_route(config, "admin:acme_challenge:focus:acme_server:sync", "/acme-challenge/{@id}/acme-server/sync", jsonify=True)
+    add_route(
+        config, "admin:acme_challenge:focus:acme_server:trigger", "/acme-challenge/{@id}/acme-server/trigger", jsonify=True
+    )
+    add_route(config, "admin:acme_challenge_polls", "/acme-challenge-polls", jsonify=True, paginate=True)
+    add_route(config, "admin:acme_challenge_unknown_polls", "/acme-challenge-unknown-polls", jsonify=True, paginate=True)
+    add_route(config, "admin:acme_challenges", "/acme-challenges", jsonify=True, paginate=True)
+
+    # AcmeEventLog
+    add_route(config, "admin:acme_event_log:focus", "/acme-event-log/{@id}", jsonify=True)
+    add_route(config, "admin:acme_event_logs", "/acme-event-logs", jsonify=True, paginate=True)
+
+    # AcmeOrder
+    add_route(config, "admin:acme_order:new:freeform", "/acme-order/new/freeform", jsonify=True)
+    add_route(config, "admin:acme_order:focus", "/acme-order/{@id}", jsonify=True)
+    add_route(
+        config, "admin:acme_order:focus:acme_event_logs", "/acme-order/{@id}/acme-event-logs", jsonify=True, paginate=True
+    )
+    add_route(config, "admin:acme_order:focus:acme_finalize", "/acme-order/{@id}/acme-finalize", jsonify=True)
+    add_route(config, "admin:acme_order:focus:acme_process", "/acme-order/{@id}/acme-process", jsonify=True)
+    add_route(
+        config,
+        "admin:acme_order:focus:acme_server:deactivate_authorizations",
+        "/acme-order/{@id}/acme-server/deactivate-authorizations",
+        jsonify=True,
+    )
+    add_route(
+        config,
+        "admin:acme_order:focus:acme_server:download_certificate",
+        "/acme-order/{@id}/acme-server/download-certificate",
+        jsonify=True,
+    )
+    add_route(config, "admin:acme_order:focus:acme_server:sync", "/acme-order/{@id}/acme-server/sync", jsonify=True)
+    add_route(
+        config,
+        "admin:acme_order:focus:acme_server:sync_authorizations",
+        "/acme-order/{@id}/acme-server/sync-authorizations",
+        jsonify=True,
+    )
+    add_route(config, "admin:acme_order:focus:mark", "/acme-order/{@id}/mark", jsonify=True)
+    add_route(config, "admin:acme_order:focus:renew:custom", "/acme-order/{@id}/renew/custom", jsonify=True)
+    add_route(config, "admin:acme_order:focus:renew:quick", "/acme-order/{@id}/renew/quick", jsonify=True)
+    add_route(config, "admin:acme_order:focus:retry", "/acme-order/{@id}/retry", jsonify=True)
+    add_route(config, "admin:acme_orders", "/acme-orders", jsonify=True)
+    add_route(
+        config,
+        "admin:acme_orders:list",
+        "/acme-orders/{which:(all|active|finished)}",
+        jsonify=True,
+        paginate=True,
+    )
+
     # CertificateCA
     add_route(config, "admin:certificate_ca:upload_cert", "/certificate-ca/upload-cert", jsonify=True)
     add_route(config, "admin:certificate_ca:focus", "/certificate-ca/{@id}", jsonify=True)
@@ -111,6 +239,12 @@ def admin_routes(config):
     # CertificateSigned
     add_route(config, "admin:certificate_signed:upload", "/certificate-signed/upload", jsonify=True)
     add_route(config, "admin:certificate_signed:focus", "/certificate-signed/{@id}", jsonify=True)
+    add_route(
+        config,
+        "admin:certificate_signed:focus:acme_server:revoke",
+        "/certificate-signed/{@id}/acme-server/revoke",
+        jsonify=True,
+    )
     add_route(config, "admin:certificate_signed:focus:config", "/certificate-signed/{@id}/config.json", json_only=True)
     add_route(config, "admin:certificate_signed:focus:parse", "/certificate-signed/{@id}/parse.json", json_only=True)
     add_route(

@@ -5,13 +5,16 @@ from pyramid.httpexceptions import HTTPSeeOther
 from ...lib import cert_utils
 from ...lib import errors
 from ...lib import exports
+from ...lib.db import actions_acme
 from ...lib.db import create
 from ...lib.db import get
 from ...lib.db import update
 from ..lib import downloads
 from ..lib import forms
+from ..lib import forms_acme
 from ..lib.handler import Handler
 from ..lib.viewconfig import admin_view
+from .acme_handler import AcmeHandler
 
 UPLOAD_EXAMPLE = (
     "curl --form 'private_key_file=@privkey1.pem' --form 'certificate_file=@cert1.pem' "
@@ -123,6 +126,37 @@ class ViewFocus(Handler):
             dbCertificate = get.get__CertificateSigned__by_id(self.ctx, dbCertificate.id)
             return {"result": "success", "operation": "mark", "action": action, "CertificateSigned": dbCertificate.as_json}
         return self.redirect_result(focus_url, "success", "mark", action=action)
+
+
+class ViewAcmeServer(AcmeHandler):
+    @admin_view(
+        "admin:certificate_signed:focus:acme_server:revoke",
+        post=True,
+        schema=forms_acme.CertificateSignedRevoke,
+        about="Revoke the certificate on the ACME server (signed with the ordering account's key, or with the "
+        "certificate's own key when it was uploaded), then mark it revoked here.",
+        example="curl --form 'reason=4' {ADMIN_URL}/certificate-signed/1/acme-server/revoke.json",
+    )
+    def revoke(self):
+        dbCertificate = load_certificate(self)
+        focus_url = self.request.route_path("admin:certificate_signed:focus", id=dbCertificate.id)
+        if self.request.method != "POST":
+            return self.action_get(focus_url, "acme-server-revoke")
+        try:
+            values = self.validate(forms_acme.CertificateSignedRevoke)
+            dbOrder = dbCertificate.acme_order
+            if dbOrder is not None:
+                self.require_enabled_server(dbOrder.acme_account.acme_account_provider)
+            reason = int(values["reason"]) if values["reason"] is not None else None
+            actions_acme.revoke_certificate(self.ctx, dbCertificate, reason=reason)
+        except errors.InvalidRequest as exc:
+            return self.action_error(exc, focus_url, "acme-server-revoke")
+        except errors.AcmeError as exc:
+            return self.acme_error(exc, focus_url, "acme-server-revoke")
+        if self.is_json:
+            dbCertificate = get.get__CertificateSigned__by_id(self.ctx, dbCertificate.id)
+            return {"result": "success", "operation": "acme-server-revoke", "CertificateSigned": dbCertificate.as_json}
+        return self.redirect_result(focus_url, "success", "acme-server-revoke")
 
 
 class ViewDownloads(Handler):

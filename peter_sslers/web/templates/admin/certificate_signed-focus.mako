@@ -22,6 +22,19 @@
       ${m.form_action(request.route_path('admin:certificate_signed:focus:mark', id=c.id), 'revoked', 'Mark revoked (final)')}
   % endif
   </td></tr>
+  <tr><th>ACME</th><td>
+  % if c.acme_order is not None:
+    from <a href="${request.route_path('admin:acme_order:focus', id=c.acme_order.id)}">order ${c.acme_order.id}</a>
+    (<a href="${request.route_path('admin:acme_account:focus', id=c.acme_order.acme_account_id)}">account ${c.acme_order.acme_account_id}</a>)
+  % else:
+    uploaded
+  % endif
+  % if c.timestamp_revoked_upstream:
+    <span class="badge bad">revoked on the ACME server</span>
+  % else:
+    <form class="inline" method="POST" action="${request.route_path('admin:certificate_signed:focus:acme_server:revoke', id=c.id)}"><button type="submit">Revoke on the ACME server</button></form>
+  % endif
+  </td></tr>
   <tr><th>valid</th><td>${m.timestamp(c.timestamp_not_before)} to ${m.timestamp(c.timestamp_not_after)} (${c.expiring_days} days left)</td></tr>
   <tr><th>key</th><td><a href="${request.route_path('admin:private_key:focus', id=c.private_key_id)}">private key ${c.private_key_id}</a> (${c.key_technology})</td></tr>
   <tr><th>subject</th><td><pre>${c.cert_subject}</pre></td></tr>

@@ -31,6 +31,9 @@
   % endif
     ${m.form_action(request.route_path('admin:domain:focus:update_recents', domain_identifier=Domain.id), '', 'Update recents')}
   </td></tr>
+  <tr><th>ACME</th><td>
+    <a href="${request.route_path('admin:acme_order:new:freeform', _query={'domain_names_http01': Domain.domain_name})}">Order a certificate</a>
+  </td></tr>
   <tr><th>deploy</th><td>
     <a href="${request.route_path('admin:domain:focus:config|json', domain_identifier=Domain.domain_name)}">config.json</a>
     (<a href="${request.route_path('admin:domain:focus:config|json', domain_identifier=Domain.domain_name, _query={'idonly': '1'})}">ids only</a>)

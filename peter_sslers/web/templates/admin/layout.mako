@@ -12,6 +12,8 @@
     <a class="brand" href="${request.route_path('admin')}">peter_sslers</a>
     <nav>
       <a href="${request.route_path('admin:domains')}">Domains</a>
+      <a href="${request.route_path('admin:acme_orders')}">Orders</a>
+      <a href="${request.route_path('admin:acme_accounts')}">Accounts</a>
       <a href="${request.route_path('admin:certificate_signeds')}">Certificates</a>
       <a href="${request.route_path('admin:private_keys')}">Keys</a>
       <a href="${request.route_path('admin:certificate_cas')}">CAs</a>

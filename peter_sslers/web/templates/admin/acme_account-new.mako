@@ -1,0 +1,28 @@
+<%inherit file="/admin/layout.mako"/>
+<%namespace name="m" file="/admin/_macros.mako"/>
+<%namespace name="a" file="/admin/acme_macros.mako"/>
+<%block name="title">New ACME account</%block>
+<%block name="breadcrumb"><a href="${request.route_path('admin')}">Admin</a> / <a href="${request.route_path('admin:acme_accounts')}">ACME accounts</a> / New</%block>
+
+<h1>New ACME account ${m.json_twin()}</h1>
+<p class="muted">A new account key is generated here, then registered with the ACME server (its terms of service are agreed to).</p>
+${m.form_errors(form_errors)}
+<form method="POST" action="${request.route_path('admin:acme_account:new')}">
+  <label for="acme_account_provider_id">ACME server</label>
+  <select id="acme_account_provider_id" name="acme_account_provider_id">
+  % for p in AcmeAccountProviders:
+    % if p.is_enabled:
+    <option value="${p.id}"${' selected' if str(p.id) == form_values.get('acme_account_provider_id', '') or (not form_values.get('acme_account_provider_id') and p.is_default) else ''}>${p.name} (${p.url})</option>
+    % endif
+  % endfor
+  </select>
+  <label for="account__contact">Contact email</label>
+  <input type="text" id="account__contact" name="account__contact" value="${form_values.get('account__contact', '')}" required>
+  <label for="account_key_technology">Account key</label>
+  ${a.select('account_key_technology', account_key_technologies, form_values.get('account_key_technology', 'RSA'))}
+  <label for="account__private_key_cycle">Certificate keys of its orders: cycle</label>
+  ${a.select('account__private_key_cycle', private_key_cycles, form_values.get('account__private_key_cycle', 'single_certificate'))}
+  <label for="account__private_key_technology">Certificate keys of its orders: technology</label>
+  ${a.select('account__private_key_technology', private_key_technologies, form_values.get('account__private_key_technology', 'RSA'))}
+  <p><button type="submit">Create and register</button></p>
+</form>

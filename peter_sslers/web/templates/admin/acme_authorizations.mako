@@ -1,0 +1,18 @@
+<%inherit file="/admin/layout.mako"/>
+<%namespace name="m" file="/admin/_macros.mako"/>
+<%namespace name="a" file="/admin/acme_macros.mako"/>
+<%block name="title">${title}</%block>
+<%block name="breadcrumb"><a href="${request.route_path('admin')}">Admin</a> / ${title}</%block>
+
+<h1>${title} ${m.json_twin()}</h1>
+<nav class="tabs">
+% for s in statuses:
+  <a href="${request.path}?status=${s}">${s}</a>
+% endfor
+</nav>
+${m.pagination(pagination)}
+% if items:
+${a.table_acme_authorizations(items)}
+% else:
+<p>None.</p>
+% endif

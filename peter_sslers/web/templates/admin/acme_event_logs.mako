@@ -1,0 +1,13 @@
+<%inherit file="/admin/layout.mako"/>
+<%namespace name="m" file="/admin/_macros.mako"/>
+<%namespace name="a" file="/admin/acme_macros.mako"/>
+<%block name="title">${title}</%block>
+<%block name="breadcrumb"><a href="${request.route_path('admin')}">Admin</a> / ${title}</%block>
+
+<h1>${title} ${m.json_twin()}</h1>
+${m.pagination(pagination)}
+% if items:
+${a.table_acme_event_logs(items)}
+% else:
+<p>None.</p>
+% endif

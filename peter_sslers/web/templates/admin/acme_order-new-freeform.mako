@@ -1,0 +1,14 @@
+<%inherit file="/admin/layout.mako"/>
+<%namespace name="m" file="/admin/_macros.mako"/>
+<%namespace name="a" file="/admin/acme_macros.mako"/>
+<%block name="title">New ACME order</%block>
+<%block name="breadcrumb"><a href="${request.route_path('admin')}">Admin</a> / <a href="${request.route_path('admin:acme_orders')}">ACME orders</a> / New</%block>
+
+<h1>New ACME order ${m.json_twin()}</h1>
+${m.form_errors(form_errors)}
+<form method="POST" action="${request.route_path('admin:acme_order:new:freeform')}">
+  <label for="domain_names_http01">Domain names (http-01), separated by commas</label>
+  <input type="text" id="domain_names_http01" name="domain_names_http01" value="${form_values.get('domain_names_http01', '')}" required>
+  <%include file="/admin/acme_order-form-fields.mako" args="form_values=form_values, default_label='the global default account'"/>
+  <p><button type="submit">Order</button></p>
+</form>

@@ -1,0 +1,19 @@
+<%inherit file="/admin/layout.mako"/>
+<%namespace name="m" file="/admin/_macros.mako"/>
+<%namespace name="a" file="/admin/acme_macros.mako"/>
+<%block name="title">${title}</%block>
+<%block name="breadcrumb"><a href="${request.route_path('admin')}">Admin</a> / ${title}</%block>
+
+<h1>${title} ${m.json_twin()}</h1>
+<nav class="tabs">
+% for w in ('active', 'finished', 'all'):
+  <a href="${request.route_path('admin:acme_orders:list', which=w)}">${w}</a>
+% endfor
+  <a class="button" href="${request.route_path('admin:acme_order:new:freeform')}">New order</a>
+</nav>
+${m.pagination(pagination)}
+% if items:
+${a.table_acme_orders(items)}
+% else:
+<p>None.</p>
+% endif

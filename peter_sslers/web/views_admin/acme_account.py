@@ -1,0 +1,480 @@
+"""AcmeAccount: list, new, upload, focus, edit, mark, the ACME-server actions, key downloads and
+the related lists (orders, authorizations, account keys, owned private keys)."""
+
+from ...lib import cert_utils
+from ...lib import errors
+from ...lib.db import acme_accounts
+from ...lib.db import actions_acme
+from ...lib.db import get
+from ...model import utils as model_utils
+from ...model.objects import AcmeAuthorization
+from ...model.objects import PrivateKey
+from ..lib import downloads
+from ..lib import forms_acme
+from ..lib.viewconfig import admin_view
+from . import acme_handler as q
+from .acme_handler import AcmeHandler
+
+
+def load_account(handler: AcmeHandler):
+    return handler.load(q.get__AcmeAccount, "AcmeAccount")
+
+
+def _account_json(handler: AcmeHandler, dbAccount) -> dict:
+    """An account as the JSON answers show it (fresh from the database: actions commit midway)."""
+    return q.get__AcmeAccount(handler.ctx, dbAccount.id).as_json
+
+
+def _form_options(handler: AcmeHandler) -> dict:
+    """What the new/upload forms need to render, besides the values and errors."""
+    return {
+        "AcmeAccountProviders": handler.ctx.dbsession.scalars(q.query__AcmeAccountProvider()).all(),
+        "account_key_technologies": tuple(acme_accounts.ACCOUNT_KEY_TECHNOLOGIES),
+        "private_key_cycles": model_utils.PrivateKeyCycle.OPTIONS_ACME_ACCOUNT,
+        "private_key_technologies": forms_acme.PRIVATE_KEY_TECHNOLOGIES,
+    }
+
+
+def _form_page(handler: AcmeHandler) -> dict:
+    return dict(_form_options(handler), form_errors={}, form_values=dict(handler.request.GET))
+
+
+def _contact(raw, required: bool):
+    contact = acme_accounts.normalize_contact(raw)
+    if contact is None and required:
+        raise errors.InvalidRequest("An email address is required.", field="account__contact")
+    return contact
+
+
+class ViewList(AcmeHandler):
+    @admin_view("admin:acme_accounts", renderer="/admin/acme_accounts.mako", paginate=True)
+    def list(self):
+        """ACME accounts, newest first."""
+        return self.paged_list(q.query__AcmeAccount(), "AcmeAccounts", title="ACME accounts")
+
+
+class ViewNew(AcmeHandler):
+    @admin_view(
+        "admin:acme_account:new",
+        renderer="/admin/acme_account-new.mako",
+        post=True,
+        schema=forms_acme.AcmeAccountNew,
+        about="Create an ACME account: a new account key is generated here, then registered with the ACME server "
+        "(terms of service agreed).",
+        example="curl --form 'account__contact=admin@example.com' --form 'account_key_technology=EC' "
+        "{ADMIN_URL}/acme-account/new.json",
+        notes=("The first usable account on the default ACME server becomes the global default.",),
+    )
+    def new(self):
+        if self.request.method != "POST":
+            return self.action_documentation() if self.is_json else _form_page(self)
+        try:
+            values = self.validate(forms_acme.AcmeAccountNew)
+            if values["acme_account_provider_id"] is None:
+                dbProvider = get.get__AcmeAccountProvider__default(self.ctx)
+                if dbProvider is None:
+                    raise errors.InvalidRequest("There is no default ACME server.", field="acme_account_provider_id")
+            else:
+                dbProvider = acme_accounts.get__AcmeAccountProvider__for_use(self.ctx, values["acme_account_provider_id"])
+            dbAccount, is_created = acme_accounts.getcreate__AcmeAccount(
+                self.ctx,
+                dbProvider,
+                _contact(values["account__contact"], required=True),
+                key_technology=values["account_key_technology"],
+                private_key_cycle=values["account__private_key_cycle"],
+                private_key_technology=values["account__private_key_technology"],
+            )
+            registered = acme_accounts.register(self.ctx, dbAccount)
+        except errors.InvalidRequest as exc:
+            return self.form_error(exc, **_form_options(self))
+        except errors.AcmeError as exc:
+            # the local account is kept (committed with the first exchange): authenticate it later
+            return self.acme_error(
+                exc,
+                self.request.route_path("admin:acme_account:focus", id=dbAccount.id),
+                "new",
+                AcmeAccount=_account_json(self, dbAccount),
+            )
+        if self.is_json:
+            return {
+                "result": "success",
+                "operation": "new",
+                "is_created": is_created,
+                "is_created__acme_server": registered["is_created"],
+                "AcmeAccount": _account_json(self, dbAccount),
+            }
+        return self.redirect_result(
+            self.request.route_path("admin:acme_account:focus", id=dbAccount.id), "success", "new"
+        )
+
+    @admin_view(
+        "admin:acme_account:upload",
+        renderer="/admin/acme_account-upload.mako",
+        post=True,
+        schema=forms_acme.AcmeAccountUpload,
+        about="Import an existing ACME account (nothing is sent to the ACME server): an account key PEM with its "
+        "server and contact, or certbot's three account files.",
+        example="curl --form 'account_key_file_le_pkey=@private_key.json' --form 'account_key_file_le_reg=@regr.json' "
+        "--form 'account_key_file_le_meta=@meta.json' {ADMIN_URL}/acme-account/upload.json",
+        notes=(
+            "certbot's files: the ACME server is the host of the account URL in regr.json; it must be a known server.",
+            "The same key again finds the account it belongs to (`is_created: false`).",
+        ),
+    )
+    def upload(self):
+        if self.request.method != "POST":
+            return self.action_documentation() if self.is_json else _form_page(self)
+        try:
+            values = self.validate(forms_acme.AcmeAccountUpload)
+            dbAccount, is_created = self._import(values)
+        except errors.InvalidRequest as exc:
+            return self.form_error(exc, **_form_options(self))
+        if self.is_json:
+            return {
+                "result": "success",
+                "operation": "upload",
+                "is_created": is_created,
+                "is_existing": not is_created,
+                "AcmeAccount": _account_json(self, dbAccount),
+            }
+        return self.redirect_result(
+            self.request.route_path("admin:acme_account:focus", id=dbAccount.id),
+            "success",
+            "upload",
+            is_created=str(is_created).lower(),
+        )
+
+    def _import(self, values: dict):
+        certbot_fields = ("account_key_file_le_pkey", "account_key_file_le_reg", "account_key_file_le_meta")
+        has_pem = values["account_key_file_pem"] is not None
+        has_certbot = any(values[name] is not None for name in certbot_fields)
+        policy = {
+            "private_key_cycle": values["account__private_key_cycle"],
+            "private_key_technology": values["account__private_key_technology"],
+        }
+        if has_pem and has_certbot:
+            raise errors.InvalidRequest(
+                "Upload either `account_key_file_pem` or certbot's three files, not both.", field="account_key_file_pem"
+            )
+        if has_pem:
+            if values["acme_account_provider_id"] is None:
+                raise errors.FormInvalid({"acme_account_provider_id": "Required with `account_key_file_pem`."})
+            dbProvider = acme_accounts.get__AcmeAccountProvider__for_use(self.ctx, values["acme_account_provider_id"])
+            contact = _contact(values["account__contact"], required=True)
+            return acme_accounts.getcreate__AcmeAccount(
+                self.ctx, dbProvider, contact, key_pem=values["account_key_file_pem"], **policy
+            )
+        if not has_certbot:
+            raise errors.InvalidRequest(
+                "Upload `account_key_file_pem` (with `acme_account_provider_id` and `account__contact`), or "
+                "certbot's `account_key_file_le_pkey`, `account_key_file_le_reg` and `account_key_file_le_meta`."
+            )
+        missing = {name: "Required: certbot's three account files go together." for name in certbot_fields if values[name] is None}
+        if missing:
+            raise errors.FormInvalid(missing)
+        try:
+            parsed = acme_accounts.parse_certbot_account(
+                values["account_key_file_le_pkey"], values["account_key_file_le_reg"], values["account_key_file_le_meta"]
+            )
+            dbProvider = acme_accounts.get__AcmeAccountProvider__by_server(self.ctx, parsed["server"])
+            if dbProvider is None:
+                known = ", ".join(
+                    "%s (%s)" % (p.name, p.server) for p in self.ctx.dbsession.scalars(q.query__AcmeAccountProvider())
+                )
+                raise errors.InvalidRequest(
+                    "The account in regr.json is on `%s`, which is not a known ACME server. Known servers: %s."
+                    % (parsed["server"], known),
+                    field="account_key_file_le_reg",
+                )
+            contact = _contact(values["account__contact"] or parsed["contact"], required=False)
+            return acme_accounts.getcreate__AcmeAccount(
+                self.ctx,
+                dbProvider,
+                contact,
+                key_pem=parsed["key_pem"],
+                account_url=parsed["account_url"],
+                terms_of_service=parsed["terms_of_service"],
+                **policy,
+            )
+        except errors.InvalidRequest as exc:
+            # the key came in certbot's JWK file, not as a PEM
+            if exc.field in (None, "account_key_file_pem"):
+                exc.field = "account_key_file_le_pkey"
+            raise
+
+
+class ViewFocus(AcmeHandler):
+    @admin_view("admin:acme_account:focus", renderer="/admin/acme_account-focus.mako")
+    def focus(self):
+        """One ACME account, with its active key."""
+        dbAccount = load_account(self)
+        if self.is_json:
+            raw = {
+                fmt: self.request.api_host + self.request.route_path("admin:acme_account:focus:raw", id=dbAccount.id, format=fmt)
+                for fmt in ("pem", "pem.txt", "key")
+            }
+            return {"AcmeAccount": dbAccount.as_json, "raw": raw}
+        orders = q.query__AcmeOrder(acme_account_id=dbAccount.id)
+        authorizations = q.query__AcmeAuthorization(q.AUTHORIZATION_STATUSES["active"], acme_account_id=dbAccount.id)
+        return {
+            "AcmeAccount": dbAccount,
+            "AcmeOrders": get.page(self.ctx, orders, 5, 0),
+            "AcmeAuthorizations_active": get.page(self.ctx, authorizations, 20, 0),
+            "private_key_cycles": model_utils.PrivateKeyCycle.OPTIONS_ACME_ACCOUNT,
+            "private_key_technologies": forms_acme.PRIVATE_KEY_TECHNOLOGIES,
+            "account_key_technologies": tuple(acme_accounts.ACCOUNT_KEY_TECHNOLOGIES),
+        }
+
+    @admin_view("admin:acme_account:focus:raw", jsonify=False)
+    def raw(self):
+        dbAccount = load_account(self)
+        dbKey = dbAccount.acme_account_key
+        if dbKey is None:
+            raise errors.InvalidRequest("The account has no active key.")
+        return downloads.private_key(dbKey.key_pem, self.request.matchdict["format"], "key")
+
+    # --- local actions
+
+    @admin_view(
+        "admin:acme_account:focus:edit",
+        post=True,
+        schema=forms_acme.AcmeAccountEdit,
+        about="Change the key policy of the orders that let the account choose their certificate key.",
+        example="curl --form 'account__private_key_cycle=account_weekly' --form 'account__private_key_technology=EC' "
+        "{ADMIN_URL}/acme-account/1/edit.json",
+    )
+    def edit(self):
+        dbAccount = load_account(self)
+        focus_url = self.request.route_path("admin:acme_account:focus", id=dbAccount.id)
+        if self.request.method != "POST":
+            return self.action_get(focus_url, "edit")
+        try:
+            values = self.validate(forms_acme.AcmeAccountEdit)
+            acme_accounts.edit(
+                self.ctx, dbAccount, values["account__private_key_cycle"], values["account__private_key_technology"]
+            )
+        except errors.InvalidRequest as exc:
+            return self.action_error(exc, focus_url, "edit")
+        if self.is_json:
+            return {"result": "success", "operation": "edit", "AcmeAccount": _account_json(self, dbAccount)}
+        return self.redirect_result(focus_url, "success", "edit")
+
+    @admin_view(
+        "admin:acme_account:focus:mark",
+        post=True,
+        schema=forms_acme.AcmeAccountMark,
+        about="Make the account the global default (default ACME server only), or mark it active or inactive "
+        "(local only).",
+        example="curl --form 'action=global_default' {ADMIN_URL}/acme-account/1/mark.json",
+    )
+    def mark(self):
+        dbAccount = load_account(self)
+        focus_url = self.request.route_path("admin:acme_account:focus", id=dbAccount.id)
+        if self.request.method != "POST":
+            return self.action_get(focus_url, "mark")
+        action = self.request.POST.get("action", "")
+        try:
+            values = self.validate(forms_acme.AcmeAccountMark)
+            acme_accounts.mark(self.ctx, dbAccount, values["action"])
+        except errors.InvalidRequest as exc:
+            return self.action_error(exc, focus_url, "mark", action=action)
+        if self.is_json:
+            return {"result": "success", "operation": "mark", "action": action, "AcmeAccount": _account_json(self, dbAccount)}
+        return self.redirect_result(focus_url, "success", "mark", action=action)
+
+    # --- the ACME server
+
+    def _server_action(self):
+        """The account and its page."""
+        dbAccount = load_account(self)
+        return dbAccount, self.request.route_path("admin:acme_account:focus", id=dbAccount.id)
+
+    @admin_view(
+        "admin:acme_account:focus:acme_server:authenticate",
+        post=True,
+        about="Register the account with the ACME server (newAccount, terms agreed), or find it there.",
+        example="curl -X POST {ADMIN_URL}/acme-account/1/acme-server/authenticate.json",
+    )
+    def authenticate(self):
+        return self._register("authenticate", only_return_existing=False)
+
+    @admin_view(
+        "admin:acme_account:focus:acme_server:check",
+        post=True,
+        about="Ask the ACME server whether it knows the account (newAccount with onlyReturnExisting: never creates).",
+        example="curl -X POST {ADMIN_URL}/acme-account/1/acme-server/check.json",
+        notes=("An account the server does not know answers `result: error` with `problem_code: accountDoesNotExist`.",),
+    )
+    def check(self):
+        return self._register("check", only_return_existing=True)
+
+    def _register(self, operation: str, only_return_existing: bool):
+        dbAccount, focus_url = self._server_action()
+        if self.request.method != "POST":
+            return self.action_get(focus_url, operation)
+        try:
+            self.require_enabled_server(dbAccount.acme_account_provider)
+            registered = acme_accounts.register(self.ctx, dbAccount, only_return_existing=only_return_existing)
+        except errors.InvalidRequest as exc:
+            return self.action_error(exc, focus_url, operation)
+        except errors.AcmeError as exc:
+            return self.acme_error(exc, focus_url, operation, is_checked=only_return_existing or None)
+        if self.is_json:
+            payload = {
+                "result": "success",
+                "operation": operation,
+                "acme_server_status": registered["status"],
+                "is_created__acme_server": registered["is_created"],
+                "AcmeAccount": _account_json(self, dbAccount),
+            }
+            if only_return_existing:
+                payload["is_checked"] = True
+            return payload
+        return self.redirect_result(focus_url, "success", operation)
+
+    @admin_view(
+        "admin:acme_account:focus:acme_server:deactivate",
+        post=True,
+        schema=forms_acme.AcmeAccountDeactivate,
+        about="Deactivate the account on the ACME server. Irreversible: the active key, as PEM, confirms it.",
+        example="curl --form 'key_pem=@account.key.pem' {ADMIN_URL}/acme-account/1/acme-server/deactivate.json",
+    )
+    def deactivate(self):
+        dbAccount, focus_url = self._server_action()
+        if self.request.method != "POST":
+            return self.action_get(focus_url, "deactivate")
+        try:
+            values = self.validate(forms_acme.AcmeAccountDeactivate)
+            dbKey = dbAccount.acme_account_key
+            if dbKey is None:
+                raise errors.InvalidTransition("The account has no active key.")
+            try:
+                spki_sha256 = cert_utils.parse_key(values["key_pem"])["spki_sha256"]
+            except errors.CryptographyError as exc:
+                exc.field = "key_pem"
+                raise
+            if spki_sha256 != dbKey.spki_sha256:
+                raise errors.InvalidRequest("This is not the account's active key.", field="key_pem")
+            self.require_enabled_server(dbAccount.acme_account_provider)
+            acme_accounts.deactivate(self.ctx, dbAccount)
+        except errors.InvalidRequest as exc:
+            return self.action_error(exc, focus_url, "deactivate")
+        except errors.AcmeError as exc:
+            return self.acme_error(exc, focus_url, "deactivate")
+        if self.is_json:
+            return {"result": "success", "operation": "deactivate", "AcmeAccount": _account_json(self, dbAccount)}
+        return self.redirect_result(focus_url, "success", "deactivate")
+
+    @admin_view(
+        "admin:acme_account:focus:acme_server:key_change",
+        post=True,
+        schema=forms_acme.AcmeAccountKeyChange,
+        about="Roll the account over to a new key generated here (RFC 8555 keyChange); the old key is retired.",
+        example="curl --form 'account_key_technology=EC_P256' {ADMIN_URL}/acme-account/1/acme-server/key-change.json",
+    )
+    def key_change(self):
+        dbAccount, focus_url = self._server_action()
+        if self.request.method != "POST":
+            return self.action_get(focus_url, "key-change")
+        dbOldKey = dbAccount.acme_account_key
+        try:
+            values = self.validate(forms_acme.AcmeAccountKeyChange)
+            if dbOldKey is None:
+                raise errors.InvalidTransition("The account has no active key.")
+            self.require_enabled_server(dbAccount.acme_account_provider)
+            dbNewKey = acme_accounts.key_change(self.ctx, dbAccount, key_technology=values["account_key_technology"])
+        except errors.InvalidRequest as exc:
+            return self.action_error(exc, focus_url, "key-change")
+        except errors.AcmeError as exc:
+            return self.acme_error(exc, focus_url, "key-change")
+        if self.is_json:
+            return {
+                "result": "success",
+                "operation": "key-change",
+                "AcmeAccount": _account_json(self, dbAccount),
+                "AcmeAccountKey": dbNewKey.as_json,
+                "AcmeAccountKey_retired_id": str(dbOldKey.id),
+            }
+        return self.redirect_result(focus_url, "success", "key-change")
+
+    @admin_view(
+        "admin:acme_account:focus:acme_server:deactivate_pending_authorizations",
+        post=True,
+        schema=forms_acme.AcmeAccountDeactivatePendingAuthorizations,
+        about="Deactivate pending authorizations of this account on the ACME server; the orders that needed "
+        "them stop. Answers one result per id.",
+        example="curl --form 'acme_authorization_id=1' --form 'acme_authorization_id=2' "
+        "{ADMIN_URL}/acme-account/1/acme-server/deactivate-pending-authorizations.json",
+    )
+    def deactivate_pending_authorizations(self):
+        operation = "deactivate-pending-authorizations"
+        dbAccount, focus_url = self._server_action()
+        if self.request.method != "POST":
+            return self.action_get(focus_url, operation)
+        try:
+            ids = self._authorization_ids()
+            self.require_enabled_server(dbAccount.acme_account_provider)
+        except errors.InvalidRequest as exc:
+            return self.action_error(exc, focus_url, operation)
+        results = {}
+        for authorization_id in ids:
+            dbAuthz = self.ctx.dbsession.get(AcmeAuthorization, authorization_id)
+            if dbAuthz is None or dbAuthz.acme_order_created.acme_account_id != dbAccount.id:
+                results[str(authorization_id)] = {"result": "error", "error": "No such authorization on this account."}
+                continue
+            try:
+                status = actions_acme.deactivate_authorization(self.ctx, dbAuthz)
+            except (errors.InvalidRequest, errors.AcmeError) as exc:
+                message = exc.message if isinstance(exc, errors.InvalidRequest) else self.acme_error_payload(exc)["error"]
+                results[str(authorization_id)] = {"result": "error", "error": message}
+                continue
+            results[str(authorization_id)] = {"result": "success", "acme_status_authorization": status}
+        ok = all(r["result"] == "success" for r in results.values())
+        if self.is_json:
+            return {"result": "success" if ok else "error", "operation": operation, "results": results}
+        if ok:
+            return self.redirect_result(focus_url, "success", operation)
+        errors_text = "; ".join("%s: %s" % (k, r["error"]) for k, r in results.items() if r["result"] != "success")
+        return self.redirect_result(focus_url, "error", operation, error=errors_text)
+
+    def _authorization_ids(self) -> list:
+        raw = [value.strip() for value in self.request.POST.getall("acme_authorization_id") if value.strip()]
+        if not raw:
+            raise errors.FormInvalid({"acme_authorization_id": "At least one AcmeAuthorization id is required."})
+        bad = [value for value in raw if not value.isdigit()]
+        if bad:
+            raise errors.FormInvalid({"acme_authorization_id": "Not an id: %s." % ", ".join(bad)})
+        return sorted({int(value) for value in raw})
+
+    # --- related lists
+
+    @admin_view("admin:acme_account:focus:acme_orders", renderer="/admin/acme_orders.mako", paginate=True)
+    def acme_orders(self):
+        """The orders of an ACME account."""
+        dbAccount = load_account(self)
+        statement = q.query__AcmeOrder(acme_account_id=dbAccount.id)
+        return self.paged_list_as_list(statement, "AcmeOrders", title="Orders of ACME account %s" % dbAccount.id, which=None)
+
+    @admin_view("admin:acme_account:focus:acme_authorizations", renderer="/admin/acme_authorizations.mako", paginate=True)
+    def acme_authorizations(self):
+        """The authorizations of an ACME account's orders (`?status=active`: pending or not fetched yet)."""
+        dbAccount = load_account(self)
+        statement = q.query__AcmeAuthorization(self.status_filter(q.AUTHORIZATION_STATUSES), acme_account_id=dbAccount.id)
+        return self.paged_list(
+            statement, "AcmeAuthorizations", title="Authorizations of ACME account %s" % dbAccount.id, statuses=("all", "active")
+        )
+
+    @admin_view("admin:acme_account:focus:acme_account_keys", renderer="/admin/acme_account_keys.mako", paginate=True)
+    def acme_account_keys(self):
+        """Every key the ACME account has had (key changes), newest first."""
+        dbAccount = load_account(self)
+        return self.paged_list(
+            q.query__AcmeAccountKey(dbAccount.id), "AcmeAccountKeys", title="Keys of ACME account %s" % dbAccount.id
+        )
+
+    @admin_view("admin:acme_account:focus:private_keys", renderer="/admin/private_keys.mako", paginate=True)
+    def private_keys(self):
+        """The certificate keys the account owns (its daily/weekly/single-certificate keys)."""
+        dbAccount = load_account(self)
+        statement = get.query__PrivateKey().where(PrivateKey.acme_account_id__owner == dbAccount.id)
+        return self.paged_list(statement, "PrivateKeys", title="Private keys of ACME account %s" % dbAccount.id)

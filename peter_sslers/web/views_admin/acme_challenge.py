@@ -1,0 +1,94 @@
+"""AcmeChallenge: list, focus, sync and trigger on the ACME server; the public responder's poll logs."""
+
+from ...lib import errors
+from ...lib.db import actions_acme
+from ...model import utils as model_utils
+from ..lib.viewconfig import admin_view
+from . import acme_handler as q
+from .acme_handler import AcmeHandler
+
+
+def load_challenge(handler: AcmeHandler):
+    return handler.load(q.get__AcmeChallenge, "AcmeChallenge")
+
+
+def _challenge_json(dbChallenge) -> dict:
+    payload = dbChallenge.as_json
+    payload["is_can_acme_server_trigger"] = (
+        dbChallenge.acme_status_challenge_id in model_utils.Acme_Status_Challenge.IDS_TRIGGER
+        and dbChallenge.acme_challenge_type == "http-01"
+    )
+    return {"AcmeChallenge": payload}
+
+
+class ViewList(AcmeHandler):
+    @admin_view("admin:acme_challenges", renderer="/admin/acme_challenges.mako", paginate=True)
+    def list(self):
+        """Challenges, newest first (`?status=active|resolved|processing`)."""
+        statement = q.query__AcmeChallenge(self.status_filter(q.CHALLENGE_STATUSES))
+        return self.paged_list(
+            statement, "AcmeChallenges", title="ACME challenges", statuses=("all",) + tuple(q.CHALLENGE_STATUSES)
+        )
+
+    @admin_view("admin:acme_challenge_polls", renderer="/admin/acme_challenge_polls.mako", paginate=True)
+    def polls(self):
+        """Hits on /.well-known/acme-challenge/ that matched a challenge."""
+        return self.paged_list(q.query__AcmeChallengePoll(), "AcmeChallengePolls", title="ACME challenge polls")
+
+    @admin_view(
+        "admin:acme_challenge_unknown_polls", renderer="/admin/acme_challenge_unknown_polls.mako", paginate=True
+    )
+    def unknown_polls(self):
+        """Hits on /.well-known/acme-challenge/ that matched nothing."""
+        return self.paged_list(
+            q.query__AcmeChallengeUnknownPoll(), "AcmeChallengeUnknownPolls", title="ACME challenge polls, unknown"
+        )
+
+
+class ViewFocus(AcmeHandler):
+    @admin_view("admin:acme_challenge:focus", renderer="/admin/acme_challenge-focus.mako")
+    def focus(self):
+        """One challenge: type, status, token, key authorization."""
+        dbChallenge = load_challenge(self)
+        if self.is_json:
+            return _challenge_json(dbChallenge)
+        return {"AcmeChallenge": dbChallenge}
+
+    def _act(self, operation: str, run):
+        dbChallenge = load_challenge(self)
+        focus_url = self.request.route_path("admin:acme_challenge:focus", id=dbChallenge.id)
+        if self.request.method != "POST":
+            return self.action_get(focus_url, operation)
+        try:
+            dbOrder = dbChallenge.acme_authorization.acme_order_created
+            self.require_enabled_server(dbOrder.acme_account.acme_account_provider)
+            status = run(dbChallenge)
+        except errors.InvalidRequest as exc:
+            return self.action_error(exc, focus_url, operation)
+        except errors.AcmeError as exc:
+            return self.acme_error(exc, focus_url, operation)
+        if self.is_json:
+            payload = {"result": "success", "operation": operation, "acme_status": status}
+            payload.update(_challenge_json(q.get__AcmeChallenge(self.ctx, dbChallenge.id)))
+            return payload
+        return self.redirect_result(focus_url, "success", operation)
+
+    @admin_view(
+        "admin:acme_challenge:focus:acme_server:sync",
+        post=True,
+        about="Read the challenge's status from the ACME server (`*404*` when it is gone).",
+        example="curl -X POST {ADMIN_URL}/acme-challenge/1/acme-server/sync.json",
+    )
+    def acme_server_sync(self):
+        return self._act("acme-server-sync", lambda c: actions_acme.sync_challenge(self.ctx, c))
+
+    @admin_view(
+        "admin:acme_challenge:focus:acme_server:trigger",
+        post=True,
+        about="Tell the ACME server a pending http-01 challenge is ready, and wait for its verdict on the "
+        "authorization.",
+        example="curl -X POST {ADMIN_URL}/acme-challenge/1/acme-server/trigger.json",
+        notes=("`acme_status` is the authorization's status afterwards.",),
+    )
+    def acme_server_trigger(self):
+        return self._act("acme-server-trigger", lambda c: actions_acme.trigger_challenge(self.ctx, c))
