@@ -17,6 +17,9 @@ def _dbsession(request):
     dbsession = request.environ.get("app.dbsession")
     if dbsession is None:
         dbsession = meta.get_tm_session(request.registry.dbsession_factory, request.tm, request=request)
+        # keep_session (see get_tm_session) never closes the session, not even on abort:
+        # close it when the request is done, or an aborted request holds its connection.
+        request.add_finished_callback(lambda request: dbsession.close())
     return dbsession
 
 

@@ -213,3 +213,13 @@ def test_exception_redirect(make_app, db, monkeypatch):
     assert "result=error" in res.location
     # JSON answers are never redirected
     app.get(ADMIN + "/domains.json", status=500)
+
+
+def test_failed_requests_return_their_connection(testapp, dbengine):
+    """A request that ends in an error gives its database connection back to the pool."""
+    before = dbengine.pool.checkedout()
+    for _ in range(5):
+        testapp.get(ADMIN + "/private-key/999.json", status=404)
+        testapp.post(ADMIN + "/domain/new.json", {"domain_name": "not a name"}, status=400)
+        testapp.get(ADMIN + "/domains.json", status=200)
+    assert dbengine.pool.checkedout() == before

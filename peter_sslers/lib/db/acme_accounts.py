@@ -123,30 +123,19 @@ def getcreate__AcmeAccount(
     private_key_technology: str = "RSA",
     account_url: Optional[str] = None,
     terms_of_service: Optional[str] = None,
+    key_source: str = "imported",
 ) -> Tuple[AcmeAccount, bool]:
     """Find (by its key) or create an AcmeAccount with its active key. Nothing is sent to the server.
 
-    :param key_pem: an existing account key (imported); None generates one of ``key_technology``.
+    :param key_pem: an existing account key; None generates one of ``key_technology``.
+    :param key_source: ``imported`` or ``generated`` (where ``key_pem`` came from).
     :raises errors.InvalidRequest: a bad key, contact, cycle or technology.
     :raises errors.ConflictingObject: the key belongs to an account on another server.
     """
-    if private_key_cycle not in model_utils.PrivateKeyCycle.OPTIONS_ACME_ACCOUNT:
-        raise errors.InvalidRequest(
-            "`account__private_key_cycle` must be one of: %s." % ", ".join(model_utils.PrivateKeyCycle.OPTIONS_ACME_ACCOUNT),
-            field="account__private_key_cycle",
-        )
-    if private_key_technology not in ("RSA", "EC"):
-        raise errors.InvalidRequest("`account__private_key_technology` must be RSA or EC.", field="account__private_key_technology")
+    _check_key_policy(private_key_cycle, private_key_technology)
     if key_pem is None:
-        if key_technology not in ACCOUNT_KEY_TECHNOLOGIES:
-            raise errors.InvalidRequest(
-                "`account_key_technology` must be one of: %s." % ", ".join(ACCOUNT_KEY_TECHNOLOGIES), field="account_key_technology"
-            )
-        technology, bits, curve = ACCOUNT_KEY_TECHNOLOGIES[key_technology]
-        key_pem = cert_utils.new_account_key(key_technology=technology, bits=bits or 2048, curve=curve or "P-256")
-        source = "generated"
-    else:
-        source = "imported"
+        key_pem = generate_account_key(key_technology)
+        key_source = "generated"
     key_pem = cert_utils.cleanup_pem_text(key_pem)
     try:
         acme_key = acme_v2.AcmeKey(key_pem)
@@ -184,9 +173,72 @@ def getcreate__AcmeAccount(
     dbAccount.operations_event_id__created = dbEvent.id
     ctx.dbsession.add(dbAccount)
     ctx.dbsession.flush(objects=[dbAccount])
-    _add_key(ctx, dbAccount, key_pem, parsed, source, dbEvent)
+    _add_key(ctx, dbAccount, key_pem, parsed, key_source, dbEvent)
     log__OperationsObjectEvent(ctx, "AcmeAccount__insert", dbAccount, dbEvent)
     return dbAccount, True
+
+
+def _check_key_policy(private_key_cycle: str, private_key_technology: str) -> None:
+    if private_key_cycle not in model_utils.PrivateKeyCycle.OPTIONS_ACME_ACCOUNT:
+        raise errors.InvalidRequest(
+            "`account__private_key_cycle` must be one of: %s." % ", ".join(model_utils.PrivateKeyCycle.OPTIONS_ACME_ACCOUNT),
+            field="account__private_key_cycle",
+        )
+    if private_key_technology not in ("RSA", "EC"):
+        raise errors.InvalidRequest(
+            "`account__private_key_technology` must be RSA or EC.", field="account__private_key_technology"
+        )
+
+
+def generate_account_key(key_technology: str) -> str:
+    """A new account key: ``RSA`` (2048), ``RSA_3072``, ``RSA_4096``, ``EC``/``EC_P256``, ``EC_P384``."""
+    if key_technology not in ACCOUNT_KEY_TECHNOLOGIES:
+        raise errors.InvalidRequest(
+            "`account_key_technology` must be one of: %s." % ", ".join(ACCOUNT_KEY_TECHNOLOGIES),
+            field="account_key_technology",
+        )
+    technology, bits, curve = ACCOUNT_KEY_TECHNOLOGIES[key_technology]
+    return cert_utils.new_account_key(key_technology=technology, bits=bits or 2048, curve=curve or "P-256")
+
+
+def new__AcmeAccount(
+    ctx,
+    dbProvider: AcmeAccountProvider,
+    contact: Optional[str],
+    key_technology: str = "RSA",
+    private_key_cycle: str = "single_certificate",
+    private_key_technology: str = "RSA",
+) -> Tuple[AcmeAccount, bool]:
+    """A new account: a key made here, registered on the ACME server (newAccount, RFC 8555 7.3),
+    and only then stored. If the server refuses, or cannot be reached, nothing is stored but the
+    record of the exchange.
+
+    :returns: ``(dbAccount, created_on_server)``.
+    """
+    _check_key_policy(private_key_cycle, private_key_technology)
+    key_pem = generate_account_key(key_technology)
+    logger = AcmeEventLogger(ctx)
+    client = acme_v2.AcmeClient(acme_transport(ctx, dbProvider, logger), acme_v2.AcmeKey(key_pem))
+    resource, is_created = client.new_account(
+        contact=["mailto:%s" % contact] if contact else None, terms_of_service_agreed=True
+    )
+    dbAccount, _ = getcreate__AcmeAccount(
+        ctx,
+        dbProvider,
+        contact,
+        key_pem=key_pem,
+        private_key_cycle=private_key_cycle,
+        private_key_technology=private_key_technology,
+        account_url=resource.url,
+        terms_of_service=ctx.settings.certificate_authority_agreement or client.transport.directory().terms_of_service,
+        key_source="generated",
+    )
+    dbAccount.timestamp_last_authenticated = ctx.timestamp
+    for dbEvent in logger.records:
+        dbEvent.acme_account_id = dbAccount.id
+    _checkpoint_event(ctx, "AcmeAccount__create", dbAccount, {"account_url": resource.url, "is_created": is_created})
+    _maybe_make_global_default(ctx, dbAccount)
+    return dbAccount, is_created
 
 
 def _add_key(ctx, dbAccount, key_pem, parsed, source, dbEvent) -> AcmeAccountKey:
@@ -326,11 +378,7 @@ def key_change(ctx, dbAccount: AcmeAccount, key_technology: Optional[str] = None
     if not dbAccount.is_active:
         raise errors.InvalidTransition("The account is not active.")
     dbOldKey = dbAccount.acme_account_key
-    technology = key_technology or dbOldKey.key_technology
-    if technology not in ACCOUNT_KEY_TECHNOLOGIES:
-        raise errors.InvalidRequest("Unknown key technology `%s`." % technology, field="account_key_technology")
-    kind, bits, curve = ACCOUNT_KEY_TECHNOLOGIES[technology]
-    new_pem = cert_utils.new_account_key(key_technology=kind, bits=bits or 2048, curve=curve or "P-256")
+    new_pem = generate_account_key(key_technology or dbOldKey.key_technology)
     client = acme_client(ctx, dbAccount)
     client.key_change(acme_v2.AcmeKey(new_pem))
     dbOldKey.is_active = None

@@ -8,6 +8,7 @@ order, authorization, challenge, CSR or certificate.
 
 import contextlib
 import json
+from typing import List
 from typing import Optional
 
 from ...model import utils as model_utils
@@ -50,6 +51,7 @@ class AcmeEventLogger:
         self.ctx = ctx
         self._scope = {k: v for k, v in scope.items() if v is not None}
         self.last: Optional[AcmeEventLog] = None
+        self.records: List[AcmeEventLog] = []
 
     @contextlib.contextmanager
     def scope(self, **ids):
@@ -86,6 +88,7 @@ class AcmeEventLogger:
         self.ctx.dbsession.add(dbEvent)
         self.ctx.dbsession.flush(objects=[dbEvent])
         self.last = dbEvent
+        self.records.append(dbEvent)
         # Committed at once, with whatever the orchestration has done so far: the exchange
         # happened on the server, and no write transaction may stay open while a poll waits
         # (on SQLite it would lock out the public responder the ACME server is about to call).

@@ -45,7 +45,7 @@ class EndpointDocs:
         for node in self.schema().children:
             validator = node.validator
             if isinstance(validator, colander.OneOf):
-                options[node.name] = list(validator.choices)
+                options[node.name] = [str(choice) for choice in validator.choices]
         return options
 
 

@@ -12,23 +12,22 @@ from ...model.objects import PrivateKey
 from ..lib import downloads
 from ..lib import forms_acme
 from ..lib.viewconfig import admin_view
-from . import acme_handler as q
 from .acme_handler import AcmeHandler
 
 
 def load_account(handler: AcmeHandler):
-    return handler.load(q.get__AcmeAccount, "AcmeAccount")
+    return handler.load(get.get__AcmeAccount, "AcmeAccount")
 
 
 def _account_json(handler: AcmeHandler, dbAccount) -> dict:
     """An account as the JSON answers show it (fresh from the database: actions commit midway)."""
-    return q.get__AcmeAccount(handler.ctx, dbAccount.id).as_json
+    return get.get__AcmeAccount(handler.ctx, dbAccount.id).as_json
 
 
 def _form_options(handler: AcmeHandler) -> dict:
     """What the new/upload forms need to render, besides the values and errors."""
     return {
-        "AcmeAccountProviders": handler.ctx.dbsession.scalars(q.query__AcmeAccountProvider()).all(),
+        "AcmeAccountProviders": handler.ctx.dbsession.scalars(get.query__AcmeAccountProvider()).all(),
         "account_key_technologies": tuple(acme_accounts.ACCOUNT_KEY_TECHNOLOGIES),
         "private_key_cycles": model_utils.PrivateKeyCycle.OPTIONS_ACME_ACCOUNT,
         "private_key_technologies": forms_acme.PRIVATE_KEY_TECHNOLOGIES,
@@ -50,7 +49,7 @@ class ViewList(AcmeHandler):
     @admin_view("admin:acme_accounts", renderer="/admin/acme_accounts.mako", paginate=True)
     def list(self):
         """ACME accounts, newest first."""
-        return self.paged_list(q.query__AcmeAccount(), "AcmeAccounts", title="ACME accounts")
+        return self.paged_list(get.query__AcmeAccount(), "AcmeAccounts", title="ACME accounts")
 
 
 class ViewNew(AcmeHandler):
@@ -76,7 +75,7 @@ class ViewNew(AcmeHandler):
                     raise errors.InvalidRequest("There is no default ACME server.", field="acme_account_provider_id")
             else:
                 dbProvider = acme_accounts.get__AcmeAccountProvider__for_use(self.ctx, values["acme_account_provider_id"])
-            dbAccount, is_created = acme_accounts.getcreate__AcmeAccount(
+            dbAccount, is_created_on_server = acme_accounts.new__AcmeAccount(
                 self.ctx,
                 dbProvider,
                 _contact(values["account__contact"], required=True),
@@ -84,23 +83,17 @@ class ViewNew(AcmeHandler):
                 private_key_cycle=values["account__private_key_cycle"],
                 private_key_technology=values["account__private_key_technology"],
             )
-            registered = acme_accounts.register(self.ctx, dbAccount)
         except errors.InvalidRequest as exc:
             return self.form_error(exc, **_form_options(self))
         except errors.AcmeError as exc:
-            # the local account is kept (committed with the first exchange): authenticate it later
-            return self.acme_error(
-                exc,
-                self.request.route_path("admin:acme_account:focus", id=dbAccount.id),
-                "new",
-                AcmeAccount=_account_json(self, dbAccount),
-            )
+            # nothing was stored: the account exists here only once the server has it
+            return self.acme_error(exc, self.request.route_path("admin:acme_accounts"), "new")
         if self.is_json:
             return {
                 "result": "success",
                 "operation": "new",
-                "is_created": is_created,
-                "is_created__acme_server": registered["is_created"],
+                "is_created": True,
+                "is_created__acme_server": is_created_on_server,
                 "AcmeAccount": _account_json(self, dbAccount),
             }
         return self.redirect_result(
@@ -179,7 +172,7 @@ class ViewNew(AcmeHandler):
             dbProvider = acme_accounts.get__AcmeAccountProvider__by_server(self.ctx, parsed["server"])
             if dbProvider is None:
                 known = ", ".join(
-                    "%s (%s)" % (p.name, p.server) for p in self.ctx.dbsession.scalars(q.query__AcmeAccountProvider())
+                    "%s (%s)" % (p.name, p.server) for p in self.ctx.dbsession.scalars(get.query__AcmeAccountProvider())
                 )
                 raise errors.InvalidRequest(
                     "The account in regr.json is on `%s`, which is not a known ACME server. Known servers: %s."
@@ -214,8 +207,8 @@ class ViewFocus(AcmeHandler):
                 for fmt in ("pem", "pem.txt", "key")
             }
             return {"AcmeAccount": dbAccount.as_json, "raw": raw}
-        orders = q.query__AcmeOrder(acme_account_id=dbAccount.id)
-        authorizations = q.query__AcmeAuthorization(q.AUTHORIZATION_STATUSES["active"], acme_account_id=dbAccount.id)
+        orders = get.query__AcmeOrder(acme_account_id=dbAccount.id)
+        authorizations = get.query__AcmeAuthorization(get.AUTHORIZATION_STATUSES["active"], acme_account_id=dbAccount.id)
         return {
             "AcmeAccount": dbAccount,
             "AcmeOrders": get.page(self.ctx, orders, 5, 0),
@@ -452,14 +445,14 @@ class ViewFocus(AcmeHandler):
     def acme_orders(self):
         """The orders of an ACME account."""
         dbAccount = load_account(self)
-        statement = q.query__AcmeOrder(acme_account_id=dbAccount.id)
+        statement = get.query__AcmeOrder(acme_account_id=dbAccount.id)
         return self.paged_list_as_list(statement, "AcmeOrders", title="Orders of ACME account %s" % dbAccount.id, which=None)
 
     @admin_view("admin:acme_account:focus:acme_authorizations", renderer="/admin/acme_authorizations.mako", paginate=True)
     def acme_authorizations(self):
         """The authorizations of an ACME account's orders (`?status=active`: pending or not fetched yet)."""
         dbAccount = load_account(self)
-        statement = q.query__AcmeAuthorization(self.status_filter(q.AUTHORIZATION_STATUSES), acme_account_id=dbAccount.id)
+        statement = get.query__AcmeAuthorization(self.status_filter(get.AUTHORIZATION_STATUSES), acme_account_id=dbAccount.id)
         return self.paged_list(
             statement, "AcmeAuthorizations", title="Authorizations of ACME account %s" % dbAccount.id, statuses=("all", "active")
         )
@@ -469,7 +462,7 @@ class ViewFocus(AcmeHandler):
         """Every key the ACME account has had (key changes), newest first."""
         dbAccount = load_account(self)
         return self.paged_list(
-            q.query__AcmeAccountKey(dbAccount.id), "AcmeAccountKeys", title="Keys of ACME account %s" % dbAccount.id
+            get.query__AcmeAccountKey(dbAccount.id), "AcmeAccountKeys", title="Keys of ACME account %s" % dbAccount.id
         )
 
     @admin_view("admin:acme_account:focus:private_keys", renderer="/admin/private_keys.mako", paginate=True)

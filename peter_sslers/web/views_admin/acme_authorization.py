@@ -1,15 +1,15 @@
 """AcmeAuthorization: list, focus, sync and deactivate on the ACME server, related orders and challenges."""
 
 from ...lib import errors
+from ...lib.db import get
 from ...lib.db import actions_acme
 from ...model import utils as model_utils
 from ..lib.viewconfig import admin_view
-from . import acme_handler as q
 from .acme_handler import AcmeHandler
 
 
 def load_authorization(handler: AcmeHandler):
-    return handler.load(q.get__AcmeAuthorization, "AcmeAuthorization")
+    return handler.load(get.get__AcmeAuthorization, "AcmeAuthorization")
 
 
 def _authorization_json(dbAuthz) -> dict:
@@ -27,7 +27,7 @@ class ViewList(AcmeHandler):
     @admin_view("admin:acme_authorizations", renderer="/admin/acme_authorizations.mako", paginate=True)
     def list(self):
         """Authorizations, newest first (`?status=active`: pending or not fetched yet)."""
-        statement = q.query__AcmeAuthorization(self.status_filter(q.AUTHORIZATION_STATUSES))
+        statement = get.query__AcmeAuthorization(self.status_filter(get.AUTHORIZATION_STATUSES))
         return self.paged_list(statement, "AcmeAuthorizations", title="ACME authorizations", statuses=("all", "active"))
 
 
@@ -54,7 +54,7 @@ class ViewFocus(AcmeHandler):
             return self.acme_error(exc, focus_url, operation)
         if self.is_json:
             payload = {"result": "success", "operation": operation, "acme_status_authorization": status}
-            payload.update(_authorization_json(q.get__AcmeAuthorization(self.ctx, dbAuthz.id)))
+            payload.update(_authorization_json(get.get__AcmeAuthorization(self.ctx, dbAuthz.id)))
             return payload
         return self.redirect_result(focus_url, "success", operation)
 
@@ -80,12 +80,12 @@ class ViewFocus(AcmeHandler):
     def acme_orders(self):
         """The orders that list this authorization."""
         dbAuthz = load_authorization(self)
-        statement = q.query__AcmeOrder(acme_authorization_id=dbAuthz.id)
+        statement = get.query__AcmeOrder(acme_authorization_id=dbAuthz.id)
         return self.paged_list_as_list(statement, "AcmeOrders", title="Orders of authorization %s" % dbAuthz.id, which=None)
 
     @admin_view("admin:acme_authorization:focus:acme_challenges", renderer="/admin/acme_challenges.mako", paginate=True)
     def acme_challenges(self):
         """The challenges of this authorization."""
         dbAuthz = load_authorization(self)
-        statement = q.query__AcmeChallenge(acme_authorization_id=dbAuthz.id)
+        statement = get.query__AcmeChallenge(acme_authorization_id=dbAuthz.id)
         return self.paged_list(statement, "AcmeChallenges", title="Challenges of authorization %s" % dbAuthz.id, statuses=())

@@ -1,15 +1,15 @@
 """AcmeChallenge: list, focus, sync and trigger on the ACME server; the public responder's poll logs."""
 
 from ...lib import errors
+from ...lib.db import get
 from ...lib.db import actions_acme
 from ...model import utils as model_utils
 from ..lib.viewconfig import admin_view
-from . import acme_handler as q
 from .acme_handler import AcmeHandler
 
 
 def load_challenge(handler: AcmeHandler):
-    return handler.load(q.get__AcmeChallenge, "AcmeChallenge")
+    return handler.load(get.get__AcmeChallenge, "AcmeChallenge")
 
 
 def _challenge_json(dbChallenge) -> dict:
@@ -25,15 +25,15 @@ class ViewList(AcmeHandler):
     @admin_view("admin:acme_challenges", renderer="/admin/acme_challenges.mako", paginate=True)
     def list(self):
         """Challenges, newest first (`?status=active|resolved|processing`)."""
-        statement = q.query__AcmeChallenge(self.status_filter(q.CHALLENGE_STATUSES))
+        statement = get.query__AcmeChallenge(self.status_filter(get.CHALLENGE_STATUSES))
         return self.paged_list(
-            statement, "AcmeChallenges", title="ACME challenges", statuses=("all",) + tuple(q.CHALLENGE_STATUSES)
+            statement, "AcmeChallenges", title="ACME challenges", statuses=("all",) + tuple(get.CHALLENGE_STATUSES)
         )
 
     @admin_view("admin:acme_challenge_polls", renderer="/admin/acme_challenge_polls.mako", paginate=True)
     def polls(self):
         """Hits on /.well-known/acme-challenge/ that matched a challenge."""
-        return self.paged_list(q.query__AcmeChallengePoll(), "AcmeChallengePolls", title="ACME challenge polls")
+        return self.paged_list(get.query__AcmeChallengePoll(), "AcmeChallengePolls", title="ACME challenge polls")
 
     @admin_view(
         "admin:acme_challenge_unknown_polls", renderer="/admin/acme_challenge_unknown_polls.mako", paginate=True
@@ -41,7 +41,7 @@ class ViewList(AcmeHandler):
     def unknown_polls(self):
         """Hits on /.well-known/acme-challenge/ that matched nothing."""
         return self.paged_list(
-            q.query__AcmeChallengeUnknownPoll(), "AcmeChallengeUnknownPolls", title="ACME challenge polls, unknown"
+            get.query__AcmeChallengeUnknownPoll(), "AcmeChallengeUnknownPolls", title="ACME challenge polls, unknown"
         )
 
 
@@ -69,7 +69,7 @@ class ViewFocus(AcmeHandler):
             return self.acme_error(exc, focus_url, operation)
         if self.is_json:
             payload = {"result": "success", "operation": operation, "acme_status": status}
-            payload.update(_challenge_json(q.get__AcmeChallenge(self.ctx, dbChallenge.id)))
+            payload.update(_challenge_json(get.get__AcmeChallenge(self.ctx, dbChallenge.id)))
             return payload
         return self.redirect_result(focus_url, "success", operation)
 

@@ -1,7 +1,7 @@
 """AcmeEventLog: every exchange with an ACME server, as sent and received."""
 
+from ...lib.db import get
 from ..lib.viewconfig import admin_view
-from . import acme_handler as q
 from .acme_handler import AcmeHandler
 
 
@@ -9,12 +9,12 @@ class ViewAcmeEventLog(AcmeHandler):
     @admin_view("admin:acme_event_logs", renderer="/admin/acme_event_logs.mako", paginate=True)
     def list(self):
         """Exchanges with ACME servers, newest first."""
-        return self.paged_list(q.query__AcmeEventLog(), "AcmeEventLogs", title="ACME event log")
+        return self.paged_list(get.query__AcmeEventLog(), "AcmeEventLogs", title="ACME event log")
 
     @admin_view("admin:acme_event_log:focus", renderer="/admin/acme_event_log-focus.mako")
     def focus(self):
         """One exchange: the request, the response, the problem document if any."""
-        dbEvent = self.load(q.get__AcmeEventLog, "AcmeEventLog")
+        dbEvent = self.load(get.get__AcmeEventLog, "AcmeEventLog")
         if self.is_json:
             return {"AcmeEventLog": dbEvent.as_json}
         return {"AcmeEventLog": dbEvent}

@@ -14,7 +14,6 @@ from ...model.objects import AcmeAccount
 from ...model.objects import PrivateKey
 from ..lib import forms_acme
 from ..lib.viewconfig import admin_view
-from . import acme_handler as q
 from .acme_handler import AcmeHandler
 
 FREEFORM_EXAMPLE = (
@@ -24,12 +23,12 @@ FREEFORM_EXAMPLE = (
 
 
 def load_order(handler: AcmeHandler):
-    return handler.load(q.get__AcmeOrder, "AcmeOrder")
+    return handler.load(get.get__AcmeOrder, "AcmeOrder")
 
 
 def _order_json(handler: AcmeHandler, order_id: int) -> dict:
     """An order as JSON, read again: processing commits midway."""
-    return q.get__AcmeOrder(handler.ctx, order_id).as_json
+    return get.get__AcmeOrder(handler.ctx, order_id).as_json
 
 
 class _OrderForm(AcmeHandler):
@@ -37,7 +36,7 @@ class _OrderForm(AcmeHandler):
 
     def form_options(self, **extra) -> dict:
         """What the new and renew forms need to render, besides the values and errors."""
-        accounts = self.ctx.dbsession.scalars(q.query__AcmeAccount().where(AcmeAccount.is_active.is_(True))).all()
+        accounts = self.ctx.dbsession.scalars(get.query__AcmeAccount().where(AcmeAccount.is_active.is_(True))).all()
         values = {
             "AcmeAccounts": [a for a in accounts if a.is_usable],
             "AcmeAccount_GlobalDefault": get.get__AcmeAccount__global_default(self.ctx),
@@ -107,7 +106,7 @@ class ViewList(AcmeHandler):
     def list(self):
         """Orders: `all`, `active` (pending, ready, processing) or `finished` (valid, invalid)."""
         which = self.request.matchdict["which"]
-        return self.paged_list_as_list(q.query__AcmeOrder(which), "AcmeOrders", title="ACME orders: %s" % which, which=which)
+        return self.paged_list_as_list(get.query__AcmeOrder(which), "AcmeOrders", title="ACME orders: %s" % which, which=which)
 
 
 class ViewNew(_OrderForm):
@@ -156,7 +155,7 @@ class ViewFocus(_OrderForm):
         dbOrder = load_order(self)
         if self.is_json:
             return {"AcmeOrder": dbOrder.as_json}
-        authorizations = [q.get__AcmeAuthorization(self.ctx, i) for i in sorted(dbOrder.acme_authorization_ids)]
+        authorizations = [get.get__AcmeAuthorization(self.ctx, i) for i in sorted(dbOrder.acme_authorization_ids)]
         return {
             "AcmeOrder": dbOrder,
             "AcmeAuthorizations": authorizations,
@@ -352,5 +351,5 @@ class ViewFocus(_OrderForm):
         """The exchanges with the ACME server made for this order, newest first."""
         dbOrder = load_order(self)
         return self.paged_list(
-            q.query__AcmeEventLog(acme_order_id=dbOrder.id), "AcmeEventLogs", title="ACME event log of order %s" % dbOrder.id
+            get.query__AcmeEventLog(acme_order_id=dbOrder.id), "AcmeEventLogs", title="ACME event log of order %s" % dbOrder.id
         )
