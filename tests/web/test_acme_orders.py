@@ -37,7 +37,7 @@ def post(app, path, status=200, **fields):
 # --- the whole way
 
 
-def test_freeform_three_names_to_a_certificate(acmeapp, db):
+def test_freeform_three_names_to_a_certificate(acmeapp, db, pebble_always_valid):
     account = new_account(acmeapp)
     res = freeform(acmeapp, ["C.example.com", "a.example.com", "b.example.com"])
     assert res.json["result"] == "success", res.json
@@ -53,6 +53,20 @@ def test_freeform_three_names_to_a_certificate(acmeapp, db):
     cert = acmeapp.get(ADMIN + "/certificate-signed/%s.json" % cert_id).json["CertificateSigned"]
     assert cert["domains_as_list"] == NAMES and cert["is_active"] is True
     assert cert_id in acmeapp.get(ADMIN + "/certificate-signeds/all.json").json["CertificateSigneds"]
+    # its chain, as downloaded, verifies up to a root of pebble's (its management API)
+    from peter_sslers.lib import cert_utils
+    from peter_sslers.lib import errors
+
+    cert_pem = acmeapp.get(ADMIN + "/certificate-signed/%s/cert.pem" % cert_id).text
+    chain_pems = cert_utils.split_pem_chain(acmeapp.get(ADMIN + "/certificate-signed/%s/chain.pem" % cert_id).text)
+    verified = []
+    for root in pebble_always_valid.roots():
+        try:
+            cert_utils.ensure_chain(cert_pem, chain_pems, root_pem=root)
+            verified.append(root)
+        except errors.ChainError:
+            pass
+    assert len(verified) == 1, "the default chain verifies to exactly one of pebble's roots"
     for name in NAMES:
         config = acmeapp.get(ADMIN + "/domain/%s/config.json" % name).json
         assert config["certificate_signed__latest_multi"]["id"] == cert_id
