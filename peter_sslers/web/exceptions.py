@@ -25,12 +25,6 @@ from ..lib import errors
 log = logging.getLogger(__name__)
 
 
-def _wants_json(request) -> bool:
-    return request.path.endswith(".json") or (
-        request.matched_route is not None and request.matched_route.name.endswith("|json")
-    )
-
-
 def _is_admin(request) -> bool:
     prefix = request.registry.app_settings.admin_prefix
     return (
@@ -40,7 +34,7 @@ def _is_admin(request) -> bool:
 
 
 def _error_response(request, status: int, title: str, message: str) -> Response:
-    if _wants_json(request):
+    if request.is_json:
         response = request.response
         response.status = status
         return _render_json(request, {"result": "error", "status": status, "error": title, "message": message})
@@ -91,7 +85,7 @@ def invalid_request(exc, request):
 def unexpected_error(exc, request):
     log.exception("unexpected error on %s %s", request.method, request.path)
     settings = request.registry.app_settings
-    if settings.exception_redirect and _is_admin(request) and not _wants_json(request):
+    if settings.exception_redirect and _is_admin(request) and not request.is_json:
         query = urllib.parse.urlencode({"result": "error", "error": "An unexpected error occurred: %s" % exc})
         return HTTPSeeOther(location=request.route_path("admin") + "?" + query)
     return _error_response(request, 500, "Internal Server Error", "An unexpected error occurred.")
