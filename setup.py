@@ -16,7 +16,6 @@ requires = [
     "psycopg[binary]>=3.1,<4",
     "pyramid>=2.0,<3",
     "pyramid_mako>=1.1,<2",
-    "pyramid_retry>=2.1,<3",
     "pyramid_tm>=2.5,<3",
     "redis>=5,<8",
     "requests>=2.31,<3",

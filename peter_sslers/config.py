@@ -713,7 +713,6 @@ def options_markdown() -> str:
         "",
         "* `sqlalchemy.url`: the datastore, e.g. `sqlite:///%(here)s/peter_sslers.sqlite` or",
         "  `postgresql+psycopg://user@127.0.0.1:5432/peter_sslers`.",
-        "* `retry.attempts`: how often a request that hit a transient database conflict is replayed.",
         "* `[alembic]`: `script_location = peter_sslers:alembic`, so `alembic -c YOUR.ini upgrade head` works",
         "  (`initialize_peter_sslers_db YOUR.ini` runs it for you).",
         "",

@@ -36,7 +36,8 @@ def includeme(config):
     settings = config.get_settings()
     settings["tm.manager_hook"] = "pyramid_tm.explicit_manager"
     config.include("pyramid_tm")
-    config.include("pyramid_retry")
+    # No pyramid_retry: a request is never replayed, because an ACME action may already have
+    # reached the server (and been committed) before a later database error.
 
     engine = settings.get("dbengine") or meta.get_engine(settings)
     config.registry.dbengine = engine
