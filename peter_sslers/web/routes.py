@@ -56,6 +56,7 @@ def admin_routes(config):
     config.add_static_view("static", "peter_sslers.web:static", cache_max_age=3600)
     add_route(config, "admin:api", "/api", jsonify=True)
     add_route(config, "admin:api:deactivate_expired", "/api/deactivate-expired", jsonify=True)
+    add_route(config, "admin:api:queue_domains:process", "/api/queue-domains/process", jsonify=True)
     add_route(config, "admin:api:update_recents", "/api/update-recents", jsonify=True)
     add_route(config, "admin:help", "/help")
     add_route(config, "admin:search", "/search", jsonify=True)
@@ -327,6 +328,14 @@ def admin_routes(config):
     )
     add_route(config, "admin:private_key:focus:mark", "/private-key/{@id}/mark", jsonify=True)
     add_route(config, "admin:private_keys", "/private-keys", jsonify=True, paginate=True)
+
+    # QueueDomain (the domain queue)
+    add_route(config, "admin:queue_domain:focus", "/queue-domain/{@id}", jsonify=True)
+    add_route(config, "admin:queue_domain:focus:mark", "/queue-domain/{@id}/mark", jsonify=True)
+    add_route(config, "admin:queue_domains", "/queue-domains", jsonify=True, paginate=True)
+    add_route(config, "admin:queue_domains:add", "/queue-domains/add", jsonify=True)
+    add_route(config, "admin:queue_domains:all", "/queue-domains/all", jsonify=True, paginate=True)
+    add_route(config, "admin:queue_domains:process", "/queue-domains/process", jsonify=True)
 
     # UniqueFQDNSet
     add_route(config, "admin:unique_fqdn_set:new", "/unique-fqdn-set/new", jsonify=True)

@@ -1,0 +1,23 @@
+<%inherit file="/admin/layout.mako"/>
+<%namespace name="m" file="/admin/_macros.mako"/>
+<%block name="title">Queue domain names</%block>
+<%block name="breadcrumb"><a href="${request.route_path('admin')}">Admin</a> / <a href="${request.route_path('admin:queue_domains')}">Domain queue</a> / Add</%block>
+
+<h1>Queue domain names ${m.json_twin()}</h1>
+${m.form_errors(form_errors)}
+% if domains:
+<table class="list">
+  <thead><tr><th>domain name</th><th>result</th></tr></thead>
+  <tbody>
+  % for name, result in sorted(domains.items()):
+    <tr><td>${name}</td><td>${result}</td></tr>
+  % endfor
+  </tbody>
+</table>
+% endif
+<p>A managed Domain is re-activated if it is inactive; an unknown name is queued unless it is queued already.</p>
+<form method="POST" action="${request.route_path('admin:queue_domains:add')}">
+  <label for="domain_names_http01">Domain names, separated by commas</label>
+  <textarea id="domain_names_http01" name="domain_names_http01" required>${form_values.get('domain_names_http01', '')}</textarea>
+  <p><button type="submit">Queue</button></p>
+</form>

@@ -1,0 +1,20 @@
+<%inherit file="/admin/layout.mako"/>
+<%namespace name="m" file="/admin/_macros.mako"/>
+<%namespace name="q" file="/admin/queue_domain-macros.mako"/>
+<%block name="title">${title}</%block>
+<%block name="breadcrumb"><a href="${request.route_path('admin')}">Admin</a> / ${title}</%block>
+
+<h1>${title} ${m.json_twin()}</h1>
+${m.result_banner()}
+<nav class="tabs">
+  <a href="${request.route_path('admin:queue_domains')}">waiting</a>
+  <a href="${request.route_path('admin:queue_domains:all')}">all</a>
+  <a class="button" href="${request.route_path('admin:queue_domains:add')}">Add names</a>
+  <a class="button" href="${request.route_path('admin:queue_domains:process')}">Process</a>
+</nav>
+${m.pagination(pagination)}
+% if items:
+${q.table_queue_domains(items)}
+% else:
+<p>None.</p>
+% endif

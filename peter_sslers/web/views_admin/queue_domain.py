@@ -1,0 +1,200 @@
+"""The domain queue: lists, add, focus, cancel, and processing into an ACME order (the admin form
+and the API job for cron)."""
+
+from ...lib import errors
+from ...lib.db import queues
+from ..lib import forms
+from ..lib import forms_queue
+from ..lib.viewconfig import admin_view
+from .acme_order import _OrderForm
+from .acme_order import _order_json
+
+ADD_EXAMPLE = "curl --form 'domain_names_http01=example.com,www.example.com' {ADMIN_URL}/queue-domains/add.json"
+PROCESS_EXAMPLE = (
+    "curl --form 'max_domains_per_certificate=50' --form 'processing_strategy=process_single' "
+    "{ADMIN_URL}/queue-domains/process.json"
+)
+
+
+def load_queue_domain(handler):
+    return handler.load(queues.get__QueueDomain__by_id, "QueueDomain")
+
+
+class ViewList(_OrderForm):
+    @admin_view("admin:queue_domains", renderer="/admin/queue_domains.mako", paginate=True)
+    def list(self):
+        """The names waiting in the queue, oldest (next to be processed) first."""
+        return self.paged_list(
+            queues.query__QueueDomain("waiting"), "QueueDomains", title="Domain queue: waiting", which="waiting"
+        )
+
+    @admin_view("admin:queue_domains:all", renderer="/admin/queue_domains.mako", paginate=True)
+    def list_all(self):
+        """Every queued name, newest first: waiting, processed and cancelled."""
+        return self.paged_list(queues.query__QueueDomain("all"), "QueueDomains", title="Domain queue: all", which="all")
+
+    @admin_view(
+        "admin:queue_domains:add",
+        renderer="/admin/queue_domains-add.mako",
+        post=True,
+        schema=forms_queue.QueueDomainsAdd,
+        about="Queue domain names for later certification.",
+        example=ADD_EXAMPLE,
+        notes=(
+            "`domains` maps each name to `queued`, `exists` (managed; an inactive Domain is re-activated), "
+            "`already_queued`, `blocklisted` or `invalid`.",
+            "Any invalid name refuses the whole request (HTTP 400, nothing queued).",
+        ),
+    )
+    def add(self):
+        if self.request.method != "POST":
+            return self.action_documentation() if self.is_json else self._add_page()
+        messages = {}
+        try:
+            values = self.validate(forms_queue.QueueDomainsAdd)
+            results = queues.queue_domains__add(self.ctx, values["domain_names_http01"], messages=messages)
+            if not results:
+                raise errors.InvalidRequest("No domain names were given.", field="domain_names_http01")
+            if messages:
+                exc = errors.InvalidRequest(
+                    "Invalid: %s" % "; ".join(messages[name] for name in sorted(messages)), field="domain_names_http01"
+                )
+                payload = self.form_error(exc, domains=results)
+                if self.is_json:
+                    payload["domains"] = results
+                return payload
+        except errors.InvalidRequest as exc:
+            return self.form_error(exc, domains=None)
+        if self.is_json:
+            return {"result": "success", "operation": "add", "domains": results}
+        counts = {}
+        for result in results.values():
+            counts[result] = counts.get(result, 0) + 1
+        return self.redirect_result(
+            self.request.route_path("admin:queue_domains"),
+            "success",
+            "add",
+            **{"count_%s" % k: str(v) for k, v in counts.items()},
+        )
+
+    def _add_page(self):
+        return {"form_errors": {}, "form_values": dict(self.request.GET), "domains": None}
+
+    @admin_view(
+        "admin:queue_domains:process",
+        renderer="/admin/queue_domains-process.mako",
+        post=True,
+        schema=forms_queue.QueueDomainsProcess,
+        about="Certify the oldest waiting names (up to `max_domains_per_certificate`) with ONE ACME order "
+        "(type `Queue - Domains`), with an ACME account (default: the global default) and a private key choice.",
+        example=PROCESS_EXAMPLE,
+        notes=(
+            "Fewer names waiting than `queue_domains_min_per_cert` is an error (HTTP 400, nothing taken).",
+            "The names are marked processed once the ACME server has the order, even if it then fails "
+            "(`result: error` with the `AcmeOrder`); when the server created nothing they stay waiting.",
+            "`extra` (on GET): the queue now.",
+        ),
+    )
+    def process(self):
+        if self.request.method != "POST":
+            if self.is_json:
+                return dict(self.action_documentation(), extra=self._queue_extra())
+            return self.form_page(**self._process_extra())
+        try:
+            values = self.validate(forms_queue.QueueDomainsProcess)
+            queues.check_max_domains_per_certificate(self.ctx, values["max_domains_per_certificate"])
+            dbAccount = self.account(values["acme_account_id"])
+            private_key_strategy, dbPrivateKey = self.private_key(values)
+            dbOrder = queues.queue_domains__process(
+                self.ctx,
+                dbAccount,
+                max_domains_per_certificate=values["max_domains_per_certificate"],
+                processing_strategy=values["processing_strategy"],
+                private_key_strategy=private_key_strategy,
+                dbPrivateKey=dbPrivateKey,
+                private_key_cycle__renewal=values["private_key_cycle__renewal"],
+            )
+        except errors.InvalidRequest as exc:
+            return self.form_error(exc, **self.form_options(**self._process_extra()))
+        except errors.AcmeError as exc:
+            return self.acme_error(exc, self.request.route_path("admin:queue_domains:process"), "process")
+        return self._processed(dbOrder, "process")
+
+    def _processed(self, dbOrder, operation: str):
+        if self.is_json:
+            return {"result": "success", "operation": operation, "AcmeOrder": _order_json(self, dbOrder.id)}
+        return self.redirect_result(self.request.route_path("admin:acme_order:focus", id=dbOrder.id), "success", operation)
+
+    def _queue_extra(self) -> dict:
+        waiting = self.ctx.dbsession.scalars(queues.query__QueueDomain("waiting").limit(100)).all()
+        return {
+            "queue.count": queues.get__QueueDomain__count_waiting(self.ctx),
+            "queue.items_100": {str(q.id): q.domain_name for q in waiting},
+        }
+
+    def _process_extra(self) -> dict:
+        return {
+            "queue_count": queues.get__QueueDomain__count_waiting(self.ctx),
+            "queue_min": self.settings.queue_domains_min_per_cert,
+            "queue_max": self.settings.queue_domains_max_per_cert,
+        }
+
+    @admin_view(
+        "admin:api:queue_domains:process",
+        renderer="/admin/api-job.mako",
+        post=True,
+        schema=forms.ActionNoFields,
+        about="Process the domain queue with every default: the oldest `queue_domains_max_per_cert` waiting "
+        "names, the global default account, `process_single`, the key the account's cycle chooses.",
+        example="prequest -m POST example_development.ini /.well-known/admin/api/queue-domains/process.json < /dev/null",
+        notes=("Answers like /queue-domains/process.json.",),
+    )
+    def api_process(self):
+        title = "Process the domain queue"
+        if self.request.method != "POST":
+            if self.is_json:
+                return dict(self.action_documentation(), extra=self._queue_extra())
+            return {"title": title, "result": None}
+        try:
+            dbAccount = self.account(None)
+            dbOrder = queues.queue_domains__process(self.ctx, dbAccount)
+        except errors.InvalidRequest as exc:
+            if self.is_json:
+                return self.form_error(exc)
+            return self.action_error(exc, self.request.route_path("admin:api:queue_domains:process"), "process")
+        except errors.AcmeError as exc:
+            return self.acme_error(exc, self.request.route_path("admin:api:queue_domains:process"), "process")
+        return self._processed(dbOrder, "process")
+
+
+class ViewFocus(_OrderForm):
+    @admin_view("admin:queue_domain:focus", renderer="/admin/queue_domain-focus.mako")
+    def focus(self):
+        """One queued name: waiting, processed (with its Domain) or cancelled."""
+        dbQueueDomain = load_queue_domain(self)
+        if self.is_json:
+            return {"result": "success", "QueueDomain": dbQueueDomain.as_json}
+        return {"QueueDomain": dbQueueDomain}
+
+    @admin_view(
+        "admin:queue_domain:focus:mark",
+        post=True,
+        schema=forms_queue.QueueDomainMark,
+        about="`cancel`: take a waiting name out of the queue (refused once processed or cancelled).",
+        example="curl --form 'action=cancel' {ADMIN_URL}/queue-domain/1/mark.json",
+    )
+    def mark(self):
+        dbQueueDomain = load_queue_domain(self)
+        focus_url = self.request.route_path("admin:queue_domain:focus", id=dbQueueDomain.id)
+        if self.request.method != "POST":
+            return self.action_get(focus_url, "mark")
+        action = self.request.POST.get("action")
+        try:
+            values = self.validate(forms_queue.QueueDomainMark)
+            if values["action"] == "cancel":
+                queues.queue_domains__cancel(self.ctx, dbQueueDomain)
+        except errors.InvalidRequest as exc:
+            return self.action_error(exc, focus_url, "mark", action=action or "")
+        if self.is_json:
+            return {"result": "success", "operation": "mark", "action": action, "QueueDomain": dbQueueDomain.as_json}
+        return self.redirect_result(focus_url, "success", "mark", action=action)
