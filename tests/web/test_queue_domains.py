@@ -340,14 +340,17 @@ def test_concurrent_process_takers_never_share_rows(db, ctx, app_settings, monke
         assert event_types(session).count("QueueDomain__process__success") == 2
 
 
-def test_nothing_is_marked_when_the_server_created_nothing(db, ctx, app_settings, monkeypatch):
+@pytest.mark.parametrize(
+    "failure", [errors.AcmeCommunicationError("connection refused"), errors.ConflictingObject("busy"), KeyError("bug")]
+)
+def test_nothing_is_marked_when_the_server_created_nothing(db, ctx, app_settings, monkeypatch, failure):
     queue_names(ctx, "x.example.com,y.example.com")
 
     def failing_new_order(ctx, dbAccount, names, **kw):
-        raise errors.AcmeCommunicationError("connection refused")
+        raise failure
 
     monkeypatch.setattr(queues.actions_acme, "new_order", failing_new_order)
-    with pytest.raises(errors.AcmeCommunicationError):
+    with pytest.raises(type(failure)):
         queues.queue_domains__process(ctx, types.SimpleNamespace(id=1, is_usable=True))
     with Session(bind=db) as session:
         rows = session.scalars(sa.select(m.QueueDomain)).all()

@@ -242,8 +242,8 @@ def queue_domains__process(
     ``QueueDomain__process`` event; their Domains are got or created (``is_from_queue_domain``)
     and the order is made. Rows stay processed when the order was created on the ACME server,
     even if it then failed (``QueueDomain__process__fail``, with the order id); if the order
-    failed before the server created anything, the rows go back to waiting and the error
-    propagates.
+    failed before the server created anything (or this code raised), the rows go back to waiting
+    and the error propagates.
 
     :raises errors.InvalidRequest: bounds, fewer names waiting than ``queue_domains_min_per_cert``,
         or a bad strategy/account/key (nothing is taken then).
@@ -318,7 +318,9 @@ def queue_domains__process(
             order_type="Queue - Domains",
             event="QueueDomain__process",
         )
-    except (errors.InvalidRequest, errors.AcmeError) as exc:
+    except Exception as exc:
+        if isinstance(exc, sa.exc.SQLAlchemyError):
+            raise  # the session is unusable; the claimed rows stay processed, the event says which
         acme_order_id = _order_created_on_server(ctx, exc, dbSet, before_id)
         if acme_order_id is None:
             _release(ctx, dbQueueDomains)
