@@ -5,6 +5,8 @@ envelopes and HTTP statuses. Callers branch on the class (and on codes carried a
 attributes), never on message text.
 """
 
+import contextlib
+
 
 class PeterSSLersError(Exception):
     """Root of every error peter_sslers raises on purpose."""
@@ -138,3 +140,13 @@ class AcmeTimeout(AcmeError):
         super().__init__(message)
         self.message = message
         self.resource = resource
+
+
+@contextlib.contextmanager
+def for_field(field: str):
+    """Attribute the input errors raised inside the block to the form field ``field``."""
+    try:
+        yield
+    except InvalidRequest as exc:
+        exc.field = field
+        raise

@@ -137,12 +137,9 @@ def getcreate__AcmeAccount(
         key_pem = generate_account_key(key_technology)
         key_source = "generated"
     key_pem = cert_utils.cleanup_pem_text(key_pem)
-    try:
+    with errors.for_field("account_key_file_pem"):
         acme_key = acme_v2.AcmeKey(key_pem)
         parsed = cert_utils.parse_key(key_pem)
-    except errors.CryptographyError as exc:
-        exc.field = "account_key_file_pem"
-        raise
     existing = ctx.dbsession.scalars(
         sa.select(AcmeAccountKey).where(AcmeAccountKey.spki_sha256 == parsed["spki_sha256"])
     ).first()

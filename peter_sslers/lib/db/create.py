@@ -59,20 +59,14 @@ def import__CertificateSigned(
     :raises errors.InvalidRequest: (``certificate_file``) a blocklisted or invalid name.
     """
     cert_pem = _one_certificate(cert_pem)
-    try:
+    with errors.for_field("certificate_file"):
         parsed = cert_utils.parse_cert(cert_pem)
-    except errors.CryptographyError as exc:
-        exc.field = "certificate_file"
-        raise
     if parsed.get("is_ca"):
         raise errors.InvalidPEM("This is a CA certificate; upload it as a CertificateCA.", field="certificate_file")
     if not parsed["domains"]:
         raise errors.InvalidPEM("The certificate names no domain.", field="certificate_file")
-    try:
+    with errors.for_field("certificate_file"):
         domain_names = utils.validate_domain_names(parsed["domains"], allow_wildcard=True)
-    except errors.InvalidRequest as exc:
-        exc.field = "certificate_file"
-        raise
     blocked = get.get__DomainBlocklisted__names(ctx, domain_names)
     if blocked:
         raise errors.InvalidRequest("The certificate names blocklisted domains: %s." % ", ".join(blocked), field="certificate_file")
@@ -86,22 +80,16 @@ def import__CertificateSigned(
     if dbKnownKey is not None:
         key_spki = dbKnownKey.spki_sha256
     else:
-        try:
+        with errors.for_field("private_key_file"):
             parsed_key = cert_utils.parse_key(key_pem)
-        except errors.CryptographyError as exc:
-            exc.field = "private_key_file"
-            raise
         key_spki = parsed_key["spki_sha256"]
     if key_spki != parsed["spki_sha256"]:
         raise errors.KeyMismatch("This private key does not belong to the certificate.", field="private_key_file")
 
     chain_pems = split_chain_pem(chain_pem, field="chain_file")
-    try:
+    with errors.for_field("chain_file"):
         parsed_chain = [cert_utils.parse_cert(pem) for pem in chain_pems]
         cert_utils.ensure_chain(cert_pem, chain_pems)
-    except errors.CryptographyError as exc:
-        exc.field = "chain_file"
-        raise
 
     # checked: now write
     dbChain, is_created__chain = getcreate__CertificateCAChain__by_pem_text(
@@ -129,11 +117,8 @@ def import__CertificateSigned(
 def _one_certificate(cert_pem: str) -> str:
     if not cert_pem or not cert_pem.strip():
         raise errors.InvalidPEM("The certificate is empty.", field="certificate_file")
-    try:
+    with errors.for_field("certificate_file"):
         kind = cert_utils.detect_pem_type(cert_pem)
-    except errors.CryptographyError as exc:
-        exc.field = "certificate_file"
-        raise
     if kind != "CERTIFICATE":
         raise errors.InvalidPEM("Expected a PEM certificate, found a %s." % kind, field="certificate_file")
     pems = cert_utils.split_pem_chain(cert_pem)

@@ -42,11 +42,8 @@ def getcreate__Domain__by_domainName(ctx, domain_name: str, is_from_queue_domain
     :raises errors.InvalidRequest: (field ``domain_name``) the name is not a valid domain
         name, or it is blocklisted.
     """
-    try:
+    with errors.for_field("domain_name"):
         domain_name = utils.validate_domain_name(domain_name)
-    except errors.InvalidRequest as exc:
-        exc.field = "domain_name"
-        raise
     dbDomain = get.get__Domain__by_name(ctx, domain_name)
     if dbDomain is not None:
         return dbDomain, False
@@ -80,11 +77,8 @@ def getcreate__UniqueFQDNSet__by_domain_names(
     :raises errors.InvalidRequest: (on ``field``) no names, more than 100, an invalid
         name, or a blocklisted one.
     """
-    try:
+    with errors.for_field(field):
         names = utils.validate_domain_names(domain_names, allow_wildcard=allow_wildcard)
-    except errors.InvalidRequest as exc:
-        exc.field = field
-        raise
     if not names:
         raise errors.InvalidRequest("At least one domain name is required.", field=field)
     if len(names) > MAX_DOMAINS_PER_SET:
@@ -143,11 +137,8 @@ def getcreate__PrivateKey__by_pem_text(
     if dbPrivateKey is not None:
         return dbPrivateKey, False
     if parsed is None:
-        try:
+        with errors.for_field(field):
             parsed = cert_utils.parse_key(key_pem)
-        except errors.CryptographyError as exc:
-            exc.field = field
-            raise
     dbPrivateKey = get.get__PrivateKey__by_spki(ctx, parsed["spki_sha256"])
     if dbPrivateKey is not None:
         return dbPrivateKey, False
@@ -194,11 +185,8 @@ def getcreate__CertificateCA__by_pem_text(
     if dbCertificateCA is not None:
         return dbCertificateCA, False
     if parsed is None:
-        try:
+        with errors.for_field(field):
             parsed = cert_utils.parse_cert(cert_pem)
-        except errors.CryptographyError as exc:
-            exc.field = field
-            raise
     if not parsed.get("is_ca", True):
         raise errors.InvalidPEM("This is not a CA certificate (its basicConstraints say CA:FALSE).", field=field)
     dbOperationsEvent = log__OperationsEvent(ctx, "CertificateCA__insert", {"spki_sha256": parsed["spki_sha256"]})
@@ -232,11 +220,8 @@ def split_chain_pem(chain_pem: str, field: str = "chain_file") -> List[str]:
     """
     if not chain_pem or not chain_pem.strip():
         raise errors.InvalidPEM("The chain is empty.", field=field)
-    try:
+    with errors.for_field(field):
         kind = cert_utils.detect_pem_type(chain_pem)
-    except errors.CryptographyError as exc:
-        exc.field = field
-        raise
     if kind != "CERTIFICATE":
         raise errors.InvalidPEM("Expected PEM certificates, found a %s." % kind, field=field)
     pems = cert_utils.split_pem_chain(chain_pem)
@@ -262,13 +247,10 @@ def getcreate__CertificateCAChain__by_pem_text(
     """
     if chain_pems is None:
         chain_pems = split_chain_pem(chain_pem, field=field)
-    try:
+    with errors.for_field(field):
         if parsed_chain is None:
             parsed_chain = [cert_utils.parse_cert(pem) for pem in chain_pems]
         cert_utils.ensure_chain_order(chain_pems)
-    except errors.CryptographyError as exc:
-        exc.field = field
-        raise
     normalized = "".join(chain_pems)
     chain_pem_sha256 = utils.sha256_hex(normalized)
     dbChain = ctx.dbsession.scalars(
@@ -321,11 +303,8 @@ def getcreate__CertificateRequest__by_pem_text(
     ).first()
     if dbCSR is not None:
         return dbCSR, False
-    try:
+    with errors.for_field(field):
         parsed = cert_utils.parse_csr(csr_pem)
-    except errors.CryptographyError as exc:
-        exc.field = field
-        raise
     if dbPrivateKey is not None and dbPrivateKey.spki_sha256 != parsed["spki_sha256"]:
         raise errors.KeyMismatch("The CSR was not made with this private key.", field=field)
     dbSet, _ = getcreate__UniqueFQDNSet__by_domain_names(ctx, parsed["domains"], allow_wildcard=True, field=field)

@@ -127,16 +127,10 @@ def _modified_names(current: list, add: str, remove: str) -> list:
     :raises errors.InvalidRequest: nothing to do, a name both added and removed, a removal of a
         name not in the set, or an invalid name.
     """
-    try:
+    with errors.for_field("domain_names_add"):
         to_add = set(utils.validate_domain_names(utils.split_domain_names(add))) if add else set()
-    except errors.InvalidRequest as exc:
-        exc.field = "domain_names_add"
-        raise
-    try:
+    with errors.for_field("domain_names_del"):
         to_remove = set(utils.validate_domain_names(utils.split_domain_names(remove))) if remove else set()
-    except errors.InvalidRequest as exc:
-        exc.field = "domain_names_del"
-        raise
     if not to_add and not to_remove:
         raise errors.InvalidRequest("Give names to add or to remove.", field="domain_names_add")
     if to_add & to_remove:
