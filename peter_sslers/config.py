@@ -388,6 +388,13 @@ OPTIONS = (
         "The most queued domains one domain-queue batch puts on one certificate.",
         "a number from 1 to 100",
     ),
+    Option(
+        "queue_certificates_renewal_days",
+        _parse_int_factory(1),
+        30,
+        "The renewal queue's `update` renews certificates that end within this many days.",
+        "a whole number of days, at least 1",
+    ),
     # --- openssl fallback
     Option(
         "openssl_path",
@@ -562,6 +569,7 @@ class ApplicationSettings:
     expiring_days: int
     queue_domains_min_per_cert: int
     queue_domains_max_per_cert: int
+    queue_certificates_renewal_days: int
     openssl_path: str
     openssl_path_conf: str
     enable_redis: bool

@@ -56,6 +56,8 @@ def admin_routes(config):
     config.add_static_view("static", "peter_sslers.web:static", cache_max_age=3600)
     add_route(config, "admin:api", "/api", jsonify=True)
     add_route(config, "admin:api:deactivate_expired", "/api/deactivate-expired", jsonify=True)
+    add_route(config, "admin:api:queue_certificates:process", "/api/queue-certificates/process", jsonify=True)
+    add_route(config, "admin:api:queue_certificates:update", "/api/queue-certificates/update", jsonify=True)
     add_route(config, "admin:api:queue_domains:process", "/api/queue-domains/process", jsonify=True)
     add_route(config, "admin:api:update_recents", "/api/update-recents", jsonify=True)
     add_route(config, "admin:help", "/help")
@@ -328,6 +330,22 @@ def admin_routes(config):
     )
     add_route(config, "admin:private_key:focus:mark", "/private-key/{@id}/mark", jsonify=True)
     add_route(config, "admin:private_keys", "/private-keys", jsonify=True, paginate=True)
+
+    # QueueCertificate (the renewal queue)
+    add_route(config, "admin:queue_certificate:new_freeform", "/queue-certificate/new/freeform", jsonify=True)
+    add_route(config, "admin:queue_certificate:new_structured", "/queue-certificate/new/structured", jsonify=True)
+    add_route(config, "admin:queue_certificate:focus", "/queue-certificate/{@id}", jsonify=True)
+    add_route(config, "admin:queue_certificate:focus:mark", "/queue-certificate/{@id}/mark", jsonify=True)
+    add_route(config, "admin:queue_certificates", "/queue-certificates", jsonify=True)
+    add_route(config, "admin:queue_certificates:all", "/queue-certificates/all", jsonify=True, paginate=True)
+    add_route(config, "admin:queue_certificates:failures", "/queue-certificates/failures", jsonify=True, paginate=True)
+    add_route(config, "admin:queue_certificates:process", "/queue-certificates/process", jsonify=True)
+    add_route(
+        config, "admin:queue_certificates:successes", "/queue-certificates/successes", jsonify=True, paginate=True
+    )
+    add_route(
+        config, "admin:queue_certificates:unprocessed", "/queue-certificates/unprocessed", jsonify=True, paginate=True
+    )
 
     # QueueDomain (the domain queue)
     add_route(config, "admin:queue_domain:focus", "/queue-domain/{@id}", jsonify=True)

@@ -17,12 +17,22 @@ picks and skips those another transaction holds, so concurrent takers get disjoi
 the outer ``is_active IS TRUE`` re-check covers a row that was committed meanwhile. SQLite
 has a single writer: the UPDATE takes the database's write lock, so a second taker waits
 until the first has committed and then only sees the rows still waiting.
+
+The certificate (renewal) queue (Implementation_Details, "Renewal Queue"; reference inventory
+7.2) follows below: ``queue_certificates__update`` finds what needs renewing and enqueues it,
+``queue_certificates__process`` renews ONE item per call. Its claim is the same guarded UPDATE
+(``take_queued_certificate``, one row). ``QueueCertificate.is_active`` is the same tri-state;
+``process_result`` tells a processed item's outcome (True: success, False: failure).
 """
 
+import datetime
+
+from typing import Any
 from typing import Dict
 from typing import Iterable
 from typing import List
 from typing import Optional
+from typing import Tuple
 from typing import Union
 
 import sqlalchemy as sa
@@ -30,8 +40,11 @@ import sqlalchemy as sa
 from ...model import utils as model_utils
 from ...model.objects import AcmeAccount
 from ...model.objects import AcmeOrder
+from ...model.objects import CertificateSigned
 from ...model.objects import PrivateKey
+from ...model.objects import QueueCertificate
 from ...model.objects import QueueDomain
+from ...model.objects import UniqueFQDNSet
 from .. import errors
 from .. import utils
 from . import actions_acme
@@ -358,3 +371,534 @@ def _log_result(ctx, event_type: str, dbQueueDomains, acme_order_id, error, dbPa
     for dbQueueDomain in dbQueueDomains:
         log__OperationsObjectEvent(ctx, event_type, dbQueueDomain, dbEvent)
 
+
+
+# ==============================================================================
+# The certificate (renewal) queue
+
+# `query__QueueCertificate`'s lists
+QUEUE_CERTIFICATE_LISTS = ("unprocessed", "successes", "failures", "all")
+# the sources of a structured enqueue (the `queue_source` form value)
+QUEUE_CERTIFICATE_SOURCES = ("AcmeOrder", "CertificateSigned", "UniqueFQDNSet")
+
+
+def query__QueueCertificate(which: str = "unprocessed"):
+    """``unprocessed`` (waiting, oldest first: the processing order), ``successes``, ``failures``
+    or ``all`` (newest first)."""
+    statement = sa.select(QueueCertificate)
+    if which == "unprocessed":
+        return statement.where(QueueCertificate.is_active.is_(True)).order_by(QueueCertificate.id.asc())
+    if which == "successes":
+        statement = statement.where(QueueCertificate.is_active.is_(False), QueueCertificate.process_result.is_(True))
+    elif which == "failures":
+        statement = statement.where(QueueCertificate.is_active.is_(False), QueueCertificate.process_result.is_(False))
+    elif which != "all":
+        raise ValueError(which)
+    return statement.order_by(QueueCertificate.id.desc())
+
+
+def get__QueueCertificate__by_id(ctx, queue_certificate_id: int) -> Optional[QueueCertificate]:
+    return ctx.dbsession.get(QueueCertificate, queue_certificate_id)
+
+
+def get__QueueCertificate__count_waiting(ctx) -> int:
+    return ctx.dbsession.scalar(
+        sa.select(sa.func.count()).select_from(QueueCertificate).where(QueueCertificate.is_active.is_(True))
+    )
+
+
+def get__QueueCertificate__waiting_by_set(ctx, unique_fqdn_set_id: int) -> Optional[QueueCertificate]:
+    return ctx.dbsession.scalars(
+        sa.select(QueueCertificate).where(
+            QueueCertificate.unique_fqdn_set_id == unique_fqdn_set_id, QueueCertificate.is_active.is_(True)
+        )
+    ).first()
+
+
+# --- enqueue
+
+
+def _order_of(dbSource) -> Optional[AcmeOrder]:
+    if isinstance(dbSource, AcmeOrder):
+        return dbSource
+    if isinstance(dbSource, CertificateSigned):
+        return dbSource.acme_order
+    return None
+
+
+def _key_of_order(dbOrder: Optional[AcmeOrder]) -> Tuple[str, Optional[PrivateKey]]:
+    """The renewal's key strategy: the order's specified key while it can still sign, otherwise the
+    key the account's cycle picks at finalize (``deferred-associate``, the placeholder key now)."""
+    if dbOrder is not None and dbOrder.private_key_strategy__requested == "specified":
+        dbKey = dbOrder.private_key__requested
+        if dbKey is not None and dbKey.can_key_sign:
+            return "specified", dbKey
+    return "deferred-associate", None
+
+
+def queue_certificates__insert(
+    ctx,
+    dbSource: Union[AcmeOrder, CertificateSigned, UniqueFQDNSet],
+    dbAccount: Optional[AcmeAccount] = None,
+    private_key_strategy: Optional[str] = None,
+    dbPrivateKey: Optional[PrivateKey] = None,
+    private_key_cycle__renewal: Optional[str] = None,
+    dbEvent=None,
+    field: Optional[str] = None,
+) -> QueueCertificate:
+    """Enqueue the renewal of an AcmeOrder, a CertificateSigned or a UniqueFQDNSet (the item's one
+    ``*__source``). What is not given comes from the source's order: its account, its renewal
+    cycle, its specified key while usable (else ``deferred-associate``); a set has no order, so
+    it needs ``dbAccount``.
+
+    :raises errors.InvalidRequest: (on ``field``, else the account's or the key's field) no
+        usable account, a bad strategy/cycle/key, or an item for the same set already waiting.
+    """
+    dbOrder = _order_of(dbSource)
+    if isinstance(dbSource, UniqueFQDNSet):
+        dbSet = dbSource
+    else:
+        dbSet = dbSource.unique_fqdn_set
+    if dbAccount is None and dbOrder is not None:
+        dbAccount = dbOrder.acme_account
+    if dbAccount is None:
+        raise errors.InvalidRequest(
+            "There is no ACME account to renew with: choose one with `acme_account_id`.", field="acme_account_id"
+        )
+    if not dbAccount.is_usable:
+        raise errors.InvalidRequest("The ACME account %s is not active." % dbAccount.id, field="acme_account_id")
+    if private_key_strategy is None:
+        private_key_strategy, dbPrivateKey = _key_of_order(dbOrder)
+    if private_key_strategy not in actions_acme.PRIVATE_KEY_STRATEGIES:
+        raise errors.InvalidRequest("Unknown private key strategy.", field="private_key_option")
+    if private_key_strategy == "specified":
+        if dbPrivateKey is None or not dbPrivateKey.can_key_sign:
+            raise errors.InvalidRequest("Choose an active private key.", field="private_key_id")
+    else:
+        dbPrivateKey = ctx.dbsession.get(PrivateKey, 0)  # the placeholder: decided at finalize
+    if private_key_cycle__renewal is None:
+        private_key_cycle__renewal = (
+            dbOrder.private_key_cycle__renewal if dbOrder is not None else model_utils.PrivateKeyCycle.DEFAULT_ACME_ORDER
+        )
+    if private_key_cycle__renewal not in model_utils.PrivateKeyCycle.OPTIONS_ACME_ORDER:
+        raise errors.InvalidRequest("Unknown `private_key_cycle__renewal`.", field="private_key_cycle__renewal")
+    dbWaiting = get__QueueCertificate__waiting_by_set(ctx, dbSet.id)
+    if dbWaiting is not None:
+        raise errors.InvalidRequest(
+            "Queue item %s is already waiting to renew these domain names." % dbWaiting.id, field=field or "queue_source"
+        )
+    if dbEvent is None:
+        dbEvent = log__OperationsEvent(
+            ctx, "QueueCertificate__insert", {"source": type(dbSource).__name__, "source_id": dbSource.id}
+        )
+    dbQueue = QueueCertificate()
+    dbQueue.is_active = True
+    dbQueue.timestamp_created = ctx.timestamp
+    dbQueue.acme_account_id = dbAccount.id
+    dbQueue.private_key_id = dbPrivateKey.id
+    dbQueue.private_key_strategy_id__requested = model_utils.PrivateKeyStrategy.from_string(private_key_strategy)
+    dbQueue.private_key_cycle_id__renewal = model_utils.PrivateKeyCycle.from_string(private_key_cycle__renewal)
+    dbQueue.unique_fqdn_set_id = dbSet.id
+    if isinstance(dbSource, AcmeOrder):
+        dbQueue.acme_order_id__source = dbSource.id
+    elif isinstance(dbSource, CertificateSigned):
+        dbQueue.certificate_signed_id__source = dbSource.id
+    else:
+        dbQueue.unique_fqdn_set_id__source = dbSource.id
+    dbQueue.operations_event_id__created = dbEvent.id
+    ctx.dbsession.add(dbQueue)
+    ctx.dbsession.flush(objects=[dbQueue])
+    log__OperationsObjectEvent(ctx, "QueueCertificate__insert", dbQueue, dbEvent)
+    return dbQueue
+
+
+def queue_certificates__insert_names(
+    ctx,
+    domain_names: Iterable[str],
+    dbAccount: AcmeAccount,
+    private_key_strategy: str = "deferred-associate",
+    dbPrivateKey: Optional[PrivateKey] = None,
+    private_key_cycle__renewal: Optional[str] = None,
+) -> QueueCertificate:
+    """Freeform: enqueue a certificate for these names (their UniqueFQDNSet is the source).
+
+    :raises errors.InvalidRequest: (on ``domain_names``) bad names; else as ``queue_certificates__insert``.
+    """
+    dbSet, _ = getcreate__UniqueFQDNSet__by_domain_names(ctx, list(domain_names), field="domain_names")
+    return queue_certificates__insert(
+        ctx,
+        dbSet,
+        dbAccount=dbAccount,
+        private_key_strategy=private_key_strategy,
+        dbPrivateKey=dbPrivateKey,
+        private_key_cycle__renewal=private_key_cycle__renewal,
+        field="domain_names",
+    )
+
+
+# --- cancel
+
+
+def queue_certificates__cancel(ctx, dbQueue: QueueCertificate) -> None:
+    """Take a waiting item out of the queue: ``is_active`` NULL, ``timestamp_processed`` now.
+
+    :raises errors.InvalidTransition: it was processed or cancelled already.
+    """
+    if dbQueue.is_active is None:
+        raise errors.InvalidTransition("This queue item was cancelled already.", field="action")
+    if dbQueue.is_active is False:
+        raise errors.InvalidTransition("This queue item was processed already.", field="action")
+    dbEvent = log__OperationsEvent(
+        ctx, "QueueCertificate__mark", {"queue_certificate_id": dbQueue.id, "action": "cancel"}
+    )
+    dbQueue.is_active = None
+    dbQueue.timestamp_processed = ctx.timestamp
+    ctx.dbsession.flush(objects=[dbQueue])
+    log__OperationsObjectEvent(ctx, "QueueCertificate__mark__cancelled", dbQueue, dbEvent)
+
+
+# --- update
+
+
+def _is_latest_of_set(ctx, dbCertificate: CertificateSigned) -> bool:
+    """No other active certificate for the same set ends later (ties: the newer row wins)."""
+    later = ctx.dbsession.scalar(
+        sa.select(sa.func.count())
+        .select_from(CertificateSigned)
+        .where(
+            CertificateSigned.unique_fqdn_set_id == dbCertificate.unique_fqdn_set_id,
+            CertificateSigned.id != dbCertificate.id,
+            CertificateSigned.is_active.is_(True),
+            sa.or_(
+                CertificateSigned.timestamp_not_after > dbCertificate.timestamp_not_after,
+                sa.and_(
+                    CertificateSigned.timestamp_not_after == dbCertificate.timestamp_not_after,
+                    CertificateSigned.id > dbCertificate.id,
+                ),
+            ),
+        )
+    )
+    return not later
+
+
+def _is_renewed_already(ctx, dbCertificate: CertificateSigned) -> bool:
+    """A renewal of this certificate succeeded or was cancelled by the user (a failed one may be
+    tried again; a waiting one is reported by ``update``), or an order renewing it has its
+    certificate."""
+    queued = ctx.dbsession.scalar(
+        sa.select(sa.func.count())
+        .select_from(QueueCertificate)
+        .where(
+            QueueCertificate.certificate_signed_id__source == dbCertificate.id,
+            sa.or_(QueueCertificate.is_active.is_(None), QueueCertificate.process_result.is_(True)),
+        )
+    )
+    if queued:
+        return True
+    return bool(
+        ctx.dbsession.scalar(
+            sa.select(sa.func.count())
+            .select_from(AcmeOrder)
+            .where(
+                AcmeOrder.certificate_signed_id__renewal_of == dbCertificate.id,
+                AcmeOrder.certificate_signed_id.is_not(None),
+            )
+        )
+    )
+
+
+def _renewal_candidates(ctx) -> List[CertificateSigned]:
+    """What ``update`` enqueues, oldest certificate first:
+
+    * active certificates ending within ``queue_certificates_renewal_days`` whose order renews
+      automatically and was not renewed yet, the latest of their set;
+    * certificates deactivated or expired that came from an order (have an account) when no other
+      active, unexpired certificate covers their set (the latest such certificate of the set).
+    """
+    now = ctx.timestamp
+    cutoff = now + datetime.timedelta(days=ctx.settings.queue_certificates_renewal_days)
+    renew = ctx.dbsession.scalars(
+        sa.select(CertificateSigned)
+        .join(AcmeOrder, AcmeOrder.certificate_signed_id == CertificateSigned.id)
+        .where(
+            CertificateSigned.is_active.is_(True),
+            CertificateSigned.timestamp_not_after <= cutoff,
+            CertificateSigned.timestamp_not_after > now,
+            AcmeOrder.is_auto_renew.is_(True),
+            AcmeOrder.is_renewed.is_not(True),
+        )
+        .order_by(CertificateSigned.id.asc())
+    ).all()
+    candidates = [c for c in renew if _is_latest_of_set(ctx, c) and not _is_renewed_already(ctx, c)]
+    covered = (
+        sa.select(CertificateSigned.unique_fqdn_set_id)
+        .where(CertificateSigned.is_active.is_(True), CertificateSigned.timestamp_not_after > now)
+        .scalar_subquery()
+    )
+    lapsed = ctx.dbsession.scalars(
+        sa.select(CertificateSigned)
+        .join(AcmeOrder, AcmeOrder.certificate_signed_id == CertificateSigned.id)
+        .where(
+            sa.or_(CertificateSigned.is_active.is_not(True), CertificateSigned.timestamp_not_after <= now),
+            CertificateSigned.unique_fqdn_set_id.not_in(covered),
+        )
+        .order_by(CertificateSigned.timestamp_not_after.desc(), CertificateSigned.id.desc())
+    ).all()
+    seen_sets = {c.unique_fqdn_set_id for c in candidates}
+    for dbCertificate in lapsed:
+        if dbCertificate.unique_fqdn_set_id in seen_sets:
+            continue
+        seen_sets.add(dbCertificate.unique_fqdn_set_id)  # only the latest of the set
+        if not _is_renewed_already(ctx, dbCertificate):
+            candidates.append(dbCertificate)
+    return candidates
+
+
+def queue_certificates__update(ctx) -> Dict[str, Any]:
+    """Enqueue every renewal candidate (``_renewal_candidates``) once: not when an item for the
+    same set is waiting already. The item copies the order's account, key strategy and renewal
+    cycle; a candidate whose account is no longer usable is skipped (reported).
+
+    :returns: ``{"count_queued", "count_skipped", "queue_certificate_ids", "skipped"}``; one
+        ``QueueCertificate__update`` event records it.
+    """
+    dbEvent = log__OperationsEvent(
+        ctx, "QueueCertificate__update", {"renewal_days": ctx.settings.queue_certificates_renewal_days}
+    )
+    queued: List[str] = []
+    skipped: Dict[str, str] = {}
+    for dbCertificate in _renewal_candidates(ctx):
+        if get__QueueCertificate__waiting_by_set(ctx, dbCertificate.unique_fqdn_set_id) is not None:
+            skipped[str(dbCertificate.id)] = "already_queued"
+            continue
+        try:
+            dbQueue = queue_certificates__insert(ctx, dbCertificate, dbEvent=dbEvent)
+        except errors.InvalidRequest as exc:
+            skipped[str(dbCertificate.id)] = exc.message
+            continue
+        queued.append(str(dbQueue.id))
+    results = {
+        "count_queued": len(queued),
+        "count_skipped": len(skipped),
+        "queue_certificate_ids": queued,
+        "skipped": skipped,
+    }
+    dbEvent.event_payload = utils.dumps_payload(
+        utils.new_event_payload(renewal_days=ctx.settings.queue_certificates_renewal_days, **results)
+    )
+    ctx.dbsession.flush(objects=[dbEvent])
+    return results
+
+
+# --- process
+
+
+def take_queued_certificate(ctx) -> Optional[QueueCertificate]:
+    """Claim the oldest waiting item for this process with the guarded UPDATE of
+    ``take_queued_domains`` (one row): it is marked processed (``is_active`` False) with
+    ``timestamp_process_attempt``; ``process_result`` stays NULL until the outcome is known.
+    The caller commits the claim before talking to an ACME server."""
+    picked = (
+        sa.select(QueueCertificate.id)
+        .where(QueueCertificate.is_active.is_(True))
+        .order_by(QueueCertificate.id.asc())
+        .limit(1)
+        .with_for_update(skip_locked=True)  # PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: nothing
+    )
+    table = QueueCertificate.__table__
+    statement = (
+        sa.update(table)
+        .where(table.c.is_active.is_(True), table.c.id.in_(picked.scalar_subquery()))
+        .values(is_active=False, timestamp_process_attempt=ctx.timestamp)
+        .returning(table.c.id)
+    )
+    ids = ctx.dbsession.execute(statement).scalars().all()
+    if not ids:
+        return None
+    return ctx.dbsession.scalars(
+        sa.select(QueueCertificate)
+        .where(QueueCertificate.id == ids[0])
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def _renewal_order(ctx, dbQueue: QueueCertificate) -> AcmeOrder:
+    """Order the item's certificate: its account, names, key strategy and renewal cycle."""
+    dbAccount = dbQueue.acme_account
+    if not dbAccount.is_usable:
+        raise errors.InvalidRequest("The ACME account %s is not active." % dbAccount.id, field="acme_account_id")
+    private_key_strategy = dbQueue.private_key_strategy__requested
+    dbPrivateKey = dbQueue.private_key if private_key_strategy == "specified" else None
+    if private_key_strategy == "specified" and (dbPrivateKey is None or not dbPrivateKey.can_key_sign):
+        # the key was compromised or deactivated since: let the account's cycle choose
+        private_key_strategy, dbPrivateKey = "deferred-associate", None
+    dbSourceCertificate = dbQueue.certificate_signed__source
+    dbSourceOrder = dbQueue.acme_order__source or (dbSourceCertificate.acme_order if dbSourceCertificate else None)
+    return actions_acme.new_order(
+        ctx,
+        dbAccount,
+        dbQueue.unique_fqdn_set.domains_as_list,
+        processing_strategy="process_single",
+        private_key_strategy=private_key_strategy,
+        dbPrivateKey=dbPrivateKey,
+        private_key_cycle__renewal=dbQueue.private_key_cycle__renewal,
+        order_type="Queue - Certificate Renewal",
+        event="QueueCertificate__process",
+        acme_order_id__renewal_of=dbSourceOrder.id if dbSourceOrder is not None else None,
+        certificate_signed_id__renewal_of=(
+            dbSourceCertificate.id
+            if dbSourceCertificate is not None
+            else (dbSourceOrder.certificate_signed_id if dbSourceOrder is not None else None)
+        ),
+    )
+
+
+def _attempted_order(ctx, exc: Exception, dbQueue: QueueCertificate, before_id: int) -> Optional[AcmeOrder]:
+    """This attempt's order, if one was recorded here before the failure."""
+    if isinstance(exc, actions_acme.AcmeOrderFailed) and exc.acme_order_id:
+        return ctx.dbsession.get(AcmeOrder, exc.acme_order_id)
+    return ctx.dbsession.scalars(
+        sa.select(AcmeOrder)
+        .where(
+            AcmeOrder.id > before_id,
+            AcmeOrder.unique_fqdn_set_id == dbQueue.unique_fqdn_set_id,
+            AcmeOrder.acme_order_type_id == model_utils.AcmeOrderType.from_string("Queue - Certificate Renewal"),
+        )
+        .order_by(AcmeOrder.id.desc())
+    ).first()
+
+
+def _record_result(ctx, dbQueue: QueueCertificate, dbOrder: Optional[AcmeOrder], error: Optional[str], dbParent):
+    success = error is None
+    dbQueue.is_active = False
+    dbQueue.process_result = success
+    dbQueue.timestamp_processed = ctx.timestamp
+    if dbOrder is not None:
+        dbQueue.acme_order_id__generated = dbOrder.id
+        dbQueue.certificate_request_id__generated = dbOrder.certificate_request_id
+        dbQueue.certificate_signed_id__generated = dbOrder.certificate_signed_id
+    event_type = "QueueCertificate__process__success" if success else "QueueCertificate__process__fail"
+    payload = {
+        "queue_certificate_id": str(dbQueue.id),
+        "acme_order_id": str(dbOrder.id) if dbOrder is not None else None,
+        "status": "success" if success else "error - %s" % error,
+    }
+    dbEvent = log__OperationsEvent(ctx, event_type, payload, child_of=dbParent)
+    log__OperationsObjectEvent(ctx, event_type, dbQueue, dbEvent)
+    ctx.dbsession.flush()
+
+
+def queue_certificates__process(ctx) -> Dict[str, Any]:
+    """Renew ONE item: the oldest waiting one (claimed by ``take_queued_certificate`` and committed
+    before any ACME call), with an order of type "Queue - Certificate Renewal" carried through to
+    its certificate (``process_single``).
+
+    The outcome is recorded on the item (``process_result``, ``timestamp_processed``, the
+    generated order, CSR and certificate). A failure (an ACME error, an account no longer
+    usable, an order that ends without a certificate) is recorded as ``process_result`` False,
+    lands in the failures list, and this returns normally: the caller goes on with the next
+    item. Any other exception is recorded the same way, then propagates. The old certificate is
+    left active: the new one replaces it as the domains' latest (update-recents).
+
+    :returns: ``{"count_total", "count_success", "count_fail", "count_remaining", "failures",
+        "QueueCertificate"}`` (the item, or None when the queue was empty); the
+        ``QueueCertificate__process`` event carries the counts.
+    """
+    dbEvent = log__OperationsEvent(ctx, "QueueCertificate__process", {})
+    dbQueue = take_queued_certificate(ctx)
+    results: Dict[str, Any] = {
+        "count_total": 0,
+        "count_success": 0,
+        "count_fail": 0,
+        "count_remaining": 0,
+        "failures": {},
+        "QueueCertificate": None,
+    }
+
+    def _finish_event():
+        results["count_remaining"] = get__QueueCertificate__count_waiting(ctx)
+        payload = {k: v for k, v in results.items() if k != "QueueCertificate"}
+        payload["queue_certificate_id"] = str(dbQueue.id) if dbQueue is not None else None
+        dbEvent.event_payload = utils.dumps_payload(utils.new_event_payload(**payload))
+        ctx.dbsession.flush(objects=[dbEvent])
+
+    if dbQueue is None:
+        _finish_event()
+        return results
+    results["count_total"] = 1
+    results["QueueCertificate"] = dbQueue
+    log__OperationsObjectEvent(ctx, "QueueCertificate__process", dbQueue, dbEvent)
+    # the claim is durable before any ACME call: no other processor takes this item
+    ctx.checkpoint()
+
+    before_id = ctx.dbsession.scalar(sa.select(sa.func.max(AcmeOrder.id))) or 0
+    try:
+        dbOrder = _renewal_order(ctx, dbQueue)
+    except Exception as exc:
+        if isinstance(exc, sa.exc.SQLAlchemyError):
+            raise  # the session is unusable; the item stays claimed, the event says which
+        message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+        _record_result(ctx, dbQueue, _attempted_order(ctx, exc, dbQueue, before_id), message, dbEvent)
+        results["count_fail"] = 1
+        results["failures"][str(dbQueue.id)] = message
+        _finish_event()
+        ctx.checkpoint()
+        if not isinstance(exc, (errors.InvalidRequest, errors.AcmeError)):
+            raise
+        return results
+    if dbOrder.certificate_signed_id is None:
+        message = "The order ended `%s` without a certificate." % dbOrder.acme_status_order
+        _record_result(ctx, dbQueue, dbOrder, message, dbEvent)
+        results["count_fail"] = 1
+        results["failures"][str(dbQueue.id)] = message
+    else:
+        _record_result(ctx, dbQueue, dbOrder, None, dbEvent)
+        results["count_success"] = 1
+        dbSourceOrder = dbQueue.acme_order__source or (
+            dbQueue.certificate_signed__source.acme_order if dbQueue.certificate_signed__source else None
+        )
+        if dbSourceOrder is not None:
+            dbSourceOrder.is_renewed = True
+        close_items_for_certificate(ctx, dbOrder.certificate_signed)
+    _finish_event()
+    ctx.checkpoint()
+    return results
+
+
+def close_items_for_certificate(ctx, dbCertificate: CertificateSigned) -> List[int]:
+    """A certificate was issued for a set (by the queue or any other path): close the items
+    waiting to renew that set as successful, with this certificate as theirs. The same guarded
+    UPDATE as the claim, so an item a processor has taken meanwhile is left alone.
+
+    Meant for the end of ``actions_acme.download_certificate``.
+
+    :returns: the ids of the items closed.
+    """
+    table = QueueCertificate.__table__
+    dbOrder = dbCertificate.acme_order
+    statement = (
+        sa.update(table)
+        .where(table.c.is_active.is_(True), table.c.unique_fqdn_set_id == dbCertificate.unique_fqdn_set_id)
+        .values(
+            is_active=False,
+            process_result=True,
+            timestamp_processed=ctx.timestamp,
+            acme_order_id__generated=dbOrder.id if dbOrder is not None else None,
+            certificate_request_id__generated=dbCertificate.certificate_request_id,
+            certificate_signed_id__generated=dbCertificate.id,
+        )
+        .returning(table.c.id)
+    )
+    ids = sorted(ctx.dbsession.execute(statement).scalars().all())
+    if not ids:
+        return []
+    dbEvent = log__OperationsEvent(
+        ctx,
+        "QueueCertificate__process__success",
+        {"certificate_signed_id": str(dbCertificate.id), "queue_certificate_ids": [str(i) for i in ids], "closed": True},
+    )
+    for dbQueue in ctx.dbsession.scalars(
+        sa.select(QueueCertificate).where(QueueCertificate.id.in_(ids)).execution_options(populate_existing=True)
+    ):
+        log__OperationsObjectEvent(ctx, "QueueCertificate__process__success", dbQueue, dbEvent)
+    return ids

@@ -1,4 +1,4 @@
-"""Form schemas of the queue views (the domain queue).
+"""Form schemas of the queue views (the domain queue, the certificate renewal queue).
 
 Same rules as ``forms.py`` and ``forms_acme.py``: colander schemas, bound by
 ``Handler.validate``; each field's description is its API documentation.
@@ -6,12 +6,15 @@ Same rules as ``forms.py`` and ``forms_acme.py``: colander schemas, bound by
 
 import colander
 
+from ...model import utils as model_utils
 from .forms_acme import _id
 from .forms_acme import _order_key_fields
 from .forms_acme import _processing_strategy
 from .forms_acme import _string
 
 QUEUE_DOMAIN_MARK_ACTIONS = ("cancel",)
+QUEUE_CERTIFICATE_MARK_ACTIONS = ("cancel",)
+QUEUE_CERTIFICATE_SOURCES = ("AcmeOrder", "CertificateSigned", "UniqueFQDNSet")
 
 
 class QueueDomainsAdd(colander.Schema):
@@ -36,5 +39,40 @@ class QueueDomainsProcess(colander.Schema):
         validator=colander.Range(min=1, max=100),
     )
     processing_strategy = _processing_strategy()
+    acme_account_id = _id("acme_account_id", "The AcmeAccount to order with; default: the global default account")
+    private_key_option, private_key_id, private_key_cycle__renewal = _order_key_fields()
+
+
+# --- the certificate (renewal) queue
+
+
+class QueueCertificateMark(colander.Schema):
+    action = _string("action", "What to do with it", choices=QUEUE_CERTIFICATE_MARK_ACTIONS)
+
+
+class QueueCertificateNewStructured(colander.Schema):
+    queue_source = _string(
+        "queue_source", "What to renew: the names of an AcmeOrder, a CertificateSigned or a UniqueFQDNSet",
+        choices=QUEUE_CERTIFICATE_SOURCES,
+    )
+    acme_order = _id("acme_order", "With `queue_source=AcmeOrder`: the AcmeOrder id")
+    certificate_signed = _id("certificate_signed", "With `queue_source=CertificateSigned`: the CertificateSigned id")
+    unique_fqdn_set = _id("unique_fqdn_set", "With `queue_source=UniqueFQDNSet`: the UniqueFQDNSet id")
+    acme_account_id = _id(
+        "acme_account_id",
+        "The AcmeAccount to renew with; default: the source's order's account (a UniqueFQDNSet: the global default)",
+    )
+    private_key_cycle__renewal = _string(
+        "private_key_cycle__renewal",
+        "How the key of the renewal's renewals is chosen; default: the source order's",
+        missing=None,
+        choices=model_utils.PrivateKeyCycle.OPTIONS_ACME_ORDER,
+    )
+
+
+class QueueCertificateNewFreeform(colander.Schema):
+    domain_names_http01 = _string(
+        "domain_names_http01", "The domain names of the certificate to queue, separated by commas (1 to 100)"
+    )
     acme_account_id = _id("acme_account_id", "The AcmeAccount to order with; default: the global default account")
     private_key_option, private_key_id, private_key_cycle__renewal = _order_key_fields()

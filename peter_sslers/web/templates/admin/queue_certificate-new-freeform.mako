@@ -1,0 +1,27 @@
+<%inherit file="/admin/layout.mako"/>
+<%namespace name="m" file="/admin/_macros.mako"/>
+<%namespace name="a" file="/admin/acme_macros.mako"/>
+<%block name="title">Queue a certificate</%block>
+<%block name="breadcrumb"><a href="${request.route_path('admin')}">Admin</a> / <a href="${request.route_path('admin:queue_certificates')}">Renewal queue</a> / Queue names</%block>
+
+<h1>Queue a certificate ${m.json_twin()}</h1>
+${m.form_errors(form_errors)}
+<p>The certificate is ordered when the renewal queue is processed.</p>
+<form method="POST" action="${request.route_path('admin:queue_certificate:new_freeform')}">
+  <label for="domain_names_http01">Domain names, separated by commas</label>
+  <textarea id="domain_names_http01" name="domain_names_http01" required>${form_values.get('domain_names_http01', '')}</textarea>
+  <label for="acme_account_id">ACME account</label>
+  <select id="acme_account_id" name="acme_account_id">
+    <option value="">the global default account${(' (account %s, %s)' % (AcmeAccount_GlobalDefault.id, AcmeAccount_GlobalDefault.contact)) if AcmeAccount_GlobalDefault is not None else ''}</option>
+  % for acct in AcmeAccounts:
+    <option value="${acct.id}"${' selected' if str(acct.id) == form_values.get('acme_account_id', '') else ''}>account ${acct.id}: ${acct.contact or '-'} on ${acct.acme_account_provider.name}</option>
+  % endfor
+  </select>
+  <label for="private_key_option">Certificate key</label>
+  ${a.select('private_key_option', private_key_options, form_values.get('private_key_option', 'private_key_for_account_key'))}
+  <label for="private_key_id">Existing private key id (with <code>private_key_existing</code>)</label>
+  <input type="text" id="private_key_id" name="private_key_id" value="${form_values.get('private_key_id', '')}">
+  <label for="private_key_cycle__renewal">Key of its renewals</label>
+  ${a.select('private_key_cycle__renewal', private_key_cycles, form_values.get('private_key_cycle__renewal', 'account_key_default'))}
+  <p><button type="submit">Queue</button></p>
+</form>

@@ -1,0 +1,295 @@
+"""The certificate (renewal) queue: lists, structured and freeform enqueue, focus, cancel, processing
+ONE item per request (an HTML page that refreshes itself until the queue is empty) and the API jobs
+`update` and `process` for cron."""
+
+from pyramid.httpexceptions import HTTPSeeOther
+
+from ...lib import errors
+from ...lib import utils
+from ...lib.db import get
+from ...lib.db import queues
+from ..lib import forms
+from ..lib import forms_queue
+from ..lib.viewconfig import admin_view
+from .acme_order import _OrderForm
+
+STRUCTURED_EXAMPLE = "curl --form 'queue_source=AcmeOrder' --form 'acme_order=1' {ADMIN_URL}/queue-certificate/new/structured.json"
+FREEFORM_EXAMPLE = (
+    "curl --form 'domain_names_http01=example.com,www.example.com' {ADMIN_URL}/queue-certificate/new/freeform.json"
+)
+LIST_TITLES = {
+    "unprocessed": "Renewal queue: waiting",
+    "successes": "Renewal queue: successes",
+    "failures": "Renewal queue: failures",
+    "all": "Renewal queue: all",
+}
+SOURCE_GETTERS = {
+    "AcmeOrder": ("acme_order", get.get__AcmeOrder),
+    "CertificateSigned": ("certificate_signed", get.get__CertificateSigned__by_id),
+    "UniqueFQDNSet": ("unique_fqdn_set", get.get__UniqueFQDNSet__by_id),
+}
+
+
+def load_queue_certificate(handler):
+    return handler.load(queues.get__QueueCertificate__by_id, "QueueCertificate")
+
+
+def _process_json(results: dict) -> dict:
+    """The answer of one processing run: the counts and the item processed (if any)."""
+    dbQueue = results["QueueCertificate"]
+    return {
+        "result": "success",
+        "operation": "process",
+        "queue_results": {k: v for k, v in results.items() if k != "QueueCertificate"},
+        "QueueCertificate": dbQueue.as_json if dbQueue is not None else None,
+    }
+
+
+class ViewList(_OrderForm):
+    @admin_view("admin:queue_certificates")
+    def index(self):
+        """Redirects to the waiting items."""
+        return HTTPSeeOther(
+            location=self.request.route_path("admin:queue_certificates:unprocessed" + ("|json" if self.is_json else ""))
+        )
+
+    def _list(self, which: str):
+        return self.paged_list(
+            queues.query__QueueCertificate(which), "QueueCertificates", title=LIST_TITLES[which], which=which
+        )
+
+    @admin_view("admin:queue_certificates:unprocessed", renderer="/admin/queue_certificates.mako", paginate=True)
+    def list_unprocessed(self):
+        """The items waiting to be processed, oldest (next to be processed) first."""
+        return self._list("unprocessed")
+
+    @admin_view("admin:queue_certificates:successes", renderer="/admin/queue_certificates.mako", paginate=True)
+    def list_successes(self):
+        """The items processed successfully (a new certificate), newest first."""
+        return self._list("successes")
+
+    @admin_view("admin:queue_certificates:failures", renderer="/admin/queue_certificates.mako", paginate=True)
+    def list_failures(self):
+        """The items whose processing failed, newest first."""
+        return self._list("failures")
+
+    @admin_view("admin:queue_certificates:all", renderer="/admin/queue_certificates.mako", paginate=True)
+    def list_all(self):
+        """Every item, newest first: waiting, processed and cancelled."""
+        return self._list("all")
+
+    def _queue_extra(self) -> dict:
+        waiting = self.ctx.dbsession.scalars(queues.query__QueueCertificate("unprocessed").limit(100)).all()
+        return {
+            "queue.count": queues.get__QueueCertificate__count_waiting(self.ctx),
+            "queue.items_100": {str(q.id): q.domains_as_list for q in waiting},
+        }
+
+    @admin_view(
+        "admin:queue_certificates:process",
+        renderer="/admin/queue_certificates-process.mako",
+        post=True,
+        schema=forms.ActionNoFields,
+        about="Renew ONE item: the oldest waiting one, with an ACME order (type `Queue - Certificate Renewal`, "
+        "`process_single`) on its account, names, key strategy and renewal cycle.",
+        example="curl -X POST {ADMIN_URL}/queue-certificates/process.json",
+        notes=(
+            "`queue_results`: `count_total` (0 when the queue was empty), `count_success`, `count_fail`, "
+            "`count_remaining`, `failures` (item id: error); `QueueCertificate`: the item processed.",
+            "A failed renewal is recorded on the item (`process_result: false`, the failures list); the answer "
+            "is still `result: success`: go on with the next item.",
+            "HTML: the page processes one item per load and refreshes itself (GET `?continue=1`) until the "
+            "queue is empty.",
+            "`extra` (on GET): the queue now.",
+        ),
+    )
+    def process(self):
+        continuing = self.request.method == "GET" and self.request.GET.get("continue") == "1" and not self.is_json
+        if self.request.method != "POST" and not continuing:
+            if self.is_json:
+                return dict(self.action_documentation(), extra=self._queue_extra())
+            return self._process_page(None)
+        results = queues.queue_certificates__process(self.ctx)
+        if self.is_json:
+            return _process_json(results)
+        return self._process_page(results)
+
+    def _process_page(self, results) -> dict:
+        remaining = queues.get__QueueCertificate__count_waiting(self.ctx)
+        refresh_url = None
+        if results is not None and results["count_total"] and remaining:
+            refresh_url = self.request.route_path("admin:queue_certificates:process", _query={"continue": "1"})
+            self.request.response.headers["Refresh"] = "1; url=%s" % refresh_url
+        return {"results": results, "queue_count": remaining, "refresh_url": refresh_url}
+
+    @admin_view(
+        "admin:api:queue_certificates:update",
+        renderer="/admin/api-job.mako",
+        post=True,
+        schema=forms.ActionNoFields,
+        about="Enqueue what needs renewing, once: active certificates of auto-renew orders that end within "
+        "`queue_certificates_renewal_days`, and deactivated or expired certificates of an order that nothing "
+        "else covers.",
+        example="prequest -m POST example_development.ini /.well-known/admin/api/queue-certificates/update.json "
+        "< /dev/null",
+        notes=(
+            "`results`: `count_queued`, `queue_certificate_ids`, `count_skipped` and `skipped` "
+            "(certificate id: why).",
+        ),
+    )
+    def api_update(self):
+        title = "Update the renewal queue"
+        if self.request.method != "POST":
+            if self.is_json:
+                return dict(self.action_documentation(), extra=self._queue_extra())
+            return {"title": title, "result": None}
+        results = queues.queue_certificates__update(self.ctx)
+        payload = {"result": "success", "operation": "update", "results": results}
+        return payload if self.is_json else {"title": title, "result": payload}
+
+    @admin_view(
+        "admin:api:queue_certificates:process",
+        renderer="/admin/api-job.mako",
+        post=True,
+        schema=forms.ActionNoFields,
+        about="Renew ONE item of the renewal queue, the oldest waiting one; call it again while "
+        "`queue_results.count_remaining` is above 0.",
+        example="prequest -m POST example_development.ini /.well-known/admin/api/queue-certificates/process.json "
+        "< /dev/null",
+        notes=("Answers like /queue-certificates/process.json.",),
+    )
+    def api_process(self):
+        title = "Process the renewal queue (one item)"
+        if self.request.method != "POST":
+            if self.is_json:
+                return dict(self.action_documentation(), extra=self._queue_extra())
+            return {"title": title, "result": None}
+        payload = _process_json(queues.queue_certificates__process(self.ctx))
+        return payload if self.is_json else {"title": title, "result": payload}
+
+
+class ViewNew(_OrderForm):
+    @admin_view(
+        "admin:queue_certificate:new_structured",
+        renderer="/admin/queue_certificate-new-structured.mako",
+        post=True,
+        schema=forms_queue.QueueCertificateNewStructured,
+        about="Queue the renewal of an AcmeOrder, a CertificateSigned or a UniqueFQDNSet (`queue_source` and "
+        "the matching id field).",
+        example=STRUCTURED_EXAMPLE,
+        notes=(
+            "Account, key strategy and renewal cycle come from the source's order unless given; the order's "
+            "specified key is kept while it can sign, else the account's cycle chooses at finalize.",
+            "Refused (HTTP 400, nothing queued) when an item for the same names is waiting already.",
+        ),
+    )
+    def structured(self):
+        if self.request.method != "POST":
+            if self.is_json:
+                return self.action_documentation()
+            return self._structured_page()
+        try:
+            values = self.validate(forms_queue.QueueCertificateNewStructured)
+            field, getter = SOURCE_GETTERS[values["queue_source"]]
+            if values[field] is None:
+                raise errors.InvalidRequest("Required with `queue_source=%s`." % values["queue_source"], field=field)
+            dbSource = getter(self.ctx, values[field])
+            if dbSource is None:
+                raise errors.InvalidRequest("There is no %s %s." % (values["queue_source"], values[field]), field=field)
+            dbAccount = None
+            if values["acme_account_id"] is not None or values["queue_source"] == "UniqueFQDNSet":
+                dbAccount = self.account(values["acme_account_id"])
+            dbQueue = queues.queue_certificates__insert(
+                self.ctx,
+                dbSource,
+                dbAccount=dbAccount,
+                private_key_cycle__renewal=values["private_key_cycle__renewal"],
+                field=field,
+            )
+        except errors.InvalidRequest as exc:
+            return self.form_error(exc, **self.form_options(**self._structured_extra()))
+        return self._created(dbQueue, "new-structured")
+
+    def _structured_extra(self) -> dict:
+        source = self.request.params.get("queue_source")
+        dbSource = None
+        if source in SOURCE_GETTERS:
+            field, getter = SOURCE_GETTERS[source]
+            raw = self.request.params.get(field, "")
+            if raw.isdigit():
+                dbSource = getter(self.ctx, int(raw))
+        return {"queue_source": source if dbSource is not None else None, "source": dbSource}
+
+    def _structured_page(self) -> dict:
+        return self.form_page(**self._structured_extra())
+
+    @admin_view(
+        "admin:queue_certificate:new_freeform",
+        renderer="/admin/queue_certificate-new-freeform.mako",
+        post=True,
+        schema=forms_queue.QueueCertificateNewFreeform,
+        about="Queue a certificate for these domain names (their UniqueFQDNSet), with an ACME account (default: "
+        "the global default) and a private key choice.",
+        example=FREEFORM_EXAMPLE,
+        notes=("Refused (HTTP 400, nothing queued) when an item for the same names is waiting already.",),
+    )
+    def freeform(self):
+        if self.request.method != "POST":
+            return self.action_documentation() if self.is_json else self.form_page()
+        try:
+            values = self.validate(forms_queue.QueueCertificateNewFreeform)
+            dbAccount = self.account(values["acme_account_id"])
+            private_key_strategy, dbPrivateKey = self.private_key(values)
+            dbQueue = queues.queue_certificates__insert_names(
+                self.ctx,
+                utils.split_domain_names(values["domain_names_http01"]),
+                dbAccount,
+                private_key_strategy=private_key_strategy,
+                dbPrivateKey=dbPrivateKey,
+                private_key_cycle__renewal=values["private_key_cycle__renewal"],
+            )
+        except errors.InvalidRequest as exc:
+            if exc.field == "domain_names":
+                exc.field = "domain_names_http01"
+            return self.form_error(exc, **self.form_options())
+        return self._created(dbQueue, "new-freeform")
+
+    def _created(self, dbQueue, operation: str):
+        if self.is_json:
+            return {"result": "success", "operation": operation, "QueueCertificate": dbQueue.as_json}
+        return self.redirect_result(
+            self.request.route_path("admin:queue_certificate:focus", id=dbQueue.id), "success", operation
+        )
+
+
+class ViewFocus(_OrderForm):
+    @admin_view("admin:queue_certificate:focus", renderer="/admin/queue_certificate-focus.mako")
+    def focus(self):
+        """One queue item: its source, account, key strategy, status and what processing generated."""
+        dbQueue = load_queue_certificate(self)
+        if self.is_json:
+            return {"result": "success", "QueueCertificate": dbQueue.as_json}
+        return {"QueueCertificate": dbQueue}
+
+    @admin_view(
+        "admin:queue_certificate:focus:mark",
+        post=True,
+        schema=forms_queue.QueueCertificateMark,
+        about="`cancel`: take a waiting item out of the queue (refused once processed or cancelled).",
+        example="curl --form 'action=cancel' {ADMIN_URL}/queue-certificate/1/mark.json",
+    )
+    def mark(self):
+        dbQueue = load_queue_certificate(self)
+        focus_url = self.request.route_path("admin:queue_certificate:focus", id=dbQueue.id)
+        if self.request.method != "POST":
+            return self.action_get(focus_url, "mark")
+        action = self.request.POST.get("action")
+        try:
+            values = self.validate(forms_queue.QueueCertificateMark)
+            if values["action"] == "cancel":
+                queues.queue_certificates__cancel(self.ctx, dbQueue)
+        except errors.InvalidRequest as exc:
+            return self.action_error(exc, focus_url, "mark", action=action or "")
+        if self.is_json:
+            return {"result": "success", "operation": "mark", "action": action, "QueueCertificate": dbQueue.as_json}
+        return self.redirect_result(focus_url, "success", "mark", action=action)

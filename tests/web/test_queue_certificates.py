@@ -1,0 +1,493 @@
+"""The certificate (renewal) queue: `update` finds what needs renewing and enqueues it once,
+`process` renews ONE item per call (against pebble, gated by SSL_RUN_LETSENCRYPT_API_TESTS), a
+failing item lands in the failures list while the rest still process; structured and freeform
+enqueue, cancel, lists, the HTML page that refreshes itself, closing items when a certificate
+arrives another way, and the concurrency guard of ``take_queued_certificate``."""
+
+import dataclasses
+import datetime
+import threading
+import time
+import types
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from peter_sslers.lib import cert_utils
+from peter_sslers.lib import errors
+from peter_sslers.lib.context import ApiContext
+from peter_sslers.lib.db import queues
+from peter_sslers.model import meta
+from peter_sslers.model import objects as m
+from peter_sslers.model import utils as model_utils
+from tests import factories as f
+from tests.conftest import count_rows
+from tests.conftest import reset_database
+from tests.web.test_acme_accounts import ADMIN
+from tests.web.test_acme_accounts import app_for
+from tests.web.test_acme_accounts import client
+from tests.web.test_acme_accounts import new_account
+from tests.web.test_acme_accounts import point_database_at
+from tests.web.test_queue_domains import event_types
+
+
+@pytest.fixture(scope="module")
+def renew_app(pebble_always_valid, make_app, dbengine, app_settings):
+    """The pebble app with a renewal window of 4000 days: pebble's 5-year certificates are due."""
+    yield app_for(make_app, dbengine, app_settings, pebble_always_valid, queue_certificates_renewal_days="4000")
+    reset_database(dbengine, app_settings)
+
+
+@pytest.fixture
+def renewapp(renew_app, db):
+    point_database_at(renew_app, db)
+    return client(renew_app)
+
+
+def issue(app, names, **fields) -> dict:
+    values = {"domain_names_http01": names, "processing_strategy": "process_single"}
+    values.update(fields)
+    res = app.post(ADMIN + "/acme-order/new/freeform.json", values, status=200)
+    assert res.json["result"] == "success", res.json
+    order = res.json["AcmeOrder"]
+    assert order["acme_status_order"] == "valid" and order["certificate_signed_id"]
+    return order
+
+
+def api(app, job, status=200):
+    return app.post(ADMIN + "/api/queue-certificates/%s.json" % job, "", status=status).json
+
+
+def listed(app, which) -> dict:
+    return app.get(ADMIN + "/queue-certificates/%s.json" % which).json["QueueCertificates"]
+
+
+def rows(engine) -> tuple:
+    return (count_rows(engine, m.QueueCertificate), count_rows(engine, m.OperationsEvent))
+
+
+# --- against pebble
+
+
+def test_update_then_process_renews_each(renewapp, db):
+    new_account(renewapp)
+    first = issue(renewapp, "a.example.com,b.example.com")
+    second = issue(renewapp, "c.example.com")
+    docs = renewapp.get(ADMIN + "/api/queue-certificates/update.json").json
+    assert docs["method"] == "POST" and docs["extra"]["queue.count"] == 0
+    # update: both, once
+    res = api(renewapp, "update")
+    assert res["result"] == "success" and res["results"]["count_queued"] == 2, res
+    res = api(renewapp, "update")
+    assert res["results"]["count_queued"] == 0
+    assert sorted(res["results"]["skipped"].values()) == ["already_queued"] * 2
+    waiting = listed(renewapp, "unprocessed")
+    assert len(waiting) == 2
+    items = list(waiting.values())  # oldest first
+    assert [i["source"]["certificate_signed_id"] for i in items] == [
+        first["certificate_signed_id"],
+        second["certificate_signed_id"],
+    ]
+    assert all(i["private_key_strategy__requested"] == "deferred-associate" and i["private_key_id"] == "0" for i in items)
+    assert all(i["acme_account_id"] == first["acme_account_id"] for i in items)
+    # process: ONE item a call
+    res = api(renewapp, "process")
+    assert res["queue_results"]["count_total"] == 1 and res["queue_results"]["count_success"] == 1, res
+    assert res["queue_results"]["count_remaining"] == 1
+    one = res["QueueCertificate"]
+    assert one["id"] == items[0]["id"] and one["is_active"] is False and one["process_result"] is True
+    assert one["generated"]["acme_order_id"] and one["generated"]["certificate_request_id"]
+    assert one["generated"]["certificate_signed_id"] and one["timestamp_processed"] and one["timestamp_process_attempt"]
+    res = api(renewapp, "process")
+    two = res["QueueCertificate"]
+    assert res["queue_results"]["count_success"] == 1 and res["queue_results"]["count_remaining"] == 0
+    assert two["id"] == items[1]["id"]
+    # empty: nothing to do, still an answer
+    res = api(renewapp, "process")
+    assert res["queue_results"]["count_total"] == 0 and res["QueueCertificate"] is None
+    assert len(listed(renewapp, "successes")) == 2 and listed(renewapp, "failures") == {}
+    assert listed(renewapp, "unprocessed") == {}
+    renewapp.post(ADMIN + "/api/update-recents.json", "", status=200)
+    with Session(bind=db) as session:
+        for old, item in ((first, one), (second, two)):
+            order = session.get(m.AcmeOrder, int(item["generated"]["acme_order_id"]))
+            assert order.acme_order_type == "Queue - Certificate Renewal"
+            assert order.certificate_signed_id__renewal_of == int(old["certificate_signed_id"])
+            assert order.acme_order_id__renewal_of == int(old["id"])
+            new_cert = session.get(m.CertificateSigned, int(item["generated"]["certificate_signed_id"]))
+            old_cert = session.get(m.CertificateSigned, int(old["certificate_signed_id"]))
+            # a new certificate for the same names; the old one stays active
+            assert new_cert.id != old_cert.id and new_cert.unique_fqdn_set_id == old_cert.unique_fqdn_set_id
+            assert old_cert.is_active and new_cert.is_active
+            assert session.get(m.AcmeOrder, int(old["id"])).is_renewed is True
+        # the domains' latest certificate is the new one
+        domain = session.scalars(sa.select(m.Domain).where(m.Domain.domain_name == "c.example.com")).one()
+        assert domain.certificate_signed_id__latest_single == int(two["generated"]["certificate_signed_id"])
+        domain = session.scalars(sa.select(m.Domain).where(m.Domain.domain_name == "a.example.com")).one()
+        assert domain.certificate_signed_id__latest_multi == int(one["generated"]["certificate_signed_id"])
+        kinds = event_types(session)
+        assert kinds.count("QueueCertificate__update") == 2
+        assert kinds.count("QueueCertificate__process") >= 3
+        assert kinds.count("QueueCertificate__process__success") == 2
+        run = session.scalars(
+            sa.select(m.OperationsEvent)
+            .where(m.OperationsEvent.operations_event_type_id == model_utils.OperationsEventType.QueueCertificate__process)
+            .order_by(m.OperationsEvent.id)
+        ).all()
+        assert '"count_success": 1' in run[0].event_payload and '"count_remaining": 1' in run[0].event_payload
+    # the renewed certificates are not due again: only the new ones are (the window covers them too)
+    res = api(renewapp, "update")
+    again = [listed(renewapp, "unprocessed")[i]["source"]["certificate_signed_id"] for i in res["results"]["queue_certificate_ids"]]
+    assert sorted(again) == sorted([one["generated"]["certificate_signed_id"], two["generated"]["certificate_signed_id"]])
+
+
+def test_a_failing_item_does_not_stop_the_rest(renewapp, db):
+    doomed = new_account(renewapp, contact="doomed@example.com")
+    other = new_account(renewapp, contact="other@example.com")
+    issue(renewapp, "fail.example.com", acme_account_id=doomed["id"])
+    issue(renewapp, "ok.example.com", acme_account_id=other["id"])
+    assert api(renewapp, "update")["results"]["count_queued"] == 2
+    # the first item's account is deactivated on the ACME server
+    key_pem = cert_utils.convert_private_key_to_pkcs8_pem(doomed["AcmeAccountKey"]["key_pem"])
+    res = renewapp.post(
+        ADMIN + "/acme-account/%s/acme-server/deactivate.json" % doomed["id"],
+        upload_files=[("key_pem", "key.pem", key_pem.encode())],
+        status=200,
+    )
+    assert res.json["result"] == "success"
+    res = api(renewapp, "process")
+    assert res["result"] == "success"
+    assert res["queue_results"]["count_fail"] == 1 and res["queue_results"]["count_remaining"] == 1
+    failed = res["QueueCertificate"]
+    assert failed["process_result"] is False and failed["is_active"] is False and failed["timestamp_processed"]
+    assert "not active" in res["queue_results"]["failures"][failed["id"]]
+    # the next one still processes
+    res = api(renewapp, "process")
+    assert res["queue_results"]["count_success"] == 1 and res["QueueCertificate"]["generated"]["certificate_signed_id"]
+    assert list(listed(renewapp, "failures")) == [failed["id"]]
+    assert len(listed(renewapp, "successes")) == 1
+    page = renewapp.get(ADMIN + "/queue-certificates/failures").text
+    assert "failure" in page and "fail.example.com" in page
+    focus = renewapp.get(ADMIN + "/queue-certificate/%s" % failed["id"]).text
+    assert "fail.example.com" in focus and "Cancel" not in focus
+    with Session(bind=db) as session:
+        assert "QueueCertificate__process__fail" in event_types(session)
+
+
+def test_structured_freeform_cancel_and_the_html_loop(renewapp, db):
+    account = new_account(renewapp)
+    order = issue(renewapp, "s1.example.com")
+    # structured: GET is a form (HTML) or the docs (JSON)
+    docs = renewapp.get(ADMIN + "/queue-certificate/new/structured.json").json
+    assert docs["method"] == "POST" and "queue_source" in docs["form_fields"]
+    page = renewapp.get(ADMIN + "/queue-certificate/new/structured?queue_source=AcmeOrder&acme_order=%s" % order["id"])
+    assert "s1.example.com" in page.text and 'name="acme_order"' in page.text
+    res = renewapp.post(
+        ADMIN + "/queue-certificate/new/structured.json", {"queue_source": "AcmeOrder", "acme_order": order["id"]}
+    )
+    item = res.json["QueueCertificate"]
+    assert res.json["result"] == "success" and item["source"]["acme_order_id"] == str(order["id"])
+    assert item["acme_account_id"] == str(account["id"]) and item["is_active"] is True
+    # the same names again: refused, from any source
+    before = rows(db)
+    res = renewapp.post(
+        ADMIN + "/queue-certificate/new/structured.json",
+        {"queue_source": "CertificateSigned", "certificate_signed": order["certificate_signed_id"]},
+        status=400,
+    )
+    assert "already waiting" in res.json["error"] and "certificate_signed" in res.json["form_errors"]
+    assert rows(db) == before
+    # cancel it, then the certificate and the set can be queued
+    res = renewapp.post(ADMIN + "/queue-certificate/%s/mark.json" % item["id"], {"action": "cancel"})
+    assert res.json["QueueCertificate"]["is_active"] is None
+    res = renewapp.post(ADMIN + "/queue-certificate/%s/mark.json" % item["id"], {"action": "cancel"}, status=400)
+    assert "cancelled already" in res.json["error"]
+    assert renewapp.get(ADMIN + "/queue-certificate/%s/mark.json" % item["id"]).json["method"] == "POST"
+    res = renewapp.post(
+        ADMIN + "/queue-certificate/new/structured",
+        {"queue_source": "CertificateSigned", "certificate_signed": order["certificate_signed_id"]},
+        status=303,
+    )
+    assert "/queue-certificate/" in res.location and "result=success" in res.location
+    by_cert = renewapp.get(res.location.split("?")[0].replace("http://localhost", "") + ".json").json["QueueCertificate"]
+    assert by_cert["source"]["certificate_signed_id"] == str(order["certificate_signed_id"])
+    renewapp.post(ADMIN + "/queue-certificate/%s/mark" % by_cert["id"], {"action": "cancel"}, status=303)
+    with Session(bind=db) as session:
+        set_id = session.get(m.AcmeOrder, order["id"]).unique_fqdn_set_id
+    res = renewapp.post(
+        ADMIN + "/queue-certificate/new/structured.json",
+        {"queue_source": "UniqueFQDNSet", "unique_fqdn_set": set_id, "private_key_cycle__renewal": "single_certificate"},
+    )
+    by_set = res.json["QueueCertificate"]
+    assert by_set["source"]["unique_fqdn_set_id"] == str(set_id)
+    assert by_set["private_key_cycle__renewal"] == "single_certificate"
+    # freeform
+    assert "domain_names_http01" in renewapp.get(ADMIN + "/queue-certificate/new/freeform.json").json["form_fields"]
+    assert "domain_names_http01" in renewapp.get(ADMIN + "/queue-certificate/new/freeform").text
+    res = renewapp.post(ADMIN + "/queue-certificate/new/freeform.json", {"domain_names_http01": "f1.example.com,F2.example.com"})
+    free = res.json["QueueCertificate"]
+    assert res.json["result"] == "success" and free["source"]["unique_fqdn_set_id"]
+    res = renewapp.post(ADMIN + "/queue-certificate/new/freeform", {"domain_names_http01": "f3.example.com"}, status=303)
+    assert "result=success" in res.location
+    assert len(listed(renewapp, "unprocessed")) == 3
+    assert len(listed(renewapp, "all")) == 5
+    # lists and pages
+    assert "/queue-certificates/unprocessed" in renewapp.get(ADMIN + "/queue-certificates", status=303).location
+    assert "unprocessed.json" in renewapp.get(ADMIN + "/queue-certificates.json", status=303).location
+    page = renewapp.get(ADMIN + "/queue-certificates/all").text
+    assert "cancelled" in page and "waiting" in page and "Renewals</a>" in page
+    # HTML: each load processes one item and refreshes while items remain
+    page = renewapp.get(ADMIN + "/queue-certificates/process")
+    assert "3 items waiting" in page.text and "http-equiv" not in page.text
+    page = renewapp.post(ADMIN + "/queue-certificates/process", {}, status=200)
+    assert "renewed" in page.text and "2 items waiting" in page.text
+    assert '<meta http-equiv="refresh" content="1; url=' in page.text and "continue=1" in page.text
+    assert "continue=1" in page.headers["Refresh"]
+    page = renewapp.get(ADMIN + "/queue-certificates/process?continue=1", status=200)
+    assert "1 item waiting" in page.text and "http-equiv" in page.text
+    page = renewapp.get(ADMIN + "/queue-certificates/process?continue=1", status=200)
+    assert "0 items waiting" in page.text and "http-equiv" not in page.text
+    assert listed(renewapp, "unprocessed") == {} and len(listed(renewapp, "successes")) == 3
+    # JSON processing on an empty queue
+    res = renewapp.post(ADMIN + "/queue-certificates/process.json", "", status=200).json
+    assert res["queue_results"]["count_total"] == 0
+    assert renewapp.get(ADMIN + "/queue-certificates/process.json").json["extra"]["queue.count"] == 0
+
+
+@pytest.mark.parametrize(
+    "url, fields, field",
+    [
+        ("structured", {}, "queue_source"),
+        ("structured", {"queue_source": "Domain", "acme_order": "1"}, "queue_source"),
+        ("structured", {"queue_source": "AcmeOrder"}, "acme_order"),
+        ("structured", {"queue_source": "AcmeOrder", "acme_order": "999"}, "acme_order"),
+        ("structured", {"queue_source": "CertificateSigned", "certificate_signed": "x"}, "certificate_signed"),
+        ("structured", {"queue_source": "UniqueFQDNSet", "unique_fqdn_set": "999"}, "unique_fqdn_set"),
+        ("structured", {"queue_source": "AcmeOrder", "acme_order": "ORDER", "acme_account_id": "999"}, "acme_account_id"),
+        ("structured", {"queue_source": "AcmeOrder", "acme_order": "ORDER", "private_key_cycle__renewal": "x"}, "private_key_cycle__renewal"),
+        ("freeform", {}, "domain_names_http01"),
+        ("freeform", {"domain_names_http01": "not a name"}, "domain_names_http01"),
+        ("freeform", {"domain_names_http01": "always-fail.example.com"}, "domain_names_http01"),
+        ("freeform", {"domain_names_http01": "q.example.com", "acme_account_id": "999"}, "acme_account_id"),
+        ("freeform", {"domain_names_http01": "q.example.com", "private_key_option": "private_key_existing"}, "private_key_id"),
+    ],
+)
+def test_bad_input_writes_nothing(renewapp, db, url, fields, field):
+    new_account(renewapp)
+    order = issue(renewapp, "bad.example.com")
+    fields = {k: (str(order["id"]) if v == "ORDER" else v) for k, v in fields.items()}
+    before = rows(db) + (count_rows(db, m.Domain), count_rows(db, m.UniqueFQDNSet))
+    res = renewapp.post(ADMIN + "/queue-certificate/new/%s.json" % url, fields, status=400)
+    assert res.json["result"] == "error" and field in res.json["form_errors"], res.json
+    res = renewapp.post(ADMIN + "/queue-certificate/new/%s" % url, fields, status=400)
+    assert "Nothing was changed" in res.text
+    assert rows(db) + (count_rows(db, m.Domain), count_rows(db, m.UniqueFQDNSet)) == before
+
+
+def test_a_certificate_from_another_path_closes_the_item(renewapp, db, app_settings):
+    new_account(renewapp)
+    res = renewapp.post(ADMIN + "/queue-certificate/new/freeform.json", {"domain_names_http01": "elsewhere.example.com"})
+    item = res.json["QueueCertificate"]
+    order = issue(renewapp, "elsewhere.example.com")  # a plain order for the same names
+    with Session(bind=db) as session:
+        ctx = ApiContext(session, renewapp.app.registry.app_settings)
+        dbCertificate = session.get(m.CertificateSigned, order["certificate_signed_id"])
+        assert queues.close_items_for_certificate(ctx, dbCertificate) == [int(item["id"])]
+        assert queues.close_items_for_certificate(ctx, dbCertificate) == []  # once
+        session.commit()
+    closed = renewapp.get(ADMIN + "/queue-certificate/%s.json" % item["id"]).json["QueueCertificate"]
+    assert closed["is_active"] is False and closed["process_result"] is True
+    assert closed["generated"] == {
+        "acme_order_id": str(order["id"]),
+        "certificate_request_id": closed["generated"]["certificate_request_id"],
+        "certificate_signed_id": str(order["certificate_signed_id"]),
+    }
+    assert closed["generated"]["certificate_request_id"]
+    assert list(listed(renewapp, "successes")) == [item["id"]]
+
+
+# --- the rules of `update`, without an ACME server
+
+
+def _due(session, days_left=20, **cert_kw):
+    """A certificate of an auto-renew order whose account is usable."""
+    account = f.make_account(session)
+    f.make_account_key(session, account=account)
+    fqdn_set = f.make_fqdn_set(session)
+    now = meta.utcnow()
+    cert = f.make_certificate_signed(
+        session, fqdn_set=fqdn_set, timestamp_not_after=now + datetime.timedelta(days=days_left), **cert_kw
+    )
+    order = f.make_acme_order(session, account=account, fqdn_set=fqdn_set, certificate_signed=cert)
+    return cert, order
+
+
+def test_update_rules(db, ctx, app_settings):
+    s = ctx.dbsession
+    due, due_order = _due(s)  # inside the 30 days
+    later, _ = _due(s, days_left=60)  # outside
+    manual, manual_order = _due(s)
+    manual_order.is_auto_renew = False
+    renewed, renewed_order = _due(s)
+    renewed_order.is_renewed = True
+    deactivated, _ = _due(s, days_left=300, is_active=False)  # nothing else covers its names
+    covered, covered_order = _due(s, days_left=300, is_active=False)
+    f.make_certificate_signed(s, fqdn_set=covered.unique_fqdn_set)  # an active certificate covers it
+    superseded, superseded_order = _due(s)
+    f.make_certificate_signed(
+        s, fqdn_set=superseded.unique_fqdn_set, timestamp_not_after=meta.utcnow() + datetime.timedelta(days=25)
+    )
+    no_account = f.make_certificate_signed(s, is_active=False)  # no order, no account
+    s.commit()
+    results = queues.queue_certificates__update(ctx)
+    s.commit()
+    sources = {q.certificate_signed_id__source for q in s.scalars(sa.select(m.QueueCertificate))}
+    assert results["count_queued"] == 2
+    assert sources == {due.id, deactivated.id}
+    assert not sources & {later.id, manual.id, renewed.id, covered.id, superseded.id, no_account.id}
+    item = s.scalars(sa.select(m.QueueCertificate).where(m.QueueCertificate.certificate_signed_id__source == due.id)).one()
+    assert item.acme_account_id == due_order.acme_account_id
+    # the order's specified key is kept while it can sign
+    assert item.private_key_strategy__requested == "specified" and item.private_key_id == due_order.private_key_id__requested
+    assert item.private_key_cycle__renewal == due_order.private_key_cycle__renewal
+    # once: the items wait
+    assert queues.queue_certificates__update(ctx)["count_queued"] == 0
+    # a wider window takes the later one; a cancelled renewal is not queued again
+    for q in s.scalars(sa.select(m.QueueCertificate)):
+        queues.queue_certificates__cancel(ctx, q)
+    s.commit()
+    ctx.settings = dataclasses.replace(app_settings, queue_certificates_renewal_days=90)
+    results = queues.queue_certificates__update(ctx)
+    sources = {q.certificate_signed_id__source for q in s.scalars(sa.select(m.QueueCertificate).where(m.QueueCertificate.is_active.is_(True)))}
+    assert sources == {later.id} and results["count_queued"] == 1
+
+
+def test_an_unusable_specified_key_falls_back_to_the_account_cycle(db, ctx):
+    s = ctx.dbsession
+    cert, order = _due(s)
+    order.private_key__requested.is_compromised = True
+    s.commit()
+    queues.queue_certificates__update(ctx)
+    item = s.scalars(sa.select(m.QueueCertificate)).one()
+    assert item.private_key_strategy__requested == "deferred-associate" and item.private_key_id == 0
+
+
+# --- process without an ACME server: failures are recorded, the rest go on
+
+
+def _queue_items(s, n):
+    items = []
+    for _ in range(n):
+        account = f.make_account(s)
+        f.make_account_key(s, account=account)
+        fqdn_set = f.make_fqdn_set(s)
+        item = f.make_queue_certificate(s, acme_account=account, unique_fqdn_set=fqdn_set, unique_fqdn_set__source=fqdn_set)
+        s.add(item)
+        items.append(item)
+    s.commit()
+    return items
+
+
+@pytest.mark.parametrize("failure", [errors.AcmeCommunicationError("connection refused"), KeyError("bug")])
+def test_process_records_failures(db, ctx, monkeypatch, failure):
+    first, second = _queue_items(ctx.dbsession, 2)
+    calls = []
+
+    def fake_new_order(ctx, dbAccount, names, **kw):
+        assert kw["order_type"] == "Queue - Certificate Renewal" and kw["processing_strategy"] == "process_single"
+        calls.append(names)
+        if len(calls) == 1:
+            raise failure
+        return types.SimpleNamespace(id=None, certificate_signed_id=None, certificate_request_id=None, acme_status_order="pending")
+
+    monkeypatch.setattr(queues.actions_acme, "new_order", fake_new_order)
+    if isinstance(failure, errors.AcmeError):
+        results = queues.queue_certificates__process(ctx)
+        assert results["count_fail"] == 1 and "connection refused" in results["failures"][str(first.id)]
+    else:
+        with pytest.raises(KeyError):
+            queues.queue_certificates__process(ctx)
+        ctx.dbsession.rollback()
+    with Session(bind=db) as session:
+        row = session.get(m.QueueCertificate, first.id)
+        assert (row.is_active, row.process_result) == (False, False) and row.timestamp_processed
+        assert "QueueCertificate__process__fail" in event_types(session)
+    # the next item is processed; an order that ends without a certificate is a failure too
+    results = queues.queue_certificates__process(ctx)
+    assert results["QueueCertificate"].id == second.id and results["count_fail"] == 1
+    assert "without a certificate" in results["failures"][str(second.id)]
+    assert queues.queue_certificates__process(ctx)["count_total"] == 0
+
+
+# --- the concurrency guard
+
+
+def test_concurrent_takers_never_share_an_item(db, ctx, app_settings):
+    items = _queue_items(ctx.dbsession, 3)
+    barrier = threading.Barrier(2)
+    taken = [None, None]
+    failures = []
+
+    def run(i):
+        try:
+            with Session(bind=db) as session:
+                sctx = ApiContext(session, app_settings)
+                barrier.wait()
+                row = queues.take_queued_certificate(sctx)
+                taken[i] = row.id if row is not None else None
+                time.sleep(0.05)  # hold the claim a moment before committing
+                sctx.checkpoint()
+        except Exception as exc:  # pragma: no cover - reported below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not failures, failures
+    assert None not in taken and taken[0] != taken[1]
+    assert sorted(taken) == [items[0].id, items[1].id]  # the two oldest
+    with Session(bind=db) as session:
+        waiting = session.scalars(sa.select(m.QueueCertificate.id).where(m.QueueCertificate.is_active.is_(True))).all()
+        assert waiting == [items[2].id]
+
+
+def test_uncommitted_claims_are_skipped_on_postgresql(db, ctx, app_settings):
+    if db.dialect.name != "postgresql":
+        pytest.skip("SKIP LOCKED is the PostgreSQL path; SQLite serialises writers (see the threaded test)")
+    items = _queue_items(ctx.dbsession, 2)
+    with Session(bind=db) as one, Session(bind=db) as two:
+        first = queues.take_queued_certificate(ApiContext(one, app_settings))
+        second = queues.take_queued_certificate(ApiContext(two, app_settings))
+        assert first.id == items[0].id and second.id == items[1].id
+        one.rollback()
+        two.commit()
+    with Session(bind=db) as session:
+        assert session.scalars(sa.select(m.QueueCertificate.id).where(m.QueueCertificate.is_active.is_(True))).all() == [
+            items[0].id
+        ]
+
+
+def test_lists_and_focus_without_acme(testapp, db, ctx):
+    items = _queue_items(ctx.dbsession, 3)
+    queues.queue_certificates__cancel(ctx, items[2])
+    ctx.dbsession.commit()
+    assert list(testapp.get(ADMIN + "/queue-certificates/unprocessed.json").json["QueueCertificates"]) == [
+        str(items[0].id),
+        str(items[1].id),
+    ]
+    assert testapp.get(ADMIN + "/queue-certificates/all.json").json["pagination"]["total_items"] == 3
+    assert testapp.get(ADMIN + "/queue-certificates/all/1.json").status_int == 200
+    testapp.get(ADMIN + "/queue-certificate/999.json", status=404)
+    focus = testapp.get(ADMIN + "/queue-certificate/%s" % items[0].id).text
+    assert "Cancel" in focus and "waiting" in focus
+    res = testapp.post(ADMIN + "/queue-certificate/%s/mark.json" % items[0].id, {"action": "bogus"}, status=400)
+    assert "action" in res.json["form_errors"]
+    res = testapp.post(ADMIN + "/queue-certificate/%s/mark" % items[2].id, {"action": "cancel"}, status=303)
+    assert "result=error" in res.location
+    for which in ("unprocessed", "successes", "failures", "all"):
+        assert testapp.get(ADMIN + "/queue-certificates/%s" % which).status_int == 200
+    assert "Run now" in testapp.get(ADMIN + "/api/queue-certificates/process").text
+    assert testapp.get(ADMIN + "/api/queue-certificates/process.json").json["extra"]["queue.count"] == 2
