@@ -28,6 +28,7 @@ from .. import acme_v2
 from .. import cert_utils
 from .. import errors
 from . import actions
+from . import queues
 from .acme_accounts import acme_client
 from .acme_logger import AcmeEventLogger
 from .create import import__CertificateSigned
@@ -573,6 +574,8 @@ def download_certificate(ctx, dbOrder: AcmeOrder, client=None, logger=None) -> C
     if logger.last is not None:
         logger.last.certificate_signed_id = dbCertificate.id
     _event(ctx, "AcmeOrder__acme_server__download_certificate", dbOrder, {"certificate_signed_id": dbCertificate.id})
+    # a renewal that arrived this way closes the renewal queue's items for the same names
+    queues.close_items_for_certificate(ctx, dbCertificate)
     ctx.checkpoint()
     return dbCertificate
 
