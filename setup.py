@@ -54,6 +54,7 @@ setup(
         "paste.app_factory": ["main = peter_sslers:main"],
         "console_scripts": [
             "initialize_peter_sslers_db = peter_sslers.scripts.initializedb:main",
+            "peter_sslers_job = peter_sslers.scripts.jobs:main",
         ],
     },
 )

@@ -1,0 +1,98 @@
+"""``peter_sslers_job INI JOB``: the API jobs as a console script, for cron.
+
+The same code as the ``/api/...`` routes (``lib.db``), run without a web server and without
+an HTTP time-out, on the ini's database; the answer is printed as JSON and the exit status
+is 0 on success, 1 when the job reports an error, 2 for a bad command line or ini.
+
+Jobs:
+
+* ``update-recents``: every Domain's latest certificates and every counter (``/api/update-recents``);
+* ``deactivate-expired``: expired certificates that are no Domain's latest (``/api/deactivate-expired``);
+* ``queue-domains-process``: the oldest queued names into one ACME order (``/api/queue-domains/process``);
+* ``queue-certificates-update``: enqueue what needs renewing (``/api/queue-certificates/update``);
+* ``queue-certificates-process``: renew ONE queued certificate (``/api/queue-certificates/process``).
+"""
+
+import argparse
+import json
+import sys
+
+from pyramid.paster import get_appsettings
+from pyramid.paster import setup_logging
+
+from ..config import ApplicationSettings
+from ..config import ConfigurationError
+from ..lib import cert_utils
+from ..lib import errors
+from ..lib.db import actions
+from ..lib.db import get
+from ..lib.db import queues
+from ..lib.db.bootstrap import reconcile_certificate_authority
+from ..model import meta
+from ..web.database import new_script_context
+
+
+def _queue_domains_process(ctx) -> dict:
+    dbAccount = get.get__AcmeAccount__global_default(ctx)
+    if dbAccount is None:
+        raise errors.InvalidRequest("There is no global default ACME account to order with.")
+    dbOrder = queues.queue_domains__process(ctx, dbAccount)
+    return {"AcmeOrder": {"id": str(dbOrder.id), "acme_status_order": dbOrder.acme_status_order}}
+
+
+JOBS = {
+    "update-recents": lambda ctx: actions.update_recents__global(ctx),
+    "deactivate-expired": actions.deactivate_expired,
+    "queue-domains-process": _queue_domains_process,
+    "queue-certificates-update": queues.queue_certificates__update,
+    "queue-certificates-process": queues.queue_certificates__process,
+}
+
+
+class _Registry:
+    """What ``new_script_context`` needs of an app registry, without building the app."""
+
+    def __init__(self, settings: dict, app_settings: ApplicationSettings):
+        self.app_settings = app_settings
+        self.dbsession_factory = meta.get_session_factory(meta.get_engine(settings))
+
+
+def run_job(settings: dict, job: str) -> dict:
+    """Run one job in its own transaction; what an ACME server did is committed as it happens."""
+    app_settings = ApplicationSettings.from_settings(settings)
+    cert_utils.configure(openssl_path=app_settings.openssl_path, openssl_path_conf=app_settings.openssl_path_conf)
+    ctx = new_script_context(_Registry(settings, app_settings))
+    try:
+        reconcile_certificate_authority(ctx)  # the ini's ACME server, as at app start
+        result = JOBS[job](ctx)
+        ctx.transaction_manager.commit()
+        return {"result": "success", "job": job, "details": result}
+    except Exception:
+        ctx.transaction_manager.abort()
+        raise
+    finally:
+        ctx.dbsession.close()
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="peter_sslers_job", description=__doc__.splitlines()[0])
+    parser.add_argument("config_uri", help="the ini file, e.g. production.ini")
+    parser.add_argument("job", choices=sorted(JOBS))
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    setup_logging(args.config_uri)
+    settings = get_appsettings(args.config_uri)
+    try:
+        answer = run_job(settings, args.job)
+        status = 0
+    except ConfigurationError as exc:
+        print("%s: %s" % (args.config_uri, exc), file=sys.stderr)
+        return 2
+    except errors.PeterSSLersError as exc:
+        answer = {"result": "error", "job": args.job, "error": str(exc)}
+        status = 1
+    print(json.dumps(answer, sort_keys=True, indent=2, default=str))
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
