@@ -161,22 +161,25 @@ def queue_domains__add(
 # --- cancel
 
 
-def queue_domains__cancel(ctx, dbQueueDomain: QueueDomain) -> None:
-    """De-queue a waiting name: ``is_active`` NULL, ``timestamp_processed`` now.
+def _cancel(ctx, dbItem, noun: str, event_prefix: str, id_key: str) -> None:
+    """Take a waiting row out of its queue: ``is_active`` NULL, ``timestamp_processed`` now.
 
     :raises errors.InvalidTransition: it was processed or cancelled already.
     """
-    if dbQueueDomain.is_active is None:
-        raise errors.InvalidTransition("This queued domain was cancelled already.", field="action")
-    if dbQueueDomain.is_active is False:
-        raise errors.InvalidTransition("This queued domain was processed already.", field="action")
-    dbEvent = log__OperationsEvent(
-        ctx, "QueueDomain__mark", {"queue_domain_id": dbQueueDomain.id, "action": "cancel"}
-    )
-    dbQueueDomain.is_active = None
-    dbQueueDomain.timestamp_processed = ctx.timestamp
-    ctx.dbsession.flush(objects=[dbQueueDomain])
-    log__OperationsObjectEvent(ctx, "QueueDomain__mark__cancelled", dbQueueDomain, dbEvent)
+    if dbItem.is_active is None:
+        raise errors.InvalidTransition("This %s was cancelled already." % noun, field="action")
+    if dbItem.is_active is False:
+        raise errors.InvalidTransition("This %s was processed already." % noun, field="action")
+    dbEvent = log__OperationsEvent(ctx, event_prefix + "__mark", {id_key: dbItem.id, "action": "cancel"})
+    dbItem.is_active = None
+    dbItem.timestamp_processed = ctx.timestamp
+    ctx.dbsession.flush(objects=[dbItem])
+    log__OperationsObjectEvent(ctx, event_prefix + "__mark__cancelled", dbItem, dbEvent)
+
+
+def queue_domains__cancel(ctx, dbQueueDomain: QueueDomain) -> None:
+    """De-queue a waiting name (see ``_cancel``)."""
+    _cancel(ctx, dbQueueDomain, "queued domain", "QueueDomain", "queue_domain_id")
 
 
 # --- process
@@ -540,21 +543,8 @@ def queue_certificates__insert_names(
 
 
 def queue_certificates__cancel(ctx, dbQueue: QueueCertificate) -> None:
-    """Take a waiting item out of the queue: ``is_active`` NULL, ``timestamp_processed`` now.
-
-    :raises errors.InvalidTransition: it was processed or cancelled already.
-    """
-    if dbQueue.is_active is None:
-        raise errors.InvalidTransition("This queue item was cancelled already.", field="action")
-    if dbQueue.is_active is False:
-        raise errors.InvalidTransition("This queue item was processed already.", field="action")
-    dbEvent = log__OperationsEvent(
-        ctx, "QueueCertificate__mark", {"queue_certificate_id": dbQueue.id, "action": "cancel"}
-    )
-    dbQueue.is_active = None
-    dbQueue.timestamp_processed = ctx.timestamp
-    ctx.dbsession.flush(objects=[dbQueue])
-    log__OperationsObjectEvent(ctx, "QueueCertificate__mark__cancelled", dbQueue, dbEvent)
+    """Take a waiting renewal item out of the queue (see ``_cancel``)."""
+    _cancel(ctx, dbQueue, "queue item", "QueueCertificate", "queue_certificate_id")
 
 
 # --- update
