@@ -17,6 +17,8 @@ PYTEST_ARGS ?=
 TEST_DEBIAN_PACKAGES := openssl curl pebble
 # The switches of the tests that need those services: `make test` runs everything.
 export SSL_RUN_LETSENCRYPT_API_TESTS ?= 1
+# The nginx cache tests run against tools/fake_server.py on loopback (Python's standard library only).
+export SSL_RUN_NGINX_TESTS ?= 1
 
 .PHONY: run demo test install install-test test-deps test-sqlite test-postgresql clean
 
