@@ -43,10 +43,9 @@ class ViewOperations(Handler):
             "event_types": model_utils.OperationsEventType.options(),
         }
 
-    @admin_view("admin:operations:nginx", renderer="/admin/operations-nginx.mako", paginate=True)
-    def nginx(self):
-        """The nginx cache flushes and expiries, newest first, each with every server's outcome."""
-        event_type_ids = [model_utils.OperationsEventType.from_string(name) for name in NGINX_EVENT_TYPES]
+    def _events_of_types(self, names):
+        """One page of the OperationsEvents of the given types, newest first."""
+        event_type_ids = [model_utils.OperationsEventType.from_string(name) for name in names]
         pagination = self.paginate(get.get__OperationsEvent__count(self.ctx, event_type_ids=event_type_ids))
         items = get.get__OperationsEvent__paginated(
             self.ctx, pagination.items_per_page, pagination.offset, event_type_ids=event_type_ids
@@ -54,6 +53,16 @@ class ViewOperations(Handler):
         if self.is_json:
             return {"OperationsEvents": [e.as_json for e in items], "pagination": pagination.as_json()}
         return {"OperationsEvents": items, "pagination": pagination}
+
+    @admin_view("admin:operations:nginx", renderer="/admin/operations-nginx.mako", paginate=True)
+    def nginx(self):
+        """The nginx cache flushes and expiries, newest first, each with every server's outcome."""
+        return self._events_of_types(NGINX_EVENT_TYPES)
+
+    @admin_view("admin:operations:redis", renderer="/admin/operations-redis.mako", paginate=True)
+    def redis(self):
+        """The Redis primes (`operations__redis_prime` OperationsEvents), newest first, with their counts."""
+        return self._events_of_types(["operations__redis_prime"])
 
     @admin_view("admin:operations:log:focus", renderer="/admin/operations-log-focus.mako")
     def focus(self):

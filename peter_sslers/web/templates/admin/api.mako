@@ -11,6 +11,13 @@ this documentation as JSON.</p>
 <ul>
   <li><a href="${request.route_path('admin:api:update_recents')}">Update recents</a>,
     <a href="${request.route_path('admin:api:deactivate_expired')}">deactivate expired</a></li>
+  <li>Redis:
+  % if request.registry.app_settings.enable_redis:
+    <a href="${request.route_path('admin:api:redis:prime')}">prime Redis</a>,
+  % else:
+    <span class="muted">not enabled</span>;
+  % endif
+    <a href="${request.route_path('admin:operations:redis')}">Redis primes</a></li>
   <li>nginx:
   % if request.registry.app_settings.enable_nginx:
     <a href="${request.route_path('admin:api:nginx:cache_flush')}">flush every server's cache</a>,
