@@ -49,7 +49,7 @@ class ViewList(AcmeHandler):
     @admin_view("admin:acme_accounts", renderer="/admin/acme_accounts.mako", paginate=True)
     def list(self):
         """ACME accounts, newest first."""
-        return self.paged_list(get.query__AcmeAccount(), "AcmeAccounts", title="ACME accounts")
+        return self.paged_list(get.query__AcmeAccount(), "AcmeAccounts", page_title="ACME accounts")
 
 
 class ViewNew(AcmeHandler):
@@ -446,7 +446,7 @@ class ViewFocus(AcmeHandler):
         """The orders of an ACME account."""
         dbAccount = load_account(self)
         statement = get.query__AcmeOrder(acme_account_id=dbAccount.id)
-        return self.paged_list_as_list(statement, "AcmeOrders", title="Orders of ACME account %s" % dbAccount.id, which=None)
+        return self.paged_list_as_list(statement, "AcmeOrders", page_title="Orders of ACME account %s" % dbAccount.id, which=None)
 
     @admin_view("admin:acme_account:focus:acme_authorizations", renderer="/admin/acme_authorizations.mako", paginate=True)
     def acme_authorizations(self):
@@ -454,7 +454,7 @@ class ViewFocus(AcmeHandler):
         dbAccount = load_account(self)
         statement = get.query__AcmeAuthorization(self.status_filter(get.AUTHORIZATION_STATUSES), acme_account_id=dbAccount.id)
         return self.paged_list(
-            statement, "AcmeAuthorizations", title="Authorizations of ACME account %s" % dbAccount.id, statuses=("all", "active")
+            statement, "AcmeAuthorizations", page_title="Authorizations of ACME account %s" % dbAccount.id, statuses=("all", "active")
         )
 
     @admin_view("admin:acme_account:focus:acme_account_keys", renderer="/admin/acme_account_keys.mako", paginate=True)
@@ -462,7 +462,7 @@ class ViewFocus(AcmeHandler):
         """Every key the ACME account has had (key changes), newest first."""
         dbAccount = load_account(self)
         return self.paged_list(
-            get.query__AcmeAccountKey(dbAccount.id), "AcmeAccountKeys", title="Keys of ACME account %s" % dbAccount.id
+            get.query__AcmeAccountKey(dbAccount.id), "AcmeAccountKeys", page_title="Keys of ACME account %s" % dbAccount.id
         )
 
     @admin_view("admin:acme_account:focus:private_keys", renderer="/admin/private_keys.mako", paginate=True)
@@ -470,4 +470,4 @@ class ViewFocus(AcmeHandler):
         """The certificate keys the account owns (its daily/weekly/single-certificate keys)."""
         dbAccount = load_account(self)
         statement = get.query__PrivateKey().where(PrivateKey.acme_account_id__owner == dbAccount.id)
-        return self.paged_list(statement, "PrivateKeys", title="Private keys of ACME account %s" % dbAccount.id)
+        return self.paged_list(statement, "PrivateKeys", page_title="Private keys of ACME account %s" % dbAccount.id)

@@ -28,7 +28,7 @@ class ViewList(AcmeHandler):
     def list(self):
         """Authorizations, newest first (`?status=active`: pending or not fetched yet)."""
         statement = get.query__AcmeAuthorization(self.status_filter(get.AUTHORIZATION_STATUSES))
-        return self.paged_list(statement, "AcmeAuthorizations", title="ACME authorizations", statuses=("all", "active"))
+        return self.paged_list(statement, "AcmeAuthorizations", page_title="ACME authorizations", statuses=("all", "active"))
 
 
 class ViewFocus(AcmeHandler):
@@ -81,11 +81,11 @@ class ViewFocus(AcmeHandler):
         """The orders that list this authorization."""
         dbAuthz = load_authorization(self)
         statement = get.query__AcmeOrder(acme_authorization_id=dbAuthz.id)
-        return self.paged_list_as_list(statement, "AcmeOrders", title="Orders of authorization %s" % dbAuthz.id, which=None)
+        return self.paged_list_as_list(statement, "AcmeOrders", page_title="Orders of authorization %s" % dbAuthz.id, which=None)
 
     @admin_view("admin:acme_authorization:focus:acme_challenges", renderer="/admin/acme_challenges.mako", paginate=True)
     def acme_challenges(self):
         """The challenges of this authorization."""
         dbAuthz = load_authorization(self)
         statement = get.query__AcmeChallenge(acme_authorization_id=dbAuthz.id)
-        return self.paged_list(statement, "AcmeChallenges", title="Challenges of authorization %s" % dbAuthz.id, statuses=())
+        return self.paged_list(statement, "AcmeChallenges", page_title="Challenges of authorization %s" % dbAuthz.id, statuses=())

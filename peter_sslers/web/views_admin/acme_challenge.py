@@ -27,13 +27,13 @@ class ViewList(AcmeHandler):
         """Challenges, newest first (`?status=active|resolved|processing`)."""
         statement = get.query__AcmeChallenge(self.status_filter(get.CHALLENGE_STATUSES))
         return self.paged_list(
-            statement, "AcmeChallenges", title="ACME challenges", statuses=("all",) + tuple(get.CHALLENGE_STATUSES)
+            statement, "AcmeChallenges", page_title="ACME challenges", statuses=("all",) + tuple(get.CHALLENGE_STATUSES)
         )
 
     @admin_view("admin:acme_challenge_polls", renderer="/admin/acme_challenge_polls.mako", paginate=True)
     def polls(self):
         """Hits on /.well-known/acme-challenge/ that matched a challenge."""
-        return self.paged_list(get.query__AcmeChallengePoll(), "AcmeChallengePolls", title="ACME challenge polls")
+        return self.paged_list(get.query__AcmeChallengePoll(), "AcmeChallengePolls", page_title="ACME challenge polls")
 
     @admin_view(
         "admin:acme_challenge_unknown_polls", renderer="/admin/acme_challenge_unknown_polls.mako", paginate=True
@@ -41,7 +41,7 @@ class ViewList(AcmeHandler):
     def unknown_polls(self):
         """Hits on /.well-known/acme-challenge/ that matched nothing."""
         return self.paged_list(
-            get.query__AcmeChallengeUnknownPoll(), "AcmeChallengeUnknownPolls", title="ACME challenge polls, unknown"
+            get.query__AcmeChallengeUnknownPoll(), "AcmeChallengeUnknownPolls", page_title="ACME challenge polls, unknown"
         )
 
 

@@ -9,7 +9,7 @@ class ViewAcmeEventLog(AcmeHandler):
     @admin_view("admin:acme_event_logs", renderer="/admin/acme_event_logs.mako", paginate=True)
     def list(self):
         """Exchanges with ACME servers, newest first."""
-        return self.paged_list(get.query__AcmeEventLog(), "AcmeEventLogs", title="ACME event log")
+        return self.paged_list(get.query__AcmeEventLog(), "AcmeEventLogs", page_title="ACME event log")
 
     @admin_view("admin:acme_event_log:focus", renderer="/admin/acme_event_log-focus.mako")
     def focus(self):

@@ -106,7 +106,7 @@ class ViewList(AcmeHandler):
     def list(self):
         """Orders: `all`, `active` (pending, ready, processing) or `finished` (valid, invalid)."""
         which = self.request.matchdict["which"]
-        return self.paged_list_as_list(get.query__AcmeOrder(which), "AcmeOrders", title="ACME orders: %s" % which, which=which)
+        return self.paged_list_as_list(get.query__AcmeOrder(which), "AcmeOrders", page_title="ACME orders: %s" % which, which=which)
 
 
 class ViewNew(_OrderForm):
@@ -351,5 +351,5 @@ class ViewFocus(_OrderForm):
         """The exchanges with the ACME server made for this order, newest first."""
         dbOrder = load_order(self)
         return self.paged_list(
-            get.query__AcmeEventLog(acme_order_id=dbOrder.id), "AcmeEventLogs", title="ACME event log of order %s" % dbOrder.id
+            get.query__AcmeEventLog(acme_order_id=dbOrder.id), "AcmeEventLogs", page_title="ACME event log of order %s" % dbOrder.id
         )

@@ -22,10 +22,10 @@ class ViewApi(Handler):
     )
     def update_recents(self):
         if self.request.method != "POST":
-            return self.action_documentation() if self.is_json else {"title": "Update recents", "result": None}
+            return self.action_documentation() if self.is_json else {"page_title": "Update recents", "result": None}
         result = actions.update_recents__global(self.ctx)
         payload = {"result": "success", "operations_event": str(result["operations_event_id"])}
-        return payload if self.is_json else {"title": "Update recents", "result": payload}
+        return payload if self.is_json else {"page_title": "Update recents", "result": payload}
 
     @admin_view(
         "admin:api:deactivate_expired",
@@ -38,7 +38,7 @@ class ViewApi(Handler):
     )
     def deactivate_expired(self):
         if self.request.method != "POST":
-            return self.action_documentation() if self.is_json else {"title": "Deactivate expired", "result": None}
+            return self.action_documentation() if self.is_json else {"page_title": "Deactivate expired", "result": None}
         result = actions.deactivate_expired(self.ctx)
         payload = {
             "result": "success",
@@ -48,7 +48,7 @@ class ViewApi(Handler):
             },
             "operations_event": str(result["operations_event_id"]),
         }
-        return payload if self.is_json else {"title": "Deactivate expired", "result": payload}
+        return payload if self.is_json else {"page_title": "Deactivate expired", "result": payload}
 
     @admin_view(
         "admin:api:redis:prime",
@@ -70,7 +70,7 @@ class ViewApi(Handler):
         ),
     )
     def redis_prime(self):
-        page = {"title": "Redis prime", "result": None, "error": None, "redis": self._redis_status()}
+        page = {"page_title": "Redis prime", "result": None, "error": None, "redis": self._redis_status()}
         if self.request.method != "POST":
             return self.action_documentation() if self.is_json else page
         try:

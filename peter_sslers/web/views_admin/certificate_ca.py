@@ -22,7 +22,7 @@ class ViewCertificateCA(Handler):
     @admin_view("admin:certificate_cas", renderer="/admin/certificate_cas.mako", paginate=True)
     def list(self):
         """CA certificates (roots and intermediates), newest first."""
-        return self.paged_list(get.query__CertificateCA(), "CertificateCAs", title="CA certificates")
+        return self.paged_list(get.query__CertificateCA(), "CertificateCAs", page_title="CA certificates")
 
     @admin_view(
         "admin:certificate_ca:upload_cert",
@@ -90,7 +90,7 @@ class ViewCertificateCA(Handler):
         """The chains whose first certificate (the leaf's issuer) is this CA."""
         dbCA = load_ca(self)
         statement = get.query__CertificateCAChain(certificate_ca_id_0=dbCA.id)
-        return self.paged_list(statement, "CertificateCAChains", title="Chains starting with %s" % dbCA.display_name)
+        return self.paged_list(statement, "CertificateCAChains", page_title="Chains starting with %s" % dbCA.display_name)
 
     @admin_view(
         "admin:certificate_ca:focus:certificate_ca_chains_n",
@@ -101,7 +101,7 @@ class ViewCertificateCA(Handler):
         """The chains whose last certificate (closest to the root) is this CA."""
         dbCA = load_ca(self)
         statement = get.query__CertificateCAChain(certificate_ca_id_n=dbCA.id)
-        return self.paged_list(statement, "CertificateCAChains", title="Chains ending with %s" % dbCA.display_name)
+        return self.paged_list(statement, "CertificateCAChains", page_title="Chains ending with %s" % dbCA.display_name)
 
     @admin_view(
         "admin:certificate_ca:focus:certificate_signeds",
@@ -112,14 +112,14 @@ class ViewCertificateCA(Handler):
         """The certificates this CA issued (it starts one of their chains)."""
         dbCA = load_ca(self)
         statement = get.query__CertificateSigned(self.ctx, "all", certificate_ca_id=dbCA.id)
-        return self.paged_list(statement, "CertificateSigneds", title="Certificates issued by %s" % dbCA.display_name)
+        return self.paged_list(statement, "CertificateSigneds", page_title="Certificates issued by %s" % dbCA.display_name)
 
 
 class ViewCertificateCAChain(Handler):
     @admin_view("admin:certificate_ca_chains", renderer="/admin/certificate_ca_chains.mako", paginate=True)
     def list(self):
         """CA chains, newest first."""
-        return self.paged_list(get.query__CertificateCAChain(), "CertificateCAChains", title="CA chains")
+        return self.paged_list(get.query__CertificateCAChain(), "CertificateCAChains", page_title="CA chains")
 
     @admin_view(
         "admin:certificate_ca_chain:upload_chain",
@@ -176,7 +176,7 @@ class ViewCertificateCAChain(Handler):
         """The certificates offered with this chain."""
         dbChain = load_chain(self)
         statement = get.query__CertificateSigned(self.ctx, "all", certificate_ca_chain_id=dbChain.id)
-        return self.paged_list(statement, "CertificateSigneds", title="Certificates with chain %s" % dbChain.id)
+        return self.paged_list(statement, "CertificateSigneds", page_title="Certificates with chain %s" % dbChain.id)
 
 
 def _single_certificate(text: str) -> str:

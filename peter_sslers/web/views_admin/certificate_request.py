@@ -14,7 +14,7 @@ class ViewCertificateRequest(Handler):
     @admin_view("admin:certificate_requests", renderer="/admin/certificate_requests.mako", paginate=True)
     def list(self):
         """Certificate signing requests, newest first."""
-        return self.paged_list(get.query__CertificateRequest(), "CertificateRequests", title="Certificate requests")
+        return self.paged_list(get.query__CertificateRequest(), "CertificateRequests", page_title="Certificate requests")
 
     @admin_view("admin:certificate_request:focus", renderer="/admin/certificate_request-focus.mako")
     def focus(self):

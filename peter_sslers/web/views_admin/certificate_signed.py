@@ -41,7 +41,7 @@ class ViewList(Handler):
         """Certificates: `all`, `active`, `expiring` (active, ending within `expiring_days`) or `inactive`."""
         which = self.request.matchdict["which"]
         statement = get.query__CertificateSigned(self.ctx, which)
-        return self.paged_list(statement, "CertificateSigneds", title="Certificates: %s" % which, which=which)
+        return self.paged_list(statement, "CertificateSigneds", page_title="Certificates: %s" % which, which=which)
 
 
 class ViewUpload(Handler):

@@ -150,7 +150,7 @@ class ViewFocusLists(Handler):
         """The certificates covering a Domain."""
         dbDomain = load_domain(self)
         statement = get.query__CertificateSigned(self.ctx, "all", domain_id=dbDomain.id)
-        return self.paged_list(statement, "CertificateSigneds", title="Certificates of %s" % dbDomain.domain_name)
+        return self.paged_list(statement, "CertificateSigneds", page_title="Certificates of %s" % dbDomain.domain_name)
 
     @admin_view(
         "admin:domain:focus:certificate_requests", renderer="/admin/certificate_requests.mako", paginate=True
@@ -159,14 +159,14 @@ class ViewFocusLists(Handler):
         """The CSRs naming a Domain."""
         dbDomain = load_domain(self)
         statement = get.query__CertificateRequest(domain_id=dbDomain.id)
-        return self.paged_list(statement, "CertificateRequests", title="CSRs of %s" % dbDomain.domain_name)
+        return self.paged_list(statement, "CertificateRequests", page_title="CSRs of %s" % dbDomain.domain_name)
 
     @admin_view("admin:domain:focus:unique_fqdn_sets", renderer="/admin/unique_fqdn_sets.mako", paginate=True)
     def unique_fqdn_sets(self):
         """The domain sets a Domain belongs to."""
         dbDomain = load_domain(self)
         statement = get.query__UniqueFQDNSet(domain_id=dbDomain.id)
-        return self.paged_list(statement, "UniqueFQDNSets", title="Domain sets with %s" % dbDomain.domain_name)
+        return self.paged_list(statement, "UniqueFQDNSets", page_title="Domain sets with %s" % dbDomain.domain_name)
 
 
 class ViewFocusNginx(Handler):

@@ -29,7 +29,7 @@ class ViewList(Handler):
     @admin_view("admin:private_keys", renderer="/admin/private_keys.mako", paginate=True)
     def list(self):
         """Private keys, newest first."""
-        return self.paged_list(get.query__PrivateKey(), "PrivateKeys", title="Private keys")
+        return self.paged_list(get.query__PrivateKey(), "PrivateKeys", page_title="Private keys")
 
 
 class ViewNew(Handler):
@@ -143,7 +143,7 @@ class ViewFocus(Handler):
         """The certificates of a private key."""
         dbPrivateKey = load_private_key(self)
         statement = get.query__CertificateSigned(self.ctx, "all", private_key_id=dbPrivateKey.id)
-        return self.paged_list(statement, "CertificateSigneds", title="Certificates of key %s" % dbPrivateKey.id)
+        return self.paged_list(statement, "CertificateSigneds", page_title="Certificates of key %s" % dbPrivateKey.id)
 
     @admin_view(
         "admin:private_key:focus:certificate_requests", renderer="/admin/certificate_requests.mako", paginate=True
@@ -152,4 +152,4 @@ class ViewFocus(Handler):
         """The CSRs made with a private key."""
         dbPrivateKey = load_private_key(self)
         statement = get.query__CertificateRequest(private_key_id=dbPrivateKey.id)
-        return self.paged_list(statement, "CertificateRequests", title="CSRs of key %s" % dbPrivateKey.id)
+        return self.paged_list(statement, "CertificateRequests", page_title="CSRs of key %s" % dbPrivateKey.id)

@@ -55,7 +55,7 @@ class ViewList(_OrderForm):
 
     def _list(self, which: str):
         return self.paged_list(
-            queues.query__QueueCertificate(which), "QueueCertificates", title=LIST_TITLES[which], which=which
+            queues.query__QueueCertificate(which), "QueueCertificates", page_title=LIST_TITLES[which], which=which
         )
 
     @admin_view("admin:queue_certificates:unprocessed", renderer="/admin/queue_certificates.mako", paginate=True)
@@ -142,10 +142,10 @@ class ViewList(_OrderForm):
         if self.request.method != "POST":
             if self.is_json:
                 return dict(self.action_documentation(), extra=self._queue_extra())
-            return {"title": title, "result": None}
+            return {"page_title": title, "result": None}
         results = queues.queue_certificates__update(self.ctx)
         payload = {"result": "success", "operation": "update", "results": results}
-        return payload if self.is_json else {"title": title, "result": payload}
+        return payload if self.is_json else {"page_title": title, "result": payload}
 
     @admin_view(
         "admin:api:queue_certificates:process",
@@ -163,9 +163,9 @@ class ViewList(_OrderForm):
         if self.request.method != "POST":
             if self.is_json:
                 return dict(self.action_documentation(), extra=self._queue_extra())
-            return {"title": title, "result": None}
+            return {"page_title": title, "result": None}
         payload = _process_json(queues.queue_certificates__process(self.ctx))
-        return payload if self.is_json else {"title": title, "result": payload}
+        return payload if self.is_json else {"page_title": title, "result": payload}
 
 
 class ViewNew(_OrderForm):

@@ -25,13 +25,13 @@ class ViewList(_OrderForm):
     def list(self):
         """The names waiting in the queue, oldest (next to be processed) first."""
         return self.paged_list(
-            queues.query__QueueDomain("waiting"), "QueueDomains", title="Domain queue: waiting", which="waiting"
+            queues.query__QueueDomain("waiting"), "QueueDomains", page_title="Domain queue: waiting", which="waiting"
         )
 
     @admin_view("admin:queue_domains:all", renderer="/admin/queue_domains.mako", paginate=True)
     def list_all(self):
         """Every queued name, newest first: waiting, processed and cancelled."""
-        return self.paged_list(queues.query__QueueDomain("all"), "QueueDomains", title="Domain queue: all", which="all")
+        return self.paged_list(queues.query__QueueDomain("all"), "QueueDomains", page_title="Domain queue: all", which="all")
 
     @admin_view(
         "admin:queue_domains:add",
@@ -154,7 +154,7 @@ class ViewList(_OrderForm):
         if self.request.method != "POST":
             if self.is_json:
                 return dict(self.action_documentation(), extra=self._queue_extra())
-            return {"title": title, "result": None}
+            return {"page_title": title, "result": None}
         try:
             dbAccount = self.account(None)
             dbOrder = queues.queue_domains__process(self.ctx, dbAccount)

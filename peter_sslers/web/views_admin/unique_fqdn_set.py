@@ -18,7 +18,7 @@ class ViewUniqueFQDNSet(Handler):
     @admin_view("admin:unique_fqdn_sets", renderer="/admin/unique_fqdn_sets.mako", paginate=True)
     def list(self):
         """Domain sets, newest first."""
-        return self.paged_list(get.query__UniqueFQDNSet(), "UniqueFQDNSets", title="Domain sets")
+        return self.paged_list(get.query__UniqueFQDNSet(), "UniqueFQDNSets", page_title="Domain sets")
 
     @admin_view(
         "admin:unique_fqdn_set:new",
@@ -109,7 +109,7 @@ class ViewUniqueFQDNSet(Handler):
         """The certificates of a domain set."""
         dbSet = load_set(self)
         statement = get.query__CertificateSigned(self.ctx, "all", unique_fqdn_set_id=dbSet.id)
-        return self.paged_list(statement, "CertificateSigneds", title="Certificates of set %s" % dbSet.id)
+        return self.paged_list(statement, "CertificateSigneds", page_title="Certificates of set %s" % dbSet.id)
 
     @admin_view(
         "admin:unique_fqdn_set:focus:certificate_requests", renderer="/admin/certificate_requests.mako", paginate=True
@@ -118,7 +118,7 @@ class ViewUniqueFQDNSet(Handler):
         """The CSRs of a domain set."""
         dbSet = load_set(self)
         statement = get.query__CertificateRequest(unique_fqdn_set_id=dbSet.id)
-        return self.paged_list(statement, "CertificateRequests", title="CSRs of set %s" % dbSet.id)
+        return self.paged_list(statement, "CertificateRequests", page_title="CSRs of set %s" % dbSet.id)
 
 
 def _modified_names(current: list, add: str, remove: str) -> list:

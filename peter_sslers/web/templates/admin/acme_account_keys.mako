@@ -1,9 +1,9 @@
 <%inherit file="/admin/layout.mako"/>
 <%namespace name="m" file="/admin/_macros.mako"/>
-<%block name="title">${title}</%block>
-<%block name="breadcrumb"><a href="${request.route_path('admin')}">Admin</a> / <a href="${request.route_path('admin:acme_accounts')}">ACME accounts</a> / ${title}</%block>
+<%block name="title">${page_title}</%block>
+<%block name="breadcrumb"><a href="${request.route_path('admin')}">Admin</a> / <a href="${request.route_path('admin:acme_accounts')}">ACME accounts</a> / ${page_title}</%block>
 
-<h1>${title} ${m.json_twin()}</h1>
+<h1>${page_title} ${m.json_twin()}</h1>
 ${m.pagination(pagination)}
 <table class="list">
   <thead><tr><th>id</th><th>account</th><th>technology</th><th>source</th><th>active</th><th>created</th><th>retired</th><th>SPKI SHA-256</th></tr></thead>

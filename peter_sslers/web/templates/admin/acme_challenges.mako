@@ -1,10 +1,10 @@
 <%inherit file="/admin/layout.mako"/>
 <%namespace name="m" file="/admin/_macros.mako"/>
 <%namespace name="a" file="/admin/acme_macros.mako"/>
-<%block name="title">${title}</%block>
-<%block name="breadcrumb"><a href="${request.route_path('admin')}">Admin</a> / ${title}</%block>
+<%block name="title">${page_title}</%block>
+<%block name="breadcrumb"><a href="${request.route_path('admin')}">Admin</a> / ${page_title}</%block>
 
-<h1>${title} ${m.json_twin()}</h1>
+<h1>${page_title} ${m.json_twin()}</h1>
 <nav class="tabs">
 % for s in statuses:
   <a href="${request.path}?status=${s}">${s}</a>

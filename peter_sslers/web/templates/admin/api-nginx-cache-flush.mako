@@ -1,6 +1,6 @@
 <%inherit file="/admin/layout.mako"/>
 <%namespace name="m" file="/admin/_macros.mako"/>
-## (no `title` variable here: Mako's block named "title" would shadow it)
+## (pages pass `page_title`, never `title`: Mako's block named "title" would shadow it)
 <%block name="title">nginx cache flush</%block>
 <%block name="breadcrumb"><a href="${request.route_path('admin')}">Admin</a> / <a href="${request.route_path('admin:api')}">API</a> / nginx cache flush</%block>
 

@@ -1,9 +1,9 @@
 <%inherit file="/admin/layout.mako"/>
 <%namespace name="m" file="/admin/_macros.mako"/>
-<%block name="title">${title}</%block>
-<%block name="breadcrumb"><a href="${request.route_path('admin')}">Admin</a> / ${title}</%block>
+<%block name="title">${page_title}</%block>
+<%block name="breadcrumb"><a href="${request.route_path('admin')}">Admin</a> / ${page_title}</%block>
 
-<h1>${title} ${m.json_twin()}</h1>
+<h1>${page_title} ${m.json_twin()}</h1>
 <p><a class="button" href="${request.route_path('admin:unique_fqdn_set:new')}">New domain set</a></p>
 ${m.pagination(pagination)}
 <table class="list">
