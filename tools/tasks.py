@@ -260,7 +260,12 @@ def import_certbot_cert_version(c, domain_certs_path, certificate_version, serve
     _run(server_url_root, certificates=[item])
 
 
-@task(help={"cert_path": "a directory with cert.pem, chain.pem, privkey.pem (e.g. /etc/letsencrypt/live/example.com)", "server_url_root": HELP_ROOT})
+@task(
+    help={
+        "cert_path": "a directory with cert.pem, chain.pem, privkey.pem (e.g. /etc/letsencrypt/live/example.com)",
+        "server_url_root": HELP_ROOT,
+    }
+)
 def import_certbot_cert_plain(c, cert_path, server_url_root=None):
     """Import the unversioned certificate of one directory (e.g. one lineage of live/)."""
     _run(server_url_root, certificates=[_read(certbot.read_plain, cert_path)])
@@ -269,19 +274,31 @@ def import_certbot_cert_plain(c, cert_path, server_url_root=None):
 # --- accounts
 
 
-@task(help={"account_path": "one account, e.g. /etc/letsencrypt/accounts/acme-v02.api.letsencrypt.org/directory/ID", "server_url_root": HELP_ROOT})
+@task(
+    help={
+        "account_path": "one account, e.g. /etc/letsencrypt/accounts/acme-v02.api.letsencrypt.org/directory/ID",
+        "server_url_root": HELP_ROOT,
+    }
+)
 def import_certbot_account(c, account_path, server_url_root=None):
     """Import one certbot account (private_key.json, regr.json, meta.json)."""
     _run(server_url_root, accounts=[_read(certbot.read_account, account_path)])
 
 
-@task(help={"accounts_path_server": "one server's accounts, e.g. /etc/letsencrypt/accounts/acme-v02.api.letsencrypt.org", "server_url_root": HELP_ROOT})
+@task(
+    help={
+        "accounts_path_server": "one server's accounts, e.g. /etc/letsencrypt/accounts/acme-v02.api.letsencrypt.org",
+        "server_url_root": HELP_ROOT,
+    }
+)
 def import_certbot_accounts_server(c, accounts_path_server, server_url_root=None):
     """Import every certbot account of one ACME server."""
     _run(server_url_root, accounts=_read(certbot.read_accounts_server, accounts_path_server))
 
 
-@task(help={"accounts_path_all": "certbot's accounts directory, e.g. /etc/letsencrypt/accounts", "server_url_root": HELP_ROOT})
+@task(
+    help={"accounts_path_all": "certbot's accounts directory, e.g. /etc/letsencrypt/accounts", "server_url_root": HELP_ROOT}
+)
 def import_certbot_accounts_all(c, accounts_path_all, server_url_root=None):
     """Import every certbot account of every ACME server (Let's Encrypt's and private ones)."""
     _run(server_url_root, accounts=_read(certbot.read_accounts, accounts_path_all))
