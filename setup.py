@@ -25,8 +25,12 @@ requires = [
     "zope.sqlalchemy>=3.1,<5",
 ]
 
-testing_requires = [
+# tools/tasks.py (the certbot imports against a running server) runs under invoke
+tools_requires = [
     "invoke>=2.2,<3",
+]
+
+testing_requires = tools_requires + [
     "pytest>=8,<10",
     "WebTest>=3.0,<4",
 ]
@@ -49,12 +53,13 @@ setup(
     zip_safe=False,
     python_requires=">=3.10",
     install_requires=requires,
-    extras_require={"testing": testing_requires},
+    extras_require={"testing": testing_requires, "tools": tools_requires},
     entry_points={
         "paste.app_factory": ["main = peter_sslers:main"],
         "console_scripts": [
             "initialize_peter_sslers_db = peter_sslers.scripts.initializedb:main",
             "peter_sslers_job = peter_sslers.scripts.jobs:main",
+            "peter_sslers_import_certbot = peter_sslers.scripts.import_certbot:main",
         ],
     },
 )

@@ -609,6 +609,7 @@ class OperationsEventType(_Mapping):
         # AcmeAccountProvider
         1100: "AcmeAccountProvider__activate_default",
         1101: "AcmeAccountProvider__mark__is_enabled",
+        1102: "AcmeAccountProvider__insert",  # an imported account's unknown ACME server
         # API
         2001: "ApiDomains__enable",
         2002: "ApiDomains__disable",

@@ -5,6 +5,7 @@ Everything that talks to the server goes through ``acme_client`` and commits
 account the server created or a key it rolled over.
 """
 
+import dataclasses
 import json
 import re
 import urllib.parse
@@ -19,8 +20,10 @@ from ...model.objects import AcmeAccountKey
 from ...model.objects import AcmeAccountProvider
 from .. import acme_v2
 from .. import cert_utils
+from .. import certbot
 from .. import errors
 from .. import utils
+from . import get
 from .acme_logger import AcmeEventLogger
 from .logger import log__OperationsEvent
 from .logger import log__OperationsObjectEvent
@@ -259,40 +262,163 @@ def _add_key(ctx, dbAccount, key_pem, parsed, source, dbEvent) -> AcmeAccountKey
 def parse_certbot_account(private_key_json: str, regr_json: str, meta_json: Optional[str] = None) -> dict:
     """certbot's three account files as plain values: the key as PEM, the account URL, the contact.
 
+    An empty registration body (certbot writes ``{}`` for an account without an email address)
+    gives no contact; only ``mailto:`` contacts count.
+
     :raises errors.InvalidRequest: (on the field at fault) files that are not certbot's.
     """
     try:
         jwk = json.loads(private_key_json)
     except ValueError:
         raise errors.InvalidRequest("Not JSON.", field="account_key_file_le_pkey")
-    key_pem = cert_utils.convert_jwk_to_pem(jwk) if isinstance(jwk, dict) else None
-    if key_pem is None:
+    if not isinstance(jwk, dict):
         raise errors.InvalidRequest("Not a JSON Web Key.", field="account_key_file_le_pkey")
+    with errors.for_field("account_key_file_le_pkey"):
+        key_pem = cert_utils.convert_jwk_to_pem(jwk)
     try:
         regr = json.loads(regr_json)
     except ValueError:
         raise errors.InvalidRequest("Not JSON.", field="account_key_file_le_reg")
     if not isinstance(regr, dict) or not isinstance(regr.get("uri"), str):
         raise errors.InvalidRequest("No account `uri` in it.", field="account_key_file_le_reg")
-    body = regr.get("body") or {}
-    contacts = body.get("contact") or []
-    contact = contacts[0] if contacts else None
+    server = urllib.parse.urlsplit(regr["uri"]).netloc.lower()
+    if not regr["uri"].startswith(("https://", "http://")) or not server:
+        raise errors.InvalidRequest("The account `uri` %r is not a URL." % regr["uri"], field="account_key_file_le_reg")
     if meta_json:
         try:
             json.loads(meta_json)
         except ValueError:
             raise errors.InvalidRequest("Not JSON.", field="account_key_file_le_meta")
+    terms_of_service = regr.get("terms_of_service")
     return {
         "key_pem": key_pem,
         "account_url": regr["uri"],
-        "server": urllib.parse.urlsplit(regr["uri"]).netloc.lower(),
-        "contact": contact,
-        "terms_of_service": regr.get("terms_of_service"),
+        "server": server,
+        "contact": certbot.first_email_contact(regr.get("body")),
+        "terms_of_service": terms_of_service if isinstance(terms_of_service, str) else None,
     }
 
 
 def get__AcmeAccountProvider__by_server(ctx, server: str) -> Optional[AcmeAccountProvider]:
     return ctx.dbsession.scalars(sa.select(AcmeAccountProvider).where(AcmeAccountProvider.server == server)).first()
+
+
+def getcreate__AcmeAccountProvider__by_server(
+    ctx, server: str, directory_url: Optional[str] = None
+) -> Tuple[AcmeAccountProvider, bool]:
+    """The ACME server of an imported account, found by its host; an unknown one is added.
+
+    A server added here is not enabled: its accounts are stored, and nothing is sent to it
+    until an operator enables it (``certificate_authorities_enable``).
+
+    :param server: ``host[:port]`` of the account URL.
+    :param directory_url: the server's ACME directory URL (certbot's ``server``); needed only
+        when the server is unknown, and then on the same host.
+    :raises errors.InvalidRequest: an unknown server and no directory URL (on
+        ``account_key_file_le_reg``, where the server comes from), or a directory URL that is not
+        on that server (on ``acme_server_directory``).
+    """
+    dbProvider = get__AcmeAccountProvider__by_server(ctx, server)
+    if dbProvider is not None:
+        return dbProvider, False
+    known = ", ".join("%s (%s)" % (p.name, p.server) for p in ctx.dbsession.scalars(sa.select(AcmeAccountProvider)))
+    if not directory_url:
+        raise errors.InvalidRequest(
+            "The account is on `%s`, which is not a known ACME server (known: %s). Send its directory URL "
+            "as `acme_server_directory` to add it." % (server, known),
+            field="account_key_file_le_reg",
+        )
+    parts = urllib.parse.urlsplit(directory_url.strip())
+    if parts.scheme not in ("https", "http") or parts.netloc.lower() != server:
+        raise errors.InvalidRequest(
+            "`%s` is not an ACME directory URL on the account's server `%s`." % (directory_url, server),
+            field="acme_server_directory",
+        )
+    directory_url = directory_url.strip()
+    owner = ctx.dbsession.scalars(sa.select(AcmeAccountProvider).where(AcmeAccountProvider.directory == directory_url)).first()
+    if owner is not None:  # same directory, another host spelling: impossible unless edited by hand
+        raise errors.ConflictingObject(
+            "The ACME server `%s` already has the directory %s." % (owner.name, directory_url),
+            field="acme_server_directory",
+        )
+    name = server[:60]
+    suffix = 1
+    while get.get__AcmeAccountProvider__by_name(ctx, name) is not None:
+        suffix += 1
+        name = "%s-%s" % (server[:56], suffix)
+    log__OperationsEvent(ctx, "AcmeAccountProvider__insert", {"name": name, "directory": directory_url, "server": server})
+    dbProvider = AcmeAccountProvider()
+    dbProvider.name = name
+    dbProvider.directory = directory_url
+    dbProvider.server = server
+    dbProvider.protocol = "acme-v2"
+    dbProvider.is_default = None
+    dbProvider.is_enabled = None
+    dbProvider.timestamp_created = ctx.timestamp
+    ctx.dbsession.add(dbProvider)
+    ctx.dbsession.flush(objects=[dbProvider])
+    return dbProvider, True
+
+
+@dataclasses.dataclass
+class CertbotAccountImport:
+    """What importing certbot's account files found or created."""
+
+    AcmeAccount: AcmeAccount
+    is_created: bool
+    AcmeAccountProvider: AcmeAccountProvider
+    is_created__provider: bool
+
+
+def import__AcmeAccount__certbot(
+    ctx,
+    private_key_json: str,
+    regr_json: str,
+    meta_json: Optional[str],
+    contact: Optional[str] = None,
+    directory_url: Optional[str] = None,
+    private_key_cycle: str = "single_certificate",
+    private_key_technology: str = "RSA",
+) -> CertbotAccountImport:
+    """Import one certbot account (``private_key.json``, ``regr.json``, ``meta.json``); nothing is
+    sent to the ACME server. The upload route and ``peter_sslers_import_certbot`` both use it.
+
+    The account key (an RSA or EC JWK) becomes a PEM; the ACME server is the host of the account
+    URL, added when unknown (see :func:`getcreate__AcmeAccountProvider__by_server`). The same
+    account again is found by its key (``is_created`` False).
+
+    :param contact: overrides the contact of ``regr.json``.
+    :raises errors.InvalidRequest: (on the field at fault) files that are not certbot's, an
+        invalid contact, an unknown server without a directory URL.
+    :raises errors.ConflictingObject: the key or the account URL belongs to another account.
+    """
+    try:
+        parsed = parse_certbot_account(private_key_json, regr_json, meta_json)
+        if contact:
+            contact = normalize_contact(contact, field="account__contact")
+        else:
+            contact = normalize_contact(parsed["contact"], field="account_key_file_le_reg")
+        # check the key policy before a server is added for nothing
+        _check_key_policy(private_key_cycle, private_key_technology)
+        dbProvider, is_created__provider = getcreate__AcmeAccountProvider__by_server(
+            ctx, parsed["server"], directory_url
+        )
+        dbAccount, is_created = getcreate__AcmeAccount(
+            ctx,
+            dbProvider,
+            contact,
+            key_pem=parsed["key_pem"],
+            account_url=parsed["account_url"],
+            terms_of_service=parsed["terms_of_service"],
+            private_key_cycle=private_key_cycle,
+            private_key_technology=private_key_technology,
+        )
+    except errors.InvalidRequest as exc:
+        # the key came in certbot's JWK file, not as a PEM
+        if exc.field in (None, "account_key_file_pem"):
+            exc.field = "account_key_file_le_pkey"
+        raise
+    return CertbotAccountImport(dbAccount, is_created, dbProvider, is_created__provider)
 
 
 # --- the server side

@@ -38,8 +38,9 @@ def server_of(directory_url: str) -> str:
     return urllib.parse.urlsplit(directory_url).netloc.lower()
 
 
-def _check_initialized(ctx) -> None:
-    inspector = sa.inspect(ctx.dbsession.connection())
+def check_initialized(connection) -> None:
+    """:raises errors.DatabaseNotInitialized: the database has no peter_sslers tables."""
+    inspector = sa.inspect(connection)
     if not inspector.has_table("acme_account_provider"):
         raise errors.DatabaseNotInitialized(
             "The database has no peter_sslers tables: run `initialize_peter_sslers_db YOUR.ini` first."
@@ -126,7 +127,7 @@ def reconcile_certificate_authority(ctx) -> dict:
         server name with another directory while it has accounts; an unknown name in
         ``certificate_authorities_enable``).
     """
-    _check_initialized(ctx)
+    check_initialized(ctx.dbsession.connection())
     settings = ctx.settings
     name = settings.certificate_authority_name
     directory = settings.certificate_authority_directory

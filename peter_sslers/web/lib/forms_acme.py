@@ -99,6 +99,12 @@ class AcmeAccountUpload(colander.Schema):
         "account_key_file_le_reg", "with certbot's `regr.json` (the account URL names the ACME server)"
     )
     account_key_file_le_meta = _upload("account_key_file_le_meta", "and certbot's `meta.json`")
+    acme_server_directory = _string(
+        "acme_server_directory",
+        "With certbot's files, optional: the directory URL of the account's ACME server (certbot's `server`, e.g. "
+        "`https://127.0.0.1:14000/dir`); an unknown server is added with it",
+        missing=None,
+    )
     account__private_key_cycle, account__private_key_technology = _account_policy()
 
 

@@ -110,7 +110,9 @@ class ViewNew(AcmeHandler):
         example="curl --form 'account_key_file_le_pkey=@private_key.json' --form 'account_key_file_le_reg=@regr.json' "
         "--form 'account_key_file_le_meta=@meta.json' {ADMIN_URL}/acme-account/upload.json",
         notes=(
-            "certbot's files: the ACME server is the host of the account URL in regr.json; it must be a known server.",
+            "certbot's files: the ACME server is the host of the account URL in regr.json. An unknown server is "
+            "added (not enabled) when `acme_server_directory` gives its directory URL (certbot's `server`), and "
+            "refused without it.",
             "The same key again finds the account it belongs to (`is_created: false`).",
         ),
     )
@@ -119,17 +121,21 @@ class ViewNew(AcmeHandler):
             return self.action_documentation() if self.is_json else _form_page(self)
         try:
             values = self.validate(forms_acme.AcmeAccountUpload)
-            dbAccount, is_created = self._import(values)
+            dbAccount, is_created, certbot_import = self._import(values)
         except errors.InvalidRequest as exc:
             return self.form_error(exc, **_form_options(self))
         if self.is_json:
-            return {
+            answer = {
                 "result": "success",
                 "operation": "upload",
                 "is_created": is_created,
                 "is_existing": not is_created,
                 "AcmeAccount": _account_json(self, dbAccount),
             }
+            if certbot_import is not None:  # certbot's files: say whether their ACME server was added
+                answer["AcmeAccountProvider"] = certbot_import.AcmeAccountProvider.as_json
+                answer["is_created__acme_account_provider"] = certbot_import.is_created__provider
+            return answer
         return self.redirect_result(
             self.request.route_path("admin:acme_account:focus", id=dbAccount.id),
             "success",
@@ -138,6 +144,7 @@ class ViewNew(AcmeHandler):
         )
 
     def _import(self, values: dict):
+        """``(dbAccount, is_created, CertbotAccountImport or None)``."""
         certbot_fields = ("account_key_file_le_pkey", "account_key_file_le_reg", "account_key_file_le_meta")
         has_pem = values["account_key_file_pem"] is not None
         has_certbot = any(values[name] is not None for name in certbot_fields)
@@ -154,9 +161,10 @@ class ViewNew(AcmeHandler):
                 raise errors.FormInvalid({"acme_account_provider_id": "Required with `account_key_file_pem`."})
             dbProvider = acme_accounts.get__AcmeAccountProvider__for_use(self.ctx, values["acme_account_provider_id"])
             contact = _contact(values["account__contact"], required=True)
-            return acme_accounts.getcreate__AcmeAccount(
+            dbAccount, is_created = acme_accounts.getcreate__AcmeAccount(
                 self.ctx, dbProvider, contact, key_pem=values["account_key_file_pem"], **policy
             )
+            return dbAccount, is_created, None
         if not has_certbot:
             raise errors.InvalidRequest(
                 "Upload `account_key_file_pem` (with `acme_account_provider_id` and `account__contact`), or "
@@ -165,35 +173,16 @@ class ViewNew(AcmeHandler):
         missing = {name: "Required: certbot's three account files go together." for name in certbot_fields if values[name] is None}
         if missing:
             raise errors.FormInvalid(missing)
-        try:
-            parsed = acme_accounts.parse_certbot_account(
-                values["account_key_file_le_pkey"], values["account_key_file_le_reg"], values["account_key_file_le_meta"]
-            )
-            dbProvider = acme_accounts.get__AcmeAccountProvider__by_server(self.ctx, parsed["server"])
-            if dbProvider is None:
-                known = ", ".join(
-                    "%s (%s)" % (p.name, p.server) for p in self.ctx.dbsession.scalars(get.query__AcmeAccountProvider())
-                )
-                raise errors.InvalidRequest(
-                    "The account in regr.json is on `%s`, which is not a known ACME server. Known servers: %s."
-                    % (parsed["server"], known),
-                    field="account_key_file_le_reg",
-                )
-            contact = _contact(values["account__contact"] or parsed["contact"], required=False)
-            return acme_accounts.getcreate__AcmeAccount(
-                self.ctx,
-                dbProvider,
-                contact,
-                key_pem=parsed["key_pem"],
-                account_url=parsed["account_url"],
-                terms_of_service=parsed["terms_of_service"],
-                **policy,
-            )
-        except errors.InvalidRequest as exc:
-            # the key came in certbot's JWK file, not as a PEM
-            if exc.field in (None, "account_key_file_pem"):
-                exc.field = "account_key_file_le_pkey"
-            raise
+        result = acme_accounts.import__AcmeAccount__certbot(
+            self.ctx,
+            values["account_key_file_le_pkey"],
+            values["account_key_file_le_reg"],
+            values["account_key_file_le_meta"],
+            contact=values["account__contact"],
+            directory_url=values["acme_server_directory"],
+            **policy,
+        )
+        return result.AcmeAccount, result.is_created, result
 
 
 class ViewFocus(AcmeHandler):

@@ -28,6 +28,8 @@ ${m.form_errors(form_errors)}
   <input type="file" id="account_key_file_le_reg" name="account_key_file_le_reg">
   <label for="account_key_file_le_meta">meta.json</label>
   <input type="file" id="account_key_file_le_meta" name="account_key_file_le_meta">
+  <label for="acme_server_directory">ACME directory URL (only needed when the account's server is not known here yet; certbot's <code>server</code>)</label>
+  <input type="text" id="acme_server_directory" name="acme_server_directory" value="${form_values.get('acme_server_directory', '')}">
   <h2>Certificate keys of its orders</h2>
   <label for="account__private_key_cycle">cycle</label>
   ${a.select('account__private_key_cycle', private_key_cycles, form_values.get('account__private_key_cycle', 'single_certificate'))}
