@@ -1,0 +1,119 @@
+"""Fixtures of the edge tests: real nginx, real peter_sslers over HTTP, real Redis, all on loopback."""
+
+import pytest
+import requests
+from webtest.http import StopableWSGIServer
+
+from tests.edge.nginx import EdgeNginx
+from tests.edge.nginx import RedisServer
+from tests.edge.nginx import require_nginx
+from tests.edge.nginx import require_redis
+
+# every process the running test started, for the log tails of a failing test
+_used = []
+
+
+@pytest.fixture
+def edge_nginx():
+    """``edge_nginx(**placeholders)``: an nginx of the test's own, started (gated by SSL_RUN_NGINX_TESTS)."""
+    require_nginx()
+    started = []
+
+    def _start(**values) -> EdgeNginx:
+        nginx = EdgeNginx(values)
+        started.append(nginx)
+        _used.append(nginx)
+        return nginx.start()
+
+    yield _start
+    for nginx in started:
+        nginx.close()
+
+
+@pytest.fixture
+def edge_redis():
+    """``edge_redis(password=None)``: a redis-server of the test's own (gated by SSL_RUN_REDIS_TESTS)."""
+    require_redis()
+    started = []
+
+    def _start(password=None) -> RedisServer:
+        server = RedisServer(password=password)
+        started.append(server)
+        _used.append(server)
+        return server.start()
+
+    yield _start
+    for server in started:
+        server.close()
+
+
+class ServedApp:
+    """peter_sslers (the real WSGI app) served over HTTP on a free loopback port, in a thread."""
+
+    def __init__(self, app):
+        self.server = StopableWSGIServer.create(app, host="127.0.0.1")
+        self.url = self.server.application_url.rstrip("/")
+        self.admin = self.url + "/.well-known/admin"
+        self.http = requests.Session()
+        self.http.trust_env = False  # loopback only, no proxies
+
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1])
+
+    def upload(self, files: dict) -> dict:
+        """POST a certificate, its chain and its key to `/certificate-signed/upload.json`."""
+        response = self.http.post(
+            self.admin + "/certificate-signed/upload.json",
+            files={
+                "certificate_file": ("cert.pem", files["cert"]),
+                "chain_file": ("chain.pem", files["chain"]),
+                "private_key_file": ("privkey.pem", files["key"]),
+            },
+            timeout=30,
+        )
+        answer = response.json()
+        assert response.status_code == 200 and answer["result"] == "success", answer
+        return answer
+
+    def get_json(self, path: str, **kwargs) -> dict:
+        response = self.http.get(self.admin + path, timeout=30, **kwargs)
+        return response.json()
+
+    def post_json(self, path: str, **kwargs) -> dict:
+        response = self.http.post(self.admin + path, timeout=60, **kwargs)
+        return response.json()
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server = None
+
+
+@pytest.fixture
+def serve_app(make_app, db):
+    """``serve_app(**settings)``: peter_sslers over HTTP on loopback, on a freshly seeded database."""
+    served = []
+
+    def _serve(**overrides) -> ServedApp:
+        app = ServedApp(make_app(**overrides))
+        served.append(app)
+        return app
+
+    yield _serve
+    for app in served:
+        app.stop()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call" and report.failed:
+        for process in _used:
+            report.sections.append(
+                ("%s log (%s)" % (type(process).__name__, process.log_path), process.log_tail(60))
+            )
+    if report.when == "teardown":
+        _used.clear()
+
