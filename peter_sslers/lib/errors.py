@@ -69,6 +69,30 @@ class OpenSslError(PeterSSLersError):
     """The ``openssl`` binary (the fallback backend) failed in a way that is not the input's fault."""
 
 
+# --- Redis (raised by lib.utils_redis and lib.db.actions_redis) ------------------------------
+
+
+class RedisNotEnabled(InvalidRequest):
+    """A Redis action was asked for, but ``enable_redis`` is off: nothing was done."""
+
+    def __init__(self, message: str = "redis is not enabled"):
+        super().__init__(message)
+
+
+class RedisUnavailable(PeterSSLersError):
+    """The Redis server could not be reached, or refused a command.
+
+    ``server`` is the server's URL without its password (safe to show and log); ``reason`` what
+    the client library said. Work already sent to Redis in earlier batches stays there.
+    """
+
+    def __init__(self, server: str, reason: str):
+        self.server = server
+        self.reason = reason
+        self.message = "Redis at %s failed: %s" % (server, reason)
+        super().__init__(self.message)
+
+
 # --- ACME (raised by lib.acme_v2) ------------------------------------------------------------
 
 ACME_ERROR_PREFIX = "urn:ietf:params:acme:error:"

@@ -59,6 +59,7 @@ def admin_routes(config):
     add_route(config, "admin:api:queue_certificates:process", "/api/queue-certificates/process", jsonify=True)
     add_route(config, "admin:api:queue_certificates:update", "/api/queue-certificates/update", jsonify=True)
     add_route(config, "admin:api:queue_domains:process", "/api/queue-domains/process", jsonify=True)
+    add_route(config, "admin:api:redis:prime", "/api/redis/prime", jsonify=True)
     add_route(config, "admin:api:update_recents", "/api/update-recents", jsonify=True)
     add_route(config, "admin:help", "/help")
     add_route(config, "admin:search", "/search", jsonify=True)
@@ -307,6 +308,7 @@ def admin_routes(config):
     add_route(config, "admin:operations", "/operations")
     add_route(config, "admin:operations:log", "/operations/log", jsonify=True, paginate=True)
     add_route(config, "admin:operations:log:focus", "/operations/log/item/{@id}", jsonify=True)
+    add_route(config, "admin:operations:redis", "/operations/redis", jsonify=True, paginate=True)
 
     # PrivateKey
     add_route(config, "admin:private_key:new", "/private-key/new", jsonify=True)

@@ -1,6 +1,10 @@
-"""API jobs: update-recents and deactivate-expired (run them from cron through prequest)."""
+"""API jobs: update-recents, deactivate-expired and the Redis prime (run them from cron through
+prequest)."""
 
+from ...lib import errors
+from ...lib import utils_redis
 from ...lib.db import actions
+from ...lib.db import actions_redis
 from ..lib import forms
 from ..lib.handler import Handler
 from ..lib.viewconfig import admin_view
@@ -45,3 +49,59 @@ class ViewApi(Handler):
             "operations_event": str(result["operations_event_id"]),
         }
         return payload if self.is_json else {"title": "Deactivate expired", "result": payload}
+
+    @admin_view(
+        "admin:api:redis:prime",
+        renderer="/admin/api-redis-prime.mako",
+        post=True,
+        schema=forms.ActionNoFields,
+        about="Prime Redis with every active Domain's certificate, private key and chain, in the layout "
+        "of `redis.prime_style` (what lua-resty-peter_sslers reads), %s domains per round trip; then "
+        "remove the domains (and style 1 values) the database no longer serves." % utils_redis.DEFAULT_BATCH_SIZE,
+        example="prequest -m POST example_development.ini /.well-known/admin/api/redis/prime.json < /dev/null",
+        notes=(
+            "`enable_redis = false`: HTTP 400 `{\"result\": \"error\", \"error\": \"redis is not enabled\"}`, "
+            "nothing is done.",
+            "Redis does not answer: `{\"result\": \"error\", \"error\": \"Redis at <server> failed: ...\"}` "
+            "and no OperationsEvent.",
+            "Success: `operations_event.total_primed` counts the keys written: `domain` hashes, and for style 1 "
+            "the distinct `cert`, `pkey` and `certcachain` values; `removed` the stale keys deleted.",
+            "The key layout is in docs/Redis.md.",
+        ),
+    )
+    def redis_prime(self):
+        page = {"title": "Redis prime", "result": None, "error": None, "redis": self._redis_status()}
+        if self.request.method != "POST":
+            return self.action_documentation() if self.is_json else page
+        try:
+            result = actions_redis.prime_redis__all(self.ctx)
+        except errors.RedisNotEnabled as exc:
+            self.request.tm.doom()
+            self.request.response.status = 400
+            if self.is_json:
+                return {"result": "error", "error": exc.message, "form_errors": {"Error_Main": exc.message}}
+            return dict(page, error=exc.message)
+        except errors.RedisUnavailable as exc:
+            # Like an unreachable ACME server: the request was fine, the server was not (HTTP 200).
+            # Nothing is logged as done.
+            self.request.tm.doom()
+            if self.is_json:
+                return {"result": "error", "error": exc.message, "redis_server": exc.server}
+            return dict(page, error=exc.message)
+        payload = {
+            "result": "success",
+            "operations_event": {"id": str(result["operations_event_id"]), "total_primed": result["total_primed"]},
+            "prime_style": result["prime_style"],
+            "removed": result["removed"],
+            "skipped": result["skipped"],
+            "redis_server": result["redis_server"],
+        }
+        return payload if self.is_json else dict(page, result=payload)
+
+    def _redis_status(self) -> dict:
+        settings = self.settings
+        return {
+            "enabled": settings.enable_redis,
+            "server": actions_redis.redis_server(self.ctx) if settings.redis_url else None,
+            "prime_style": settings.redis_prime_style,
+        }

@@ -5,6 +5,7 @@ from pyramid.httpexceptions import HTTPNotFound
 from ...lib import errors
 from ...lib import exports
 from ...lib.db import actions
+from ...lib.db import actions_redis
 from ...lib.db import get
 from ...lib.db import getcreate
 from ...lib.db import update
@@ -110,11 +111,15 @@ class ViewFocus(Handler):
     @admin_view("admin:domain:focus:config", json_only=True)
     def config(self):
         """What a server deploys for this Domain: its latest single and multi certificates with key,
-        chain and fullchain (`?idonly=1`: ids only). An inactive Domain gets nulls."""
+        chain and fullchain (`?idonly=1`: ids only). An inactive Domain gets nulls.
+        `?openresty=1` (OpenResty's fallback on a Redis miss) also primes Redis with this Domain
+        when Redis is enabled; a Redis failure is logged and the payload answered all the same."""
         identifier = self.request.matchdict["domain_identifier"]
         dbDomain = get.get__Domain__for_config(self.ctx, identifier)
         if dbDomain is None:
             raise HTTPNotFound("The Domain `%s` was not found." % identifier)
+        if self.request.GET.get("openresty") in ("1", "true"):
+            actions_redis.prime_redis__domain__quietly(self.ctx, dbDomain)
         return exports.domain_config_payload(dbDomain, id_only=self.id_only)
 
     @admin_view(

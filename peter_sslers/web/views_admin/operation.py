@@ -41,6 +41,18 @@ class ViewOperations(Handler):
             "event_types": model_utils.OperationsEventType.options(),
         }
 
+    @admin_view("admin:operations:redis", renderer="/admin/operations-redis.mako", paginate=True)
+    def redis(self):
+        """The Redis primes (`operations__redis_prime` OperationsEvents), newest first, with their counts."""
+        event_type_ids = [model_utils.OperationsEventType.from_string("operations__redis_prime")]
+        pagination = self.paginate(get.get__OperationsEvent__count(self.ctx, event_type_ids=event_type_ids))
+        items = get.get__OperationsEvent__paginated(
+            self.ctx, pagination.items_per_page, pagination.offset, event_type_ids=event_type_ids
+        )
+        if self.is_json:
+            return {"OperationsEvents": [e.as_json for e in items], "pagination": pagination.as_json()}
+        return {"OperationsEvents": items, "pagination": pagination}
+
     @admin_view("admin:operations:log:focus", renderer="/admin/operations-log-focus.mako")
     def focus(self):
         """One OperationsEvent, with its children and the objects it touched."""

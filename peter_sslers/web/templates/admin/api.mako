@@ -7,6 +7,9 @@
 <p>Every JSON endpoint of this instance, from the views' own declarations. Paths are relative to this host;
 <code>{name}</code> parts are placeholders. Actions need an HTTP POST of form fields; a GET on them returns
 this documentation as JSON.</p>
+<p>Jobs with a page of their own: <a href="${request.route_path('admin:api:update_recents')}">update recents</a>,
+<a href="${request.route_path('admin:api:deactivate_expired')}">deactivate expired</a>,
+<a href="${request.route_path('admin:api:redis:prime')}">prime Redis</a>.</p>
 <table class="list api">
   <thead><tr><th>endpoint</th><th>method</th><th>about</th><th>fields</th></tr></thead>
   <tbody>

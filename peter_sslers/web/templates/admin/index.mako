@@ -35,7 +35,17 @@
   <h2>Objects</h2>
   <ul>
     <li><a href="${request.route_path('admin:domains')}">Domains</a> (<a href="${request.route_path('admin:domain:new')}">add one</a>)</li>
-    <li><a href="${request.route_path('admin:operations:log')}">Operations log</a></li>
+    <li><a href="${request.route_path('admin:operations:log')}">Operations log</a>
+        (<a href="${request.route_path('admin:operations:redis')}">Redis primes</a>)</li>
+  </ul>
+  <h2>API jobs</h2>
+  <ul>
+    <li><a href="${request.route_path('admin:api:update_recents')}">Update recents</a></li>
+    <li><a href="${request.route_path('admin:api:deactivate_expired')}">Deactivate expired</a></li>
+    <li><a href="${request.route_path('admin:api:queue_domains:process')}">Process the domain queue</a></li>
+    <li><a href="${request.route_path('admin:api:queue_certificates:update')}">Update the renewal queue</a>,
+        <a href="${request.route_path('admin:api:queue_certificates:process')}">process it</a></li>
+    <li><a href="${request.route_path('admin:api:redis:prime')}">Prime Redis</a>${'' if request.registry.app_settings.enable_redis else ' (Redis is not enabled)'}</li>
   </ul>
   <h2>The tool</h2>
   <ul>

@@ -1,0 +1,388 @@
+"""Prime a Redis server with what OpenResty serves, in the layout lua-resty-peter_sslers reads.
+
+Pure apart from the Redis connection: no Pyramid, no database. Callers (``lib.db.actions_redis``)
+turn database rows into :class:`DomainCertificate` values and hand them here.
+
+The key layout
+--------------
+
+These are the names lua-resty-peter_sslers 0.5 reads in ``ssl_certificate_by_lua`` (and the
+names the 2021 code wrote). The specification's examples (``d:{domain}``, ``c1``, a bare
+``{domain}``) are older names no released OpenResty module reads; ``docs/Redis.md`` says more.
+
+``prime_style = 1`` (each certificate, key and chain stored once, domains point at them)::
+
+    d1:{domain_name}  hash    {"c": "<CertificateSigned id>", "p": "<PrivateKey id>",
+                               "i": "<CertificateCAChain id>"}      TTL redis.timeout.domain
+    c:{id}            string  the certificate PEM                   TTL redis.timeout.cert
+    p:{id}            string  the private key PEM                   TTL redis.timeout.pkey
+    i:{id}            string  the chain PEM (intermediates)         TTL redis.timeout.certca
+
+    The reader assembles the full chain as ``c + "\\n" + i``. A domain whose certificate has
+    no chain cannot be served this way (the module needs all three ids): it is skipped.
+
+``prime_style = 2`` (one self-contained hash per domain)::
+
+    d2:{domain_name}  hash    {"f": "<fullchain PEM>", "p": "<private key PEM>"}
+                                                                    TTL redis.timeout.domain
+
+    The fullchain is the certificate PEM followed by the chain PEM, exactly the ``fullchain``
+    of ``config.json``.
+
+Ids are decimal strings. A TTL of ``None`` means no expiry (an existing TTL is removed); every
+write sets the TTL again, so re-priming refreshes it. Values are written before the domain hash
+that points at them, and each batch is one MULTI/EXEC transaction, so a reader never sees a
+domain hash whose values are missing (unless their own, shorter TTL has run out).
+
+Public API
+----------
+
+* ``PRIME_STYLES``, ``DEFAULT_BATCH_SIZE`` (domains per pipeline round trip: 100).
+* Key names: :func:`key_domain` ``(style, domain_name)``, :func:`key_cert`, :func:`key_pkey`,
+  :func:`key_chain` ``(id)``.
+* :class:`DomainCertificate`: what one domain serves (names, ids, PEMs; ``fullchain_pem``).
+* :class:`TimeToLive`: ``certca``, ``cert``, ``pkey``, ``domain`` in seconds or None
+  (``TimeToLive.from_settings(settings)`` reads ``redis.timeout.*``).
+* :class:`PrimeResult`: the counts of one prime (``total_primed()``, ``as_json()``).
+* :func:`client_for_url` ``(url)``: a ``redis.Redis`` for ``redis.url`` (its database number
+  honoured), one connection pool per URL per process.
+* :func:`describe_server` ``(url)``: the URL with any password masked, for messages and logs.
+* :class:`Primer`: ``Primer(client, style, ttl, server=...)``; ``ping()``; ``prime(items)`` writes one batch
+  (call it repeatedly with batches, for example of ``DEFAULT_BATCH_SIZE``), ``remove_domains(names)``
+  deletes domain hashes, ``remove_stale()`` (after the last batch of a full prime) deletes every
+  domain hash of the style (and, for style 1, every ``c:``/``p:``/``i:`` value) this primer did
+  not write; ``result`` holds the counts.
+* :func:`prime_domains` ``(client, style, items, ttl, batch_size=100, server=None)``: a whole
+  iterable through one :class:`Primer`, in batches.
+* :func:`read_domain` ``(client, style, domain_name)``: what OpenResty would get for a name,
+  ``{"fullchain": ..., "private_key": ...}`` or None, assembled as the Lua module does.
+
+Every Redis failure (refused connection, time-out, a refused command such as a database number
+the server does not have) is raised as :class:`peter_sslers.lib.errors.RedisUnavailable`, naming
+the server.
+"""
+
+import dataclasses
+import functools
+import urllib.parse
+from typing import Dict
+from typing import Iterable
+from typing import List
+from typing import Optional
+from typing import Set
+
+import redis
+
+from . import errors
+
+PRIME_STYLES = (1, 2)
+DEFAULT_BATCH_SIZE = 100
+
+# A dead or firewalled server must not hang the config.json write-through (OpenResty is waiting
+# on it), so connecting gives up quickly; a bulk batch may take longer to answer.
+CONNECT_TIMEOUT_SECONDS = 2.0
+COMMAND_TIMEOUT_SECONDS = 30.0
+
+# SCAN page size for the stale sweep: large enough to be quick, small enough not to block Redis.
+_SCAN_COUNT = 1000
+
+
+# --- key names
+
+
+def key_domain(style: int, domain_name: str) -> str:
+    if style not in PRIME_STYLES:
+        raise ValueError("unknown prime style %r" % (style,))
+    return "d%d:%s" % (style, domain_name)
+
+
+def key_cert(certificate_id) -> str:
+    return "c:%s" % certificate_id
+
+
+def key_pkey(private_key_id) -> str:
+    return "p:%s" % private_key_id
+
+
+def key_chain(chain_id) -> str:
+    return "i:%s" % chain_id
+
+
+# --- plain values
+
+
+@dataclasses.dataclass(frozen=True)
+class DomainCertificate:
+    """What one domain serves: its certificate, that certificate's key and preferred chain.
+
+    Ids are the database ids as strings. ``chain_id``/``chain_pem`` are None for a certificate
+    stored without a chain.
+    """
+
+    domain_name: str
+    certificate_id: str
+    cert_pem: str
+    private_key_id: str
+    key_pem: str
+    chain_id: Optional[str] = None
+    chain_pem: Optional[str] = None
+
+    @property
+    def fullchain_pem(self) -> str:
+        return self.cert_pem + (self.chain_pem or "")
+
+
+@dataclasses.dataclass(frozen=True)
+class TimeToLive:
+    """Seconds each kind of key lives in Redis; None keeps it until it is overwritten or removed."""
+
+    certca: Optional[int] = None
+    cert: Optional[int] = None
+    pkey: Optional[int] = None
+    domain: Optional[int] = None
+
+    @classmethod
+    def from_settings(cls, settings) -> "TimeToLive":
+        """From an ``ApplicationSettings`` (``redis.timeout.certca/cert/pkey/domain``)."""
+        return cls(
+            certca=settings.redis_timeout_certca,
+            cert=settings.redis_timeout_cert,
+            pkey=settings.redis_timeout_pkey,
+            domain=settings.redis_timeout_domain,
+        )
+
+
+@dataclasses.dataclass
+class PrimeResult:
+    """What a prime wrote and removed, counted in distinct keys.
+
+    ``cert``/``pkey``/``certcachain`` count the ``c:``/``p:``/``i:`` values written (style 1 only:
+    style 2 keeps the PEMs inside the domain hash); ``domain`` the domain hashes written.
+    ``skipped`` lists the domains that could not be primed (style 1, no chain).
+    """
+
+    prime_style: int
+    domain: int = 0
+    cert: int = 0
+    pkey: int = 0
+    certcachain: int = 0
+    skipped: List[str] = dataclasses.field(default_factory=list)
+    removed: Dict[str, int] = dataclasses.field(
+        default_factory=lambda: {"domain": 0, "cert": 0, "pkey": 0, "certcachain": 0}
+    )
+
+    def total_primed(self) -> dict:
+        """The 2021 payload's counts: ``{"certcachain", "cert", "pkey", "domain"}``."""
+        return {"certcachain": self.certcachain, "cert": self.cert, "pkey": self.pkey, "domain": self.domain}
+
+    def as_json(self) -> dict:
+        return {
+            "prime_style": self.prime_style,
+            "total_primed": self.total_primed(),
+            "removed": dict(self.removed),
+            "skipped": list(self.skipped),
+        }
+
+
+# --- the connection
+
+
+def describe_server(url: str) -> str:
+    """``url`` with its password (if any) replaced by ``********``."""
+    parsed = urllib.parse.urlsplit(url)
+    if parsed.password:
+        userinfo = "%s:********" % (parsed.username or "")
+        host = parsed.netloc.rsplit("@", 1)[1]
+        return urllib.parse.urlunsplit(parsed._replace(netloc="%s@%s" % (userinfo, host)))
+    return url
+
+
+@functools.lru_cache(maxsize=8)
+def client_for_url(url: str) -> "redis.Redis":
+    """The client for ``redis.url``: the database number of the URL (``/9``, or ``?db=9`` for
+    ``unix://``) is selected on every connection. Cached: one connection pool per URL."""
+    return redis.Redis.from_url(
+        url,
+        socket_connect_timeout=CONNECT_TIMEOUT_SECONDS,
+        socket_timeout=COMMAND_TIMEOUT_SECONDS,
+        decode_responses=True,
+    )
+
+
+def _server_of(client) -> str:
+    """A description of the client's server when the caller gave none (host:port/db)."""
+    kwargs = client.connection_pool.connection_kwargs
+    if "path" in kwargs:
+        return "unix://%s?db=%s" % (kwargs["path"], kwargs.get("db", 0))
+    return "redis://%s:%s/%s" % (kwargs.get("host"), kwargs.get("port"), kwargs.get("db", 0))
+
+
+# --- priming
+
+
+class Primer:
+    """Writes batches of :class:`DomainCertificate` into Redis for one prime style.
+
+    One Primer is one prime: it remembers what it wrote, so a certificate, key or chain shared by
+    many domains is written once, and :meth:`remove_stale` knows what to keep.
+
+    :raises errors.RedisUnavailable: from every method that talks to Redis.
+    """
+
+    def __init__(self, client, style: int, ttl: Optional[TimeToLive] = None, server: Optional[str] = None):
+        if style not in PRIME_STYLES:
+            raise ValueError("unknown prime style %r (expected 1 or 2)" % (style,))
+        self.client = client
+        self.style = style
+        self.ttl = ttl or TimeToLive()
+        self.server = server or _server_of(client)
+        self.result = PrimeResult(prime_style=style)
+        self._domains: Set[str] = set()
+        self._certs: Set[str] = set()
+        self._pkeys: Set[str] = set()
+        self._chains: Set[str] = set()
+
+    def _execute(self, pipeline) -> list:
+        try:
+            return pipeline.execute()
+        except redis.exceptions.RedisError as exc:
+            raise errors.RedisUnavailable(self.server, str(exc) or exc.__class__.__name__) from exc
+
+    def ping(self) -> None:
+        """Check the server answers (and has the URL's database) before any work is done."""
+        try:
+            self.client.ping()
+        except redis.exceptions.RedisError as exc:
+            raise errors.RedisUnavailable(self.server, str(exc) or exc.__class__.__name__) from exc
+
+    @staticmethod
+    def _set(pipeline, key: str, value: str, ttl: Optional[int]) -> None:
+        # a plain SET drops any TTL the key had, so switching a TTL off takes effect too
+        pipeline.set(key, value, ex=ttl)
+
+    def _set_hash(self, pipeline, key: str, mapping: dict) -> None:
+        # DEL first: the hash holds exactly these fields, whatever was there (even a non-hash)
+        pipeline.delete(key)
+        pipeline.hset(key, mapping=mapping)
+        if self.ttl.domain:
+            pipeline.expire(key, self.ttl.domain)
+
+    def prime(self, items: Iterable[DomainCertificate]) -> None:
+        """Write one batch in one round trip (a MULTI/EXEC transaction)."""
+        pipeline = self.client.pipeline(transaction=True)
+        for item in items:
+            if self.style == 1:
+                if item.chain_id is None:
+                    self.result.skipped.append(item.domain_name)
+                    continue
+                # the values first, then the hash that points at them
+                if item.certificate_id not in self._certs:
+                    self._set(pipeline, key_cert(item.certificate_id), item.cert_pem, self.ttl.cert)
+                if item.private_key_id not in self._pkeys:
+                    self._set(pipeline, key_pkey(item.private_key_id), item.key_pem, self.ttl.pkey)
+                if item.chain_id not in self._chains:
+                    self._set(pipeline, key_chain(item.chain_id), item.chain_pem, self.ttl.certca)
+                mapping = {"c": item.certificate_id, "p": item.private_key_id, "i": item.chain_id}
+            else:
+                mapping = {"f": item.fullchain_pem, "p": item.key_pem}
+            self._set_hash(pipeline, key_domain(self.style, item.domain_name), mapping)
+            self._remember(item)
+        if len(pipeline):
+            self._execute(pipeline)
+        self.result.domain = len(self._domains)
+        if self.style == 1:
+            self.result.cert = len(self._certs)
+            self.result.pkey = len(self._pkeys)
+            self.result.certcachain = len(self._chains)
+
+    def _remember(self, item: DomainCertificate) -> None:
+        self._domains.add(item.domain_name)
+        if self.style == 1:
+            self._certs.add(item.certificate_id)
+            self._pkeys.add(item.private_key_id)
+            self._chains.add(item.chain_id)
+
+    def remove_domains(self, domain_names: Iterable[str]) -> int:
+        """Delete these domains' hashes (of this style): they are not to be served from Redis."""
+        keys = [key_domain(self.style, name) for name in domain_names]
+        if not keys:
+            return 0
+        pipeline = self.client.pipeline(transaction=False)
+        pipeline.delete(*keys)
+        removed = self._execute(pipeline)[0]
+        self.result.removed["domain"] += removed
+        return removed
+
+    def remove_stale(self) -> dict:
+        """After a full prime: delete what this primer did not write, so that Redis serves
+        exactly what the database says. Domain hashes of this style, and for style 1 the
+        ``c:``/``p:``/``i:`` values no longer pointed at (a deactivated certificate, a
+        compromised key). Keys of the other style are left alone.
+
+        :returns: the ``removed`` counts.
+        """
+        sweeps = [("domain", "d%d:" % self.style, self._domains)]
+        if self.style == 1:
+            sweeps += [("cert", "c:", self._certs), ("pkey", "p:", self._pkeys), ("certcachain", "i:", self._chains)]
+        for kind, prefix, keep in sweeps:
+            stale = []
+            try:
+                for key in self.client.scan_iter(match=_glob_escape(prefix) + "*", count=_SCAN_COUNT):
+                    if key[len(prefix) :] not in keep:
+                        stale.append(key)
+            except redis.exceptions.RedisError as exc:
+                raise errors.RedisUnavailable(self.server, str(exc) or exc.__class__.__name__) from exc
+            for start in range(0, len(stale), _SCAN_COUNT):
+                pipeline = self.client.pipeline(transaction=False)
+                pipeline.delete(*stale[start : start + _SCAN_COUNT])
+                self.result.removed[kind] += self._execute(pipeline)[0]
+        return dict(self.result.removed)
+
+
+def _glob_escape(text: str) -> str:
+    """Escape the glob characters of a SCAN MATCH pattern."""
+    return "".join("\\" + c if c in "*?[]\\" else c for c in text)
+
+
+def prime_domains(
+    client,
+    style: int,
+    items: Iterable[DomainCertificate],
+    ttl: Optional[TimeToLive] = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    server: Optional[str] = None,
+) -> PrimeResult:
+    """Prime every item, ``batch_size`` domains per round trip.
+
+    :raises errors.RedisUnavailable: the batches before the failing one stay written.
+    """
+    primer = Primer(client, style, ttl, server=server)
+    batch: List[DomainCertificate] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= batch_size:
+            primer.prime(batch)
+            batch = []
+    if batch:
+        primer.prime(batch)
+    return primer.result
+
+
+def read_domain(client, style: int, domain_name: str) -> Optional[dict]:
+    """What OpenResty gets for ``domain_name``: ``{"fullchain", "private_key"}``, or None on a
+    miss. Style 1 assembles the full chain as the Lua module does: ``c + "\\n" + i``."""
+    try:
+        if style == 1:
+            cert_id, pkey_id, chain_id = client.hmget(key_domain(1, domain_name), "c", "p", "i")
+            if cert_id is None or pkey_id is None or chain_id is None:
+                return None
+            cert, pkey, chain = client.mget(key_cert(cert_id), key_pkey(pkey_id), key_chain(chain_id))
+            if cert is None or pkey is None or chain is None:
+                return None
+            return {"fullchain": cert + "\n" + chain, "private_key": pkey}
+        fullchain, pkey = client.hmget(key_domain(2, domain_name), "f", "p")
+        if fullchain is None or pkey is None:
+            return None
+        return {"fullchain": fullchain, "private_key": pkey}
+    except redis.exceptions.RedisError as exc:
+        raise errors.RedisUnavailable(_server_of(client), str(exc) or exc.__class__.__name__) from exc
