@@ -15,12 +15,13 @@ _used = []
 
 @pytest.fixture
 def edge_nginx():
-    """``edge_nginx(**placeholders)``: an nginx of the test's own, started (gated by SSL_RUN_NGINX_TESTS)."""
+    """``edge_nginx(basic_auth=None, **placeholders)``: an nginx of the test's own, started (gated by
+    SSL_RUN_NGINX_TESTS); ``basic_auth=(user, password)`` puts the endpoints behind basic authentication."""
     require_nginx()
     started = []
 
-    def _start(**values) -> EdgeNginx:
-        nginx = EdgeNginx(values)
+    def _start(basic_auth=None, **values) -> EdgeNginx:
+        nginx = EdgeNginx(values, basic_auth=basic_auth)
         started.append(nginx)
         _used.append(nginx)
         return nginx.start()

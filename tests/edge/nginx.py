@@ -135,6 +135,18 @@ def write_default_certificate(directory: str) -> Dict[str, str]:
     return paths
 
 
+def write_htpasswd(directory: str, user: str, password: str) -> str:
+    """An nginx user file (apr1 hash, made by openssl) that nginx's workers can read."""
+    hashed = subprocess.run(
+        ["openssl", "passwd", "-apr1", password], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    path = os.path.join(directory, "peter_sslers.htpasswd")
+    with open(path, "w") as f:
+        f.write("%s:%s\n" % (user, hashed))
+    os.chmod(path, 0o644)  # read per request by the workers (nobody, when the tests run as root)
+    return path
+
+
 def mint_leaf(names: List[str], days: int = 90) -> Dict[str, str]:
     """A new EC leaf certificate for ``names``, signed by the test data's intermediate A.
 
@@ -275,7 +287,9 @@ class EdgeNginx(_Process):
         the listen addresses, paths, default certificate and logs are set here.
     """
 
-    def __init__(self, values: Optional[Dict[str, str]] = None, template: str = "edge.conf.in"):
+    def __init__(
+        self, values: Optional[Dict[str, str]] = None, template: str = "edge.conf.in", basic_auth: Optional[tuple] = None
+    ):
         self.workdir = tempfile.mkdtemp(prefix="peter_sslers-nginx-")
         # nginx's workers run as nobody when the tests run as root: they must reach the temp dirs
         os.chmod(self.workdir, 0o755)
@@ -301,6 +315,10 @@ class EdgeNginx(_Process):
             "FALLBACK_URL": "",
             "REDIS_URL": "",
         }
+        if basic_auth:
+            # the endpoints behind HTTP basic authentication, as peter_sslers' nginx.userpass expects
+            self.values["AUTH_BASIC"] = "peter_sslers"
+            self.values["HTPASSWD"] = write_htpasswd(self.workdir, *basic_auth)
         self.values.update(values or {})
         with open(os.path.join(NGINX_CONF_DIR, template)) as f:
             self.conf_text = render_conf.render(f.read(), self.values)
