@@ -13,8 +13,8 @@ PYTEST_ARGS ?=
 
 # Debian packages the test suite runs: openssl (the cert_utils fallback backend and its
 # checks), curl (the specification's upload commands, run verbatim), pebble (a real ACME
-# server, with pebble-challtestsrv).
-TEST_DEBIAN_PACKAGES := openssl curl pebble
+# server, with pebble-challtestsrv), redis-server (tests/edge/ starts its own on a free port).
+TEST_DEBIAN_PACKAGES := openssl curl pebble redis-server
 # Debian packages checked with dpkg, not by a command: nginx with its Lua module and the Lua
 # libraries the edge handler uses (tools/nginx_conf/, tests/edge/). Installing Debian's nginx
 # would start the system nginx on port 80 of every interface: test-deps blocks service starts

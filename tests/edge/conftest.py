@@ -1,6 +1,7 @@
 """Fixtures of the edge tests: real nginx, real peter_sslers over HTTP, real Redis, all on loopback."""
 
 import pytest
+import redis
 import requests
 from webtest.http import StopableWSGIServer
 
@@ -31,21 +32,37 @@ def edge_nginx():
         nginx.close()
 
 
-@pytest.fixture
-def edge_redis():
-    """``edge_redis(password=None)``: a redis-server of the test's own (gated by SSL_RUN_REDIS_TESTS)."""
+@pytest.fixture(scope="module")
+def edge_redis_server():
+    """A redis-server of this module's own on a free loopback port (gated by SSL_RUN_REDIS_TESTS).
+
+    Not the machine's shared Redis: other test runs (another worktree, another branch's suite)
+    flush and write that one while these tests read it.
+    """
     require_redis()
-    started = []
+    server = RedisServer().start()
+    yield server
+    server.close()
 
-    def _start(password=None) -> RedisServer:
-        server = RedisServer(password=password)
-        started.append(server)
-        _used.append(server)
-        return server.start()
 
-    yield _start
-    for server in started:
-        server.close()
+@pytest.fixture
+def edge_redis_url(edge_redis_server) -> str:
+    """Database 9 of the module's Redis (not 0: the Lua client must SELECT it), emptied."""
+    _used.append(edge_redis_server)
+    client = redis.Redis.from_url(edge_redis_server.url(0), socket_timeout=10)
+    try:
+        client.flushall()
+    finally:
+        client.close()
+    return edge_redis_server.url(9)
+
+
+@pytest.fixture
+def edge_redis_client(edge_redis_url):
+    """A client on that database; strings in, strings out."""
+    client = redis.Redis.from_url(edge_redis_url, decode_responses=True, socket_timeout=10)
+    yield client
+    client.close()
 
 
 class ServedApp:

@@ -288,7 +288,10 @@ class EdgeNginx(_Process):
     """
 
     def __init__(
-        self, values: Optional[Dict[str, str]] = None, template: str = "edge.conf.in", basic_auth: Optional[tuple] = None
+        self,
+        values: Optional[Dict[str, str]] = None,
+        template: str = "edge.conf.in",
+        basic_auth: Optional[tuple] = None,
     ):
         self.workdir = tempfile.mkdtemp(prefix="peter_sslers-nginx-")
         # nginx's workers run as nobody when the tests run as root: they must reach the temp dirs

@@ -121,7 +121,9 @@ def test_renewal_is_served_after_expire_domain_and_expire_all(serve_app, edge_ng
     app.upload(other2)
     assert nginx.leaf("renew.example.com") == second["der"]
     assert nginx.leaf("other.example.com") == other["der"]
-    response = requests.get(nginx.https_url + "/.peter_sslers/nginx/shared_cache/expire/all", verify=nginx.default_cert_path)
+    response = requests.get(
+        nginx.https_url + "/.peter_sslers/nginx/shared_cache/expire/all", verify=nginx.default_cert_path, timeout=10
+    )
     assert response.status_code == 200
     assert response.json() == {
         "result": "success",

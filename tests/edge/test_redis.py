@@ -47,38 +47,41 @@ def config_of(app, name: str) -> dict:
     return payload["certificate_signed__latest_multi"] or payload["certificate_signed__latest_single"]
 
 
-def assert_redis_layout(redis_client, style: int, name: str, cert: dict) -> None:
+def assert_redis_layout(client, style: int, name: str, cert: dict) -> None:
     """The keys the Lua module reads hold exactly what config.json says."""
     if style == 1:
-        ids = redis_client.hgetall("d1:%s" % name)
+        ids = client.hgetall("d1:%s" % name)
         assert ids == {"c": cert["certificate"]["id"], "p": cert["private_key"]["id"], "i": cert["chain"]["id"]}
-        assert redis_client.get("c:%s" % ids["c"]) == cert["certificate"]["pem"]
-        assert redis_client.get("p:%s" % ids["p"]) == cert["private_key"]["pem"]
-        assert redis_client.get("i:%s" % ids["i"]) == cert["chain"]["pem"]
-        assert not redis_client.exists("d2:%s" % name)
+        assert client.get("c:%s" % ids["c"]) == cert["certificate"]["pem"]
+        assert client.get("p:%s" % ids["p"]) == cert["private_key"]["pem"]
+        assert client.get("i:%s" % ids["i"]) == cert["chain"]["pem"]
+        assert not client.exists("d2:%s" % name)
     else:
-        assert redis_client.hgetall("d2:%s" % name) == {"f": cert["fullchain"]["pem"], "p": cert["private_key"]["pem"]}
-        assert not redis_client.exists("d1:%s" % name)
+        assert client.hgetall("d2:%s" % name) == {
+            "f": cert["fullchain"]["pem"],
+            "p": cert["private_key"]["pem"],
+        }
+        assert not client.exists("d1:%s" % name)
 
 
 @pytest.mark.parametrize("lua_style", ["any", "matching"])
 @pytest.mark.parametrize("style", [1, 2])
 def test_primed_certificates_are_served_from_redis_with_peter_sslers_down(
-    style, lua_style, serve_app, edge_nginx, redis_url, redis_client
+    style, lua_style, serve_app, edge_nginx, edge_redis_url, edge_redis_client
 ):
-    app = serve_app(**redis_settings(redis_url, style))
+    app = serve_app(**redis_settings(edge_redis_url, style))
     single = data.leaf("leaf_rsa_single")  # example.com
     multi = data.leaf("leaf_rsa_multi")  # a., b., c.example.com
     app.upload(single)
     app.upload(multi)
     prime(app)
-    assert_redis_layout(redis_client, style, "example.com", config_of(app, "example.com"))
-    assert_redis_layout(redis_client, style, "b.example.com", config_of(app, "b.example.com"))
+    assert_redis_layout(edge_redis_client, style, "example.com", config_of(app, "example.com"))
+    assert_redis_layout(edge_redis_client, style, "b.example.com", config_of(app, "b.example.com"))
     dead_fallback = app.admin
     app.stop()  # nothing answers at the fallback URL any more
 
     nginx = edge_nginx(
-        REDIS_URL=redis_url,
+        REDIS_URL=edge_redis_url,
         REDIS_PRIME_STYLE=str(style) if lua_style == "matching" else "any",
         FALLBACK_URL=dead_fallback,
     )
@@ -92,25 +95,27 @@ def test_primed_certificates_are_served_from_redis_with_peter_sslers_down(
     assert stats["redis_hits"] == 4 and stats["fallback_hits"] == 0
 
 
-def test_the_other_style_is_not_read_when_the_style_is_fixed(serve_app, edge_nginx, redis_url):
-    app = serve_app(**redis_settings(redis_url, 1))
+def test_the_other_style_is_not_read_when_the_style_is_fixed(serve_app, edge_nginx, edge_redis_url):
+    app = serve_app(**redis_settings(edge_redis_url, 1))
     app.upload(data.leaf("leaf_rsa_single"))
     prime(app)
     app.stop()
-    nginx = edge_nginx(REDIS_URL=redis_url, REDIS_PRIME_STYLE="2")
+    nginx = edge_nginx(REDIS_URL=edge_redis_url, REDIS_PRIME_STYLE="2")
     assert nginx.leaf("example.com") == nginx.default_der  # only d2: keys are read
 
 
-def test_the_write_through_fills_redis_for_the_next_handshake(serve_app, edge_nginx, redis_url, redis_client):
+def test_the_write_through_fills_redis_for_the_next_handshake(
+    serve_app, edge_nginx, edge_redis_url, edge_redis_client
+):
     """Redis empty: the fallback (`config.json?openresty=1`) serves and primes; then Redis alone serves."""
-    app = serve_app(**redis_settings(redis_url, 1))
+    app = serve_app(**redis_settings(edge_redis_url, 1))
     cert = mint_leaf(["through.example.com"])
     app.upload(cert)
-    assert redis_client.keys("*") == []
-    nginx = edge_nginx(REDIS_URL=redis_url, FALLBACK_URL=app.admin)
+    assert edge_redis_client.keys("*") == []
+    nginx = edge_nginx(REDIS_URL=edge_redis_url, FALLBACK_URL=app.admin)
     assert nginx.leaf("through.example.com") == cert["der"]
     assert status(nginx)["stats"]["fallback_hits"] == 1
-    assert_redis_layout(redis_client, 1, "through.example.com", config_of(app, "through.example.com"))
+    assert_redis_layout(edge_redis_client, 1, "through.example.com", config_of(app, "through.example.com"))
 
     app.stop()
     expire(nginx, "all")  # forget the shared cache: Redis must answer now
@@ -119,9 +124,9 @@ def test_the_write_through_fills_redis_for_the_next_handshake(serve_app, edge_ng
     assert stats["redis_hits"] == 1 and stats["fallback_hits"] == 1
 
 
-def test_a_name_primed_after_a_miss_is_served_within_the_negative_ttl(serve_app, edge_nginx, redis_url):
-    app = serve_app(**redis_settings(redis_url, 2))
-    nginx = edge_nginx(REDIS_URL=redis_url, NEGATIVE_TTL="1")  # Redis only, no fallback
+def test_a_name_primed_after_a_miss_is_served_within_the_negative_ttl(serve_app, edge_nginx, edge_redis_url):
+    app = serve_app(**redis_settings(edge_redis_url, 2))
+    nginx = edge_nginx(REDIS_URL=edge_redis_url, NEGATIVE_TTL="1")  # Redis only, no fallback
     assert nginx.leaf("soon.example.com") == nginx.default_der
     assert nginx.leaf("soon.example.com") == nginx.default_der
     assert status(nginx)["stats"]["misses_cached"] == 1
@@ -132,12 +137,12 @@ def test_a_name_primed_after_a_miss_is_served_within_the_negative_ttl(serve_app,
 
 
 @pytest.mark.parametrize("style", [1, 2])
-def test_renewal_prime_and_expire_domain_serve_the_new_certificate(style, serve_app, edge_nginx, redis_url):
-    app = serve_app(**redis_settings(redis_url, style))
+def test_renewal_prime_and_expire_domain_serve_the_new_certificate(style, serve_app, edge_nginx, edge_redis_url):
+    app = serve_app(**redis_settings(edge_redis_url, style))
     first = mint_leaf(["renewed.example.com"], days=90)
     app.upload(first)
     prime(app)
-    nginx = edge_nginx(REDIS_URL=redis_url, CACHE_TTL="600")  # Redis only
+    nginx = edge_nginx(REDIS_URL=edge_redis_url, CACHE_TTL="600")  # Redis only
     assert nginx.leaf("renewed.example.com") == first["der"]
 
     second = mint_leaf(["renewed.example.com"], days=180)
@@ -167,20 +172,22 @@ def test_redis_down_the_fallback_still_serves(serve_app, edge_nginx, closed_redi
     assert stats["fallback_hits"] == 1 and stats["errors"] == 1  # the refused Redis connection
 
 
-def test_style_1_ids_without_their_pems_fall_back_to_peter_sslers(serve_app, edge_nginx, redis_url, redis_client):
+def test_style_1_ids_without_their_pems_fall_back_to_peter_sslers(
+    serve_app, edge_nginx, edge_redis_url, edge_redis_client
+):
     """A `c:{id}` whose TTL ran out: the Lua module asks peter_sslers instead of failing."""
-    app = serve_app(**redis_settings(redis_url, 1))
+    app = serve_app(**redis_settings(edge_redis_url, 1))
     cert = mint_leaf(["partial.example.com"])
     app.upload(cert)
     prime(app)
-    ids = redis_client.hgetall("d1:partial.example.com")
-    redis_client.delete("c:%s" % ids["c"])
-    nginx = edge_nginx(REDIS_URL=redis_url, FALLBACK_URL=app.admin)
+    ids = edge_redis_client.hgetall("d1:partial.example.com")
+    edge_redis_client.delete("c:%s" % ids["c"])
+    nginx = edge_nginx(REDIS_URL=edge_redis_url, FALLBACK_URL=app.admin)
     assert nginx.leaf("partial.example.com") == cert["der"]
     stats = status(nginx)["stats"]
     assert stats["fallback_hits"] == 1 and stats["redis_hits"] == 0
     # the write-through put the value back
-    assert redis_client.get("c:%s" % ids["c"]) == config_of(app, "partial.example.com")["certificate"]["pem"]
+    assert edge_redis_client.get("c:%s" % ids["c"]) == config_of(app, "partial.example.com")["certificate"]["pem"]
 
 
 @pytest.fixture

@@ -52,7 +52,8 @@ local DEFAULTS = {
     cache_ttl = 600,                   -- seconds a found certificate stays cached (0 = until expired)
     negative_ttl = 3,                  -- seconds a miss is remembered (0 = never: every handshake asks again)
     worker_cache_size = 256,           -- parsed certificates each worker keeps
-    redis_url = false,                 -- "redis://[[user]:password@]host[:port][/db]", "rediss://...", "unix:///path[?db=N]"
+    -- "redis://[[user]:password@]host[:port][/db]", "rediss://...", "unix:///path[?db=N]"
+    redis_url = false,
     redis_prime_style = "any",         -- 1, 2, or "any" (style 1's keys first, then style 2's, in one round trip)
     redis_timeout_ms = 500,
     redis_keepalive_ms = 60000,
