@@ -146,6 +146,19 @@ def _parse_url_list(raw: str) -> tuple:
     return tuple(urls)
 
 
+def _parse_server_url_list(raw: str) -> tuple:
+    """Base URLs of servers: no credentials (they belong in `nginx.userpass`, which is masked),
+    no query string or fragment (paths are appended to these URLs)."""
+    urls = _parse_url_list(raw)
+    for url in urls:
+        parsed = urllib.parse.urlsplit(url)
+        if parsed.username is not None or parsed.password is not None:
+            raise ValueError("%r holds credentials: put them in `nginx.userpass` instead" % url)
+        if parsed.query or parsed.fragment:
+            raise ValueError("%r has a query string or fragment: give only scheme, host, port and path" % url)
+    return urls
+
+
 def _parse_userpass(raw: str) -> Optional[str]:
     value = raw.strip()
     if not value:
@@ -472,10 +485,12 @@ OPTIONS = (
     ),
     Option(
         "nginx.servers_pool",
-        _parse_url_list,
+        _parse_server_url_list,
         (),
-        "The OpenResty servers whose caches are expired, each a base URL such as `https://10.0.0.5`.",
-        "a comma-separated list of http(s) URLs",
+        "The OpenResty servers whose caches are expired, each a base URL such as `https://10.0.0.5`; "
+        "`nginx.reset_path` and `nginx.status_path` are appended to it. Each server is called and "
+        "reported on its own: one that fails never stops the others.",
+        "a comma-separated list of http(s) URLs without credentials, query or fragment",
     ),
     Option(
         "nginx.userpass",
@@ -503,29 +518,34 @@ OPTIONS = (
         "nginx.timeout",
         _parse_timeout,
         5.0,
-        "Seconds to wait for each server of the pool; `none` waits forever.",
+        "Seconds to wait for each server of the pool, to connect and for each read of its answer; "
+        "`none` waits forever. A server that times out is not asked again for the other domains of "
+        "the same call.",
         "seconds, or `none`",
     ),
     Option(
         "nginx.ca_bundle",
         _parse_file,
         None,
-        "A PEM file of the CA certificates to trust for the pool's https servers. When unset, the system's "
-        "trust store is used.",
+        "A PEM file of the CA certificates to trust for the pool's https servers (e.g. the self-signed "
+        "certificate of a private OpenResty). When unset, the default CA store of `requests` (certifi) "
+        "is used. Only this bundle is trusted, whatever `REQUESTS_CA_BUNDLE` says.",
         "the path of a PEM file",
     ),
     Option(
         "nginx.servers_pool_allow_invalid",
         _parse_bool,
         False,
-        "Skip TLS verification of the pool's servers. Off by default; prefer `nginx.ca_bundle`.",
+        "Skip TLS verification of the pool's servers. Off by default; prefer `nginx.ca_bundle` (setting "
+        "both is refused).",
         "true or false",
     ),
     Option(
         "requests.disable_ssl_warning",
         _parse_bool,
         False,
-        "Silence the warnings the `requests` library prints for unverified TLS connections.",
+        "Silence the warning `urllib3` prints for each unverified TLS connection (the nginx pool with "
+        "`nginx.servers_pool_allow_invalid`).",
         "true or false",
     ),
 )
@@ -685,6 +705,11 @@ def _cross_check(values: dict) -> dict:
             raise ConfigurationError("redis.prime_style", "is required when `enable_redis = true`")
     if values["enable_nginx"] and not values["nginx_servers_pool"]:
         raise ConfigurationError("nginx.servers_pool", "is required when `enable_nginx = true`")
+    if values["nginx_ca_bundle"] and values["nginx_servers_pool_allow_invalid"]:
+        raise ConfigurationError(
+            "nginx.servers_pool_allow_invalid",
+            "contradicts `nginx.ca_bundle`: verify against the bundle, or do not verify, not both",
+        )
     return values
 
 

@@ -156,6 +156,9 @@ BAD = [
     ("redis.timeout.domain", "0"),
     ("enable_nginx", "?"),
     ("nginx.servers_pool", "10.0.0.5"),
+    ("nginx.servers_pool", "https://peter:sslers@127.0.0.1"),
+    ("nginx.servers_pool", "https://127.0.0.1/?x=1"),
+    ("nginx.servers_pool", "https://127.0.0.1/#top"),
     ("nginx.userpass", "justauser"),
     ("nginx.reset_path", "expire"),
     ("nginx.status_path", "status page"),
@@ -218,6 +221,9 @@ def test_cross_option_rules():
     with pytest.raises(ConfigurationError) as excinfo:
         parse(enable_nginx="true")
     assert excinfo.value.option == "nginx.servers_pool"
+    with pytest.raises(ConfigurationError) as excinfo:
+        parse(nginx__ca_bundle=A_FILE, nginx__servers_pool_allow_invalid="true")
+    assert excinfo.value.option == "nginx.servers_pool_allow_invalid"
 
 
 def test_alias_and_retired_names():

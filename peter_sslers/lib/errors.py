@@ -65,6 +65,13 @@ class ChainError(CryptographyError):
     """A chain that is out of order or that did not sign the certificate."""
 
 
+class NginxNotEnabled(InvalidRequest):
+    """An nginx cache operation was asked for while ``enable_nginx`` is off; nothing was done."""
+
+    def __init__(self, message: str = "nginx is not enabled"):
+        super().__init__(message)
+
+
 class OpenSslError(PeterSSLersError):
     """The ``openssl`` binary (the fallback backend) failed in a way that is not the input's fault."""
 

@@ -56,6 +56,8 @@ def admin_routes(config):
     config.add_static_view("static", "peter_sslers.web:static", cache_max_age=3600)
     add_route(config, "admin:api", "/api", jsonify=True)
     add_route(config, "admin:api:deactivate_expired", "/api/deactivate-expired", jsonify=True)
+    add_route(config, "admin:api:nginx:cache_flush", "/api/nginx/cache-flush", jsonify=True)
+    add_route(config, "admin:api:nginx:status", "/api/nginx/status.json", json_only=True)
     add_route(config, "admin:api:queue_certificates:process", "/api/queue-certificates/process", jsonify=True)
     add_route(config, "admin:api:queue_certificates:update", "/api/queue-certificates/update", jsonify=True)
     add_route(config, "admin:api:queue_domains:process", "/api/queue-domains/process", jsonify=True)
@@ -266,6 +268,12 @@ def admin_routes(config):
         r"/certificate-signed/{@id}/privkey.{format:(key|pem|pem\.txt)}",
     )
     add_route(config, "admin:certificate_signed:focus:mark", "/certificate-signed/{@id}/mark", jsonify=True)
+    add_route(
+        config,
+        "admin:certificate_signed:focus:nginx_cache_expire",
+        "/certificate-signed/{@id}/nginx-cache-expire",
+        jsonify=True,
+    )
     add_route(config, "admin:certificate_signeds", "/certificate-signeds", jsonify=True)
     add_route(
         config,
@@ -296,6 +304,12 @@ def admin_routes(config):
     add_route(config, "admin:domain:focus:mark", "/domain/{domain_identifier}/mark", jsonify=True)
     add_route(
         config,
+        "admin:domain:focus:nginx_cache_expire",
+        "/domain/{domain_identifier}/nginx-cache-expire",
+        jsonify=True,
+    )
+    add_route(
+        config,
         "admin:domain:focus:unique_fqdn_sets",
         "/domain/{domain_identifier}/unique-fqdn-sets",
         jsonify=True,
@@ -308,6 +322,7 @@ def admin_routes(config):
     add_route(config, "admin:operations", "/operations")
     add_route(config, "admin:operations:log", "/operations/log", jsonify=True, paginate=True)
     add_route(config, "admin:operations:log:focus", "/operations/log/item/{@id}", jsonify=True)
+    add_route(config, "admin:operations:nginx", "/operations/nginx", jsonify=True, paginate=True)
     add_route(config, "admin:operations:redis", "/operations/redis", jsonify=True, paginate=True)
 
     # PrivateKey

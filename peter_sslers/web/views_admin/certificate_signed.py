@@ -12,6 +12,7 @@ from ...lib.db import update
 from ..lib import downloads
 from ..lib import forms
 from ..lib import forms_acme
+from ..lib import nginx
 from ..lib.handler import Handler
 from ..lib.viewconfig import admin_view
 from .acme_handler import AcmeHandler
@@ -189,3 +190,32 @@ def _require_chain(dbCertificate):
     if dbChain is None:
         raise errors.InvalidRequest("This certificate has no chain.")
     return dbChain
+
+
+class ViewFocusNginx(Handler):
+    @admin_view(
+        "admin:certificate_signed:focus:nginx_cache_expire",
+        post=True,
+        schema=forms.ActionNoFields,
+        about="Expire the cached certificates of every domain of this certificate on every server of "
+        "`nginx.servers_pool` (GET {server}{nginx.reset_path}/domain/{domain_name}, per domain and server). "
+        "`result` is `success` only when every server expired every domain; otherwise HTTP 502 with "
+        "`partial` or `error`, the results per domain and per server, and each failed server's reason.",
+        example="curl -X POST {ADMIN_URL}/certificate-signed/1/nginx-cache-expire.json",
+        notes=(
+            "Logged as an `operations__nginx_cache_expire` OperationsEvent with each domain's outcome per server.",
+            'When nginx is not enabled: HTTP 400 {"result": "error", "error": "nginx is not enabled"}.',
+        ),
+    )
+    def nginx_cache_expire(self):
+        dbCertificate = load_certificate(self)
+        focus_url = self.request.route_path("admin:certificate_signed:focus", id=dbCertificate.id)
+        if self.request.method != "POST":
+            return self.action_get(focus_url, nginx.OPERATION_EXPIRE)
+        dbDomains = sorted(
+            (link.domain for link in dbCertificate.unique_fqdn_set.to_domains), key=lambda d: d.domain_name
+        )
+        subject = {
+            "CertificateSigned": {"id": str(dbCertificate.id), "domains": [d.domain_name for d in dbDomains]}
+        }
+        return nginx.expire_action(self, dbDomains, focus_url, subject, dbCertificateSigned=dbCertificate)

@@ -10,6 +10,7 @@ from ...lib.db import get
 from ...lib.db import getcreate
 from ...lib.db import update
 from ..lib import forms
+from ..lib import nginx
 from ..lib.handler import Handler
 from ..lib.viewconfig import admin_view
 
@@ -166,3 +167,26 @@ class ViewFocusLists(Handler):
         dbDomain = load_domain(self)
         statement = get.query__UniqueFQDNSet(domain_id=dbDomain.id)
         return self.paged_list(statement, "UniqueFQDNSets", title="Domain sets with %s" % dbDomain.domain_name)
+
+
+class ViewFocusNginx(Handler):
+    @admin_view(
+        "admin:domain:focus:nginx_cache_expire",
+        post=True,
+        schema=forms.ActionNoFields,
+        about="Expire this Domain's cached certificate on every server of `nginx.servers_pool` "
+        "(GET {server}{nginx.reset_path}/domain/{domain_name} on each). `result` is `success` only when "
+        "every server expired it; otherwise HTTP 502 with `partial` or `error` and each failed server's reason.",
+        example="curl -X POST {ADMIN_URL}/domain/example.com/nginx-cache-expire.json",
+        notes=(
+            "Logged as an `operations__nginx_cache_expire` OperationsEvent with each server's outcome.",
+            'When nginx is not enabled: HTTP 400 {"result": "error", "error": "nginx is not enabled"}.',
+        ),
+    )
+    def nginx_cache_expire(self):
+        dbDomain = load_domain(self)
+        focus_url = self.request.route_path("admin:domain:focus", domain_identifier=dbDomain.id)
+        if self.request.method != "POST":
+            return self.action_get(focus_url, nginx.OPERATION_EXPIRE)
+        subject = {"Domain": {"id": str(dbDomain.id), "domain_name": dbDomain.domain_name}}
+        return nginx.expire_action(self, [dbDomain], focus_url, subject)

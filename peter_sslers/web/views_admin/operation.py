@@ -12,6 +12,8 @@ from ...model import utils as model_utils
 from ..lib.handler import Handler
 from ..lib.viewconfig import admin_view
 
+NGINX_EVENT_TYPES = ("operations__nginx_cache_expire", "operations__nginx_cache_flush")
+
 
 class ViewOperations(Handler):
     @view_config(route_name="admin:operations")
@@ -45,6 +47,18 @@ class ViewOperations(Handler):
     def redis(self):
         """The Redis primes (`operations__redis_prime` OperationsEvents), newest first, with their counts."""
         event_type_ids = [model_utils.OperationsEventType.from_string("operations__redis_prime")]
+        pagination = self.paginate(get.get__OperationsEvent__count(self.ctx, event_type_ids=event_type_ids))
+        items = get.get__OperationsEvent__paginated(
+            self.ctx, pagination.items_per_page, pagination.offset, event_type_ids=event_type_ids
+        )
+        if self.is_json:
+            return {"OperationsEvents": [e.as_json for e in items], "pagination": pagination.as_json()}
+        return {"OperationsEvents": items, "pagination": pagination}
+
+    @admin_view("admin:operations:nginx", renderer="/admin/operations-nginx.mako", paginate=True)
+    def nginx(self):
+        """The nginx cache flushes and expiries, newest first, each with every server's outcome."""
+        event_type_ids = [model_utils.OperationsEventType.from_string(name) for name in NGINX_EVENT_TYPES]
         pagination = self.paginate(get.get__OperationsEvent__count(self.ctx, event_type_ids=event_type_ids))
         items = get.get__OperationsEvent__paginated(
             self.ctx, pagination.items_per_page, pagination.offset, event_type_ids=event_type_ids

@@ -97,3 +97,25 @@
 % endfor
 </ul>\
 </%def>
+
+<%def name="nginx_servers_table(pool_result)">
+<table class="list">
+  <thead><tr><th>server</th><th>result</th><th>HTTP</th><th>reason / answer</th></tr></thead>
+  <tbody>
+  % for s in pool_result.servers:
+    <tr>
+      <td><code>${s.server}</code></td>
+      <td>${'<span class="badge ok">success</span>' if s.ok else '<span class="badge bad">failed</span>' | n}</td>
+      <td>${s.status_code or '-'}</td>
+      <td>
+      % if s.ok:
+        <code>${s.answer}</code>
+      % else:
+        ${s.reason}
+      % endif
+      </td>
+    </tr>
+  % endfor
+  </tbody>
+</table>
+</%def>

@@ -7,9 +7,21 @@
 <p>Every JSON endpoint of this instance, from the views' own declarations. Paths are relative to this host;
 <code>{name}</code> parts are placeholders. Actions need an HTTP POST of form fields; a GET on them returns
 this documentation as JSON.</p>
-<p>Jobs with a page of their own: <a href="${request.route_path('admin:api:update_recents')}">update recents</a>,
-<a href="${request.route_path('admin:api:deactivate_expired')}">deactivate expired</a>,
-<a href="${request.route_path('admin:api:redis:prime')}">prime Redis</a>.</p>
+<h2>Jobs</h2>
+<ul>
+  <li><a href="${request.route_path('admin:api:update_recents')}">Update recents</a>,
+    <a href="${request.route_path('admin:api:deactivate_expired')}">deactivate expired</a>,
+    <a href="${request.route_path('admin:api:redis:prime')}">prime Redis</a></li>
+  <li>nginx:
+  % if request.registry.app_settings.enable_nginx:
+    <a href="${request.route_path('admin:api:nginx:cache_flush')}">flush every server's cache</a>,
+    <a href="${request.route_path('admin:api:nginx:status|json')}">status of every server (.json)</a>,
+  % else:
+    <span class="muted">not enabled</span>;
+  % endif
+    <a href="${request.route_path('admin:operations:nginx')}">nginx operations</a></li>
+</ul>
+<h2>Endpoints</h2>
 <table class="list api">
   <thead><tr><th>endpoint</th><th>method</th><th>about</th><th>fields</th></tr></thead>
   <tbody>

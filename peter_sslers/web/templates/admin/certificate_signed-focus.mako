@@ -35,6 +35,14 @@
     <form class="inline" method="POST" action="${request.route_path('admin:certificate_signed:focus:acme_server:revoke', id=c.id)}"><button type="submit">Revoke on the ACME server</button></form>
   % endif
   </td></tr>
+  <tr><th>nginx cache</th><td>
+  % if request.registry.app_settings.enable_nginx:
+    ${m.form_action(request.route_path('admin:certificate_signed:focus:nginx_cache_expire', id=c.id), '', 'Expire its domains on every nginx server')}
+    <a href="${request.route_path('admin:operations:nginx')}">nginx operations</a>
+  % else:
+    <span class="muted">nginx is not enabled</span>
+  % endif
+  </td></tr>
   <tr><th>valid</th><td>${m.timestamp(c.timestamp_not_before)} to ${m.timestamp(c.timestamp_not_after)} (${c.expiring_days} days left)</td></tr>
   <tr><th>key</th><td><a href="${request.route_path('admin:private_key:focus', id=c.private_key_id)}">private key ${c.private_key_id}</a> (${c.key_technology})</td></tr>
   <tr><th>subject</th><td><pre>${c.cert_subject}</pre></td></tr>

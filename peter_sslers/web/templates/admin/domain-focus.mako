@@ -34,6 +34,14 @@
   <tr><th>ACME</th><td>
     <a href="${request.route_path('admin:acme_order:new:freeform', _query={'domain_names_http01': Domain.domain_name})}">Order a certificate</a>
   </td></tr>
+  <tr><th>nginx cache</th><td>
+  % if request.registry.app_settings.enable_nginx:
+    ${m.form_action(request.route_path('admin:domain:focus:nginx_cache_expire', domain_identifier=Domain.id), '', 'Expire on every nginx server')}
+    <a href="${request.route_path('admin:operations:nginx')}">nginx operations</a>
+  % else:
+    <span class="muted">nginx is not enabled</span>
+  % endif
+  </td></tr>
   <tr><th>deploy</th><td>
     <a href="${request.route_path('admin:domain:focus:config|json', domain_identifier=Domain.domain_name)}">config.json</a>
     (<a href="${request.route_path('admin:domain:focus:config|json', domain_identifier=Domain.domain_name, _query={'idonly': '1'})}">ids only</a>)

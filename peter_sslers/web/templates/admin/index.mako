@@ -27,7 +27,8 @@
         </td></tr>
     <tr><th>Domains</th><td>${count_domains}</td></tr>
     <tr><th>Redis priming</th><td>${'enabled' if request.registry.app_settings.enable_redis else 'disabled'}</td></tr>
-    <tr><th>nginx cache expiry</th><td>${'enabled' if request.registry.app_settings.enable_nginx else 'disabled'}</td></tr>
+    <tr><th>nginx cache expiry</th><td>${'enabled' if request.registry.app_settings.enable_nginx else 'disabled'}
+      (<a href="${request.route_path('admin:operations:nginx')}">operations</a>)</td></tr>
   </table>
 </section>
 

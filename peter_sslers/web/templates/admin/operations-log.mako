@@ -15,6 +15,7 @@
   </select>
   <button type="submit">Filter</button>
 </form>
+<p>Only some: <a href="${request.route_path('admin:operations:nginx')}">nginx cache flushes and expiries</a>.</p>
 ${m.pagination(pagination)}
 <table class="list">
   <thead><tr><th>id</th><th>when</th><th>event</th><th>child of</th></tr></thead>
