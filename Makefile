@@ -22,6 +22,8 @@ TEST_DEBIAN_PACKAGES := openssl curl pebble redis-server
 TEST_DEBIAN_LIBRARIES := nginx libnginx-mod-http-lua lua-resty-core lua-cjson
 # The switches of the tests that need those services: `make test` runs everything.
 export SSL_RUN_LETSENCRYPT_API_TESTS ?= 1
+# The nginx cache tests run against tools/fake_server.py on loopback (Python's standard library
+# only); the edge tests (tests/edge/) against Debian's nginx with the Lua module, and Redis.
 export SSL_RUN_NGINX_TESTS ?= 1
 export SSL_RUN_REDIS_TESTS ?= 1
 

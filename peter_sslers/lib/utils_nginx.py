@@ -63,6 +63,7 @@ Every result has ``as_json()`` (the API answer) and ``summary()`` (one sentence)
 
 import dataclasses
 import json
+import ssl
 import time
 import urllib.parse
 import warnings
@@ -331,11 +332,11 @@ def _excerpt(text: str) -> str:
     return text[:_BODY_EXCERPT] + ("..." if len(text) > _BODY_EXCERPT else "")
 
 
-def _is_refused(exc: BaseException) -> bool:
-    """Whether a connection error was, underneath, a refused connection.
+def _caused_by(exc: BaseException, cause_class) -> bool:
+    """Whether an exception from requests was, underneath, a ``cause_class``.
 
-    requests wraps urllib3's MaxRetryError, whose ``reason`` is a NewConnectionError raised from
-    the socket's ConnectionRefusedError: walk causes, contexts, ``reason`` and ``args``.
+    requests wraps urllib3's MaxRetryError, whose ``reason`` is, say, a NewConnectionError raised
+    from the socket's ConnectionRefusedError: walk causes, contexts, ``reason`` and ``args``.
     """
     seen = set()
     stack = [exc]
@@ -344,7 +345,7 @@ def _is_refused(exc: BaseException) -> bool:
         if not isinstance(current, BaseException) or id(current) in seen:
             continue
         seen.add(id(current))
-        if isinstance(current, ConnectionRefusedError):
+        if isinstance(current, cause_class):
             return True
         stack.extend((current.__cause__, current.__context__, getattr(current, "reason", None), *current.args))
     return False
@@ -450,11 +451,12 @@ class NginxPool:
             response = self._get(url)
             body = response.content.decode("utf-8", "replace")
         except requests.exceptions.SSLError as exc:
-            return failed(ERROR_TLS, "TLS verification failed (trusting %s): %s" % (self.config.trust_description, exc))
+            what = "verification" if _caused_by(exc, ssl.SSLCertVerificationError) else "handshake"
+            return failed(ERROR_TLS, "TLS %s failed (trusting %s): %s" % (what, self.config.trust_description, exc))
         except requests.exceptions.Timeout:
             return failed(ERROR_TIMEOUT, "no answer within %s seconds (nginx.timeout)" % self.config.timeout)
         except requests.exceptions.ConnectionError as exc:
-            if _is_refused(exc):
+            if _caused_by(exc, ConnectionRefusedError):
                 return failed(ERROR_CONNECTION, "connection refused")
             return failed(ERROR_CONNECTION, "could not connect: %s" % exc)
         except (requests.RequestException, OSError) as exc:
