@@ -13,7 +13,8 @@ PYTEST_ARGS ?=
 
 # Debian packages the test suite runs: openssl (the cert_utils fallback backend and its
 # checks), curl (the specification's upload commands, run verbatim), pebble (a real ACME
-# server, with pebble-challtestsrv), redis-server (tests/edge/ starts its own on a free port).
+# server, with pebble-challtestsrv), redis-server (the Redis priming tests; tests/edge/ also
+# starts one of its own on a free port).
 TEST_DEBIAN_PACKAGES := openssl curl pebble redis-server
 # Debian packages checked with dpkg, not by a command: nginx with its Lua module and the Lua
 # libraries the edge handler uses (tools/nginx_conf/, tests/edge/). Installing Debian's nginx
@@ -26,8 +27,9 @@ export SSL_RUN_LETSENCRYPT_API_TESTS ?= 1
 # only); the edge tests (tests/edge/) against Debian's nginx with the Lua module, and Redis.
 export SSL_RUN_NGINX_TESTS ?= 1
 export SSL_RUN_REDIS_TESTS ?= 1
+SSL_TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run demo test install install-test test-deps test-sqlite test-postgresql clean
+.PHONY: run demo test install install-test test-deps test-redis test-sqlite test-postgresql clean
 
 $(BIN)/python:
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
@@ -67,8 +69,16 @@ demo: install-test
 	$(BIN)/python tools/demo.py $(DEMO_ARGS)
 
 test: install-test
+	$(MAKE) --no-print-directory test-redis
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgresql
+
+# The Redis tests use one database of the local redis-server; start it when it is not running.
+# If it still does not answer, the Redis tests fail and say what is missing.
+test-redis:
+	@if [ -n "$$SSL_RUN_REDIS_TESTS" ] && [ "$$SSL_RUN_REDIS_TESTS" != "0" ]; then \
+	  $(BIN)/python tools/redis_ready.py "$(SSL_TEST_REDIS_URL)" || echo "=== Redis does not answer at $(SSL_TEST_REDIS_URL): the Redis tests will fail"; \
+	fi
 
 test-sqlite:
 	@echo "=== test suite on SQLite"

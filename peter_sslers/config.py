@@ -443,36 +443,41 @@ OPTIONS = (
         "redis.prime_style",
         _parse_prime_style,
         None,
-        "How certificates are laid out in Redis: `1` stores each certificate, key and chain once and "
-        "points domains at them; `2` stores a full chain and key per domain.",
+        "How certificates are laid out in Redis (the keys lua-resty-peter_sslers reads, docs/Redis.md): `1` "
+        "stores each certificate, key and chain once (`c:{id}`, `p:{id}`, `i:{id}`) and points domains at "
+        "them (`d1:{domain}`); `2` stores a full chain and key per domain (`d2:{domain}`).",
         "`1` or `2`",
     ),
     Option(
         "redis.timeout.certca",
         _parse_positive_int,
         None,
-        "Time-to-live in seconds of the chain (CertificateCAChain) keys in Redis; `none` keeps them.",
+        "Time-to-live in seconds of the chain (CertificateCAChain) keys in Redis, `i:{id}` (style 1); `none` "
+        "keeps them. Every prime sets it again.",
         "seconds, or `none`",
     ),
     Option(
         "redis.timeout.cert",
         _parse_positive_int,
         None,
-        "Time-to-live in seconds of the certificate keys in Redis; `none` keeps them.",
+        "Time-to-live in seconds of the certificate keys in Redis, `c:{id}` (style 1); `none` keeps them. "
+        "Every prime sets it again.",
         "seconds, or `none`",
     ),
     Option(
         "redis.timeout.pkey",
         _parse_positive_int,
         None,
-        "Time-to-live in seconds of the private key keys in Redis; `none` keeps them.",
+        "Time-to-live in seconds of the private key keys in Redis, `p:{id}` (style 1); `none` keeps them. "
+        "Every prime sets it again.",
         "seconds, or `none`",
     ),
     Option(
         "redis.timeout.domain",
         _parse_positive_int,
         None,
-        "Time-to-live in seconds of the per-domain keys in Redis; `none` keeps them.",
+        "Time-to-live in seconds of the per-domain hashes in Redis, `d1:{domain}` / `d2:{domain}`; `none` "
+        "keeps them. Every prime sets it again.",
         "seconds, or `none`",
     ),
     # --- nginx / OpenResty

@@ -45,7 +45,8 @@ Public API
   (``TimeToLive.from_settings(settings)`` reads ``redis.timeout.*``).
 * :class:`PrimeResult`: the counts of one prime (``total_primed()``, ``as_json()``).
 * :func:`client_for_url` ``(url)``: a ``redis.Redis`` for ``redis.url`` (its database number
-  honoured), one connection pool per URL per process.
+  honoured, ``decode_responses=True``), one connection pool per URL per process. Any client
+  works for priming; :func:`read_domain` answers text only with ``decode_responses=True``.
 * :func:`describe_server` ``(url)``: the URL with any password masked, for messages and logs.
 * :class:`Primer`: ``Primer(client, style, ttl, server=...)``; ``ping()``; ``prime(items)`` writes one batch
   (call it repeatedly with batches, for example of ``DEFAULT_BATCH_SIZE``), ``remove_domains(names)``
@@ -328,7 +329,9 @@ class Primer:
             stale = []
             try:
                 for key in self.client.scan_iter(match=_glob_escape(prefix) + "*", count=_SCAN_COUNT):
-                    if key[len(prefix) :] not in keep:
+                    # a client without decode_responses answers bytes: compare as text all the same
+                    name = key.decode("utf-8", "surrogateescape") if isinstance(key, bytes) else key
+                    if name[len(prefix) :] not in keep:
                         stale.append(key)
             except redis.exceptions.RedisError as exc:
                 raise errors.RedisUnavailable(self.server, str(exc) or exc.__class__.__name__) from exc

@@ -11,6 +11,7 @@ Jobs:
 * ``queue-domains-process``: the oldest queued names into one ACME order (``/api/queue-domains/process``);
 * ``queue-certificates-update``: enqueue what needs renewing (``/api/queue-certificates/update``);
 * ``queue-certificates-process``: renew ONE queued certificate (``/api/queue-certificates/process``).
+* ``redis-prime``: every active Domain's certificate into Redis (``/api/redis/prime``).
 """
 
 import argparse
@@ -25,6 +26,7 @@ from ..config import ConfigurationError
 from ..lib import cert_utils
 from ..lib import errors
 from ..lib.db import actions
+from ..lib.db import actions_redis
 from ..lib.db import get
 from ..lib.db import queues
 from ..lib.db.bootstrap import reconcile_certificate_authority
@@ -46,6 +48,7 @@ JOBS = {
     "queue-domains-process": _queue_domains_process,
     "queue-certificates-update": queues.queue_certificates__update,
     "queue-certificates-process": queues.queue_certificates__process,
+    "redis-prime": actions_redis.prime_redis__all,
 }
 
 

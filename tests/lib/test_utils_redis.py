@@ -240,3 +240,16 @@ def test_a_database_the_server_does_not_have(redis_url):
     with pytest.raises(errors.RedisUnavailable) as excinfo:
         primer.ping()
     assert "/99999" in excinfo.value.message
+
+
+def test_remove_stale_with_a_bytes_client(redis_url, redis_client):
+    """A client without decode_responses answers keys as bytes: the sweep must still keep what it wrote."""
+    client = redis.Redis.from_url(redis_url)
+    try:
+        utils_redis.prime_domains(client, 1, [item("a.example.com"), item("b.example.com", cert="4")])
+        primer = utils_redis.Primer(client, 1)
+        primer.prime([item("a.example.com")])
+        assert primer.remove_stale() == {"domain": 1, "cert": 1, "pkey": 0, "certcachain": 0}
+        assert sorted(redis_client.keys("*")) == ["c:1", "d1:a.example.com", "i:3", "p:2"]
+    finally:
+        client.close()

@@ -71,3 +71,28 @@ def test_jobs_against_pebble(pebble_always_valid, db, raw_settings):
     answer = jobs.run_job(settings, "queue-certificates-process")
     assert answer["result"] == "success"
     assert count_rows(db, m.CertificateSigned) == 2  # renewed
+
+
+def test_redis_prime_job(tmp_path, redis_url, redis_client):
+    ini = _ini(tmp_path, enable_redis="true", **{"redis.url": redis_url, "redis.prime_style": "2"})
+    init = os.path.join(os.path.dirname(sys.executable), "initialize_peter_sslers_db")
+    subprocess.run([init, ini], check=True, capture_output=True, cwd=ROOT)
+    result = subprocess.run([COMMAND, ini, "redis-prime"], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert answer["result"] == "success"
+    assert answer["details"]["total_primed"] == {"certcachain": 0, "cert": 0, "pkey": 0, "domain": 0}
+    assert answer["details"]["operations_event_id"]
+
+
+def test_redis_prime_job_errors(tmp_path, closed_redis_url):
+    ini = _ini(tmp_path)
+    init = os.path.join(os.path.dirname(sys.executable), "initialize_peter_sslers_db")
+    subprocess.run([init, ini], check=True, capture_output=True, cwd=ROOT)
+    result = subprocess.run([COMMAND, ini, "redis-prime"], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 1
+    assert json.loads(result.stdout)["error"] == "redis is not enabled"
+    down = _ini(tmp_path, enable_redis="true", **{"redis.url": closed_redis_url, "redis.prime_style": "1"})
+    result = subprocess.run([COMMAND, down, "redis-prime"], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 1
+    assert json.loads(result.stdout)["error"].startswith("Redis at %s failed" % closed_redis_url)
