@@ -427,6 +427,9 @@ class NginxPool:
     # -- one request
 
     def _get(self, url: str) -> requests.Response:
+        # urllib3 warns on every unverified request and offers no per-request switch; the filter is
+        # scoped to this call (catch_warnings is process-wide, so a concurrent thread may see a
+        # warning silenced or shown: only the warning, never the request, is affected).
         with warnings.catch_warnings():
             if self.config.allow_invalid and self.config.quiet_insecure_warning:
                 warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)

@@ -10,13 +10,13 @@ import base64
 import json
 import time
 
-import pytest
 import sqlalchemy as sa
 import webtest
 from sqlalchemy.orm import Session
 
 from peter_sslers.lib import utils_nginx
 from peter_sslers.model import objects as m
+from peter_sslers.model import utils as model_utils
 from tests import data
 from tests import factories as f
 from tests.conftest import TEST_HOST
@@ -31,7 +31,11 @@ RESET = utils_nginx.DEFAULT_RESET_PATH
 STATUS = utils_nginx.DEFAULT_STATUS_PATH
 USERPASS = "peter:sslers"
 BASIC = "Basic " + base64.b64encode(USERPASS.encode()).decode()
-NOT_ENABLED = {"result": "error", "error": "nginx is not enabled", "form_errors": {"Error_Main": "nginx is not enabled"}}
+NOT_ENABLED = {
+    "result": "error",
+    "error": "nginx is not enabled",
+    "form_errors": {"Error_Main": "nginx is not enabled"},
+}
 
 
 def nginx_app(make_app, *servers, **settings) -> webtest.TestApp:
@@ -61,7 +65,14 @@ def nginx_events(db) -> list:
     with Session(bind=db) as session:
         events = session.scalars(
             sa.select(m.OperationsEvent)
-            .where(m.OperationsEvent.operations_event_type_id.in_([1006, 1007]))
+            .where(
+                m.OperationsEvent.operations_event_type_id.in_(
+                    [
+                        model_utils.OperationsEventType.operations__nginx_cache_expire,
+                        model_utils.OperationsEventType.operations__nginx_cache_flush,
+                    ]
+                )
+            )
             .order_by(m.OperationsEvent.id)
         ).all()
         return [(e.operations_event_type, e.event_payload_json) for e in events]
@@ -72,7 +83,9 @@ def object_events(db, event_id) -> list:
         rows = session.scalars(
             sa.select(m.OperationsObjectEvent).where(m.OperationsObjectEvent.operations_event_id == int(event_id))
         ).all()
-        return sorted(("Domain", r.domain_id) if r.domain_id else ("CertificateSigned", r.certificate_signed_id) for r in rows)
+        return sorted(
+            ("Domain", r.domain_id) if r.domain_id else ("CertificateSigned", r.certificate_signed_id) for r in rows
+        )
 
 
 # --- nginx not enabled: a clear error, nothing changes (no server needed)
@@ -186,8 +199,10 @@ def test_flush_html(make_app, db, fake_nginx, dead_server_url):
     page = app.get(ADMIN + "/api/nginx/cache-flush", status=200)
     assert live.url in page.text and "<button" in page.text
     assert live.requests == []  # a GET does nothing
+    assert "<h1>nginx cache flush" in page.text and "&lt;function" not in page.text
     res = page.forms[0].submit(status=200)
     assert "every server flushed its cache" in res.text
+    assert "&#34;expired&#34;: &#34;all&#34;" in res.text
     assert live.paths == [RESET + "/all"]
 
     app = nginx_app(make_app, live.url, dead_server_url)

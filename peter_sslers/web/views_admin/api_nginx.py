@@ -7,13 +7,9 @@ from ..lib.handler import Handler
 from ..lib.nginx import STATUS_UPSTREAM_FAILED
 from ..lib.viewconfig import admin_view
 
-TITLE = "nginx cache flush"
-
-
 def _page(enabled: bool, result=None, error=None, operations_event_id=None) -> dict:
     """The values of the cache-flush page (the form, and the outcome after a POST)."""
     return {
-        "title": TITLE,
         "enabled": enabled,
         "result": result,
         "error": error,

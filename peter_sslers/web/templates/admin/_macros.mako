@@ -99,6 +99,7 @@
 </%def>
 
 <%def name="nginx_servers_table(pool_result)">
+<%! import json %>
 <table class="list">
   <thead><tr><th>server</th><th>result</th><th>HTTP</th><th>reason / answer</th></tr></thead>
   <tbody>
@@ -109,7 +110,7 @@
       <td>${s.status_code or '-'}</td>
       <td>
       % if s.ok:
-        <code>${s.answer}</code>
+        <code>${json.dumps(s.answer, sort_keys=True)}</code>
       % else:
         ${s.reason}
       % endif

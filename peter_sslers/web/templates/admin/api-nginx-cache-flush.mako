@@ -1,9 +1,10 @@
 <%inherit file="/admin/layout.mako"/>
 <%namespace name="m" file="/admin/_macros.mako"/>
-<%block name="title">${title}</%block>
-<%block name="breadcrumb"><a href="${request.route_path('admin')}">Admin</a> / <a href="${request.route_path('admin:api')}">API</a> / ${title}</%block>
+## (no `title` variable here: Mako's block named "title" would shadow it)
+<%block name="title">nginx cache flush</%block>
+<%block name="breadcrumb"><a href="${request.route_path('admin')}">Admin</a> / <a href="${request.route_path('admin:api')}">API</a> / nginx cache flush</%block>
 
-<h1>${title} ${m.json_twin()}</h1>
+<h1>nginx cache flush ${m.json_twin()}</h1>
 % if not enabled:
 <div class="alert alert-error">nginx is not enabled: set <code>enable_nginx = true</code> and
   <code>nginx.servers_pool</code> in the ini file. Nothing was done.</div>
