@@ -13,11 +13,18 @@ PYTEST_ARGS ?=
 
 # Debian packages the test suite runs: openssl (the cert_utils fallback backend and its
 # checks), curl (the specification's upload commands, run verbatim), pebble (a real ACME
-# server, with pebble-challtestsrv), redis-server (the Redis priming tests).
+# server, with pebble-challtestsrv), redis-server (the Redis priming tests; tests/edge/ also
+# starts one of its own on a free port).
 TEST_DEBIAN_PACKAGES := openssl curl pebble redis-server
+# Debian packages checked with dpkg, not by a command: nginx with its Lua module and the Lua
+# libraries the edge handler uses (tools/nginx_conf/, tests/edge/). Installing Debian's nginx
+# would start the system nginx on port 80 of every interface: test-deps blocks service starts
+# during the install (policy-rc.d); the tests run nginx themselves on loopback.
+TEST_DEBIAN_LIBRARIES := nginx libnginx-mod-http-lua lua-resty-core lua-cjson
 # The switches of the tests that need those services: `make test` runs everything.
 export SSL_RUN_LETSENCRYPT_API_TESTS ?= 1
-# The nginx cache tests run against tools/fake_server.py on loopback (Python's standard library only).
+# The nginx cache tests run against tools/fake_server.py on loopback (Python's standard library
+# only); the edge tests (tests/edge/) against Debian's nginx with the Lua module, and Redis.
 export SSL_RUN_NGINX_TESTS ?= 1
 export SSL_RUN_REDIS_TESTS ?= 1
 SSL_TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
@@ -38,9 +45,19 @@ install-test: $(BIN)/python test-deps
 
 test-deps:
 	@missing=""; for p in $(TEST_DEBIAN_PACKAGES); do command -v $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	for p in $(TEST_DEBIAN_LIBRARIES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages the tests need:$$missing"; \
-	  apt-get update -qq && apt-get install -y -qq $$missing; \
+	  guard=""; \
+	  if [ ! -e /usr/sbin/policy-rc.d ]; then \
+	    printf '#!/bin/sh\n# make test-deps: no service starts while installing\nexit 101\n' > /usr/sbin/policy-rc.d; \
+	    chmod 755 /usr/sbin/policy-rc.d; guard=1; \
+	  fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; rc=$$?; \
+	  if [ -n "$$guard" ]; then rm -f /usr/sbin/policy-rc.d; fi; \
+	  exit $$rc; \
 	fi
 
 run: install

@@ -1,0 +1,830 @@
+-- peter_sslers_edge: serve the certificates peter_sslers manages from nginx, picked by SNI.
+--
+-- Runs on Debian's nginx with libnginx-mod-http-lua, lua-resty-core and lua-cjson (no OpenResty
+-- build and no resty.redis needed). For each TLS handshake, `ssl_certificate()` looks the SNI
+-- name up in this order:
+--
+--   1. the shared cache (lua_shared_dict): `{name}:c` = fullchain PEM, `{name}:k` = key PEM;
+--      a remembered miss is `{name}:c` = false for `negative_ttl` seconds;
+--   2. Redis, as peter_sslers primes it (prime style 1 `d1:{name}` + `c:{id}` `p:{id}` `i:{id}`,
+--      or style 2 `d2:{name}`), through a small RESP client on cosockets;
+--   3. peter_sslers itself: `GET {fallback_url}/domain/{name}/config.json?openresty=1`, which
+--      also writes the domain through to Redis on peter_sslers' side;
+--
+-- and otherwise leaves the server block's own `ssl_certificate` in place (the default one).
+--
+-- The shared cache is the single truth for every worker: each worker only keeps the *parsed*
+-- certificate and key of the PEM strings it last saw for a name, and reuses them while the
+-- shared cache still holds exactly those strings. Expiring a name (or all) in the shared cache
+-- therefore takes effect in every worker at once.
+--
+-- `expire(prefix)` and `status()` answer peter_sslers' cache-flush, expire and status calls
+-- (`GET {reset_path}/all`, `GET {reset_path}/domain/{name}`, `GET {status_path}`).
+--
+-- Usage (see tools/nginx_conf/edge.conf.in and docs/OpenResty.md):
+--
+--   lua_shared_dict peter_sslers_cache 10m;
+--   init_by_lua_block { require("peter_sslers_edge").configure({ redis_url = ..., fallback_url = ... }) }
+--   server { listen 443 ssl; ssl_certificate default.crt; ssl_certificate_key default.key;
+--            ssl_certificate_by_lua_block { require("peter_sslers_edge").ssl_certificate() } }
+
+local ssl = require "ngx.ssl"
+local cjson = require "cjson.safe"
+local lrucache = require "resty.lrucache"
+
+local ngx = ngx
+local ngx_log = ngx.log
+local ERR, WARN, INFO = ngx.ERR, ngx.WARN, ngx.INFO
+local tcp = ngx.socket.tcp
+local null = ngx.null
+local concat = table.concat
+local str_lower, str_sub, str_find, str_format = string.lower, string.sub, string.find, string.format
+local tonumber, tostring, type, ipairs, pairs = tonumber, tostring, type, ipairs, pairs
+
+local _M = {
+    VERSION = "1.0.0",
+    SERVER = "peter_sslers:openresty",
+}
+
+-- What `configure()` accepts; anything else is refused so a typo does not go unnoticed.
+local DEFAULTS = {
+    cache_dict = "peter_sslers_cache", -- the lua_shared_dict holding `{name}:c` and `{name}:k`
+    cache_ttl = 600,                   -- seconds a found certificate stays cached (0 = until expired)
+    negative_ttl = 3,                  -- seconds a miss is remembered (0 = never: every handshake asks again)
+    worker_cache_size = 256,           -- parsed certificates each worker keeps
+    -- "redis://[[user]:password@]host[:port][/db]", "rediss://...", "unix:///path[?db=N]"
+    redis_url = false,
+    redis_prime_style = "any",         -- 1, 2, or "any" (style 1's keys first, then style 2's, in one round trip)
+    redis_timeout_ms = 500,
+    redis_keepalive_ms = 60000,
+    redis_pool_size = 32,
+    redis_ssl_verify = false,          -- rediss://: verify Redis' certificate (needs lua_ssl_trusted_certificate)
+    fallback_url = false,              -- "http://127.0.0.1:7201/.well-known/admin": peter_sslers' admin root
+    fallback_userpass = false,         -- "user:password" for HTTP basic authentication
+    fallback_host_header = false,      -- Host header to send (default: the URL's host[:port])
+    fallback_timeout_ms = 2000,
+    fallback_ssl_verify = false,       -- https: verify peter_sslers' certificate (needs lua_ssl_trusted_certificate)
+    fallback_max_body = 1048576,       -- bytes; a larger answer is refused
+}
+
+local conf = nil       -- the effective configuration (set by configure())
+local worker_cache = nil  -- per worker: name -> { fullchain, key_pem, cert cdata, key cdata }
+
+-- The stats counters live in the shared dict under keys no domain name can take ('#').
+local STATS = { "hits", "misses_cached", "redis_hits", "fallback_hits", "misses", "errors", "expired_all",
+                "expired_domain" }
+
+local function stat_incr(name)
+    local dict = ngx.shared[conf.cache_dict]
+    dict:incr("#" .. name, 1, 0)
+end
+
+-- Domain names ------------------------------------------------------------------------------------
+
+-- A host name as peter_sslers stores it: lower case, labels of letters, digits, '-' and '_' (and a
+-- leading '*' label), at most 253 characters. Anything else is never looked up: it would only be
+-- a way to inject text into a Redis key or a URL.
+local function normalize_name(name)
+    if type(name) ~= "string" or #name == 0 or #name > 253 then
+        return nil
+    end
+    name = str_lower(name)
+    if str_sub(name, -1) == "." then
+        name = str_sub(name, 1, -2)
+    end
+    if not ngx.re.find(name, [[^(\*\.)?[a-z0-9_]([a-z0-9_-]{0,62})(\.[a-z0-9_]([a-z0-9_-]{0,62}))*$]], "jo") then
+        return nil
+    end
+    return name
+end
+_M.normalize_name = normalize_name
+
+-- URLs ---------------------------------------------------------------------------------------------
+
+local function parse_url(url, what)
+    -- scheme://[userinfo@]host[:port][/path][?query]
+    local m = ngx.re.match(url, [=[^([a-z]+)://(?:([^@/]*)@)?(\[[^\]]+\]|[^:/?]*)(?::(\d+))?([^?]*)(?:\?(.*))?$]=], "jo")
+    if not m then
+        return nil, what .. ": cannot parse URL " .. url
+    end
+    local host = m[3]
+    if str_sub(host, 1, 1) == "[" then
+        host = str_sub(host, 2, -2)
+    end
+    return {
+        scheme = m[1],
+        userinfo = m[2] or false,
+        host = host,
+        port = m[4] and tonumber(m[4]) or false,
+        path = m[5] or "",
+        query = m[6] or "",
+    }
+end
+
+local function parse_redis_url(url)
+    local u, err = parse_url(url, "redis_url")
+    if not u then
+        return nil, err
+    end
+    local r = { ssl = false, db = 0, username = false, password = false }
+    if u.scheme == "unix" then
+        -- unix:///path/to/redis.sock?db=9
+        r.socket = "unix:" .. u.path
+        local db = ngx.re.match(u.query, [[(?:^|&)db=(\d+)]], "jo")
+        r.db = db and tonumber(db[1]) or 0
+    elseif u.scheme == "redis" or u.scheme == "rediss" then
+        r.ssl = u.scheme == "rediss"
+        r.host = u.host ~= "" and u.host or "127.0.0.1"
+        r.port = u.port or 6379
+        local db = ngx.re.match(u.path, [[^/(\d+)/?$]], "jo")
+        if db then
+            r.db = tonumber(db[1])
+        elseif u.path ~= "" and u.path ~= "/" then
+            return nil, "redis_url: the path must be the database number, got " .. u.path
+        end
+    else
+        return nil, "redis_url: scheme must be redis, rediss or unix, got " .. u.scheme
+    end
+    if u.userinfo then
+        local user, password = u.userinfo:match("^([^:]*):(.*)$")
+        if user then
+            r.username = user ~= "" and ngx.unescape_uri(user) or false
+            r.password = ngx.unescape_uri(password)
+        else
+            r.password = ngx.unescape_uri(u.userinfo)
+        end
+    end
+    r.pool = str_format("peter_sslers_edge:redis:%s:%s:%d", r.socket or r.host, r.port or "", r.db)
+    return r
+end
+
+local function parse_fallback_url(url)
+    local u, err = parse_url(url, "fallback_url")
+    if not u then
+        return nil, err
+    end
+    if u.scheme ~= "http" and u.scheme ~= "https" then
+        return nil, "fallback_url: scheme must be http or https, got " .. u.scheme
+    end
+    if u.host == "" then
+        return nil, "fallback_url: no host in " .. url
+    end
+    local default_port = u.scheme == "https" and 443 or 80
+    local port = u.port or default_port
+    local host_header = u.host
+    if str_find(host_header, ":", 1, true) then
+        host_header = "[" .. host_header .. "]"
+    end
+    if port ~= default_port then
+        host_header = host_header .. ":" .. port
+    end
+    return {
+        ssl = u.scheme == "https",
+        host = u.host,
+        port = port,
+        root = (u.path:gsub("/+$", "")),
+        host_header = host_header,
+    }
+end
+
+-- Configuration ------------------------------------------------------------------------------------
+
+--- Set the module's configuration; call it once from init_by_lua_block.
+-- Raises on an unknown option or a bad value, so nginx refuses to start with a broken config.
+function _M.configure(options)
+    local c = {}
+    for key, value in pairs(DEFAULTS) do
+        c[key] = value
+    end
+    for key, value in pairs(options or {}) do
+        if DEFAULTS[key] == nil then
+            error("peter_sslers_edge: unknown option " .. tostring(key), 2)
+        end
+        if value == "" then
+            value = false -- a rendered template turns a source off with an empty string
+        end
+        c[key] = value
+    end
+    c.redis_prime_style = tonumber(c.redis_prime_style) or c.redis_prime_style
+    for _, key in ipairs({ "cache_ttl", "negative_ttl", "worker_cache_size", "redis_timeout_ms", "redis_keepalive_ms",
+                           "redis_pool_size", "fallback_timeout_ms", "fallback_max_body" }) do
+        if type(c[key]) ~= "number" or c[key] < 0 then
+            error("peter_sslers_edge: " .. key .. " must be a number >= 0", 2)
+        end
+    end
+    local style = c.redis_prime_style
+    if style ~= 1 and style ~= 2 and style ~= "any" then
+        error("peter_sslers_edge: redis_prime_style must be 1, 2 or \"any\"", 2)
+    end
+    if not ngx.shared[c.cache_dict] then
+        error("peter_sslers_edge: no `lua_shared_dict " .. c.cache_dict .. " <size>;` in the http block", 2)
+    end
+    local err
+    if c.redis_url then
+        c.redis, err = parse_redis_url(c.redis_url)
+        if not c.redis then
+            error("peter_sslers_edge: " .. err, 2)
+        end
+    end
+    if c.fallback_url then
+        c.fallback, err = parse_fallback_url(c.fallback_url)
+        if not c.fallback then
+            error("peter_sslers_edge: " .. err, 2)
+        end
+        if c.fallback_host_header then
+            c.fallback.host_header = c.fallback_host_header
+        end
+        if c.fallback_userpass then
+            c.fallback.authorization = "Basic " .. ngx.encode_base64(c.fallback_userpass)
+        end
+    end
+    conf = c
+    worker_cache = nil
+    return c
+end
+
+local function get_worker_cache()
+    if not worker_cache then
+        worker_cache = assert(lrucache.new(conf.worker_cache_size > 0 and conf.worker_cache_size or 1))
+    end
+    return worker_cache
+end
+
+-- Redis: a minimal RESP2 client over cosockets -------------------------------------------------
+
+local function resp_command(args)
+    local out = { "*", #args, "\r\n" }
+    for _, arg in ipairs(args) do
+        arg = tostring(arg)
+        out[#out + 1] = "$"
+        out[#out + 1] = #arg
+        out[#out + 1] = "\r\n"
+        out[#out + 1] = arg
+        out[#out + 1] = "\r\n"
+    end
+    return concat(out)
+end
+
+-- Read one reply. Returns value (string, number, table, ngx.null) or nil + error; a Redis error
+-- reply is returned as { err = "..." }.
+local function resp_read(sock)
+    local line, err = sock:receive("*l")
+    if not line then
+        return nil, "redis read: " .. tostring(err)
+    end
+    local prefix, rest = str_sub(line, 1, 1), str_sub(line, 2)
+    if prefix == "+" then
+        return rest
+    elseif prefix == "-" then
+        return { err = rest }
+    elseif prefix == ":" then
+        return tonumber(rest)
+    elseif prefix == "$" then
+        local size = tonumber(rest)
+        if not size or size < 0 then
+            return null
+        end
+        local data, rerr = sock:receive(size + 2)
+        if not data then
+            return nil, "redis read: " .. tostring(rerr)
+        end
+        return str_sub(data, 1, size)
+    elseif prefix == "*" then
+        local count = tonumber(rest)
+        if not count or count < 0 then
+            return null
+        end
+        local items = {}
+        for i = 1, count do
+            local item, ierr = resp_read(sock)
+            if item == nil then
+                return nil, ierr
+            end
+            items[i] = item
+        end
+        return items
+    end
+    return nil, "redis read: unexpected reply " .. line
+end
+
+-- Send every command in one write and read every reply (a pipeline).
+local function redis_pipeline(sock, commands)
+    local buffer = {}
+    for i, args in ipairs(commands) do
+        buffer[i] = resp_command(args)
+    end
+    local ok, err = sock:send(concat(buffer))
+    if not ok then
+        return nil, "redis send: " .. tostring(err)
+    end
+    local replies = {}
+    for i = 1, #commands do
+        local reply, rerr = resp_read(sock)
+        if reply == nil then
+            return nil, rerr
+        end
+        replies[i] = reply
+    end
+    return replies
+end
+
+local function redis_connect()
+    local r = conf.redis
+    local sock = tcp()
+    sock:settimeouts(conf.redis_timeout_ms, conf.redis_timeout_ms, conf.redis_timeout_ms)
+    local ok, err
+    if r.socket then
+        ok, err = sock:connect(r.socket, { pool = r.pool })
+    else
+        ok, err = sock:connect(r.host, r.port, { pool = r.pool })
+    end
+    if not ok then
+        return nil, "redis connect: " .. tostring(err)
+    end
+    -- A pooled connection has already been authenticated and has the right database selected
+    -- (the pool's name includes the database, so no connection ever serves two of them).
+    if sock:getreusedtimes() == 0 then
+        if r.ssl then
+            local session, serr = sock:sslhandshake(nil, r.host, conf.redis_ssl_verify)
+            if not session then
+                sock:close()
+                return nil, "redis TLS: " .. tostring(serr)
+            end
+        end
+        local setup = {}
+        if r.password then
+            setup[#setup + 1] = r.username and { "AUTH", r.username, r.password } or { "AUTH", r.password }
+        end
+        if r.db ~= 0 then
+            setup[#setup + 1] = { "SELECT", r.db }
+        end
+        if #setup > 0 then
+            local replies, perr = redis_pipeline(sock, setup)
+            if not replies then
+                sock:close()
+                return nil, perr
+            end
+            for i, reply in ipairs(replies) do
+                if type(reply) == "table" and reply.err then
+                    sock:close()
+                    return nil, "redis " .. setup[i][1] .. ": " .. reply.err
+                end
+            end
+        end
+    end
+    return sock
+end
+
+local function is_str(value)
+    return type(value) == "string" and value ~= ""
+end
+
+-- Look a name up in Redis. Returns fullchain, key; or nil (not there); or nil, error.
+local function redis_lookup(name)
+    local sock, err = redis_connect()
+    if not sock then
+        return nil, err
+    end
+    local style = conf.redis_prime_style
+    local commands = {}
+    if style == 1 or style == "any" then
+        commands[#commands + 1] = { "HMGET", "d1:" .. name, "c", "p", "i" }
+    end
+    if style == 2 or style == "any" then
+        commands[#commands + 1] = { "HMGET", "d2:" .. name, "f", "p" }
+    end
+    local replies
+    replies, err = redis_pipeline(sock, commands)
+    if not replies then
+        sock:close()
+        return nil, err
+    end
+    local fullchain, key
+    for i, reply in ipairs(replies) do
+        if type(reply) ~= "table" or reply.err then
+            sock:close()
+            return nil, "redis HMGET: " .. tostring(type(reply) == "table" and reply.err or reply)
+        end
+        local kind = commands[i][2]:sub(1, 2)
+        if kind == "d1" and is_str(reply[1]) and is_str(reply[2]) then
+            -- style 1: the hash holds ids; the PEMs are shared between domains
+            local reads = { { "GET", "c:" .. reply[1] }, { "GET", "p:" .. reply[2] } }
+            if is_str(reply[3]) then
+                reads[3] = { "GET", "i:" .. reply[3] }
+            end
+            local pems, perr = redis_pipeline(sock, reads)
+            if not pems then
+                sock:close()
+                return nil, perr
+            end
+            if is_str(pems[1]) and is_str(pems[2]) then
+                fullchain = pems[1]
+                if is_str(pems[3]) then
+                    fullchain = fullchain .. "\n" .. pems[3]
+                end
+                key = pems[2]
+                break
+            end
+            -- ids without their PEMs (a TTL ran out): try style 2, then peter_sslers
+            ngx_log(WARN, "peter_sslers_edge: d1:", name, " names PEMs that are not in Redis")
+        elseif kind == "d2" and is_str(reply[1]) and is_str(reply[2]) then
+            fullchain, key = reply[1], reply[2]
+            break
+        end
+    end
+    sock:setkeepalive(conf.redis_keepalive_ms, conf.redis_pool_size)
+    if fullchain then
+        return fullchain, key
+    end
+    return nil
+end
+
+-- The HTTP fallback: a minimal HTTP/1.1 GET over cosockets ------------------------------------------
+
+local function read_body(sock, headers)
+    local max = conf.fallback_max_body
+    if headers["transfer-encoding"] and str_find(str_lower(headers["transfer-encoding"]), "chunked", 1, true) then
+        local parts, total = {}, 0
+        while true do
+            local line, err = sock:receive("*l")
+            if not line then
+                return nil, "chunk size: " .. tostring(err)
+            end
+            local size = tonumber((line:match("^%s*(%x+)")), 16)
+            if not size then
+                return nil, "bad chunk size line " .. line
+            end
+            if size == 0 then
+                break -- trailers, if any, are left unread: the connection is closed anyway
+            end
+            total = total + size
+            if total > max then
+                return nil, "answer larger than fallback_max_body"
+            end
+            local data, derr = sock:receive(size + 2)
+            if not data then
+                return nil, "chunk: " .. tostring(derr)
+            end
+            parts[#parts + 1] = str_sub(data, 1, size)
+        end
+        return concat(parts)
+    end
+    local length = tonumber(headers["content-length"])
+    if length then
+        if length > max then
+            return nil, "answer larger than fallback_max_body"
+        end
+        local data, err = sock:receive(length)
+        if not data then
+            return nil, "body: " .. tostring(err)
+        end
+        return data
+    end
+    -- no length: the body ends with the connection (we sent Connection: close)
+    local data, err, partial = sock:receive("*a")
+    data = data or partial
+    if not data then
+        return nil, "body: " .. tostring(err)
+    end
+    if #data > max then
+        return nil, "answer larger than fallback_max_body"
+    end
+    return data
+end
+
+-- Returns status, body; or nil, error.
+local function http_get(path)
+    local f = conf.fallback
+    local sock = tcp()
+    sock:settimeouts(conf.fallback_timeout_ms, conf.fallback_timeout_ms, conf.fallback_timeout_ms)
+    local ok, err = sock:connect(f.host, f.port)
+    if not ok then
+        return nil, "connect " .. f.host .. ":" .. f.port .. ": " .. tostring(err)
+    end
+    if f.ssl then
+        local session, serr = sock:sslhandshake(nil, f.host, conf.fallback_ssl_verify)
+        if not session then
+            sock:close()
+            return nil, "TLS: " .. tostring(serr)
+        end
+    end
+    local request = {
+        "GET ", path, " HTTP/1.1\r\n",
+        "Host: ", f.host_header, "\r\n",
+        "User-Agent: peter_sslers_edge/", _M.VERSION, "\r\n",
+        "Accept: application/json\r\n",
+        "Connection: close\r\n",
+    }
+    if f.authorization then
+        request[#request + 1] = "Authorization: " .. f.authorization .. "\r\n"
+    end
+    request[#request + 1] = "\r\n"
+    ok, err = sock:send(concat(request))
+    if not ok then
+        sock:close()
+        return nil, "send: " .. tostring(err)
+    end
+    local status_line
+    status_line, err = sock:receive("*l")
+    if not status_line then
+        sock:close()
+        return nil, "status line: " .. tostring(err)
+    end
+    local status = tonumber(status_line:match("^HTTP/1%.[01] (%d%d%d)"))
+    if not status then
+        sock:close()
+        return nil, "bad status line " .. status_line
+    end
+    local headers = {}
+    while true do
+        local line, herr = sock:receive("*l")
+        if not line then
+            sock:close()
+            return nil, "headers: " .. tostring(herr)
+        end
+        if line == "" then
+            break
+        end
+        local hname, value = line:match("^([^:]+):%s*(.-)%s*$")
+        if hname then
+            headers[str_lower(hname)] = value
+        end
+    end
+    local body
+    body, err = read_body(sock, headers)
+    sock:close()
+    if not body then
+        return nil, err
+    end
+    return status, body
+end
+
+-- Which certificate of a domain's config.json payload to serve: the multi-domain one if there is
+-- one, else the single-domain one (what peter_sslers primes into Redis too).
+local function pick_from_payload(payload)
+    if type(payload) ~= "table" then
+        return nil
+    end
+    for _, field in ipairs({ "certificate_signed__latest_multi", "certificate_signed__latest_single" }) do
+        local cert = payload[field]
+        if type(cert) == "table" and type(cert.fullchain) == "table" and type(cert.private_key) == "table"
+                and is_str(cert.fullchain.pem) and is_str(cert.private_key.pem) then
+            return cert.fullchain.pem, cert.private_key.pem
+        end
+    end
+    return nil
+end
+
+-- Ask peter_sslers. Returns fullchain, key; or nil (it has none); or nil, error.
+local function fallback_lookup(name)
+    local path = conf.fallback.root .. "/domain/" .. name .. "/config.json?openresty=1"
+    local status, body = http_get(path)
+    if not status then
+        return nil, "fallback " .. path .. ": " .. tostring(body)
+    end
+    if status == 404 then
+        return nil -- peter_sslers does not know the name
+    end
+    if status ~= 200 then
+        return nil, "fallback " .. path .. ": HTTP " .. status
+    end
+    local payload, err = cjson.decode(body)
+    if not payload then
+        return nil, "fallback " .. path .. ": bad JSON: " .. tostring(err)
+    end
+    return pick_from_payload(payload)
+end
+
+-- The lookup chain --------------------------------------------------------------------------------
+
+-- Returns fullchain, key, source ("cache", "redis", "fallback"); or nil when nobody has one.
+local function find(name)
+    local dict = ngx.shared[conf.cache_dict]
+    local cached = dict:get(name .. ":c")
+    if cached == false then
+        stat_incr("misses_cached")
+        return nil
+    end
+    if cached then
+        local key = dict:get(name .. ":k")
+        if key then
+            stat_incr("hits")
+            return cached, key, "cache"
+        end
+    end
+    local fullchain, key, source, err
+    if conf.redis then
+        fullchain, key = redis_lookup(name)
+        if fullchain then
+            source = "redis"
+        elseif key then -- an error message
+            err = key
+            key = nil
+            stat_incr("errors")
+            ngx_log(ERR, "peter_sslers_edge: ", err)
+        end
+    end
+    if not fullchain and conf.fallback then
+        fullchain, key = fallback_lookup(name)
+        if fullchain then
+            source = "fallback"
+        elseif key then
+            stat_incr("errors")
+            ngx_log(ERR, "peter_sslers_edge: ", key)
+            key = nil
+        end
+    end
+    if fullchain then
+        stat_incr(source .. "_hits")
+        -- the key first: a reader that sees `:c` finds `:k` too (barring eviction, which is a miss)
+        dict:set(name .. ":k", key, conf.cache_ttl)
+        dict:set(name .. ":c", fullchain, conf.cache_ttl)
+        return fullchain, key, source
+    end
+    stat_incr("misses")
+    if conf.negative_ttl > 0 then
+        dict:delete(name .. ":k")
+        dict:set(name .. ":c", false, conf.negative_ttl)
+    end
+    return nil
+end
+
+-- The parsed certificate and key of these PEMs, from this worker's cache when it parsed exactly
+-- these strings before.
+local function parsed(name, fullchain, key_pem)
+    local lru = get_worker_cache()
+    local entry = lru:get(name)
+    if entry and entry.fullchain == fullchain and entry.key_pem == key_pem then
+        return entry.cert, entry.key
+    end
+    local cert, err = ssl.parse_pem_cert(fullchain)
+    if not cert then
+        return nil, "certificate: " .. tostring(err)
+    end
+    local key
+    key, err = ssl.parse_pem_priv_key(key_pem)
+    if not key then
+        return nil, "private key: " .. tostring(err)
+    end
+    lru:set(name, { fullchain = fullchain, key_pem = key_pem, cert = cert, key = key })
+    return cert, key
+end
+
+--- ssl_certificate_by_lua_block: serve the certificate of the SNI name, if anyone has one.
+function _M.ssl_certificate()
+    if not conf then
+        ngx_log(ERR, "peter_sslers_edge: configure() was never called (init_by_lua_block)")
+        return
+    end
+    local name = normalize_name(ssl.server_name())
+    if not name then
+        return -- no SNI, or not a host name: the default certificate
+    end
+    local fullchain, key_pem, source = find(name)
+    if not fullchain then
+        return
+    end
+    local cert, key = parsed(name, fullchain, key_pem)
+    if not cert then
+        -- unusable PEMs: say so, remember the miss briefly, serve the default certificate
+        stat_incr("errors")
+        ngx_log(ERR, "peter_sslers_edge: ", name, " (from ", source, "): ", key)
+        local dict = ngx.shared[conf.cache_dict]
+        dict:delete(name .. ":k")
+        if conf.negative_ttl > 0 then
+            dict:set(name .. ":c", false, conf.negative_ttl)
+        else
+            dict:delete(name .. ":c")
+        end
+        return
+    end
+    local ok, err = ssl.clear_certs()
+    if ok then
+        ok, err = ssl.set_cert(cert)
+    end
+    if ok then
+        ok, err = ssl.set_priv_key(key)
+    end
+    if not ok then
+        ngx_log(ERR, "peter_sslers_edge: ", name, ": setting the certificate failed: ", err)
+        return ngx.exit(ngx.ERROR)
+    end
+    ngx_log(INFO, "peter_sslers_edge: ", name, " served from ", source)
+end
+
+-- The expire and status endpoints --------------------------------------------------------------
+
+local function respond(status, body)
+    ngx.status = status
+    ngx.header["Content-Type"] = "application/json"
+    ngx.header["X-Peter-SSLers"] = _M.VERSION
+    ngx.header["Cache-Control"] = "no-store"
+    body.server = _M.SERVER
+    body.server_version = _M.VERSION
+    ngx.say(cjson.encode(body))
+    return ngx.exit(status)
+end
+
+local function is_cache_key(key)
+    local tail = str_sub(key, -2)
+    return tail == ":c" or tail == ":k"
+end
+
+--- Delete every certificate and remembered miss from the shared cache (not the stats).
+function _M.expire_all()
+    local dict = ngx.shared[conf.cache_dict]
+    local count = 0
+    for _, key in ipairs(dict:get_keys(0)) do
+        if is_cache_key(key) then
+            dict:delete(key)
+            count = count + 1
+        end
+    end
+    get_worker_cache():flush_all()
+    stat_incr("expired_all")
+    return count
+end
+
+--- Delete one name's keys (`{name}:c`, `{name}:k`). Returns the normalized name, or nil.
+function _M.expire_domain(name)
+    name = normalize_name(name)
+    if not name then
+        return nil
+    end
+    local dict = ngx.shared[conf.cache_dict]
+    dict:delete(name .. ":c")
+    dict:delete(name .. ":k")
+    get_worker_cache():delete(name)
+    stat_incr("expired_domain")
+    return name
+end
+
+--- content_by_lua_block of `location ^~ {prefix}/`: answers `{prefix}/all` and `{prefix}/domain/{name}`.
+-- The prefix is passed in by the config (stock nginx has no $location variable).
+function _M.expire(prefix)
+    if not conf then
+        return respond(500, { result = "error", error = "peter_sslers_edge is not configured" })
+    end
+    prefix = (prefix or ""):gsub("/+$", "")
+    local uri = ngx.var.uri
+    if str_sub(uri, 1, #prefix + 1) ~= prefix .. "/" then
+        return respond(404, { result = "error", error = "not an expire path" })
+    end
+    local rest = str_sub(uri, #prefix + 2)
+    if rest == "all" then
+        _M.expire_all()
+        return respond(200, { result = "success", expired = "all" })
+    end
+    local raw = rest:match("^domain/([^/]+)$")
+    if raw then
+        local name = _M.expire_domain(raw)
+        if not name then
+            return respond(400, { result = "error", error = "invalid domain name", domain = raw })
+        end
+        return respond(200, { result = "success", expired = "domain", domain = name })
+    end
+    return respond(404, { result = "error", error = "use " .. prefix .. "/all or " .. prefix .. "/domain/{name}" })
+end
+
+--- content_by_lua_block of the status location: the configuration and the cache's statistics.
+function _M.status()
+    if not conf then
+        return respond(500, { result = "error", error = "peter_sslers_edge is not configured" })
+    end
+    local dict = ngx.shared[conf.cache_dict]
+    local certificates, misses = 0, 0
+    for _, key in ipairs(dict:get_keys(0)) do
+        if str_sub(key, -2) == ":c" then
+            if dict:get(key) == false then
+                misses = misses + 1
+            else
+                certificates = certificates + 1
+            end
+        end
+    end
+    local stats = {}
+    for _, name in ipairs(STATS) do
+        stats[name] = dict:get("#" .. name) or 0
+    end
+    local r = conf.redis
+    return respond(200, {
+        result = "success",
+        config = {
+            redis = r and str_format("%s db %d", r.socket or (r.host .. ":" .. r.port), r.db) or cjson.null,
+            redis_prime_style = conf.redis_prime_style,
+            fallback = conf.fallback_url or cjson.null,
+            cache_ttl = conf.cache_ttl,
+            negative_ttl = conf.negative_ttl,
+        },
+        cache = {
+            dict = conf.cache_dict,
+            capacity = dict:capacity(),
+            free_space = dict:free_space(),
+            certificates = certificates,
+            misses = misses,
+        },
+        stats = stats,
+    })
+end
+
+return _M
