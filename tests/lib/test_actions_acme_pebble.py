@@ -238,11 +238,36 @@ def test_account_deactivation(pebble_always_valid, acme_ctx_factory):
 # --- faults
 
 
-def test_nonce_rejections_are_retried(make_pebble, acme_ctx_factory):
+def test_nonce_rejections_are_retried(make_pebble, acme_ctx_factory, monkeypatch):
+    """pebble rejects 40% of nonces; every rejected request is sent again and the order completes.
+
+    With the default 5 retries, one request fails 0.4**6 = 0.4% of the time and a whole order
+    (about 15 requests) a few percent: the test raises the retries so that it tests the retrying,
+    not luck, and counts the rejections it saw so that it cannot pass without any.
+    """
+    rejections = []
+    make_transport = acme_accounts.acme_transport
+
+    def transport_with_more_retries(*args, **kwargs):
+        transport = make_transport(*args, **kwargs)
+        transport.max_bad_nonce_retries = 25
+        send = transport._send
+
+        def counting_send(*send_args, **send_kwargs):
+            response, exchange = send(*send_args, **send_kwargs)
+            if (exchange.problem or {}).get("type", "").endswith(":badNonce"):
+                rejections.append(exchange)
+            return response, exchange
+
+        transport._send = counting_send
+        return transport
+
+    monkeypatch.setattr(acme_accounts, "acme_transport", transport_with_more_retries)
     pebble = make_pebble(PEBBLE_WFE_NONCEREJECT="40")
     ctx = acme_ctx_factory(pebble)
     dbAccount = new_account(ctx)
     assert order(ctx, dbAccount, ["nonce.example.com"]).acme_status_order == "valid"
+    assert rejections, "pebble rejected no nonce: the retry path was not exercised"
 
 
 def test_pebble_restarted_mid_order(make_pebble, acme_ctx_factory):
