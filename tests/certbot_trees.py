@@ -265,3 +265,13 @@ def _chain_cas(session, dbChain):
 def _sha256_fingerprint(cert_pem: str) -> str:
     cert = x509.load_pem_x509_certificate(cert_pem.encode())
     return cert.fingerprint(hashes.SHA256()).hex()
+
+
+def summary(lines):
+    """The summary's count lines, by kind."""
+    result = {}
+    for line in lines:
+        for kind in ("accounts", "certificates"):
+            if line.startswith("  %s: " % kind):
+                result[kind] = line.split(": ", 1)[1]
+    return result

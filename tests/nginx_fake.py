@@ -24,6 +24,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from tests import switches
+
 SWITCH = "SSL_RUN_NGINX_TESTS"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FAKE_SERVER_PATH = os.path.join(ROOT, "tools", "fake_server.py")
@@ -45,11 +47,7 @@ FakeServer = fake_server.FakeServer
 
 
 def switch_on() -> bool:
-    value = os.environ.get(SWITCH, "").strip()
-    try:
-        return int(value or "0") != 0
-    except ValueError:
-        return value.lower() in ("true", "yes", "on")
+    return switches.switch_on(SWITCH)
 
 
 def require_switch() -> None:

@@ -58,6 +58,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID
 from cryptography.x509.oid import NameOID
 
+from tests import switches
+
 __all__ = [
     "SWITCH",
     "PebbleError",
@@ -95,11 +97,7 @@ class PebbleError(Exception):
 
 
 def switch_on() -> bool:
-    value = os.environ.get(SWITCH, "").strip()
-    try:
-        return int(value or "0") != 0
-    except ValueError:
-        return value.lower() in ("true", "yes", "on")
+    return switches.switch_on(SWITCH)
 
 
 def require_switch() -> None:

@@ -30,6 +30,8 @@ import pytest
 import redis
 import webtest
 
+from tests import switches
+
 __all__ = [
     "SWITCH",
     "URL_VARIABLE",
@@ -54,11 +56,7 @@ TEST_HOST = "peter-sslers.example.com"
 
 
 def switch_on() -> bool:
-    value = os.environ.get(SWITCH, "").strip()
-    try:
-        return int(value or "0") != 0
-    except ValueError:
-        return value.lower() in ("true", "yes", "on")
+    return switches.switch_on(SWITCH)
 
 
 def require_switch() -> None:

@@ -43,6 +43,7 @@ from tests import data
 from tests.pebble import _die_with_parent
 from tests.pebble import _tail
 from tests.pebble import free_port
+from tests.switches import switch_on
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 NGINX_CONF_DIR = os.path.join(ROOT, "tools", "nginx_conf")
@@ -64,12 +65,6 @@ LUA_MODULES = ("/usr/lib/nginx/modules/ndk_http_module.so", "/usr/lib/nginx/modu
 STARTUP_TIMEOUT = 15.0
 
 
-def switch_on(name: str) -> bool:
-    value = os.environ.get(name, "").strip()
-    try:
-        return int(value or "0") != 0
-    except ValueError:
-        return value.lower() in ("true", "yes", "on")
 
 
 def require_nginx() -> None:

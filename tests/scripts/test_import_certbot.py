@@ -23,6 +23,7 @@ from tests.certbot_trees import check_database_against_manifest
 from tests.certbot_trees import copy_real_tree
 from tests.certbot_trees import manifest
 from tests.certbot_trees import spki_sha256
+from tests.certbot_trees import summary
 from tests.certbot_trees import table_counts
 from tests.conftest import ROOT
 from tests.conftest import _ini_path
@@ -44,16 +45,6 @@ def run(ini: str, *args, capsys=None):
     status = import_certbot.main([ini, *args])
     out = capsys.readouterr().out
     return status, out.splitlines()
-
-
-def summary(lines):
-    """The summary's count lines, by kind."""
-    result = {}
-    for line in lines:
-        for kind in ("accounts", "certificates"):
-            if line.startswith("  %s: " % kind):
-                result[kind] = line.split(": ", 1)[1]
-    return result
 
 
 def failures(lines):

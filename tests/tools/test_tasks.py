@@ -13,6 +13,7 @@ from tests.certbot_trees import REAL_TREE
 from tests.certbot_trees import check_database_against_manifest
 from tests.certbot_trees import copy_real_tree
 from tests.certbot_trees import manifest
+from tests.certbot_trees import summary
 from tests.certbot_trees import table_counts
 from tests.conftest import ROOT
 from tests.pebble import free_port
@@ -42,15 +43,6 @@ def invoke(*args, root=None, cwd=ROOT, env_root=None, tools_flag=True):
         command.append("--server-url-root=%s" % root)
     result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
     return result.returncode, result.stdout.splitlines(), result.stderr
-
-
-def summary(lines):
-    result = {}
-    for line in lines:
-        for kind in ("accounts", "certificates"):
-            if line.startswith("  %s: " % kind):
-                result[kind] = line.split(": ", 1)[1]
-    return result
 
 
 def counts(created=0, existing=0, failed=0):

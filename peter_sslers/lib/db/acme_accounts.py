@@ -25,6 +25,7 @@ from .. import errors
 from .. import utils
 from . import get
 from .acme_logger import AcmeEventLogger
+from .create import create__AcmeAccountProvider
 from .logger import log__OperationsEvent
 from .logger import log__OperationsObjectEvent
 
@@ -347,16 +348,7 @@ def getcreate__AcmeAccountProvider__by_server(
         suffix += 1
         name = "%s-%s" % (server[:56], suffix)
     log__OperationsEvent(ctx, "AcmeAccountProvider__insert", {"name": name, "directory": directory_url, "server": server})
-    dbProvider = AcmeAccountProvider()
-    dbProvider.name = name
-    dbProvider.directory = directory_url
-    dbProvider.server = server
-    dbProvider.protocol = "acme-v2"
-    dbProvider.is_default = None
-    dbProvider.is_enabled = None
-    dbProvider.timestamp_created = ctx.timestamp
-    ctx.dbsession.add(dbProvider)
-    ctx.dbsession.flush(objects=[dbProvider])
+    dbProvider = create__AcmeAccountProvider(ctx, name, directory_url)
     return dbProvider, True
 
 

@@ -18,6 +18,7 @@ from ...model.objects import PrivateKey
 from .. import errors
 from .. import utils
 from . import get
+from .create import create__AcmeAccountProvider
 from .getcreate import getcreate__CertificateCA__by_pem_text
 from .logger import log__OperationsEvent
 
@@ -57,7 +58,7 @@ def seed_database(ctx) -> dict:
 
     for name, directory in KNOWN_CERTIFICATE_AUTHORITIES.items():
         if get.get__AcmeAccountProvider__by_name(ctx, name) is None:
-            _create_provider(ctx, name, directory)
+            create__AcmeAccountProvider(ctx, name, directory)
             created["AcmeAccountProvider"].append(name)
 
     if not initialized:
@@ -80,20 +81,6 @@ def seed_database(ctx) -> dict:
             created["DomainBlocklisted"].append(domain_name)
     ctx.dbsession.flush()
     return created
-
-
-def _create_provider(ctx, name: str, directory: str) -> AcmeAccountProvider:
-    dbProvider = AcmeAccountProvider()
-    dbProvider.name = name
-    dbProvider.directory = directory
-    dbProvider.server = server_of(directory)
-    dbProvider.protocol = "acme-v2"
-    dbProvider.is_default = None
-    dbProvider.is_enabled = None
-    dbProvider.timestamp_created = ctx.timestamp
-    ctx.dbsession.add(dbProvider)
-    ctx.dbsession.flush(objects=[dbProvider])
-    return dbProvider
 
 
 def _create_placeholder_key(ctx) -> PrivateKey:
@@ -137,7 +124,7 @@ def reconcile_certificate_authority(ctx) -> dict:
     if dbProvider is None:
         if name not in KNOWN_CERTIFICATE_AUTHORITIES and name != "custom":
             raise errors.ConfigurationMismatch("Unknown ACME server `%s`." % name)
-        dbProvider = _create_provider(ctx, name, directory)
+        dbProvider = create__AcmeAccountProvider(ctx, name, directory)
         changes["created"] = name
     elif dbProvider.directory != directory:
         has_accounts = ctx.dbsession.scalar(

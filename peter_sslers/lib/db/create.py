@@ -1,11 +1,13 @@
 """Creating objects that are more than a get-or-create: certificate imports, new keys."""
 
 import dataclasses
+import urllib.parse
 from typing import Optional
 
 import sqlalchemy as sa
 
 from ...model import utils as model_utils
+from ...model.objects import AcmeAccountProvider
 from ...model.objects import CertificateCAChain
 from ...model.objects import CertificateSigned
 from ...model.objects import CertificateSignedChain
@@ -192,3 +194,18 @@ def create__PrivateKey__generate(ctx, key_technology: str = "RSA", bits: int = N
         ctx, key_pem, private_key_source="generated", private_key_type="standard"
     )
     return dbPrivateKey
+
+
+def create__AcmeAccountProvider(ctx, name: str, directory_url: str) -> AcmeAccountProvider:
+    """A new ACME server row: neither default nor enabled; its server is the directory's host[:port]."""
+    dbProvider = AcmeAccountProvider()
+    dbProvider.name = name
+    dbProvider.directory = directory_url
+    dbProvider.server = urllib.parse.urlsplit(directory_url).netloc.lower()
+    dbProvider.protocol = "acme-v2"
+    dbProvider.is_default = None
+    dbProvider.is_enabled = None
+    dbProvider.timestamp_created = ctx.timestamp
+    ctx.dbsession.add(dbProvider)
+    ctx.dbsession.flush(objects=[dbProvider])
+    return dbProvider
