@@ -97,9 +97,12 @@ def import__CertificateSigned(
     dbChain, is_created__chain = getcreate__CertificateCAChain__by_pem_text(
         ctx, None, chain_pems=chain_pems, parsed_chain=parsed_chain, field="chain_file"
     )
-    dbPrivateKey, is_created__key = getcreate__PrivateKey__by_pem_text(
-        ctx, key_pem, field="private_key_file", parsed=parsed_key
-    )
+    if dbKnownKey is not None:  # found above by its PEM digest: no second lookup
+        dbPrivateKey, is_created__key = dbKnownKey, False
+    else:
+        dbPrivateKey, is_created__key = getcreate__PrivateKey__by_pem_text(
+            ctx, key_pem, field="private_key_file", parsed=parsed_key
+        )
     cert_pem_sha256 = utils.sha256_hex(cert_pem)
     dbCertificate = ctx.dbsession.scalars(
         sa.select(CertificateSigned).where(CertificateSigned.cert_pem_sha256 == cert_pem_sha256)
