@@ -82,17 +82,27 @@ end
 -- Domain names ------------------------------------------------------------------------------------
 
 -- A host name as peter_sslers stores it: lower case, labels of letters, digits, '-' and '_' (and a
--- leading '*' label), at most 253 characters. Anything else is never looked up: it would only be
--- a way to inject text into a Redis key or a URL.
+-- leading '*' label), at most 253 characters, the last label not all digits. Anything else is never
+-- looked up: it would only be a way to inject text into a Redis key or a URL.
+--
+-- `\z`, not `$`: PCRE's `$` also matches before a final newline, which let "x.example.com\n" through
+-- into the fallback's request line. A last label of digits only is no host name (an IPv4 address,
+-- or "1", which peter_sslers' `/domain/{id or name}/config.json` would read as Domain #1).
+local RE_HOST_NAME = [[^(\*\.)?[a-z0-9_][a-z0-9_-]{0,62}(\.[a-z0-9_][a-z0-9_-]{0,62})*\z]]
+local RE_NUMERIC_LAST_LABEL = [[(^|\.)[0-9]+\z]]
+
 local function normalize_name(name)
-    if type(name) ~= "string" or #name == 0 or #name > 253 then
+    if type(name) ~= "string" or #name == 0 or #name > 254 then
         return nil
     end
     name = str_lower(name)
     if str_sub(name, -1) == "." then
         name = str_sub(name, 1, -2)
     end
-    if not ngx.re.find(name, [[^(\*\.)?[a-z0-9_]([a-z0-9_-]{0,62})(\.[a-z0-9_]([a-z0-9_-]{0,62}))*$]], "jo") then
+    if #name == 0 or #name > 253 then
+        return nil
+    end
+    if not ngx.re.find(name, RE_HOST_NAME, "jo") or ngx.re.find(name, RE_NUMERIC_LAST_LABEL, "jo") then
         return nil
     end
     return name
@@ -409,7 +419,8 @@ local function redis_lookup(name)
         if kind == "d1" and is_str(reply[1]) and is_str(reply[2]) then
             -- style 1: the hash holds ids; the PEMs are shared between domains
             local reads = { { "GET", "c:" .. reply[1] }, { "GET", "p:" .. reply[2] } }
-            if is_str(reply[3]) then
+            local has_chain = is_str(reply[3])
+            if has_chain then
                 reads[3] = { "GET", "i:" .. reply[3] }
             end
             local pems, perr = redis_pipeline(sock, reads)
@@ -417,16 +428,25 @@ local function redis_lookup(name)
                 sock:close()
                 return nil, perr
             end
-            if is_str(pems[1]) and is_str(pems[2]) then
+            -- Every value the hash names must be there: a chain id without its `i:` value (its TTL,
+            -- redis.timeout.certca, ran out) is a miss too, never the leaf sent alone.
+            if is_str(pems[1]) and is_str(pems[2]) and (not has_chain or is_str(pems[3])) then
                 fullchain = pems[1]
-                if is_str(pems[3]) then
+                if has_chain then
                     fullchain = fullchain .. "\n" .. pems[3]
                 end
                 key = pems[2]
                 break
             end
-            -- ids without their PEMs (a TTL ran out): try style 2, then peter_sslers
-            ngx_log(WARN, "peter_sslers_edge: d1:", name, " names PEMs that are not in Redis")
+            -- ids without their PEMs (a TTL ran out): a miss, the lookup goes on to peter_sslers
+            local missing = {}
+            for i, read in ipairs(reads) do
+                if not is_str(pems[i]) then
+                    missing[#missing + 1] = read[2]
+                end
+            end
+            ngx_log(WARN, "peter_sslers_edge: d1:", name, " names values that are not in Redis: ",
+                    concat(missing, ", "))
         elseif kind == "d2" and is_str(reply[1]) and is_str(reply[2]) then
             fullchain, key = reply[1], reply[2]
             break
@@ -556,7 +576,7 @@ local function http_get(path)
     if not body then
         return nil, err
     end
-    return status, body
+    return status, body, headers
 end
 
 -- Which certificate of a domain's config.json payload to serve: the multi-domain one if there is
@@ -575,22 +595,45 @@ local function pick_from_payload(payload)
     return nil
 end
 
+-- Whether a 404 is peter_sslers saying "no such domain": its X-Peter-SSLers header (on every one of
+-- its answers) and its JSON error envelope. Any other 404 means fallback_url points at something
+-- else (a wrong admin prefix behind a proxy, another server): an error to log, not a quiet miss.
+local function is_peter_sslers_not_found(headers, body)
+    if not headers["x-peter-sslers"] then
+        return false
+    end
+    local payload = cjson.decode(body)
+    return type(payload) == "table" and payload.result == "error"
+end
+
 -- Ask peter_sslers. Returns fullchain, key; or nil (it has none); or nil, error.
 local function fallback_lookup(name)
-    local path = conf.fallback.root .. "/domain/" .. name .. "/config.json?openresty=1"
-    local status, body = http_get(path)
+    -- the name is already a plain host name (normalize_name); escaping it keeps the path a path
+    local path = conf.fallback.root .. "/domain/" .. ngx.escape_uri(name) .. "/config.json?openresty=1"
+    local status, body, headers = http_get(path)
     if not status then
         return nil, "fallback " .. path .. ": " .. tostring(body)
     end
     if status == 404 then
-        return nil -- peter_sslers does not know the name
+        if is_peter_sslers_not_found(headers, body) then
+            return nil -- peter_sslers does not know the name
+        end
+        return nil, "fallback " .. path .. ": HTTP 404 that is not peter_sslers' (no X-Peter-SSLers header or"
+            .. " JSON error body): does fallback_url point at peter_sslers' admin root?"
     end
     if status ~= 200 then
         return nil, "fallback " .. path .. ": HTTP " .. status
     end
     local payload, err = cjson.decode(body)
-    if not payload then
+    if type(payload) ~= "table" then
         return nil, "fallback " .. path .. ": bad JSON: " .. tostring(err)
+    end
+    -- the answer must be about the name asked for (not, say, a Domain found by id)
+    local domain = payload.domain
+    local domain_name = type(domain) == "table" and domain.domain_name or nil
+    if domain_name ~= name then
+        return nil, "fallback " .. path .. ": the answer is about domain " .. tostring(domain_name)
+            .. ", not " .. name
     end
     return pick_from_payload(payload)
 end
@@ -670,6 +713,19 @@ local function parsed(name, fullchain, key_pem)
     return cert, key
 end
 
+-- Drop a name's PEMs that turned out unusable (from the shared cache and this worker's parsed copy)
+-- and remember a miss for negative_ttl.
+local function forget(name)
+    local dict = ngx.shared[conf.cache_dict]
+    dict:delete(name .. ":k")
+    if conf.negative_ttl > 0 then
+        dict:set(name .. ":c", false, conf.negative_ttl)
+    else
+        dict:delete(name .. ":c")
+    end
+    get_worker_cache():delete(name)
+end
+
 --- ssl_certificate_by_lua_block: serve the certificate of the SNI name, if anyone has one.
 function _M.ssl_certificate()
     if not conf then
@@ -689,13 +745,7 @@ function _M.ssl_certificate()
         -- unusable PEMs: say so, remember the miss briefly, serve the default certificate
         stat_incr("errors")
         ngx_log(ERR, "peter_sslers_edge: ", name, " (from ", source, "): ", key)
-        local dict = ngx.shared[conf.cache_dict]
-        dict:delete(name .. ":k")
-        if conf.negative_ttl > 0 then
-            dict:set(name .. ":c", false, conf.negative_ttl)
-        else
-            dict:delete(name .. ":c")
-        end
+        forget(name)
         return
     end
     local ok, err = ssl.clear_certs()
@@ -706,7 +756,13 @@ function _M.ssl_certificate()
         ok, err = ssl.set_priv_key(key)
     end
     if not ok then
-        ngx_log(ERR, "peter_sslers_edge: ", name, ": setting the certificate failed: ", err)
+        -- e.g. a key that does not belong to the certificate. This handshake is lost (the default
+        -- certificate is already cleared), but the PEMs must not stay cached for cache_ttl: drop them
+        -- and remember a miss for negative_ttl, so the next handshakes get the default certificate
+        -- and then a fresh lookup.
+        stat_incr("errors")
+        ngx_log(ERR, "peter_sslers_edge: ", name, " (from ", source, "): setting the certificate failed: ", err)
+        forget(name)
         return ngx.exit(ngx.ERROR)
     end
     ngx_log(INFO, "peter_sslers_edge: ", name, " served from ", source)
