@@ -20,8 +20,10 @@ def test_status_answers_the_contract(edge_nginx):
     assert {k: body[k] for k in CONTRACT} == CONTRACT
     assert body["config"] == {
         "redis": None,
-        "redis_prime_style": "any",
+        "redis_prime_style": 1,
+        "redis_ssl_verify": True,
         "fallback": None,
+        "fallback_ssl_verify": True,
         "cache_ttl": 120,
         "negative_ttl": 5,
     }

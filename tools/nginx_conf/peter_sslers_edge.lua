@@ -54,18 +54,24 @@ local DEFAULTS = {
     worker_cache_size = 256,           -- parsed certificates each worker keeps
     -- "redis://[[user]:password@]host[:port][/db]", "rediss://...", "unix:///path[?db=N]"
     redis_url = false,
-    redis_prime_style = "any",         -- 1, 2, or "any" (style 1's keys first, then style 2's, in one round trip)
+    redis_prime_style = 1,             -- 1 or 2: the style peter_sslers primes (its redis.prime_style)
     redis_timeout_ms = 500,
     redis_keepalive_ms = 60000,
     redis_pool_size = 32,
-    redis_ssl_verify = false,          -- rediss://: verify Redis' certificate (needs lua_ssl_trusted_certificate)
+    redis_ssl_verify = true,           -- rediss://: verify Redis' certificate (against lua_ssl_trusted_certificate)
+    redis_server_name = false,         -- rediss://: the name to send and check (default: the URL's host)
     fallback_url = false,              -- "http://127.0.0.1:7201/.well-known/admin": peter_sslers' admin root
     fallback_userpass = false,         -- "user:password" for HTTP basic authentication
     fallback_host_header = false,      -- Host header to send (default: the URL's host[:port])
     fallback_timeout_ms = 2000,
-    fallback_ssl_verify = false,       -- https: verify peter_sslers' certificate (needs lua_ssl_trusted_certificate)
+    fallback_ssl_verify = true,        -- https: verify peter_sslers' certificate (against lua_ssl_trusted_certificate)
+    fallback_server_name = false,      -- https: the name to send and check (default: the URL's host)
+    allow_insecure_fallback = false,   -- accept a plain-http fallback_url to a host other than loopback
     fallback_max_body = 1048576,       -- bytes; a larger answer is refused
 }
+
+-- The options that are booleans (a rendered template passes "0"/"1"; "" is false).
+local BOOLEANS = { "redis_ssl_verify", "fallback_ssl_verify", "allow_insecure_fallback" }
 
 local conf = nil       -- the effective configuration (set by configure())
 local worker_cache = nil  -- per worker: name -> { fullchain, key_pem, cert cdata, key cdata }
@@ -110,6 +116,16 @@ end
 _M.normalize_name = normalize_name
 
 -- URLs ---------------------------------------------------------------------------------------------
+
+-- Whether a URL's host is this machine: only then may secrets travel in clear text.
+local function is_loopback(host)
+    return host == "localhost" or host == "::1" or host == "0:0:0:0:0:0:0:1"
+        or ngx.re.find(host, [[^127\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\z]], "jo") ~= nil
+end
+
+local function is_ip_address(host)
+    return str_find(host, ":", 1, true) ~= nil or ngx.re.find(host, [[^[0-9.]+\z]], "jo") ~= nil
+end
 
 local function parse_url(url, what)
     -- scheme://[userinfo@]host[:port][/path][?query]
@@ -165,6 +181,7 @@ local function parse_redis_url(url)
         end
     end
     r.pool = str_format("peter_sslers_edge:redis:%s:%s:%d", r.socket or r.host, r.port or "", r.db)
+    r.loopback = r.socket ~= nil or is_loopback(r.host)
     return r
 end
 
@@ -178,6 +195,10 @@ local function parse_fallback_url(url)
     end
     if u.host == "" then
         return nil, "fallback_url: no host in " .. url
+    end
+    if u.userinfo then
+        -- they used to be dropped silently (and the URL echoed by status): say where they go instead
+        return nil, "fallback_url: no user or password in the URL; use fallback_userpass (FALLBACK_USERPASS)"
     end
     local default_port = u.scheme == "https" and 443 or 80
     local port = u.port or default_port
@@ -194,6 +215,7 @@ local function parse_fallback_url(url)
         port = port,
         root = (u.path:gsub("/+$", "")),
         host_header = host_header,
+        loopback = is_loopback(u.host),
     }
 end
 
@@ -215,6 +237,16 @@ function _M.configure(options)
         end
         c[key] = value
     end
+    for _, key in ipairs(BOOLEANS) do
+        local value = c[key]
+        if value == "1" or value == "true" then
+            c[key] = true
+        elseif value == "0" or value == "false" then
+            c[key] = false
+        elseif type(value) ~= "boolean" then
+            error("peter_sslers_edge: " .. key .. " must be true or false (or \"1\" / \"0\")", 2)
+        end
+    end
     c.redis_prime_style = tonumber(c.redis_prime_style) or c.redis_prime_style
     for _, key in ipairs({ "cache_ttl", "negative_ttl", "worker_cache_size", "redis_timeout_ms", "redis_keepalive_ms",
                            "redis_pool_size", "fallback_timeout_ms", "fallback_max_body" }) do
@@ -223,8 +255,12 @@ function _M.configure(options)
         end
     end
     local style = c.redis_prime_style
-    if style ~= 1 and style ~= 2 and style ~= "any" then
-        error("peter_sslers_edge: redis_prime_style must be 1, 2 or \"any\"", 2)
+    if style == "any" then
+        error("peter_sslers_edge: redis_prime_style must be 1 or 2, the style peter_sslers primes; \"any\" served"
+              .. " keys left over from the other style (an old d1: hid a renewal primed into d2:)", 2)
+    end
+    if style ~= 1 and style ~= 2 then
+        error("peter_sslers_edge: redis_prime_style must be 1 or 2 (peter_sslers' redis.prime_style)", 2)
     end
     if not ngx.shared[c.cache_dict] then
         error("peter_sslers_edge: no `lua_shared_dict " .. c.cache_dict .. " <size>;` in the http block", 2)
@@ -235,12 +271,29 @@ function _M.configure(options)
         if not c.redis then
             error("peter_sslers_edge: " .. err, 2)
         end
+        c.redis.server_name = c.redis_server_name or c.redis.host
+        if not c.redis.ssl and not c.redis.loopback then
+            ngx_log(WARN, "peter_sslers_edge: redis_url ", c.redis.host, " is plain redis:// to another host:"
+                    .. " certificates and private keys cross the network in clear text (rediss:// encrypts)")
+        end
     end
     if c.fallback_url then
         c.fallback, err = parse_fallback_url(c.fallback_url)
         if not c.fallback then
             error("peter_sslers_edge: " .. err, 2)
         end
+        if not c.fallback.ssl and not c.fallback.loopback then
+            local why = "fallback_url " .. c.fallback_url .. " is plain http to " .. c.fallback.host .. ", not"
+                .. " loopback: peter_sslers' answers carry private keys in clear text across the network, and its"
+                .. " admin must then be reachable from it unauthenticated (basic auth over http is clear text too)."
+                .. " Use https (with fallback_userpass), or peter_sslers on loopback"
+            if not c.allow_insecure_fallback then
+                error("peter_sslers_edge: " .. why .. ", or set allow_insecure_fallback"
+                      .. " (ALLOW_INSECURE_FALLBACK=1) to accept the risk", 2)
+            end
+            ngx_log(WARN, "peter_sslers_edge: ", why, " (allowed by allow_insecure_fallback)")
+        end
+        c.fallback.server_name = c.fallback_server_name or c.fallback.host
         if c.fallback_host_header then
             c.fallback.host_header = c.fallback_host_header
         end
@@ -338,6 +391,30 @@ local function redis_pipeline(sock, commands)
     return replies
 end
 
+-- A TLS handshake's error, with what to do when the name checked is an IP address: nginx matches a
+-- certificate against DNS names only, never against an address.
+local function tls_error(err, server_name, option)
+    err = tostring(err)
+    if is_ip_address(server_name) and (str_find(err, "host mismatch", 1, true) or str_find(err, "logged why", 1, true)) then
+        err = err .. " (if the certificate does not match host " .. server_name .. ": nginx cannot match a"
+            .. " certificate to an address; set " .. option .. " to a DNS name the certificate carries)"
+    end
+    return err
+end
+
+-- sock:sslhandshake(), made safe. With lua-resty-core 0.1.25 and lua-nginx-module 0.10.23 (Debian 12),
+-- a handshake that completes at once but fails verification is mishandled: asked for no session
+-- (`false`) it returns true, as if verified; asked for one (`nil`) it raises "assertion failed".
+-- So a session is asked for and a raised error is a failed handshake (nginx has logged the reason:
+-- "lua ssl certificate verify error: ...").
+local function tls_handshake(sock, server_name, verify)
+    local ok, session, err = pcall(sock.sslhandshake, sock, nil, server_name, verify)
+    if not ok then
+        return nil, "handshake failed (" .. tostring(session) .. "); nginx logged why just before"
+    end
+    return session, err
+end
+
 local function redis_connect()
     local r = conf.redis
     local sock = tcp()
@@ -355,10 +432,10 @@ local function redis_connect()
     -- (the pool's name includes the database, so no connection ever serves two of them).
     if sock:getreusedtimes() == 0 then
         if r.ssl then
-            local session, serr = sock:sslhandshake(nil, r.host, conf.redis_ssl_verify)
+            local session, serr = tls_handshake(sock, r.server_name, conf.redis_ssl_verify)
             if not session then
                 sock:close()
-                return nil, "redis TLS: " .. tostring(serr)
+                return nil, "redis TLS: " .. tls_error(serr, r.server_name, "redis_server_name (REDIS_SERVER_NAME)")
             end
         end
         local setup = {}
@@ -522,10 +599,10 @@ local function http_get(path)
         return nil, "connect " .. f.host .. ":" .. f.port .. ": " .. tostring(err)
     end
     if f.ssl then
-        local session, serr = sock:sslhandshake(nil, f.host, conf.fallback_ssl_verify)
+        local session, serr = tls_handshake(sock, f.server_name, conf.fallback_ssl_verify)
         if not session then
             sock:close()
-            return nil, "TLS: " .. tostring(serr)
+            return nil, "TLS: " .. tls_error(serr, f.server_name, "fallback_server_name (FALLBACK_SERVER_NAME)")
         end
     end
     local request = {
@@ -868,7 +945,9 @@ function _M.status()
         config = {
             redis = r and str_format("%s db %d", r.socket or (r.host .. ":" .. r.port), r.db) or cjson.null,
             redis_prime_style = conf.redis_prime_style,
+            redis_ssl_verify = conf.redis_ssl_verify,
             fallback = conf.fallback_url or cjson.null,
+            fallback_ssl_verify = conf.fallback_ssl_verify,
             cache_ttl = conf.cache_ttl,
             negative_ttl = conf.negative_ttl,
         },
