@@ -6,8 +6,8 @@ demand (a payload with ``serve``, a certificate already expired, a 404 from some
 peter_sslers, a payload about another domain, a slow answer), so they run this server instead.
 
 It is a real server on a free loopback port (``ThreadingHTTPServer``, optionally behind TLS), and it
-records every request it receives: the raw request line, the decoded path, and how many requests
-were in flight at once.
+records every request it receives (the raw request line, the path, the domain name asked for, when)
+and how many requests were in flight at once.
 """
 
 import http.server
@@ -122,7 +122,13 @@ class StandIn:
             if prefix == "/.well-known/admin" and rest.endswith("/config.json"):
                 name = urllib.parse.unquote(rest[: -len("/config.json")])
             self.requests.append(
-                {"requestline": handler.requestline, "path": handler.path, "name": name, "time": time.monotonic()}
+                {
+                    "requestline": handler.requestline,
+                    "path": handler.path,
+                    "name": name,
+                    "time": time.monotonic(),
+                    "wall": time.time(),
+                }
             )
         try:
             if self.delay:
@@ -137,17 +143,19 @@ class StandIn:
                 body = json.dumps(body)
             if isinstance(body, str):
                 body = body.encode("utf-8")
-            handler.send_response(status)
-            for key, value in headers.items():
-                handler.send_header(key, value)
-            handler.send_header("Content-Length", str(len(body)))
-            handler.send_header("Connection", "close")
-            handler.end_headers()
-            handler.wfile.write(body)
-            handler.close_connection = True
         finally:
+            # counted out before the answer is sent: once the client has it, it may send the next
+            # request at once, and that one must not look concurrent with this one
             with self._lock:
                 self.in_flight -= 1
+        handler.send_response(status)
+        for key, value in headers.items():
+            handler.send_header(key, value)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.send_header("Connection", "close")
+        handler.end_headers()
+        handler.wfile.write(body)
+        handler.close_connection = True
 
     def close(self) -> None:
         self.server.shutdown()

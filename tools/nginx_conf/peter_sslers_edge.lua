@@ -5,13 +5,16 @@
 -- name up in this order:
 --
 --   1. the shared cache (lua_shared_dict): `{name}:c` = fullchain PEM, `{name}:k` = key PEM;
---      a remembered miss is `{name}:c` = false for `negative_ttl` seconds;
+--      a remembered miss is `{name}` = true for `negative_ttl` seconds in a shared dict of its own
+--      (so misses, which any client can make up, never evict certificates);
 --   2. Redis, as peter_sslers primes it (prime style 1 `d1:{name}` + `c:{id}` `p:{id}` `i:{id}`,
 --      or style 2 `d2:{name}`), through a small RESP client on cosockets;
 --   3. peter_sslers itself: `GET {fallback_url}/domain/{name}/config.json?openresty=1`, which
---      also writes the domain through to Redis on peter_sslers' side;
+--      also writes the domain through to Redis on peter_sslers' side; at most
+--      `fallback_concurrency` such requests per worker at once (and `fallback_per_second`);
 --
--- and otherwise leaves the server block's own `ssl_certificate` in place (the default one).
+-- and otherwise leaves the server block's own `ssl_certificate` in place (the default one). Only host
+-- names are looked up (and, with `lookup_suffixes`, only names under those).
 --
 -- The shared cache is the single truth for every worker: each worker only keeps the *parsed*
 -- certificate and key of the PEM strings it last saw for a name, and reuses them while the
@@ -23,12 +26,13 @@
 --
 -- Usage (see tools/nginx_conf/edge.conf.in and docs/OpenResty.md):
 --
---   lua_shared_dict peter_sslers_cache 10m;
+--   lua_shared_dict peter_sslers_cache 10m;  lua_shared_dict peter_sslers_misses 1m;
 --   init_by_lua_block { require("peter_sslers_edge").configure({ redis_url = ..., fallback_url = ... }) }
 --   server { listen 443 ssl; ssl_certificate default.crt; ssl_certificate_key default.key;
 --            ssl_certificate_by_lua_block { require("peter_sslers_edge").ssl_certificate() } }
 
 local ssl = require "ngx.ssl"
+local semaphore = require "ngx.semaphore"
 local cjson = require "cjson.safe"
 local lrucache = require "resty.lrucache"
 
@@ -49,9 +53,12 @@ local _M = {
 -- What `configure()` accepts; anything else is refused so a typo does not go unnoticed.
 local DEFAULTS = {
     cache_dict = "peter_sslers_cache", -- the lua_shared_dict holding `{name}:c` and `{name}:k`
+    negative_dict = "peter_sslers_misses", -- the lua_shared_dict of remembered misses (`{name}` = true)
     cache_ttl = 600,                   -- seconds a found certificate stays cached (0 = until expired)
     negative_ttl = 3,                  -- seconds a miss is remembered (0 = never: every handshake asks again)
     worker_cache_size = 256,           -- parsed certificates each worker keeps
+    lookup_suffixes = false,           -- "example.com,example.org": only these names and names under them are
+                                       -- looked up (false: every host name)
     -- "redis://[[user]:password@]host[:port][/db]", "rediss://...", "unix:///path[?db=N]"
     redis_url = false,
     redis_prime_style = 1,             -- 1 or 2: the style peter_sslers primes (its redis.prime_style)
@@ -68,6 +75,9 @@ local DEFAULTS = {
     fallback_server_name = false,      -- https: the name to send and check (default: the URL's host)
     allow_insecure_fallback = false,   -- accept a plain-http fallback_url to a host other than loopback
     fallback_max_body = 1048576,       -- bytes; a larger answer is refused
+    fallback_concurrency = 4,          -- fallback requests in flight at once, per worker (at least 1)
+    fallback_queue_ms = 500,           -- how long a handshake waits for one of those slots (0: not at all)
+    fallback_per_second = 0,           -- fallback requests per second, all workers together (0: no limit)
 }
 
 -- The options that are booleans (a rendered template passes "0"/"1"; "" is false).
@@ -75,10 +85,11 @@ local BOOLEANS = { "redis_ssl_verify", "fallback_ssl_verify", "allow_insecure_fa
 
 local conf = nil       -- the effective configuration (set by configure())
 local worker_cache = nil  -- per worker: name -> { fullchain, key_pem, cert cdata, key cdata }
+local fallback_slots = nil  -- per worker: the ngx.semaphore bounding fallback requests in flight
 
 -- The stats counters live in the shared dict under keys no domain name can take ('#').
 local STATS = { "hits", "misses_cached", "redis_hits", "fallback_hits", "misses", "errors", "expired_all",
-                "expired_domain" }
+                "expired_domain", "not_allowed", "fallback_limited" }
 
 local function stat_incr(name)
     local dict = ngx.shared[conf.cache_dict]
@@ -249,10 +260,36 @@ function _M.configure(options)
     end
     c.redis_prime_style = tonumber(c.redis_prime_style) or c.redis_prime_style
     for _, key in ipairs({ "cache_ttl", "negative_ttl", "worker_cache_size", "redis_timeout_ms", "redis_keepalive_ms",
-                           "redis_pool_size", "fallback_timeout_ms", "fallback_max_body" }) do
+                           "redis_pool_size", "fallback_timeout_ms", "fallback_max_body", "fallback_queue_ms",
+                           "fallback_per_second" }) do
         if type(c[key]) ~= "number" or c[key] < 0 then
             error("peter_sslers_edge: " .. key .. " must be a number >= 0", 2)
         end
+    end
+    if type(c.fallback_concurrency) ~= "number" or c.fallback_concurrency < 1 then
+        error("peter_sslers_edge: fallback_concurrency must be a number >= 1", 2)
+    end
+    if c.lookup_suffixes then
+        local list = c.lookup_suffixes
+        if type(list) == "string" then
+            local items = {}
+            for item in list:gmatch("[^,%s]+") do
+                items[#items + 1] = item
+            end
+            list = items
+        end
+        if type(list) ~= "table" then
+            error("peter_sslers_edge: lookup_suffixes must be a comma-separated string or a list of names", 2)
+        end
+        local suffixes = {}
+        for _, item in ipairs(list) do
+            local suffix = normalize_name(item)
+            if not suffix or str_sub(suffix, 1, 1) == "*" then
+                error("peter_sslers_edge: lookup_suffixes: " .. tostring(item) .. " is not a host name", 2)
+            end
+            suffixes[#suffixes + 1] = suffix
+        end
+        c.lookup_suffixes = #suffixes > 0 and suffixes or false
     end
     local style = c.redis_prime_style
     if style == "any" then
@@ -262,8 +299,15 @@ function _M.configure(options)
     if style ~= 1 and style ~= 2 then
         error("peter_sslers_edge: redis_prime_style must be 1 or 2 (peter_sslers' redis.prime_style)", 2)
     end
-    if not ngx.shared[c.cache_dict] then
-        error("peter_sslers_edge: no `lua_shared_dict " .. c.cache_dict .. " <size>;` in the http block", 2)
+    for _, key in ipairs({ "cache_dict", "negative_dict" }) do
+        if not ngx.shared[c[key]] then
+            error("peter_sslers_edge: no `lua_shared_dict " .. tostring(c[key]) .. " <size>;` in the http block ("
+                  .. key .. ")", 2)
+        end
+    end
+    if c.negative_dict == c.cache_dict then
+        -- one LRU for both let a flood of misses (random SNI names) evict real certificates
+        error("peter_sslers_edge: negative_dict must be a lua_shared_dict of its own, not cache_dict", 2)
     end
     local err
     if c.redis_url then
@@ -303,6 +347,7 @@ function _M.configure(options)
     end
     conf = c
     worker_cache = nil
+    fallback_slots = nil
     return c
 end
 
@@ -717,14 +762,56 @@ end
 
 -- The lookup chain --------------------------------------------------------------------------------
 
--- Returns fullchain, key, source ("cache", "redis", "fallback"); or nil when nobody has one.
+-- Whether a name may be looked up at all (lookup_suffixes).
+local function is_allowed(name)
+    local suffixes = conf.lookup_suffixes
+    if not suffixes then
+        return true
+    end
+    for _, suffix in ipairs(suffixes) do
+        if name == suffix or (#name > #suffix and str_sub(name, -#suffix - 1) == "." .. suffix) then
+            return true
+        end
+    end
+    return false
+end
+
+-- Take a slot for one fallback request: within fallback_per_second (all workers: a counter per
+-- second in the shared dict) and one of this worker's fallback_concurrency (waiting up to
+-- fallback_queue_ms). Returns the semaphore to post() when done, or nil when there is no slot.
+local function take_fallback_slot()
+    if conf.fallback_per_second > 0 then
+        local count = ngx.shared[conf.cache_dict]:incr("#fallback_second:" .. ngx.time(), 1, 0, 2)
+        if count and count > conf.fallback_per_second then
+            return nil
+        end
+    end
+    if not fallback_slots then
+        fallback_slots = assert(semaphore.new(conf.fallback_concurrency))
+    end
+    local ok = fallback_slots:wait(conf.fallback_queue_ms / 1000)
+    if not ok then
+        return nil
+    end
+    return fallback_slots
+end
+
+-- A remembered miss, in its own dict: a flood of misses only evicts older misses.
+local function remember_miss(name)
+    if conf.negative_ttl > 0 then
+        ngx.shared[conf.negative_dict]:set(name, true, conf.negative_ttl)
+    end
+end
+
+-- Returns fullchain, key, source ("cache", "redis", "fallback"); or nil when nobody has one (or
+-- nobody could be asked now).
 local function find(name)
     local dict = ngx.shared[conf.cache_dict]
-    local cached = dict:get(name .. ":c")
-    if cached == false then
+    if ngx.shared[conf.negative_dict]:get(name) then
         stat_incr("misses_cached")
         return nil
     end
+    local cached = dict:get(name .. ":c")
     if cached then
         local key = dict:get(name .. ":k")
         if key then
@@ -745,7 +832,21 @@ local function find(name)
         end
     end
     if not fullchain and conf.fallback then
-        fullchain, key = fallback_lookup(name)
+        local slot = take_fallback_slot()
+        if not slot then
+            -- too many requests to peter_sslers now: the default certificate, and no remembered miss
+            -- (peter_sslers may well have one; the next handshake asks again)
+            stat_incr("fallback_limited")
+            ngx_log(INFO, "peter_sslers_edge: ", name, ": no fallback slot free (fallback_concurrency,"
+                    .. " fallback_per_second)")
+            return nil
+        end
+        local ok
+        ok, fullchain, key = pcall(fallback_lookup, name)
+        slot:post(1)
+        if not ok then
+            fullchain, key = nil, "fallback: " .. tostring(fullchain)
+        end
         if fullchain then
             source = "fallback"
         elseif key then
@@ -762,10 +863,7 @@ local function find(name)
         return fullchain, key, source
     end
     stat_incr("misses")
-    if conf.negative_ttl > 0 then
-        dict:delete(name .. ":k")
-        dict:set(name .. ":c", false, conf.negative_ttl)
-    end
+    remember_miss(name)
     return nil
 end
 
@@ -794,12 +892,9 @@ end
 -- and remember a miss for negative_ttl.
 local function forget(name)
     local dict = ngx.shared[conf.cache_dict]
+    dict:delete(name .. ":c")
     dict:delete(name .. ":k")
-    if conf.negative_ttl > 0 then
-        dict:set(name .. ":c", false, conf.negative_ttl)
-    else
-        dict:delete(name .. ":c")
-    end
+    remember_miss(name)
     get_worker_cache():delete(name)
 end
 
@@ -812,6 +907,10 @@ function _M.ssl_certificate()
     local name = normalize_name(ssl.server_name())
     if not name then
         return -- no SNI, or not a host name: the default certificate
+    end
+    if not is_allowed(name) then
+        stat_incr("not_allowed")
+        return -- outside lookup_suffixes: nobody is asked
     end
     local fullchain, key_pem, source = find(name)
     if not fullchain then
@@ -873,12 +972,13 @@ function _M.expire_all()
             count = count + 1
         end
     end
+    ngx.shared[conf.negative_dict]:flush_all()
     get_worker_cache():flush_all()
     stat_incr("expired_all")
     return count
 end
 
---- Delete one name's keys (`{name}:c`, `{name}:k`). Returns the normalized name, or nil.
+--- Delete one name's keys (`{name}:c`, `{name}:k`, its remembered miss). Returns the normalized name, or nil.
 function _M.expire_domain(name)
     name = normalize_name(name)
     if not name then
@@ -887,6 +987,7 @@ function _M.expire_domain(name)
     local dict = ngx.shared[conf.cache_dict]
     dict:delete(name .. ":c")
     dict:delete(name .. ":k")
+    ngx.shared[conf.negative_dict]:delete(name)
     get_worker_cache():delete(name)
     stat_incr("expired_domain")
     return name
@@ -925,16 +1026,14 @@ function _M.status()
         return respond(500, { result = "error", error = "peter_sslers_edge is not configured" })
     end
     local dict = ngx.shared[conf.cache_dict]
-    local certificates, misses = 0, 0
+    local negative = ngx.shared[conf.negative_dict]
+    local certificates = 0
     for _, key in ipairs(dict:get_keys(0)) do
         if str_sub(key, -2) == ":c" then
-            if dict:get(key) == false then
-                misses = misses + 1
-            else
-                certificates = certificates + 1
-            end
+            certificates = certificates + 1
         end
     end
+    local misses = #negative:get_keys(0)
     local stats = {}
     for _, name in ipairs(STATS) do
         stats[name] = dict:get("#" .. name) or 0
@@ -948,6 +1047,10 @@ function _M.status()
             redis_ssl_verify = conf.redis_ssl_verify,
             fallback = conf.fallback_url or cjson.null,
             fallback_ssl_verify = conf.fallback_ssl_verify,
+            fallback_concurrency = conf.fallback_concurrency,
+            fallback_queue_ms = conf.fallback_queue_ms,
+            fallback_per_second = conf.fallback_per_second,
+            lookup_suffixes = conf.lookup_suffixes or cjson.null,
             cache_ttl = conf.cache_ttl,
             negative_ttl = conf.negative_ttl,
         },
@@ -957,6 +1060,9 @@ function _M.status()
             free_space = dict:free_space(),
             certificates = certificates,
             misses = misses,
+            negative_dict = conf.negative_dict,
+            negative_capacity = negative:capacity(),
+            negative_free_space = negative:free_space(),
         },
         stats = stats,
     })

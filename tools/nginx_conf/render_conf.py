@@ -64,7 +64,16 @@ DEFAULTS: Dict[str, str] = {
     "ALLOW_INSECURE_FALLBACK": "0",
     "CACHE_SIZE": "10m",
     "CACHE_TTL": "600",
+    # remembered misses live in a shared dict of their own (they cannot evict certificates)
+    "NEGATIVE_CACHE_SIZE": "1m",
     "NEGATIVE_TTL": "3",
+    # only these names and names under them are looked up, comma-separated (empty: every host name)
+    "LOOKUP_SUFFIXES": "",
+    # fallback requests in flight per worker, how long a handshake waits for one (ms), and per second for
+    # the whole server (0: no limit)
+    "FALLBACK_CONCURRENCY": "4",
+    "FALLBACK_QUEUE_MS": "500",
+    "FALLBACK_PER_SECOND": "0",
     # peter_sslers' nginx.reset_path and nginx.status_path
     "RESET_PATH": "/.peter_sslers/nginx/shared_cache/expire",
     "STATUS_PATH": "/.peter_sslers/nginx/shared_cache/status",
@@ -139,7 +148,12 @@ CHECKS: Dict[str, Tuple[Callable[[str], bool], str]] = {
     "ALLOW_INSECURE_FALLBACK": _pattern(r"[01]", "0 or 1"),
     "CACHE_SIZE": _pattern(r"[1-9][0-9]*[kKmM]?", "a size such as 10m or 512k"),
     "CACHE_TTL": _SECONDS,
+    "NEGATIVE_CACHE_SIZE": _pattern(r"[1-9][0-9]*[kKmM]?", "a size such as 1m or 512k"),
     "NEGATIVE_TTL": _SECONDS,
+    "LOOKUP_SUFFIXES": (_host_names_ok, "empty or host names, comma-separated"),
+    "FALLBACK_CONCURRENCY": _pattern(r"[1-9][0-9]*", "a number >= 1"),
+    "FALLBACK_QUEUE_MS": _pattern(r"[0-9]+", "a whole number of milliseconds"),
+    "FALLBACK_PER_SECOND": _pattern(r"[0-9]+", "a whole number (0: no limit)"),
     "RESET_PATH": _URL_PATH,
     "STATUS_PATH": _URL_PATH,
     "ADMIN_ALLOW": (_admin_allow_ok, "addresses or CIDR ranges, comma-separated, e.g. 127.0.0.1,::1,10.0.0.0/24"),
