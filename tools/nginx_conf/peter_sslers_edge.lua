@@ -701,17 +701,103 @@ local function http_get(path)
     return status, body, headers
 end
 
--- Which certificate of a domain's config.json payload to serve: the multi-domain one if there is
--- one, else the single-domain one (what peter_sslers primes into Redis too).
-local function pick_from_payload(payload)
-    if type(payload) ~= "table" then
+-- Which certificate of a domain's config.json payload to serve ----------------------------------
+
+local FIELD_MULTI = "certificate_signed__latest_multi"
+local FIELD_SINGLE = "certificate_signed__latest_single"
+
+-- Days from 1970-01-01 to a proleptic Gregorian date (no os.time(): it works in local time).
+local function days_from_civil(y, m, d)
+    if m <= 2 then
+        y = y - 1
+    end
+    local era = math.floor(y / 400)
+    local yoe = y - era * 400
+    local mp = (m + 9) % 12
+    local doy = math.floor((153 * mp + 2) / 5) + d - 1
+    local doe = yoe * 365 + math.floor(yoe / 4) - math.floor(yoe / 100) + doy
+    return era * 146097 + doe - 719468
+end
+
+-- An ISO 8601 time as peter_sslers writes it ("2025-06-01T12:00:00+00:00", fractions, "Z" and other
+-- offsets accepted; no offset is UTC) in seconds since the epoch; or nil.
+local function parse_timestamp(value)
+    if type(value) == "number" then
+        return value
+    end
+    if type(value) ~= "string" then
         return nil
     end
-    for _, field in ipairs({ "certificate_signed__latest_multi", "certificate_signed__latest_single" }) do
+    local m = ngx.re.match(value,
+        [[^(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(?:\.\d+)?(?:Z|z|([+-])(\d\d):?(\d\d))?\z]], "jo")
+    if not m then
+        return nil
+    end
+    local t = days_from_civil(tonumber(m[1]), tonumber(m[2]), tonumber(m[3])) * 86400
+        + tonumber(m[4]) * 3600 + tonumber(m[5]) * 60 + tonumber(m[6])
+    if m[7] then
+        -- local time = UTC + offset
+        local offset = tonumber(m[8]) * 3600 + tonumber(m[9]) * 60
+        t = m[7] == "+" and t - offset or t + offset
+    end
+    return t
+end
+_M.parse_timestamp = parse_timestamp
+
+-- The PEMs of one certificate of the payload; or nil.
+local function certificate_pems(cert)
+    if type(cert) == "table" and type(cert.fullchain) == "table" and type(cert.private_key) == "table"
+            and is_str(cert.fullchain.pem) and is_str(cert.private_key.pem) then
+        return cert.fullchain.pem, cert.private_key.pem
+    end
+    return nil
+end
+
+-- Whether a certificate of the payload says it has expired (its `timestamp_not_after` is past).
+-- A payload without the field (an older peter_sslers) or with one that does not parse: not known
+-- to be expired (the latter logged).
+local function is_expired(cert, field)
+    local not_after = cert.timestamp_not_after
+    if not_after == nil or not_after == null then
+        return false
+    end
+    local t = parse_timestamp(not_after)
+    if not t then
+        ngx_log(WARN, "peter_sslers_edge: ", field, ".timestamp_not_after is not an ISO 8601 time: ",
+                tostring(not_after))
+        return false
+    end
+    return t <= ngx.time()
+end
+
+-- Which certificate of a domain's config.json payload to serve. Returns fullchain, key; or nil (none
+-- to serve); or nil, error.
+--
+-- peter_sslers names it in `serve` ("certificate_signed__latest_multi", "..._single", or null for
+-- none): it chooses by validity (an unexpired multi-domain certificate, else an unexpired single one,
+-- else whichever expires last), the same rule its Redis priming follows. An older peter_sslers sends
+-- no `serve`: then the multi-domain certificate if there is one, else the single one, as before,
+-- except that a certificate whose `timestamp_not_after` (when present) is past is skipped.
+local function pick_from_payload(payload)
+    local serve = payload.serve
+    if serve == null then
+        return nil -- peter_sslers has nothing to serve for this domain
+    end
+    if serve ~= nil then
+        if serve ~= FIELD_MULTI and serve ~= FIELD_SINGLE then
+            return nil, "serve names " .. tostring(serve) .. ", not " .. FIELD_MULTI .. " or " .. FIELD_SINGLE
+        end
+        local fullchain, key = certificate_pems(payload[serve])
+        if not fullchain then
+            return nil, "serve names " .. serve .. ", which has no fullchain and private key PEMs"
+        end
+        return fullchain, key
+    end
+    for _, field in ipairs({ FIELD_MULTI, FIELD_SINGLE }) do
         local cert = payload[field]
-        if type(cert) == "table" and type(cert.fullchain) == "table" and type(cert.private_key) == "table"
-                and is_str(cert.fullchain.pem) and is_str(cert.private_key.pem) then
-            return cert.fullchain.pem, cert.private_key.pem
+        local fullchain, key = certificate_pems(cert)
+        if fullchain and not is_expired(cert, field) then
+            return fullchain, key
         end
     end
     return nil
@@ -757,7 +843,11 @@ local function fallback_lookup(name)
         return nil, "fallback " .. path .. ": the answer is about domain " .. tostring(domain_name)
             .. ", not " .. name
     end
-    return pick_from_payload(payload)
+    local fullchain, key = pick_from_payload(payload)
+    if not fullchain and key then
+        return nil, "fallback " .. path .. ": " .. key
+    end
+    return fullchain, key
 end
 
 -- The lookup chain --------------------------------------------------------------------------------
