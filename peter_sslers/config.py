@@ -116,6 +116,12 @@ def _parse_url_base(raw: str) -> Optional[str]:
 
 
 def _parse_redis_url(raw: str) -> Optional[str]:
+    value = raw.strip()
+    if urllib.parse.urlsplit(value).scheme == "unix":
+        # unix:///run/redis.sock?db=9: a socket path, no host
+        if not urllib.parse.urlsplit(value).path.startswith("/"):
+            raise ValueError("expected unix:///absolute/path/to/redis.sock (with ?db=N)")
+        return value
     return _parse_url(raw, schemes=("redis", "rediss", "unix"))
 
 
@@ -435,7 +441,9 @@ OPTIONS = (
         "redis.url",
         _parse_redis_url,
         None,
-        "The Redis server, with its database number, e.g. `redis://127.0.0.1:6379/9`.",
+        "The Redis server, with its database number, e.g. `redis://127.0.0.1:6379/9`. A password goes in the "
+        "URL (`redis://:secret@host:6379/9`, or `?password=secret`, the only way for `unix://`); it is masked "
+        "wherever the URL is shown.",
         "a redis://, rediss:// or unix:// URL",
         secret=True,
     ),
@@ -661,11 +669,34 @@ class ApplicationSettings:
 def _mask_secret(name: str, value: str) -> str:
     if name == "nginx.userpass":
         return value.split(":", 1)[0] + ":********"
-    parsed = urllib.parse.urlsplit(value)
+    return mask_url_secrets(value)
+
+
+# URL query parameters that carry credentials: redis-py reads `?password=` and `?username=` like
+# the URL's userinfo (for a unix:// URL the query is the only place for them).
+_SECRET_QUERY_PARAMETERS = ("password", "username")
+
+
+def mask_url_secrets(url: str) -> str:
+    """``url`` with its secrets replaced by ``********``: the password of its userinfo, and the
+    value of any ``password`` or ``username`` query parameter. Everything else stays as written
+    (``unix:///path`` keeps its three slashes). Used for the settings page and for every message
+    or log line that names the Redis server (``lib.utils_redis.describe_server``)."""
+    rest, hash_sign, fragment = url.partition("#")
+    base, question_mark, query = rest.partition("?")
+    parsed = urllib.parse.urlsplit(base)
     if parsed.password:
-        netloc = parsed.netloc.replace(":" + parsed.password + "@", ":********@")
-        return urllib.parse.urlunsplit(parsed._replace(netloc=netloc))
-    return value
+        host = parsed.netloc.rsplit("@", 1)[1]
+        base = base.replace(parsed.netloc, "%s:********@%s" % (parsed.username or "", host), 1)
+    if query:
+        pairs = []
+        for pair in query.split("&"):
+            name, equals, _value = pair.partition("=")
+            if equals and urllib.parse.unquote_plus(name).lower() in _SECRET_QUERY_PARAMETERS:
+                pair = name + "=********"
+            pairs.append(pair)
+        query = "&".join(pairs)
+    return base + question_mark + query + hash_sign + fragment
 
 
 def _cross_check(values: dict) -> dict:

@@ -32,6 +32,8 @@ from tests.pebble import pebble_always_valid  # noqa: F401
 from tests.pebble import pebble_strict  # noqa: F401
 from tests.pebble import pytest_runtest_makereport  # noqa: F401  (pebble's log tail on failures)
 from tests.redisserver import closed_redis_url  # noqa: F401  (fixtures: the Redis tests' server)
+from tests.redisserver import _forget_redis_backoff  # noqa: F401  (autouse)
+from tests.redisserver import hung_redis  # noqa: F401
 from tests.redisserver import make_redis_app  # noqa: F401
 from tests.redisserver import redis_client  # noqa: F401
 from tests.redisserver import redis_url  # noqa: F401

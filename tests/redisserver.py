@@ -15,15 +15,18 @@ Fixtures (names are stable; other test modules and branches use them):
 * ``redis_client``: a ``redis.Redis`` on it (``decode_responses=True``: strings back);
 * ``make_redis_app(**ini_overrides)``: the app with ``enable_redis = true`` and ``redis.url`` set
   to ``redis_url`` (``redis.prime_style`` 1 unless overridden), as a WebTest ``TestApp``;
-* ``closed_redis_url``: a ``redis://`` URL on a loopback port nobody listens on (Redis "down").
+* ``closed_redis_url``: a ``redis://`` URL on a loopback port nobody listens on (Redis "down");
+* ``hung_redis``: a loopback TCP server that accepts connections and never answers (a hung
+  Redis): ``.url`` to use, ``.accepted`` counts the connections it took.
 
 Wiring (in ``tests/conftest.py``)::
 
-    from tests.redisserver import closed_redis_url, make_redis_app, redis_client, redis_url  # noqa: F401
+    from tests.redisserver import closed_redis_url, hung_redis, make_redis_app, redis_client, redis_url  # noqa: F401
 """
 
 import os
 import socket
+import threading
 import urllib.parse
 
 import pytest
@@ -43,6 +46,8 @@ __all__ = [
     "redis_client",
     "make_redis_app",
     "closed_redis_url",
+    "hung_redis",
+    "HungServer",
 ]
 
 SWITCH = "SSL_RUN_REDIS_TESTS"
@@ -130,3 +135,58 @@ def closed_redis_url() -> str:
         port = sock.getsockname()[1]
     # The port was free a moment ago and is closed now; nothing of ours listens there.
     return urllib.parse.urlunsplit(("redis", "127.0.0.1:%d" % port, "/0", "", ""))
+
+
+class HungServer:
+    """A TCP server on a free loopback port that accepts every connection and never reads or
+    answers: what a client sees of a Redis that hangs (stopped with SIGSTOP, a full disk, a
+    firewall that drops replies)."""
+
+    def __init__(self):
+        self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._listener.bind(("127.0.0.1", 0))
+        self._listener.listen(16)
+        self.port = self._listener.getsockname()[1]
+        self.url = urllib.parse.urlunsplit(("redis", "127.0.0.1:%d" % self.port, "/0", "", ""))
+        self.accepted = 0
+        self._connections = []
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._serve, name="hung-redis", daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        self._listener.settimeout(0.1)
+        while not self._stopped.is_set():
+            try:
+                connection, _address = self._listener.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            self.accepted += 1
+            self._connections.append(connection)  # kept open, never read, never answered
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._thread.join(timeout=2)
+        self._listener.close()
+        for connection in self._connections:
+            connection.close()
+
+
+@pytest.fixture
+def hung_redis():
+    """A "Redis" that accepts and never answers (see HungServer)."""
+    server = HungServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _forget_redis_backoff():
+    """Each test starts with the write-through's back-off of this process cleared."""
+    from peter_sslers.lib import utils_redis
+
+    utils_redis.WRITE_THROUGH_BACKOFF.reset()
+    yield
+    utils_redis.WRITE_THROUGH_BACKOFF.reset()

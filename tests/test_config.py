@@ -7,6 +7,7 @@ import pytest
 from peter_sslers import config
 from peter_sslers.config import ApplicationSettings
 from peter_sslers.config import ConfigurationError
+from peter_sslers.lib import utils_redis
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 A_FILE = os.path.join(ROOT, "peter_sslers", "lib", "ca_certs", "isrg_root_x1.pem")
@@ -149,6 +150,7 @@ BAD = [
     ("queue_certificates_renewal_days", "soon"),
     ("enable_redis", "perhaps"),
     ("redis.url", "http://127.0.0.1:6379"),
+    ("redis.url", "unix://redis.sock"),
     ("redis.prime_style", "3"),
     ("redis.timeout.certca", "-1"),
     ("redis.timeout.cert", "1.5"),
@@ -242,6 +244,27 @@ def test_secrets_are_masked():
     shown = {option.name: value for option, value in settings.effective()}
     assert shown["nginx.userpass"] == "peter:********"
     assert "hunter2" not in shown["redis.url"]
+
+
+@pytest.mark.parametrize(
+    "url, shown",
+    [
+        ("redis://:hunter2@127.0.0.1:6379/9", "redis://:********@127.0.0.1:6379/9"),
+        ("redis://127.0.0.1:6379/9?password=hunter2", "redis://127.0.0.1:6379/9?password=********"),
+        (
+            "unix:///run/redis.sock?db=9&username=u&password=hunter2",
+            "unix:///run/redis.sock?db=9&username=********&password=********",
+        ),
+        ("rediss://u:hunter2@127.0.0.1/9?socket_timeout=3", "rediss://u:********@127.0.0.1/9?socket_timeout=3"),
+    ],
+)
+def test_redis_url_secrets_are_accepted_and_masked_alike(url, shown):
+    """Both places redis-py reads a password from are accepted, and masked the same way on the
+    settings page and in every message naming the server (review finding 12)."""
+    settings = parse(enable_redis="true", redis__url=url, redis__prime_style="1")
+    assert settings.redis_url == url
+    assert {option.name: value for option, value in settings.effective()}["redis.url"] == shown
+    assert utils_redis.describe_server(url) == shown
 
 
 def test_configuration_docs_are_generated_from_options():

@@ -1,11 +1,20 @@
-"""What a server deploys: the config payloads of certificates and domains.
+"""What a server deploys: the config payloads of certificates and domains, and which
+certificate a domain serves.
 
 Pure functions over loaded ORM rows (the caller eager-loads the key and the chains);
 used by ``config.json`` and by Redis priming. Ids are strings, as the specification
 says; the fullchain's id is ``"<certificate id>,<chain id>"``.
 """
 
+import datetime
 from typing import Optional
+
+from ..model.meta import utcnow
+
+# The two certificates of a Domain's payload, in the order they are preferred when both are valid.
+FIELD_MULTI = "certificate_signed__latest_multi"
+FIELD_SINGLE = "certificate_signed__latest_single"
+SERVE_FIELDS = (FIELD_MULTI, FIELD_SINGLE)
 
 
 def preferred_chain(dbCertificate):
@@ -25,9 +34,57 @@ def fullchain_pem(dbCertificate, dbChain=None) -> str:
     return dbCertificate.cert_pem + (dbChain.chain_pem if dbChain is not None else "")
 
 
+def served_field(dbDomain, now: Optional[datetime.datetime] = None) -> Optional[str]:
+    """Which of the Domain's latest certificates is served: ``FIELD_MULTI``, ``FIELD_SINGLE``,
+    or None (an inactive Domain, or no active certificate).
+
+    The specification prefers the multi-domain certificate. Both latest pointers survive their
+    certificate's expiry (``deactivate-expired`` keeps a Domain's latest active until something
+    replaces it), so the preference is applied to valid certificates first:
+
+    1. the latest multi, if it has not expired;
+    2. else the latest single, if it has not expired;
+    3. else (both expired, or only one exists) whichever expires last (the multi on a tie).
+
+    Only active certificates count, even if a pointer is stale.
+
+    :param now: the time to judge expiry at (``ctx.timestamp``); default: the clock.
+    """
+    if not dbDomain.is_active:
+        return None
+    now = now or utcnow()
+    candidates = []
+    for field in SERVE_FIELDS:
+        dbCertificate = getattr(dbDomain, field)
+        if dbCertificate is not None and dbCertificate.is_active:
+            candidates.append((field, dbCertificate))
+    for field, dbCertificate in candidates:
+        if dbCertificate.timestamp_not_after > now:
+            return field
+    if not candidates:
+        return None
+    # max() keeps the first of equals: the multi-domain certificate wins a tie
+    return max(candidates, key=lambda candidate: candidate[1].timestamp_not_after)[0]
+
+
+def served_certificate(dbDomain, now: Optional[datetime.datetime] = None):
+    """The CertificateSigned the Domain serves (see :func:`served_field`), or None."""
+    field = served_field(dbDomain, now)
+    return getattr(dbDomain, field) if field is not None else None
+
+
+def _iso_utc(timestamp: datetime.datetime) -> str:
+    """ISO 8601 in UTC with an explicit offset, as every JSON answer writes it
+    (``2025-06-01T12:00:00+00:00``)."""
+    if timestamp.tzinfo is None:  # stored naive in UTC
+        timestamp = timestamp.replace(tzinfo=datetime.timezone.utc)
+    return timestamp.astimezone(datetime.timezone.utc).isoformat()
+
+
 def certificate_config_payload(dbCertificate, id_only: bool = False) -> Optional[dict]:
-    """``{"id", "private_key", "certificate", "chain", "fullchain"}``, each part ``{"id", "pem"}``
-    (``"pem"`` left out with ``id_only``)."""
+    """``{"id", "timestamp_not_after", "private_key", "certificate", "chain", "fullchain"}``,
+    each part ``{"id", "pem"}`` (``"pem"`` left out with ``id_only``); ``timestamp_not_after`` is
+    the certificate's expiry in ISO 8601 UTC."""
     if dbCertificate is None:
         return None
     dbChain = preferred_chain(dbCertificate)
@@ -38,21 +95,25 @@ def certificate_config_payload(dbCertificate, id_only: bool = False) -> Optional
         "chain": (chain_id, dbChain.chain_pem if dbChain is not None else None),
         "fullchain": ("%s,%s" % (dbCertificate.id, chain_id or ""), fullchain_pem(dbCertificate, dbChain)),
     }
-    payload = {"id": str(dbCertificate.id)}
+    payload = {"id": str(dbCertificate.id), "timestamp_not_after": _iso_utc(dbCertificate.timestamp_not_after)}
     for name, (part_id, pem) in parts.items():
         payload[name] = {"id": part_id} if id_only else {"id": part_id, "pem": pem}
     return payload
 
 
-def domain_config_payload(dbDomain, id_only: bool = False) -> dict:
-    """The Domain's deploy payload; an inactive Domain gets nulls (it is not to be served)."""
+def domain_config_payload(dbDomain, id_only: bool = False, now: Optional[datetime.datetime] = None) -> dict:
+    """The Domain's deploy payload; an inactive Domain gets nulls (it is not to be served).
+
+    ``serve`` names the certificate peter_sslers serves for it (:func:`served_field`: the key
+    of one of the two certificates, or None), so that a reader of the payload (the edge's
+    fallback) applies the same rule as Redis priming without re-implementing it.
+    """
     active = bool(dbDomain.is_active)
+    single = dbDomain.certificate_signed__latest_single if active else None
+    multi = dbDomain.certificate_signed__latest_multi if active else None
     return {
         "domain": {"id": str(dbDomain.id), "domain_name": dbDomain.domain_name, "is_active": active},
-        "certificate_signed__latest_single": (
-            certificate_config_payload(dbDomain.certificate_signed__latest_single, id_only) if active else None
-        ),
-        "certificate_signed__latest_multi": (
-            certificate_config_payload(dbDomain.certificate_signed__latest_multi, id_only) if active else None
-        ),
+        FIELD_SINGLE: certificate_config_payload(single, id_only),
+        FIELD_MULTI: certificate_config_payload(multi, id_only),
+        "serve": served_field(dbDomain, now),
     }

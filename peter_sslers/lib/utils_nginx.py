@@ -14,7 +14,7 @@ auth when ``userpass`` is set)::
 A server succeeded only when it answered HTTP 200 with a JSON object whose ``result`` is
 ``"success"``; for an expiry the object must also say what it expired (``"expired": "all"``, or
 ``"expired": "domain"`` with ``"domain": name``). Anything else is a failure of that server,
-with a reason: connection refused, time-out, TLS verification, 401, another status, a body
+with a reason: connection refused, time-out, TLS verification, 401, 403, another status, a body
 that is not JSON, an unexpected answer. One failing server never stops the others.
 
 Public API
@@ -34,8 +34,9 @@ quiet_insecure_warning=False)``
 
     * ``flush_all() -> PoolResult``: ``{reset_path}/all`` on every server.
     * ``expire_domains(domain_names) -> ExpiryResult``: ``{reset_path}/domain/{name}`` for every
-      name on every server. A server that cannot be reached (connection, time-out, TLS) or that
-      refuses the credentials (401) is not asked again for the remaining names of the same call:
+      name on every server. A server that cannot be reached (connection, time-out, TLS), that
+      refuses the credentials (401) or this client (403: an allow list without peter_sslers'
+      address) is not asked again for the remaining names of the same call:
       those are reported as ``skipped`` failures, so a dead server costs one time-out, not one
       per name.
     * ``status() -> PoolResult``: ``{status_path}`` on every server.
@@ -86,6 +87,7 @@ ERROR_CONNECTION = "connection_failed"
 ERROR_TIMEOUT = "timeout"
 ERROR_TLS = "tls_failed"
 ERROR_UNAUTHORIZED = "unauthorized"
+ERROR_FORBIDDEN = "forbidden"
 ERROR_HTTP = "http_error"
 ERROR_NOT_JSON = "not_json"
 ERROR_UNEXPECTED = "unexpected_answer"
@@ -95,13 +97,15 @@ ERROR_CODES = (
     ERROR_TIMEOUT,
     ERROR_TLS,
     ERROR_UNAUTHORIZED,
+    ERROR_FORBIDDEN,
     ERROR_HTTP,
     ERROR_NOT_JSON,
     ERROR_UNEXPECTED,
     ERROR_SKIPPED,
 )
-# Failures that will not change for the next domain of the same call.
-_SERVER_WIDE_ERRORS = (ERROR_CONNECTION, ERROR_TIMEOUT, ERROR_TLS, ERROR_UNAUTHORIZED)
+# Failures that will not change for the next domain of the same call: the server, its trust,
+# its credentials or its allow list, not the name, is the problem.
+_SERVER_WIDE_ERRORS = (ERROR_CONNECTION, ERROR_TIMEOUT, ERROR_TLS, ERROR_UNAUTHORIZED, ERROR_FORBIDDEN)
 
 OPERATION_FLUSH = "flush"
 OPERATION_EXPIRE = "expire"
@@ -472,6 +476,10 @@ class NginxPool:
             else:
                 reason = "HTTP 401: the server wants credentials; set nginx.userpass"
             return failed(ERROR_UNAUTHORIZED, reason, **fields)
+        if response.status_code == 403:
+            # nginx's `allow`/`deny` answers 403 to a client outside its list: every name will get it
+            reason = "HTTP 403: the server refuses this client (is peter_sslers' address in its allow list?)"
+            return failed(ERROR_FORBIDDEN, reason, **fields)
         if response.status_code != 200:
             reason = "HTTP %s" % response.status_code
             if response.is_redirect:

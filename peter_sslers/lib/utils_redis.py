@@ -19,7 +19,8 @@ names the 2021 code wrote). The specification's examples (``d:{domain}``, ``c1``
     i:{id}            string  the chain PEM (intermediates)         TTL redis.timeout.certca
 
     The reader assembles the full chain as ``c + "\\n" + i``. A domain whose certificate has
-    no chain cannot be served this way (the module needs all three ids): it is skipped.
+    no chain cannot be served this way (the module needs all three ids): it is skipped, and any
+    hash it had is deleted.
 
 ``prime_style = 2`` (one self-contained hash per domain)::
 
@@ -34,6 +35,12 @@ write sets the TTL again, so re-priming refreshes it. Values are written before 
 that points at them, and each batch is one MULTI/EXEC transaction, so a reader never sees a
 domain hash whose values are missing (unless their own, shorter TTL has run out).
 
+One style at a time: writing a domain in one style deletes its hash of the other style in the
+same transaction, and the stale sweep of a full prime deletes every hash of the other style
+(and, priming style 2, every ``c:``/``p:``/``i:`` value). A reader that tries both styles (an
+edge configured with ``any``) therefore never finds a certificate left from before a change of
+``redis.prime_style``.
+
 Public API
 ----------
 
@@ -44,15 +51,23 @@ Public API
 * :class:`TimeToLive`: ``certca``, ``cert``, ``pkey``, ``domain`` in seconds or None
   (``TimeToLive.from_settings(settings)`` reads ``redis.timeout.*``).
 * :class:`PrimeResult`: the counts of one prime (``total_primed()``, ``as_json()``).
-* :func:`client_for_url` ``(url)``: a ``redis.Redis`` for ``redis.url`` (its database number
-  honoured, ``decode_responses=True``), one connection pool per URL per process. Any client
+* :func:`client_for_url` ``(url, quick=False)``: a ``redis.Redis`` for ``redis.url`` (its
+  database number honoured, ``decode_responses=True``), one connection pool per URL and kind per
+  process. ``quick=True`` is the client of the write-through and of the updates after a
+  revocation: ``QUICK_TIMEOUT_SECONDS`` to connect and for each command, no retries. Any client
   works for priming; :func:`read_domain` answers text only with ``decode_responses=True``.
-* :func:`describe_server` ``(url)``: the URL with any password masked, for messages and logs.
-* :class:`Primer`: ``Primer(client, style, ttl, server=...)``; ``ping()``; ``prime(items)`` writes one batch
-  (call it repeatedly with batches, for example of ``DEFAULT_BATCH_SIZE``), ``remove_domains(names)``
-  deletes domain hashes, ``remove_stale()`` (after the last batch of a full prime) deletes every
-  domain hash of the style (and, for style 1, every ``c:``/``p:``/``i:`` value) this primer did
-  not write; ``result`` holds the counts.
+* :class:`Backoff`, and ``WRITE_THROUGH_BACKOFF`` (this process's): after a failure, a server is
+  skipped for ``BACKOFF_SECONDS`` by the write-through (``remaining(url)``, ``failed(url)``,
+  ``succeeded(url)``).
+* :func:`describe_server` ``(url)``: the URL with any password (and a username or password given
+  as a query parameter) masked, for messages and logs.
+* :class:`Primer`: ``Primer(client, style, ttl, server=...)``; ``ping()``; ``prime(items)`` writes
+  one batch (call it repeatedly with batches, for example of ``DEFAULT_BATCH_SIZE``);
+  ``remove_domains(names)`` deletes domain hashes (both styles); ``remove_values(cert_ids=...,
+  pkey_ids=..., chain_ids=...)`` deletes ``c:``/``p:``/``i:`` values; ``remove_stale()`` (after
+  the last batch of a full prime) deletes every domain hash of the style this primer did not
+  write, every hash of the other style, and every ``c:``/``p:``/``i:`` value that neither this
+  primer wrote nor a ``d1:`` hash points at; ``result`` holds the counts.
 * :func:`prime_domains` ``(client, style, items, ttl, batch_size=100, server=None)``: a whole
   iterable through one :class:`Primer`, in batches.
 * :func:`read_domain` ``(client, style, domain_name)``: what OpenResty would get for a name,
@@ -65,7 +80,11 @@ the server.
 
 import dataclasses
 import functools
+import logging
+import threading
+import time
 import urllib.parse
+from typing import Callable
 from typing import Dict
 from typing import Iterable
 from typing import List
@@ -73,16 +92,28 @@ from typing import Optional
 from typing import Set
 
 import redis
+import redis.backoff
+import redis.retry
 
+from ..config import mask_url_secrets
 from . import errors
+
+log = logging.getLogger(__name__)
 
 PRIME_STYLES = (1, 2)
 DEFAULT_BATCH_SIZE = 100
 
-# A dead or firewalled server must not hang the config.json write-through (OpenResty is waiting
-# on it), so connecting gives up quickly; a bulk batch may take longer to answer.
+# The full prime (an admin action, or a cron job) may wait for a big batch: connecting gives up
+# quickly, a command may take long.
 CONNECT_TIMEOUT_SECONDS = 2.0
 COMMAND_TIMEOUT_SECONDS = 30.0
+# The write-through runs while OpenResty's fallback request waits for config.json (2 seconds by
+# default, see docs/OpenResty.md): connecting and each command give up after this, without a retry,
+# so a hung Redis costs the answer at most about twice this. Updates after a revocation use it too.
+QUICK_TIMEOUT_SECONDS = 0.5
+# After a write-through failed, this process leaves that server alone for this long, so a hung
+# Redis costs one time-out per process and period, not one per request.
+BACKOFF_SECONDS = 30.0
 
 # SCAN page size for the stale sweep: large enough to be quick, small enough not to block Redis.
 _SCAN_COUNT = 1000
@@ -189,25 +220,79 @@ class PrimeResult:
 
 
 def describe_server(url: str) -> str:
-    """``url`` with its password (if any) replaced by ``********``."""
-    parsed = urllib.parse.urlsplit(url)
-    if parsed.password:
-        userinfo = "%s:********" % (parsed.username or "")
-        host = parsed.netloc.rsplit("@", 1)[1]
-        return urllib.parse.urlunsplit(parsed._replace(netloc="%s@%s" % (userinfo, host)))
-    return url
+    """``url`` with its secrets replaced by ``********``: the password of its userinfo, and the
+    value of any ``password`` or ``username`` query parameter (redis-py accepts both forms; the
+    query is the only one for ``unix://`` URLs). The settings page masks it the same way."""
+    return mask_url_secrets(url)
 
 
-@functools.lru_cache(maxsize=8)
-def client_for_url(url: str) -> "redis.Redis":
+@functools.lru_cache(maxsize=16)
+def client_for_url(url: str, quick: bool = False) -> "redis.Redis":
     """The client for ``redis.url``: the database number of the URL (``/9``, or ``?db=9`` for
-    ``unix://``) is selected on every connection. Cached: one connection pool per URL."""
+    ``unix://``) is selected on every connection. Cached: one connection pool per URL and kind.
+
+    :param quick: the write-through's client: ``QUICK_TIMEOUT_SECONDS`` to connect and for each
+        command, and no retry (a retry would double the wait on a hung server).
+    """
+    if quick:
+        return redis.Redis.from_url(
+            url,
+            socket_connect_timeout=QUICK_TIMEOUT_SECONDS,
+            socket_timeout=QUICK_TIMEOUT_SECONDS,
+            retry=redis.retry.Retry(redis.backoff.NoBackoff(), 0),
+            decode_responses=True,
+        )
     return redis.Redis.from_url(
         url,
         socket_connect_timeout=CONNECT_TIMEOUT_SECONDS,
         socket_timeout=COMMAND_TIMEOUT_SECONDS,
         decode_responses=True,
     )
+
+
+class Backoff:
+    """A per-process circuit breaker: after a failure, a server is left alone for ``seconds``.
+
+    Thread-safe (a process serves requests on several threads). Keyed by whatever names the
+    server (``redis.url``).
+
+    :param clock: monotonic seconds (``time.monotonic``); tests pass their own.
+    """
+
+    def __init__(self, seconds: float = BACKOFF_SECONDS, clock: Callable[[], float] = time.monotonic):
+        self.seconds = seconds
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._until: Dict[str, float] = {}
+
+    def remaining(self, server: str) -> float:
+        """Seconds left before ``server`` may be tried again; 0 when it may be tried now."""
+        with self._lock:
+            until = self._until.get(server)
+            if until is None:
+                return 0
+            left = until - self.clock()
+            if left <= 0:
+                del self._until[server]
+                return 0
+            return left
+
+    def failed(self, server: str) -> None:
+        with self._lock:
+            self._until[server] = self.clock() + self.seconds
+
+    def succeeded(self, server: str) -> None:
+        with self._lock:
+            self._until.pop(server, None)
+
+    def reset(self) -> None:
+        """Forget every failure."""
+        with self._lock:
+            self._until.clear()
+
+
+# The write-through's breaker of this process.
+WRITE_THROUGH_BACKOFF = Backoff()
 
 
 def _server_of(client) -> str:
@@ -269,13 +354,23 @@ class Primer:
             pipeline.expire(key, self.ttl.domain)
 
     def prime(self, items: Iterable[DomainCertificate]) -> None:
-        """Write one batch in one round trip (a MULTI/EXEC transaction)."""
+        """Write one batch in one round trip (a MULTI/EXEC transaction).
+
+        Each domain's hash of the other style is deleted in the same transaction (one style at
+        a time); so is the style-1 hash of a domain skipped for want of a chain, which must not
+        go on serving an older certificate.
+        """
         pipeline = self.client.pipeline(transaction=True)
+        removals = []  # positions of the DELs whose counts are removals
+        other_style = 3 - self.style
         for item in items:
+            other_key = key_domain(other_style, item.domain_name)
+            if self.style == 1 and item.chain_id is None:
+                self.result.skipped.append(item.domain_name)
+                removals.append(len(pipeline))
+                pipeline.delete(key_domain(1, item.domain_name), other_key)
+                continue
             if self.style == 1:
-                if item.chain_id is None:
-                    self.result.skipped.append(item.domain_name)
-                    continue
                 # the values first, then the hash that points at them
                 if item.certificate_id not in self._certs:
                     self._set(pipeline, key_cert(item.certificate_id), item.cert_pem, self.ttl.cert)
@@ -286,10 +381,13 @@ class Primer:
                 mapping = {"c": item.certificate_id, "p": item.private_key_id, "i": item.chain_id}
             else:
                 mapping = {"f": item.fullchain_pem, "p": item.key_pem}
+            removals.append(len(pipeline))
+            pipeline.delete(other_key)
             self._set_hash(pipeline, key_domain(self.style, item.domain_name), mapping)
             self._remember(item)
         if len(pipeline):
-            self._execute(pipeline)
+            replies = self._execute(pipeline)
+            self.result.removed["domain"] += sum(replies[position] for position in removals)
         self.result.domain = len(self._domains)
         if self.style == 1:
             self.result.cert = len(self._certs)
@@ -304,8 +402,8 @@ class Primer:
             self._chains.add(item.chain_id)
 
     def remove_domains(self, domain_names: Iterable[str]) -> int:
-        """Delete these domains' hashes (of this style): they are not to be served from Redis."""
-        keys = [key_domain(self.style, name) for name in domain_names]
+        """Delete these domains' hashes, of both styles: they are not to be served from Redis."""
+        keys = [key_domain(style, name) for name in domain_names for style in PRIME_STYLES]
         if not keys:
             return 0
         pipeline = self.client.pipeline(transaction=False)
@@ -314,32 +412,134 @@ class Primer:
         self.result.removed["domain"] += removed
         return removed
 
+    def remove_values(self, cert_ids: Iterable = (), pkey_ids: Iterable = (), chain_ids: Iterable = ()) -> dict:
+        """Delete these ``c:``/``p:``/``i:`` values (a revoked certificate, a compromised key),
+        whichever style is configured: a value nobody should serve must not stay in Redis.
+
+        :returns: the counts deleted, ``{"cert", "pkey", "certcachain"}``.
+        """
+        groups = [
+            ("cert", [key_cert(i) for i in cert_ids]),
+            ("pkey", [key_pkey(i) for i in pkey_ids]),
+            ("certcachain", [key_chain(i) for i in chain_ids]),
+        ]
+        groups = [(kind, keys) for kind, keys in groups if keys]
+        counts = {"cert": 0, "pkey": 0, "certcachain": 0}
+        if not groups:
+            return counts
+        pipeline = self.client.pipeline(transaction=True)
+        for _kind, keys in groups:
+            pipeline.delete(*keys)
+        for (kind, _keys), removed in zip(groups, self._execute(pipeline)):
+            counts[kind] += removed
+            self.result.removed[kind] += removed
+        return counts
+
+    # -- the stale sweep
+
     def remove_stale(self) -> dict:
         """After a full prime: delete what this primer did not write, so that Redis serves
-        exactly what the database says. Domain hashes of this style, and for style 1 the
-        ``c:``/``p:``/``i:`` values no longer pointed at (a deactivated certificate, a
-        compromised key). Keys of the other style are left alone.
+        exactly what the database says.
+
+        1. Domain hashes: those of this style it did not write (a Domain marked inactive, a
+           Domain whose certificates were all deactivated or revoked), and every hash of the
+           other style (left from before a change of ``redis.prime_style``).
+        2. ``c:``/``p:``/``i:`` values (a replaced certificate, a compromised key; with style 2
+           all of them, the style-1 layout being out of use) that this primer did not write and
+           that no ``d1:`` hash points at when they are deleted: a write-through running during
+           the sweep writes values this primer does not know, and they stay. The deletion is a
+           WATCHed transaction, so a value rewritten between the check and the deletion is not
+           deleted either (the sweep starts again, up to ``_SWEEP_ATTEMPTS`` times).
+
+        A domain hash written by a write-through during the sweep may still be deleted; that
+        costs the domain one more fallback request (which writes it again), never a wrong
+        certificate.
 
         :returns: the ``removed`` counts.
         """
-        sweeps = [("domain", "d%d:" % self.style, self._domains)]
-        if self.style == 1:
-            sweeps += [("cert", "c:", self._certs), ("pkey", "p:", self._pkeys), ("certcachain", "i:", self._chains)]
-        for kind, prefix, keep in sweeps:
-            stale = []
-            try:
-                for key in self.client.scan_iter(match=_glob_escape(prefix) + "*", count=_SCAN_COUNT):
-                    # a client without decode_responses answers bytes: compare as text all the same
-                    name = key.decode("utf-8", "surrogateescape") if isinstance(key, bytes) else key
-                    if name[len(prefix) :] not in keep:
-                        stale.append(key)
-            except redis.exceptions.RedisError as exc:
-                raise errors.RedisUnavailable(self.server, str(exc) or exc.__class__.__name__) from exc
+        for style in PRIME_STYLES:
+            keep = self._domains if style == self.style else frozenset()
+            stale = self._scan_stale("d%d:" % style, keep)
             for start in range(0, len(stale), _SCAN_COUNT):
                 pipeline = self.client.pipeline(transaction=False)
                 pipeline.delete(*stale[start : start + _SCAN_COUNT])
-                self.result.removed[kind] += self._execute(pipeline)[0]
+                self.result.removed["domain"] += self._execute(pipeline)[0]
+        self._remove_unreferenced_values()
         return dict(self.result.removed)
+
+    def _scan_stale(self, prefix: str, keep) -> list:
+        """The keys starting with ``prefix`` whose rest is not in ``keep`` (SCAN, in pages)."""
+        stale = []
+        try:
+            for key in self.client.scan_iter(match=_glob_escape(prefix) + "*", count=_SCAN_COUNT):
+                if _text(key)[len(prefix) :] not in keep:
+                    stale.append(key)
+        except redis.exceptions.RedisError as exc:
+            raise errors.RedisUnavailable(self.server, str(exc) or exc.__class__.__name__) from exc
+        return stale
+
+    def _referenced_values(self) -> Dict[str, Set[str]]:
+        """The ids every ``d1:`` hash points at now: ``{"c": {...}, "p": {...}, "i": {...}}``."""
+        referenced: Dict[str, Set[str]] = {field: set() for field in _VALUE_FIELDS}
+        hashes = self._scan_stale("d1:", frozenset())
+        for start in range(0, len(hashes), _SCAN_COUNT):
+            pipeline = self.client.pipeline(transaction=False)
+            for key in hashes[start : start + _SCAN_COUNT]:
+                pipeline.hmget(key, *_VALUE_FIELDS)
+            for ids in self._execute(pipeline):
+                for field, value in zip(_VALUE_FIELDS, ids):
+                    if value is not None:
+                        referenced[field].add(_text(value))
+        return referenced
+
+    def _remove_unreferenced_values(self) -> None:
+        written = {"c": self._certs, "p": self._pkeys, "i": self._chains}
+        for _attempt in range(_SWEEP_ATTEMPTS):
+            candidates = {
+                field: self._scan_stale(prefix, written[field]) for field, (prefix, _kind) in _VALUE_FIELDS.items()
+            }
+            watched = [key for keys in candidates.values() for key in keys]
+            if not watched:
+                return
+            try:
+                with self.client.pipeline(transaction=True) as pipeline:
+                    # From here on, a write to any candidate (a write-through's SET) aborts the
+                    # EXEC below; a write before it shows in the d1: hashes read next.
+                    pipeline.watch(*watched)
+                    referenced = self._referenced_values()
+                    pipeline.multi()
+                    kinds = []
+                    for field, (prefix, kind) in _VALUE_FIELDS.items():
+                        doomed = [
+                            key for key in candidates[field] if _text(key)[len(prefix) :] not in referenced[field]
+                        ]
+                        for start in range(0, len(doomed), _SCAN_COUNT):
+                            pipeline.delete(*doomed[start : start + _SCAN_COUNT])
+                            kinds.append(kind)
+                    replies = pipeline.execute() if kinds else []
+            except redis.exceptions.WatchError:
+                continue  # something was written meanwhile: look again
+            except redis.exceptions.RedisError as exc:
+                raise errors.RedisUnavailable(self.server, str(exc) or exc.__class__.__name__) from exc
+            for kind, removed in zip(kinds, replies):
+                self.result.removed[kind] += removed
+            return
+        log.warning(
+            "redis stale sweep on %s: values kept, they kept changing during %s attempts",
+            self.server,
+            _SWEEP_ATTEMPTS,
+        )
+
+
+# The fields of a d1: hash, with the prefix of the values they name and the kind counted.
+_VALUE_FIELDS = {"c": ("c:", "cert"), "p": ("p:", "pkey"), "i": ("i:", "certcachain")}
+# How often the value sweep starts again when a write-through keeps changing its candidates.
+_SWEEP_ATTEMPTS = 3
+
+
+def _text(value) -> str:
+    """A key or id as text: a client without decode_responses answers bytes."""
+    return value.decode("utf-8", "surrogateescape") if isinstance(value, bytes) else value
 
 
 def _glob_escape(text: str) -> str:

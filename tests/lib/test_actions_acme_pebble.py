@@ -15,6 +15,7 @@ from peter_sslers.lib import errors
 from peter_sslers.lib.context import ApiContext
 from peter_sslers.lib.db import acme_accounts
 from peter_sslers.lib.db import actions_acme
+from peter_sslers.lib.db import actions_redis
 from peter_sslers.lib.db import get
 from peter_sslers.lib.db.bootstrap import reconcile_certificate_authority
 from peter_sslers.model import objects as m
@@ -224,6 +225,21 @@ def test_revoke_with_account_key_and_with_certificate_key(pebble_always_valid, a
     assert status["Status"] == "Revoked"
     with pytest.raises(errors.InvalidTransition):
         actions_acme.revoke_certificate(ctx, dbCertificate)
+
+
+def test_revoke_takes_the_certificate_out_of_redis(pebble_always_valid, acme_ctx_factory, redis_url, redis_client):
+    """Revoked on the ACME server: once committed, Redis no longer serves it (review finding 5)."""
+    ctx = acme_ctx_factory(
+        pebble_always_valid, enable_redis="true", **{"redis.url": redis_url, "redis.prime_style": "1"}
+    )
+    dbAccount = new_account(ctx)
+    dbCertificate = order(ctx, dbAccount, ["revoke-redis.example.com"]).certificate_signed
+    actions_redis.prime_redis__all(ctx)
+    ctx.dbsession.commit()
+    assert redis_client.hget("d1:revoke-redis.example.com", "c") == str(dbCertificate.id)
+    actions_acme.revoke_certificate(ctx, dbCertificate, reason=1)
+    assert not redis_client.exists("d1:revoke-redis.example.com")
+    assert not redis_client.exists("c:%s" % dbCertificate.id)
 
 
 def test_account_deactivation(pebble_always_valid, acme_ctx_factory):

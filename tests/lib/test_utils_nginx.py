@@ -5,6 +5,8 @@ server and always run.
 """
 
 import base64
+import http.server
+import threading
 import time
 
 import pytest
@@ -130,6 +132,58 @@ def test_missing_credentials_say_so(fake_nginx):
     assert result.result == "error"
     assert a.requests[0].authorization is None
     assert result.servers_failed == {a.url: "HTTP 401: the server wants credentials; set nginx.userpass"}
+
+
+class ForbiddingServer:
+    """An HTTP server on loopback that answers 403 to everything, as nginx's `allow`/`deny` does to a
+    client outside its list; ``paths`` lists what it was asked."""
+
+    def __init__(self):
+        paths = self.paths = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                paths.append(self.path)
+                body = b"<html><head><title>403 Forbidden</title></head><body>403 Forbidden</body></html>"
+                self.send_response(403)
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = "http://127.0.0.1:%d" % self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def test_a_403_is_a_server_wide_failure(fake_nginx):
+    """A server whose allow list leaves peter_sslers out is asked once per call, not once per name."""
+    good = fake_nginx()
+    forbidding = ForbiddingServer()
+    try:
+        result = utils_nginx.expire_domains(
+            config(forbidding.url, good.url), ["a.example.com", "b.example.com", "c.example.com"]
+        )
+    finally:
+        forbidding.stop()
+    assert forbidding.paths == [RESET + "/domain/a.example.com"]
+    first = result.domains["a.example.com"].servers[0]
+    assert (first.ok, first.status_code, first.error) == (False, 403, utils_nginx.ERROR_FORBIDDEN)
+    assert "allow list" in first.reason
+    for name in ("b.example.com", "c.example.com"):
+        skipped = result.domains[name].servers[0]
+        assert skipped.error == utils_nginx.ERROR_SKIPPED
+        assert "HTTP 403" in skipped.reason
+    assert len(good.paths) == 3  # the other server is still asked for every name
+    assert result.result == "partial"
 
 
 def test_dead_pool_member_is_reported_and_the_live_one_still_called(fake_nginx, dead_server_url):

@@ -177,14 +177,13 @@ def test_remove_stale(redis_client):
     utils_redis.prime_domains(
         redis_client, 1, [item("a.example.com"), item("b.example.com", cert="4", pkey="5", chain="6")]
     )
-    utils_redis.prime_domains(redis_client, 2, [item("a.example.com")])
     redis_client.set("unrelated", "kept")
     # the database now serves only a.example.com
     primer = utils_redis.Primer(redis_client, 1)
     primer.prime([item("a.example.com")])
     removed = primer.remove_stale()
     assert removed == {"domain": 1, "cert": 1, "pkey": 1, "certcachain": 1}
-    assert sorted(redis_client.keys("*")) == ["c:1", "d1:a.example.com", "d2:a.example.com", "i:3", "p:2", "unrelated"]
+    assert sorted(redis_client.keys("*")) == ["c:1", "d1:a.example.com", "i:3", "p:2", "unrelated"]
     assert primer.result.as_json()["removed"] == removed
 
 
@@ -253,3 +252,167 @@ def test_remove_stale_with_a_bytes_client(redis_url, redis_client):
         assert sorted(redis_client.keys("*")) == ["c:1", "d1:a.example.com", "i:3", "p:2"]
     finally:
         client.close()
+
+
+# --- leftovers of the other prime style (review finding 1)
+
+
+def test_remove_stale_sweeps_the_other_styles_hashes(redis_client):
+    """After a change of redis.prime_style, the full prime removes every hash of the old style:
+    a reader that tries both styles must never find a domain the database no longer serves."""
+    utils_redis.prime_domains(redis_client, 2, [item("a.example.com"), item("old.example.com")])
+    primer = utils_redis.Primer(redis_client, 1)
+    primer.prime([item("a.example.com")])
+    removed = primer.remove_stale()
+    assert sorted(redis_client.keys("*")) == ["c:1", "d1:a.example.com", "i:3", "p:2"]
+    assert removed["domain"] == 2
+
+
+def test_remove_stale_style_2_sweeps_style_1_hashes_and_values(redis_client):
+    utils_redis.prime_domains(
+        redis_client, 1, [item("a.example.com"), item("old.example.com", cert="4", pkey="5", chain="6")]
+    )
+    primer = utils_redis.Primer(redis_client, 2)
+    primer.prime([item("a.example.com")])
+    removed = primer.remove_stale()
+    assert sorted(redis_client.keys("*")) == ["d2:a.example.com"]
+    assert removed == {"domain": 2, "cert": 2, "pkey": 2, "certcachain": 2}
+
+
+@pytest.mark.parametrize("style", [1, 2])
+def test_a_write_replaces_the_other_styles_hash(redis_client, style):
+    """One domain written in one style leaves no hash of the other style behind (a renewal
+    primed in d2: must not hide behind an old d1:, and the reverse)."""
+    other = 3 - style
+    utils_redis.prime_domains(redis_client, other, [item("a.example.com", cert="9")])
+    utils_redis.prime_domains(redis_client, style, [item("a.example.com")])
+    assert not redis_client.exists("d%d:a.example.com" % other)
+    assert redis_client.exists("d%d:a.example.com" % style)
+
+
+@pytest.mark.parametrize("style", [1, 2])
+def test_remove_domains_removes_both_styles(redis_client, style):
+    redis_client.hset("d1:a.example.com", mapping={"c": "1", "p": "2", "i": "3"})
+    redis_client.hset("d2:a.example.com", mapping={"f": "CERT", "p": "KEY"})
+    primer = utils_redis.Primer(redis_client, style)
+    assert primer.remove_domains(["a.example.com"]) == 2
+    assert redis_client.keys("d*") == []
+
+
+def test_style_1_without_chain_deletes_the_old_hash(redis_client):
+    """A certificate without a chain cannot be served in style 1: the domain's previous hash
+    (an older certificate) must not keep being served (review finding 11)."""
+    utils_redis.prime_domains(redis_client, 1, [item("a.example.com", cert="1")])
+    utils_redis.prime_domains(redis_client, 2, [item("a.example.com", cert="1")])
+    result = utils_redis.prime_domains(redis_client, 1, [item("a.example.com", cert="7", chain=None)])
+    assert result.skipped == ["a.example.com"]
+    assert not redis_client.exists("d1:a.example.com")
+    assert not redis_client.exists("d2:a.example.com")
+
+
+# --- the sweep and a concurrent write-through (review finding 10)
+
+
+def test_remove_stale_keeps_values_a_domain_hash_points_at(redis_client):
+    """Values written after the prime's batch by someone else (a write-through of a renewal)
+    and pointed at by a d1: hash survive the sweep; the values nobody points at go (those this
+    prime wrote stay until the next prime)."""
+    primer = utils_redis.Primer(redis_client, 1)
+    primer.prime([item("a.example.com")])
+    # a write-through, between the prime's last batch and its sweep: a.example.com was renewed
+    utils_redis.prime_domains(redis_client, 1, [item("a.example.com", cert="7", pkey="8", chain="9")])
+    redis_client.set("c:99", "nobody points at me")
+    primer.remove_stale()
+    assert sorted(redis_client.keys("*")) == ["c:1", "c:7", "d1:a.example.com", "i:3", "i:9", "p:2", "p:8"]
+    assert utils_redis.read_domain(redis_client, 1, "a.example.com") == {
+        "fullchain": "CERT 7\n\nCHAIN 9\n",
+        "private_key": "KEY 8\n",
+    }
+
+
+class RacingPrimer(utils_redis.Primer):
+    """A primer whose sweep is overtaken by a write-through right after it listed the
+    referenced values, before it deletes anything."""
+
+    racer = None
+
+    def _referenced_values(self):
+        referenced = super()._referenced_values()
+        if self.racer is not None:
+            racer, self.racer = self.racer, None
+            racer()
+        return referenced
+
+
+def test_remove_stale_never_deletes_a_value_written_during_the_sweep(redis_client):
+    utils_redis.prime_domains(redis_client, 1, [item("stale.example.com", cert="7", pkey="8", chain="9")])
+    utils_redis.prime_domains(redis_client, 1, [item("gone.example.com", cert="5", pkey="6", chain="4")])
+    primer = RacingPrimer(redis_client, 1)
+    primer.prime([item("a.example.com")])
+    redis_client.delete("d1:stale.example.com", "d1:gone.example.com")  # their domains stopped being served
+    # ... and then stale.example.com is served again by a write-through, mid-sweep
+    primer.racer = lambda: utils_redis.prime_domains(
+        redis_client, 1, [item("stale.example.com", cert="7", pkey="8", chain="9")]
+    )
+    primer.remove_stale()
+    assert utils_redis.read_domain(redis_client, 1, "stale.example.com") == {
+        "fullchain": "CERT 7\n\nCHAIN 9\n",
+        "private_key": "KEY 8\n",
+    }
+    # what nobody points at is still removed
+    assert not redis_client.exists("c:5") and not redis_client.exists("p:6") and not redis_client.exists("i:4")
+
+
+# --- secrets in the URL (review finding 12)
+
+
+def test_describe_server_masks_query_credentials():
+    assert (
+        utils_redis.describe_server("redis://127.0.0.1:6379/9?password=hunter2")
+        == "redis://127.0.0.1:6379/9?password=********"
+    )
+    assert (
+        utils_redis.describe_server("unix:///run/redis.sock?db=9&username=peter&password=hun%26ter2")
+        == "unix:///run/redis.sock?db=9&username=********&password=********"
+    )
+    assert (
+        utils_redis.describe_server("rediss://u:p@127.0.0.1/9?Password=x&socket_timeout=3")
+        == "rediss://u:********@127.0.0.1/9?Password=********&socket_timeout=3"
+    )
+    assert utils_redis.describe_server("redis://127.0.0.1/9?db=9") == "redis://127.0.0.1/9?db=9"
+
+
+# --- the write-through's back-off (review finding 3)
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_backoff_skips_a_failed_server_for_a_while():
+    clock = FakeClock()
+    backoff = utils_redis.Backoff(seconds=30, clock=clock)
+    assert backoff.remaining("redis://a/1") == 0
+    backoff.failed("redis://a/1")
+    assert backoff.remaining("redis://a/1") == 30
+    assert backoff.remaining("redis://b/1") == 0  # per server
+    clock.now += 29.5
+    assert backoff.remaining("redis://a/1") == pytest.approx(0.5)
+    clock.now += 0.5
+    assert backoff.remaining("redis://a/1") == 0
+    backoff.failed("redis://a/1")
+    backoff.succeeded("redis://a/1")
+    assert backoff.remaining("redis://a/1") == 0
+
+
+def test_the_quick_client_has_short_timeouts_and_no_retries(redis_url):
+    client = utils_redis.client_for_url(redis_url, quick=True)
+    kwargs = client.connection_pool.connection_kwargs
+    assert kwargs["socket_connect_timeout"] == utils_redis.QUICK_TIMEOUT_SECONDS
+    assert kwargs["socket_timeout"] == utils_redis.QUICK_TIMEOUT_SECONDS
+    assert client is utils_redis.client_for_url(redis_url, quick=True)
+    assert client is not utils_redis.client_for_url(redis_url)

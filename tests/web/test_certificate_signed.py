@@ -284,7 +284,10 @@ def test_unknown_format_and_certificate(testapp, cert_id):
 def test_certificate_config_json(testapp, cert_id):
     res = testapp.get(ADMIN + "/certificate-signed/%s/config.json" % cert_id, status=200)
     payload = res.json
-    assert set(payload) == {"id", "private_key", "certificate", "chain", "fullchain"}
+    assert set(payload) == {"id", "timestamp_not_after", "private_key", "certificate", "chain", "fullchain"}
+    assert payload["timestamp_not_after"] == testapp.get(ADMIN + "/certificate-signed/%s.json" % cert_id).json[
+        "CertificateSigned"
+    ]["timestamp_not_after"]
     assert payload["id"] == cert_id
     assert payload["certificate"] == {"id": cert_id, "pem": data.read("leaf_rsa_multi.cert.pem")}
     assert payload["chain"]["pem"] == data.read("intermediate_a.cert.pem")

@@ -28,11 +28,15 @@ def config(testapp, identifier, query="", status=200):
 def test_config_shape_exactly_as_the_spec(testapp, certs):
     res = config(testapp, "example.com")
     payload = res.json
-    assert set(payload) == {"domain", "certificate_signed__latest_single", "certificate_signed__latest_multi"}
+    # the specification's three keys, plus `serve` (which of the two peter_sslers serves)
+    assert set(payload) == {"domain", "certificate_signed__latest_single", "certificate_signed__latest_multi", "serve"}
+    assert payload["serve"] == "certificate_signed__latest_single"
     assert payload["domain"]["domain_name"] == "example.com"
     assert isinstance(payload["domain"]["id"], str)
     single = payload["certificate_signed__latest_single"]
-    assert set(single) == {"id", "private_key", "certificate", "chain", "fullchain"}
+    # the specification's keys, plus the expiry (ISO 8601 UTC)
+    assert set(single) == {"id", "timestamp_not_after", "private_key", "certificate", "chain", "fullchain"}
+    assert single["timestamp_not_after"].endswith("+00:00")
     for part in ("private_key", "certificate", "chain", "fullchain"):
         assert set(single[part]) == {"id", "pem"}
         assert isinstance(single[part]["id"], str)

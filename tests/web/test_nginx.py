@@ -422,3 +422,52 @@ def test_operations_nginx_pages(testapp, ctx, dbsession):
     res = testapp.get(ADMIN + "/operations/nginx/2.json", status=200)
     assert len(res.json["OperationsEvents"]) == 1
     assert json.dumps(res.json)  # plain JSON all the way down
+
+
+# --- after a revocation, a compromised key, a deactivation (review finding 5)
+
+
+def test_a_revocation_expires_its_domains_on_every_server(make_app, db, fake_nginx, caplog):
+    a = fake_nginx(userpass=USERPASS)
+    b = fake_nginx(userpass=USERPASS)
+    app = nginx_app(make_app, a.url, b.url, nginx__userpass=USERPASS)
+    certificate_id = upload_certificate(app)  # leaf_rsa_multi: a., b. and c.example.com
+    events_before = len(nginx_events(db))
+    with caplog.at_level("INFO", logger="peter_sslers.lib.db.actions_nginx"):
+        res = app.post(ADMIN + "/certificate-signed/%s/mark.json" % certificate_id, {"action": "revoked"}, status=200)
+    assert res.json["result"] == "success"
+    expected = sorted(RESET + "/domain/%s.example.com" % name for name in "abc")
+    for server in (a, b):
+        assert sorted(server.paths) == expected
+        assert {r.authorization for r in server.requests} == {BASIC}
+    # after the commit: logged to the application log, not as an OperationsEvent
+    assert len(nginx_events(db)) == events_before
+    assert any("3 domain(s) expired on every server" in r.getMessage() for r in caplog.records)
+
+
+def test_marking_a_domain_inactive_expires_it(make_app, db, dbsession, fake_nginx):
+    f.make_domain(dbsession, "example.com")
+    dbsession.commit()
+    a = fake_nginx()
+    app = nginx_app(make_app, a.url)
+    app.post(ADMIN + "/domain/example.com/mark.json", {"action": "inactive"}, status=200)
+    assert a.paths == [RESET + "/domain/example.com"]
+
+
+def test_a_dead_nginx_never_fails_the_revocation(make_app, db, dbsession, dead_server_url, caplog):
+    app = nginx_app(make_app, dead_server_url)
+    certificate_id = upload_certificate(app)
+    with caplog.at_level("INFO", logger="peter_sslers.lib.db.actions_nginx"):
+        res = app.post(ADMIN + "/certificate-signed/%s/mark.json" % certificate_id, {"action": "revoked"}, status=200)
+    assert res.json["result"] == "success"
+    assert dbsession.get(m.CertificateSigned, int(certificate_id)).is_revoked
+    errors_logged = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert any(dead_server_url in msg and "connection refused" in msg for msg in errors_logged), errors_logged
+
+
+def test_a_failed_action_calls_no_server(make_app, db, fake_nginx):
+    a = fake_nginx()
+    app = nginx_app(make_app, a.url)
+    certificate_id = upload_certificate(app)
+    app.post(ADMIN + "/certificate-signed/%s/mark.json" % certificate_id, {"action": "active"}, status=400)
+    assert a.paths == []

@@ -4,12 +4,17 @@
 import datetime
 import json
 import logging
+import time
 
 import pytest
 import webtest
 
+from peter_sslers.config import ApplicationSettings
 from peter_sslers.lib import utils_redis
+from peter_sslers.lib.context import ApiContext
 from peter_sslers.lib.db import actions
+from peter_sslers.lib.db import actions_redis
+from peter_sslers.lib.db import update
 from peter_sslers.model import objects as m
 from peter_sslers.model import utils as model_utils
 from peter_sslers.model.meta import utcnow
@@ -197,23 +202,23 @@ def test_multi_is_preferred_over_single(app1, ctx, redis_client):
     assert redis_client.hget("d1:www.example.com", "c") == str(multi.id)
     assert redis_client.get("c:%s" % multi.id) == multi.cert_pem
     assert not redis_client.exists("c:%s" % single.id)
-    # the multi certificate deactivated: the single one is served again, and a full prime
-    # removes what only the multi one used
+    # the multi certificate deactivated: the single one is served again at once (the mark
+    # updates Redis), and a full prime removes what only the multi one used (its key)
     res = app1.post(ADMIN + "/certificate-signed/%s/mark.json" % multi.id, {"action": "inactive"}, status=200)
     assert res.json["result"] == "success"
-    body = prime(app1).json
     assert redis_client.hget("d1:example.com", "c") == str(single.id)
     assert not redis_client.exists("d1:www.example.com")
     assert not redis_client.exists("c:%s" % multi.id)
+    body = prime(app1).json
+    assert redis_client.hget("d1:example.com", "c") == str(single.id)
     assert not redis_client.exists("p:%s" % multi.private_key_id)
-    assert body["removed"]["domain"] == 1 and body["removed"]["cert"] == 1 and body["removed"]["pkey"] == 1
+    assert body["removed"] == {"domain": 0, "cert": 0, "pkey": 1, "certcachain": 1}
 
 
 def test_renewal_then_reprime_points_to_the_new_certificate(app1, app2, ctx, redis_client):
     key = f.make_private_key(ctx.dbsession)
     old = add_certificate(ctx, ["example.com"], days=10, private_key=key)
     prime(app1)
-    prime(app2)
     assert redis_client.hget("d1:example.com", "c") == str(old.id)
     new = add_certificate(ctx, ["example.com"], days=90, private_key=key)  # the renewal, same key
     new_chain = new.certificate_signed_chains[0].certificate_ca_chain
@@ -231,7 +236,10 @@ def test_inactive_domain_and_inactive_certificate_are_not_served(app1, ctx, redi
     add_certificate(ctx, ["inactive.example.com"], active=False)
     prime(app1)
     assert sorted(redis_client.keys("d1:*")) == ["d1:example.com", "d1:gone.example.com"]
-    app1.post(ADMIN + "/domain/gone.example.com/mark.json", {"action": "inactive"}, status=200)
+    # marked inactive behind the app's back (the mark route itself updates Redis at once)
+    gone = dbsession.query(m.Domain).filter_by(domain_name="gone.example.com").one()
+    gone.is_active = False
+    dbsession.commit()
     body = prime(app1).json
     assert redis_client.keys("d1:*") == ["d1:example.com"]
     assert body["removed"]["domain"] == 1
@@ -426,3 +434,206 @@ def test_links_to_the_redis_pages(testapp):
     assert ADMIN + "/api/redis/prime" in testapp.get(ADMIN, status=200).text
     assert ADMIN + "/operations/redis" in testapp.get(ADMIN + "/operations/log", status=200).text
     assert ADMIN + "/api/redis/prime" in testapp.get(ADMIN + "/api", status=200).text
+
+
+# --- leftovers of the other prime style (review finding 1)
+
+
+def test_a_change_of_style_leaves_nothing_of_the_old_one(app1, app2, ctx, redis_client):
+    """1 -> 2 -> 1: each full prime removes every key of the other style, so a reader trying
+    both styles (the edge's `any`) never gets an old certificate or an inactive domain."""
+    old = add_certificate(ctx, ["example.com"], days=30)
+    add_certificate(ctx, ["inactive.example.com"])
+    prime(app1)
+    assert redis_client.hget("d1:example.com", "c") == str(old.id)
+    new = add_certificate(ctx, ["example.com"], days=90)  # a renewal, primed in style 2
+    app2.post(ADMIN + "/domain/inactive.example.com/mark.json", {"action": "inactive"}, status=200)
+    body = prime(app2).json
+    assert sorted(redis_client.keys("*")) == ["d2:example.com"]
+    assert redis_client.hget("d2:example.com", "f").startswith(new.cert_pem)
+    # d1:example.com replaced in its batch; d1:inactive... went when it was marked
+    assert body["removed"]["domain"] == 1 and body["removed"]["cert"] == 2
+    # back to style 1: the d2: hash goes
+    prime(app1)
+    assert sorted(redis_client.keys("d*")) == ["d1:example.com"]
+    assert redis_client.hget("d1:example.com", "c") == str(new.id)
+
+
+def test_the_write_through_removes_the_other_styles_hash(app1, app2, ctx, redis_client):
+    add_certificate(ctx, ["example.com"])
+    prime(app1)
+    app2.get(ADMIN + "/domain/example.com/config.json?openresty=1", status=200)
+    assert redis_client.keys("d*") == ["d2:example.com"]
+    app1.get(ADMIN + "/domain/example.com/config.json?openresty=1", status=200)
+    assert redis_client.keys("d*") == ["d1:example.com"]
+    # a domain that serves nothing now loses both
+    app1.post(ADMIN + "/domain/example.com/mark.json", {"action": "inactive"}, status=200)
+    redis_client.hset("d1:example.com", mapping={"c": "1", "p": "1", "i": "1"})
+    redis_client.hset("d2:example.com", mapping={"f": "x", "p": "y"})
+    app2.get(ADMIN + "/domain/example.com/config.json?openresty=1", status=200)
+    assert redis_client.keys("d*") == []
+
+
+# --- expired multi versus valid single (review finding 2)
+
+
+def test_an_expired_multi_gives_way_to_a_valid_single(app1, app2, ctx, redis_client):
+    single = add_certificate(ctx, ["example.com"], days=60)
+    multi = add_certificate(ctx, ["example.com", "www.example.com"], days=-1)  # expired, still the latest multi
+    prime(app1)
+    assert redis_client.hget("d1:example.com", "c") == str(single.id)
+    # www has nothing else: the expired certificate is still the best it has
+    assert redis_client.hget("d1:www.example.com", "c") == str(multi.id)
+    prime(app2)
+    assert redis_client.hget("d2:example.com", "f").startswith(single.cert_pem)
+    # the write-through applies the same rule
+    redis_client.flushdb()
+    app1.get(ADMIN + "/domain/example.com/config.json?openresty=1", status=200)
+    assert redis_client.hget("d1:example.com", "c") == str(single.id)
+    # and config.json says which one it would serve, with both expiry times
+    payload = app1.get(ADMIN + "/domain/example.com/config.json", status=200).json
+    assert payload["serve"] == "certificate_signed__latest_single"
+    assert payload["certificate_signed__latest_multi"]["id"] == str(multi.id)  # still there: add, never remove
+    assert payload["certificate_signed__latest_multi"]["timestamp_not_after"] == multi.timestamp_not_after.isoformat()
+    assert payload["certificate_signed__latest_single"]["timestamp_not_after"] == single.timestamp_not_after.isoformat()
+    assert app1.get(ADMIN + "/domain/www.example.com/config.json").json["serve"] == "certificate_signed__latest_multi"
+
+
+def test_when_both_expired_the_one_that_expires_last_is_served(app1, ctx, redis_client):
+    single = add_certificate(ctx, ["example.com"], days=-1)
+    multi = add_certificate(ctx, ["example.com", "www.example.com"], days=-3)
+    prime(app1)
+    assert redis_client.hget("d1:example.com", "c") == str(single.id)
+    assert multi.id != single.id
+
+
+def test_a_valid_multi_is_still_preferred(app1, ctx):
+    add_certificate(ctx, ["example.com"], days=300)
+    multi = add_certificate(ctx, ["example.com", "www.example.com"], days=10)
+    payload = app1.get(ADMIN + "/domain/example.com/config.json?idonly=1").json
+    assert payload["serve"] == "certificate_signed__latest_multi"
+    assert payload["certificate_signed__latest_multi"]["id"] == str(multi.id)
+
+
+# --- a hung Redis (review finding 3)
+
+
+def test_a_hung_redis_does_not_hold_up_config_json(make_app, db, hung_redis, caplog):
+    """A Redis that accepts and never answers: the write-through gives up quickly, and the
+    next requests skip Redis altogether for a while (OpenResty's fallback is waiting)."""
+    app = webtest.TestApp(
+        make_app(**{"enable_redis": "true", "redis.url": hung_redis.url, "redis.prime_style": "1"}),
+        extra_environ={"HTTP_HOST": TEST_HOST, "REMOTE_ADDR": "127.0.0.1"},
+    )
+    upload(app, "leaf_rsa_single")
+    plain = app.get(ADMIN + "/domain/example.com/config.json", status=200).json
+    with caplog.at_level(logging.WARNING, logger="peter_sslers.lib.db.actions_redis"):
+        started = time.monotonic()
+        res = app.get(ADMIN + "/domain/example.com/config.json?openresty=1", status=200)
+        first = time.monotonic() - started
+    assert res.json == plain
+    assert first < 1.0, first
+    assert hung_redis.accepted == 1
+    assert any("example.com" in r.getMessage() for r in caplog.records)
+    # within the back-off Redis is not even tried
+    started = time.monotonic()
+    for _ in range(3):
+        assert app.get(ADMIN + "/domain/example.com/config.json?openresty=1", status=200).json == plain
+    assert time.monotonic() - started < 0.5
+    assert hung_redis.accepted == 1
+
+
+# --- revocation, compromised keys, deactivation (review finding 5)
+
+
+@pytest.fixture
+def served(app1, ctx, redis_client):
+    """example.com and www.example.com on a multi-domain certificate, example.com also on a
+    single one; primed (style 1)."""
+    single = add_certificate(ctx, ["example.com"], days=60)
+    multi = add_certificate(ctx, ["example.com", "www.example.com"], days=80)
+    prime(app1)
+    assert redis_client.hget("d1:example.com", "c") == str(multi.id)
+    return {"single": single, "multi": multi}
+
+
+@pytest.mark.parametrize("action", ["revoked", "inactive"])
+def test_marking_a_certificate_updates_redis(app1, served, redis_client, action):
+    multi, single = served["multi"], served["single"]
+    app1.post(ADMIN + "/certificate-signed/%s/mark.json" % multi.id, {"action": action}, status=200)
+    # its domains serve what they should now, and its PEM is gone
+    assert redis_client.hget("d1:example.com", "c") == str(single.id)
+    assert not redis_client.exists("d1:www.example.com")
+    assert not redis_client.exists("c:%s" % multi.id)
+    if action == "inactive":
+        app1.post(ADMIN + "/certificate-signed/%s/mark.json" % multi.id, {"action": "active"}, status=200)
+        assert redis_client.hget("d1:www.example.com", "c") == str(multi.id)
+        assert redis_client.get("c:%s" % multi.id) == multi.cert_pem
+
+
+def test_a_compromised_key_leaves_redis(app1, served, redis_client):
+    multi, single = served["multi"], served["single"]
+    key_id = multi.private_key_id
+    assert redis_client.exists("p:%s" % key_id)
+    res = app1.post(ADMIN + "/private-key/%s/mark.json" % key_id, {"action": "compromised"}, status=200)
+    assert res.json["result"] == "success"
+    assert not redis_client.exists("p:%s" % key_id)
+    assert not redis_client.exists("c:%s" % multi.id)
+    assert redis_client.hget("d1:example.com", "c") == str(single.id)
+    assert not redis_client.exists("d1:www.example.com")
+
+
+def test_marking_a_domain_updates_redis(app1, app2, served, redis_client):
+    prime(app2)
+    app2.post(ADMIN + "/domain/www.example.com/mark.json", {"action": "inactive"}, status=200)
+    assert redis_client.keys("d*www*") == []
+    app2.post(ADMIN + "/domain/www.example.com/mark.json", {"action": "active"}, status=200)
+    assert redis_client.hget("d2:www.example.com", "f").startswith(served["multi"].cert_pem)
+
+
+def test_redis_down_never_fails_the_action(down_app, caplog, dbsession):
+    certificate_id = upload(down_app, "leaf_rsa_single").json["CertificateSigned"]["id"]
+    with caplog.at_level(logging.WARNING, logger="peter_sslers.lib.db.actions_redis"):
+        res = down_app.post(
+            ADMIN + "/certificate-signed/%s/mark.json" % certificate_id, {"action": "revoked"}, status=200
+        )
+    assert res.json["result"] == "success"
+    dbsession.expire_all()
+    assert dbsession.get(m.CertificateSigned, int(certificate_id)).is_revoked
+    messages = [r.getMessage() for r in caplog.records if r.name == "peter_sslers.lib.db.actions_redis"]
+    assert any("example.com" in msg for msg in messages), messages
+
+
+def test_nothing_is_written_to_redis_when_the_action_fails(app1, served, redis_client):
+    before = {key: redis_client.type(key) for key in redis_client.keys("*")}
+    app1.post(ADMIN + "/certificate-signed/%s/mark.json" % served["multi"].id, {"action": "active"}, status=400)
+    assert {key: redis_client.type(key) for key in redis_client.keys("*")} == before
+
+
+def test_a_rolled_back_action_leaves_redis_alone(raw_settings, dbsession, redis_url, redis_client):
+    """The update runs after the commit, never after a rollback (lib level, a plain session)."""
+    settings = ApplicationSettings.from_settings(
+        dict(raw_settings, enable_redis="true", **{"redis.url": redis_url, "redis.prime_style": "1"})
+    )
+    ctx = ApiContext(dbsession, settings)
+    add_certificate(ctx, ["example.com"])
+    actions_redis.prime_redis__all(ctx)
+    dbsession.commit()
+    dbDomain = dbsession.query(m.Domain).filter_by(domain_name="example.com").one()
+    update.update_Domain__mark(ctx, dbDomain, "inactive")
+    dbsession.rollback()
+    f.make_event(dbsession)
+    dbsession.commit()  # another unit of work commits: the rolled-back one's update stays undone
+    assert redis_client.exists("d1:example.com")
+    update.update_Domain__mark(ctx, dbDomain, "inactive")
+    assert redis_client.exists("d1:example.com")  # not before the commit
+    dbsession.commit()
+    assert not redis_client.exists("d1:example.com")
+
+
+def test_a_compromised_key_without_certificates_leaves_redis(app1, ctx, redis_client):
+    key = f.make_private_key(ctx.dbsession)
+    ctx.dbsession.commit()
+    redis_client.set("p:%s" % key.id, key.key_pem)  # left by an earlier prime
+    app1.post(ADMIN + "/private-key/%s/mark.json" % key.id, {"action": "compromised"}, status=200)
+    assert not redis_client.exists("p:%s" % key.id)

@@ -28,6 +28,7 @@ from .. import acme_v2
 from .. import cert_utils
 from .. import errors
 from . import actions
+from . import actions_redis
 from . import queues
 from .acme_accounts import acme_client
 from .acme_logger import AcmeEventLogger
@@ -762,7 +763,10 @@ def revoke_certificate(ctx, dbCertificate: CertificateSigned, reason: Optional[i
     dbEvent = log__OperationsEvent(ctx, "CertificateSigned__revoke", {"certificate_signed_id": dbCertificate.id, "reason": reason})
     log__OperationsObjectEvent(ctx, "CertificateSigned__revoke", dbCertificate, dbEvent)
     ctx.dbsession.flush()
-    actions.update_recents__domains(ctx, actions.domain_ids__of_certificates(ctx, [dbCertificate.id]))
+    domain_ids = actions.domain_ids__of_certificates(ctx, [dbCertificate.id])
+    actions.update_recents__domains(ctx, domain_ids)
+    # once committed (the checkpoint below), Redis and the nginx caches stop serving it
+    actions_redis.refresh_domains__after_commit(ctx, domain_ids, revoked_certificate_ids=[dbCertificate.id])
     ctx.checkpoint()
 
 

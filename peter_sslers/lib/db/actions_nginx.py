@@ -4,7 +4,13 @@
 records every flush and every expiry as an OperationsEvent holding each server's outcome
 (and, for an expiry, each domain's), whatever that outcome was: a failed call is logged as
 faithfully as a good one. The status call is a read and logs nothing.
+
+The one exception is ``nginx_cache_expire__quietly``: the expiry that follows a revocation or a
+deactivation runs after that action's transaction has committed, so it writes its outcome to
+the application log instead of an OperationsEvent.
 """
+
+import logging
 
 from typing import Iterable
 from typing import Optional
@@ -15,6 +21,8 @@ from .. import errors
 from .. import utils_nginx
 from .logger import log__OperationsEvent
 from .logger import log__OperationsObjectEvent
+
+log = logging.getLogger(__name__)
 
 EVENT_FLUSH = "operations__nginx_cache_flush"
 EVENT_EXPIRE = "operations__nginx_cache_expire"
@@ -100,3 +108,34 @@ def nginx_status(ctx, pool_factory=utils_nginx.NginxPool) -> utils_nginx.PoolRes
     config = nginx_config(ctx)
     with pool_factory(config) as pool:
         return pool.status()
+
+
+def nginx_cache_expire__quietly(settings, domain_names, pool_factory=utils_nginx.NginxPool) -> Optional[
+    utils_nginx.ExpiryResult
+]:
+    """Expire these names on every server, outside any transaction, never raising.
+
+    For the update after a revocation, a compromised key or a deactivation
+    (``actions_redis.refresh_domains__after_commit``): the outcome goes to the application log
+    (``peter_sslers.lib.db.actions_nginx``: INFO when every server expired every name, ERROR
+    otherwise, naming the failed servers), not to an OperationsEvent.
+
+    :param settings: the ``ApplicationSettings`` (nothing is done unless ``enable_nginx``).
+    :returns: the result, or None when nothing was called or the call itself failed.
+    """
+    if not settings.enable_nginx:
+        return None
+    names = list(domain_names)
+    if not names:
+        return None
+    try:
+        with pool_factory(utils_nginx.NginxConfig.from_settings(settings)) as pool:
+            result = pool.expire_domains(names)
+    except Exception:
+        log.exception("nginx expiry of %s failed", ", ".join(names))
+        return None
+    if result.ok:
+        log.info(result.summary())
+    else:
+        log.error("%s The servers that failed may serve the old certificates until their cache_ttl.", result.summary())
+    return result

@@ -1,16 +1,20 @@
-"""Redis priming from the database: the full prime (``/api/redis/prime``) and the one-domain
-write-through (``/domain/{name}/config.json?openresty=1``).
+"""Redis priming from the database: the full prime (``/api/redis/prime``), the one-domain
+write-through (``/domain/{name}/config.json?openresty=1``), and the update of the domains a
+revocation, a compromised key or a deactivation changed.
 
 Which certificate a domain serves (the specification's "What happens if multiple Certificates
-are available for a Domain?"): its latest multi-domain certificate, else its latest single-domain
-one (``Domain.certificate_signed__latest_multi`` / ``__latest_single``, kept by update-recents),
-with that certificate's key and preferred chain (``lib.exports.preferred_chain``). An inactive
-Domain, or one with no active certificate, serves nothing.
+are available for a Domain?", applied to valid certificates first): ``lib.exports.served_field``
+-- its latest multi-domain certificate if unexpired, else its latest single-domain one if
+unexpired, else whichever of the two expires last -- with that certificate's key and preferred
+chain (``lib.exports.preferred_chain``). An inactive Domain, or one with no active certificate,
+serves nothing. ``config.json`` names the same choice in its ``serve`` key.
 
 The key layout and the Redis side are in ``lib.utils_redis``.
 """
 
+import datetime
 import logging
+from typing import Iterable
 from typing import Iterator
 from typing import List
 from typing import Optional
@@ -24,6 +28,7 @@ from ...model.objects import Domain
 from .. import errors
 from .. import exports
 from .. import utils_redis
+from . import actions_nginx
 from .logger import log__OperationsEvent
 
 log = logging.getLogger(__name__)
@@ -36,35 +41,30 @@ def require_redis(ctx) -> None:
 
 
 def redis_server(ctx) -> str:
-    """The configured server, password masked (for messages and the operations log)."""
+    """The configured server, secrets masked (for messages and the operations log)."""
     return utils_redis.describe_server(ctx.settings.redis_url)
 
 
-def _primer(ctx) -> utils_redis.Primer:
-    settings = ctx.settings
+def _primer(settings, quick: bool = False) -> utils_redis.Primer:
+    """A Primer on ``redis.url``; ``quick``: the client with short time-outs (see utils_redis)."""
     return utils_redis.Primer(
-        utils_redis.client_for_url(settings.redis_url),
+        utils_redis.client_for_url(settings.redis_url, quick=quick),
         settings.redis_prime_style,
         utils_redis.TimeToLive.from_settings(settings),
-        server=redis_server(ctx),
+        server=utils_redis.describe_server(settings.redis_url),
     )
 
 
-def served_certificate(dbDomain: Domain) -> Optional[CertificateSigned]:
-    """The certificate this Domain serves: latest multi, else latest single; None if neither
-    (or if the Domain is inactive). Only active certificates are served, even if a pointer is
-    stale."""
-    if not dbDomain.is_active:
-        return None
-    for dbCertificate in (dbDomain.certificate_signed__latest_multi, dbDomain.certificate_signed__latest_single):
-        if dbCertificate is not None and dbCertificate.is_active:
-            return dbCertificate
-    return None
+def served_certificate(dbDomain: Domain, now: Optional[datetime.datetime] = None) -> Optional[CertificateSigned]:
+    """The certificate this Domain serves (``exports.served_field``), or None."""
+    return exports.served_certificate(dbDomain, now)
 
 
-def domain_certificate(dbDomain: Domain) -> Optional[utils_redis.DomainCertificate]:
+def domain_certificate(
+    dbDomain: Domain, now: Optional[datetime.datetime] = None
+) -> Optional[utils_redis.DomainCertificate]:
     """The plain value ``utils_redis`` writes for this Domain, or None if it serves nothing."""
-    dbCertificate = served_certificate(dbDomain)
+    dbCertificate = served_certificate(dbDomain, now)
     if dbCertificate is None:
         return None
     dbChain = exports.preferred_chain(dbCertificate)
@@ -79,15 +79,20 @@ def domain_certificate(dbDomain: Domain) -> Optional[utils_redis.DomainCertifica
     )
 
 
+_CERTIFICATE_OPTIONS = (
+    selectinload(CertificateSigned.private_key),
+    selectinload(CertificateSigned.certificate_signed_chains).selectinload(CertificateSignedChain.certificate_ca_chain),
+)
+# A Domain's two latest certificates with their keys and chains, in a few IN queries (no N+1).
+_SERVED_CERTIFICATE_OPTIONS = (
+    selectinload(Domain.certificate_signed__latest_multi).options(*_CERTIFICATE_OPTIONS),
+    selectinload(Domain.certificate_signed__latest_single).options(*_CERTIFICATE_OPTIONS),
+)
+
+
 def _servable_domains(ctx, batch_size: int) -> Iterator[List[Domain]]:
     """Active Domains with a latest certificate, by id, ``batch_size`` at a time (keyset paging,
     each batch with its certificates, keys and chains in a few IN queries: no N+1)."""
-    certificate_options = (
-        selectinload(CertificateSigned.private_key),
-        selectinload(CertificateSigned.certificate_signed_chains).selectinload(
-            CertificateSignedChain.certificate_ca_chain
-        ),
-    )
     last_id = 0
     while True:
         batch = ctx.dbsession.scalars(
@@ -100,10 +105,7 @@ def _servable_domains(ctx, batch_size: int) -> Iterator[List[Domain]]:
                     Domain.certificate_signed_id__latest_single.is_not(None),
                 ),
             )
-            .options(
-                selectinload(Domain.certificate_signed__latest_multi).options(*certificate_options),
-                selectinload(Domain.certificate_signed__latest_single).options(*certificate_options),
-            )
+            .options(*_SERVED_CERTIFICATE_OPTIONS)
             .order_by(Domain.id)
             .limit(batch_size)
         ).all()
@@ -115,7 +117,7 @@ def _servable_domains(ctx, batch_size: int) -> Iterator[List[Domain]]:
 
 def prime_redis__all(ctx, batch_size: int = utils_redis.DEFAULT_BATCH_SIZE, remove_stale: bool = True) -> dict:
     """Prime every Domain that serves a certificate, ``batch_size`` domains per Redis round trip;
-    then (``remove_stale``) delete the domain hashes, and for style 1 the values, that the
+    then (``remove_stale``) delete the domain hashes (of both styles), and the values, that the
     database no longer serves. Logs ``operations__redis_prime`` once Redis has taken it all.
 
     :returns: ``PrimeResult.as_json()`` plus ``redis_server`` and ``operations_event_id``.
@@ -123,17 +125,19 @@ def prime_redis__all(ctx, batch_size: int = utils_redis.DEFAULT_BATCH_SIZE, remo
     :raises errors.RedisUnavailable: no event is logged; batches already sent stay in Redis.
     """
     require_redis(ctx)
-    primer = _primer(ctx)
+    primer = _primer(ctx.settings)
     primer.ping()
     for batch in _servable_domains(ctx, batch_size):
         items = []
         for dbDomain in batch:
-            item = domain_certificate(dbDomain)
+            item = domain_certificate(dbDomain, ctx.timestamp)
             if item is not None:
                 items.append(item)
         primer.prime(items)
     if remove_stale:
         primer.remove_stale()
+    # Redis answers again: the write-through need not wait for its back-off to run out
+    utils_redis.WRITE_THROUGH_BACKOFF.succeeded(ctx.settings.redis_url)
     payload = dict(primer.result.as_json(), redis_server=primer.server)
     dbEvent = log__OperationsEvent(ctx, "operations__redis_prime", payload)
     return dict(payload, operations_event_id=dbEvent.id)
@@ -141,14 +145,16 @@ def prime_redis__all(ctx, batch_size: int = utils_redis.DEFAULT_BATCH_SIZE, remo
 
 def prime_redis__domain(ctx, dbDomain: Domain) -> utils_redis.PrimeResult:
     """The write-through: prime this one Domain (with the rows already loaded on it), or delete
-    its hash if it serves nothing now. Logs no OperationsEvent: it is a cache fill, run on a GET.
+    its hashes if it serves nothing now. Logs no OperationsEvent: it is a cache fill, run on a
+    GET. Uses the quick client (``utils_redis.QUICK_TIMEOUT_SECONDS``, no retry): OpenResty's
+    fallback request is waiting for the answer.
 
     :raises errors.RedisNotEnabled: nothing was done.
     :raises errors.RedisUnavailable:
     """
     require_redis(ctx)
-    primer = _primer(ctx)
-    item = domain_certificate(dbDomain)
+    primer = _primer(ctx.settings, quick=True)
+    item = domain_certificate(dbDomain, ctx.timestamp)
     if item is None:
         primer.remove_domains([dbDomain.domain_name])
     else:
@@ -159,13 +165,160 @@ def prime_redis__domain(ctx, dbDomain: Domain) -> utils_redis.PrimeResult:
 def prime_redis__domain__quietly(ctx, dbDomain: Domain) -> Optional[utils_redis.PrimeResult]:
     """``prime_redis__domain`` that never fails its caller: config.json must answer whatever
     Redis does (OpenResty is falling back to it because Redis did not have the domain). A
-    failure is logged and None returned; so is a disabled Redis (without a log line)."""
+    failure is logged and None returned; so is a disabled Redis (without a log line).
+
+    After a failure this process skips Redis for ``utils_redis.BACKOFF_SECONDS`` (a hung server
+    costs one time-out per period, not one per request); a skipped write is logged at DEBUG.
+    """
     if not ctx.settings.enable_redis:
         return None
+    url = ctx.settings.redis_url
+    backoff = utils_redis.WRITE_THROUGH_BACKOFF
+    remaining = backoff.remaining(url)
+    if remaining:
+        log.debug(
+            "redis write-through of %s skipped: %s failed recently (%.0f s of back-off left)",
+            dbDomain.domain_name,
+            redis_server(ctx),
+            remaining,
+        )
+        return None
     try:
-        return prime_redis__domain(ctx, dbDomain)
+        result = prime_redis__domain(ctx, dbDomain)
     except errors.RedisUnavailable as exc:
-        log.warning("redis write-through of %s failed: %s", dbDomain.domain_name, exc.message)
+        backoff.failed(url)
+        log.warning(
+            "redis write-through of %s failed: %s (Redis skipped by the write-through of this process for %s s)",
+            dbDomain.domain_name,
+            exc.message,
+            backoff.seconds,
+        )
     except Exception:  # a cache fill must not take the fallback path down with it
+        backoff.failed(url)
         log.exception("redis write-through of %s failed", dbDomain.domain_name)
+    else:
+        backoff.succeeded(url)
+        return result
     return None
+
+
+# --- after a revocation, a compromised key, a deactivation
+
+
+def refresh_domains__after_commit(
+    ctx,
+    domain_ids: Iterable[int],
+    revoked_certificate_ids: Iterable[int] = (),
+    compromised_private_key_ids: Iterable[int] = (),
+) -> None:
+    """Make the edge stop serving what an action just withdrew, once the action has committed.
+
+    Called by the actions that change what a Domain serves (``update.update_*__mark``,
+    ``actions_acme.revoke_certificate``) after their database change (flushed, latest
+    certificates recomputed). Now, from the rows in the session, it works out what each of
+    these Domains serves; after the commit (never if the transaction is rolled back) it:
+
+    1. when ``enable_redis``: rewrites each Domain's hash to what it serves now, or deletes its
+       hashes (both styles) when it serves nothing, and deletes the ``c:{id}`` values of the
+       withdrawn certificates and the ``p:{id}`` values of the compromised keys;
+    2. when ``enable_nginx``: expires those Domains on every nginx server (after Redis, so that a
+       server refetching finds the new state).
+
+    Best effort: a failure of either is logged (``peter_sslers.lib.db.actions_redis``, level
+    ERROR: the edge may still serve the withdrawn certificate until a full prime / a flush) and
+    never fails the action; nothing is written to the database (the transaction is over). The
+    Redis calls use the quick client but ignore the write-through's back-off: a revocation is
+    worth a try. Work is done after the commit so that a request reading the database meanwhile
+    (OpenResty's fallback, which writes Redis too) cannot put back what was withdrawn.
+
+    :param domain_ids: the Domains whose served certificate may have changed.
+    :param revoked_certificate_ids: certificates no longer to be served (revoked, deactivated).
+    :param compromised_private_key_ids: keys no longer to be served.
+    """
+    settings = ctx.settings
+    if not (settings.enable_redis or settings.enable_nginx):
+        return
+    domain_ids = sorted(set(domain_ids))
+    dbDomains = []
+    if domain_ids:
+        dbDomains = ctx.dbsession.scalars(
+            sa.select(Domain).where(Domain.id.in_(domain_ids)).options(*_SERVED_CERTIFICATE_OPTIONS)
+        ).all()
+    items, names_to_remove = [], []
+    for dbDomain in dbDomains:
+        item = domain_certificate(dbDomain, ctx.timestamp)
+        if item is None:
+            names_to_remove.append(dbDomain.domain_name)
+        else:
+            items.append(item)
+    served_certificates = {item.certificate_id for item in items}
+    served_keys = {item.private_key_id for item in items}
+    # never delete a value this very update writes (a certificate marked active again)
+    cert_ids = sorted({str(i) for i in revoked_certificate_ids} - served_certificates)
+    pkey_ids = sorted({str(i) for i in compromised_private_key_ids} - served_keys)
+    names = sorted(dbDomain.domain_name for dbDomain in dbDomains)
+
+    def update_the_edge() -> None:
+        if settings.enable_redis:
+            _refresh_redis(settings, items, names_to_remove, cert_ids, pkey_ids)
+        if settings.enable_nginx and names:
+            actions_nginx.nginx_cache_expire__quietly(settings, names)
+
+    _call_after_commit(ctx.dbsession, update_the_edge)
+
+
+def _refresh_redis(settings, items, names_to_remove, cert_ids, pkey_ids) -> None:
+    server = utils_redis.describe_server(settings.redis_url)
+    names = sorted([item.domain_name for item in items] + list(names_to_remove))
+    try:
+        primer = _primer(settings, quick=True)
+        if items:
+            primer.prime(items)
+        if names_to_remove:
+            primer.remove_domains(names_to_remove)
+        primer.remove_values(cert_ids=cert_ids, pkey_ids=pkey_ids)
+    except Exception as exc:  # never fail the action: it has committed already
+        message = exc.message if isinstance(exc, errors.RedisUnavailable) else repr(exc)
+        log.error(
+            "redis update after a revocation or deactivation failed: %s. Redis may still serve the withdrawn "
+            "certificates %s / keys %s for %s until a full prime (/api/redis/prime) succeeds.",
+            message,
+            cert_ids or "-",
+            pkey_ids or "-",
+            ", ".join(names) or "-",
+        )
+        return
+    log.info(
+        "redis updated on %s: %s domain(s) re-primed, %s removed, certificates %s and keys %s deleted",
+        server,
+        len(items),
+        len(names_to_remove),
+        cert_ids or "-",
+        pkey_ids or "-",
+    )
+
+
+def _call_after_commit(dbsession, callback) -> None:
+    """Run ``callback()`` once, after the session's transaction commits; never if it rolls back.
+
+    A SQLAlchemy session event, so it works alike in a request (the session joined to
+    pyramid_tm by zope.sqlalchemy) and in a script or a test (a plain session). The session
+    cannot be used in the callback (its transaction is over): the callback works on plain
+    values. Its exceptions are logged, never raised into the commit.
+    """
+    state = {"done": False}
+
+    def after_commit(session) -> None:
+        if state["done"]:
+            return
+        state["done"] = True
+        try:
+            callback()
+        except Exception:
+            log.exception("the update after a commit failed")
+
+    def after_rollback(session) -> None:
+        state["done"] = True
+
+    sa.event.listen(dbsession, "after_commit", after_commit)
+    sa.event.listen(dbsession, "after_rollback", after_rollback)

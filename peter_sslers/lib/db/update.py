@@ -7,6 +7,7 @@ from ...model.objects import Domain
 from ...model.objects import PrivateKey
 from .. import errors
 from . import actions
+from . import actions_redis
 from .logger import log__OperationsEvent
 from .logger import log__OperationsObjectEvent
 
@@ -14,7 +15,8 @@ DOMAIN_MARK_ACTIONS = ("active", "inactive")
 
 
 def update_Domain__mark(ctx, dbDomain: Domain, action: str) -> str:
-    """Mark a Domain active (managed) or inactive.
+    """Mark a Domain active (managed) or inactive. After the commit, Redis and the nginx caches
+    are told (``actions_redis.refresh_domains__after_commit``).
 
     :returns: the event name written.
     :raises errors.InvalidRequest: an unknown action.
@@ -34,6 +36,7 @@ def update_Domain__mark(ctx, dbDomain: Domain, action: str) -> str:
     dbDomain.is_active = want_active
     ctx.dbsession.flush(objects=[dbDomain])
     log__OperationsObjectEvent(ctx, event_name, dbDomain, dbOperationsEvent)
+    actions_redis.refresh_domains__after_commit(ctx, [dbDomain.id])
     return event_name
 
 
@@ -45,6 +48,8 @@ def update_CertificateSigned__mark(ctx, dbCertificate: CertificateSigned, action
     certificates, and only theirs.
 
     Deactivation is reversible; revocation is final (the specification's Workflow Concepts).
+    After the commit, Redis and the nginx caches stop serving a certificate withdrawn, and its
+    Domains serve what they should now (``actions_redis.refresh_domains__after_commit``).
 
     :returns: the event name written.
     :raises errors.InvalidRequest: an unknown action.
@@ -83,7 +88,11 @@ def update_CertificateSigned__mark(ctx, dbCertificate: CertificateSigned, action
         0, (dbPrivateKey.count_active_certificates or 0) + int(dbCertificate.is_active) - int(was_active)
     )
     ctx.dbsession.flush()
-    actions.update_recents__domains(ctx, actions.domain_ids__of_certificates(ctx, [dbCertificate.id]))
+    domain_ids = actions.domain_ids__of_certificates(ctx, [dbCertificate.id])
+    actions.update_recents__domains(ctx, domain_ids)
+    actions_redis.refresh_domains__after_commit(
+        ctx, domain_ids, revoked_certificate_ids=[] if dbCertificate.is_active else [dbCertificate.id]
+    )
     return event_name
 
 
@@ -95,7 +104,8 @@ def update_PrivateKey__mark(ctx, dbPrivateKey: PrivateKey, action: str) -> dict:
 
     Compromised is final: the key is deactivated, and every certificate made with it is
     marked revoked (locally) and inactive; the Domains they covered get their latest
-    certificates recomputed.
+    certificates recomputed; after the commit the key and those certificates leave Redis and
+    the nginx caches (``actions_redis.refresh_domains__after_commit``).
 
     :returns: ``{"event": name, "certificate_signed_ids": [...]}`` (the certificates revoked).
     :raises errors.InvalidRequest: an unknown action, or the placeholder key.
@@ -143,6 +153,13 @@ def update_PrivateKey__mark(ctx, dbPrivateKey: PrivateKey, action: str) -> dict:
         for certificate_id in revoked_ids:
             dbCertificate = ctx.dbsession.get(CertificateSigned, certificate_id)
             log__OperationsObjectEvent(ctx, "CertificateSigned__mark__compromised", dbCertificate, dbOperationsEvent)
-        actions.update_recents__domains(ctx, actions.domain_ids__of_certificates(ctx, revoked_ids))
+        domain_ids = actions.domain_ids__of_certificates(ctx, revoked_ids)
+        actions.update_recents__domains(ctx, domain_ids)
+        actions_redis.refresh_domains__after_commit(
+            ctx, domain_ids, revoked_certificate_ids=revoked_ids, compromised_private_key_ids=[dbPrivateKey.id]
+        )
+    elif action == "compromised":
+        # no certificate to revoke, but the key itself must leave Redis
+        actions_redis.refresh_domains__after_commit(ctx, [], compromised_private_key_ids=[dbPrivateKey.id])
     ctx.dbsession.flush()
     return {"event": event_name, "certificate_signed_ids": revoked_ids}

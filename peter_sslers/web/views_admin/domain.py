@@ -112,7 +112,8 @@ class ViewFocus(Handler):
     @admin_view("admin:domain:focus:config", json_only=True)
     def config(self):
         """What a server deploys for this Domain: its latest single and multi certificates with key,
-        chain and fullchain (`?idonly=1`: ids only). An inactive Domain gets nulls.
+        chain, fullchain and expiry (`?idonly=1`: ids only), and `serve`: which of the two
+        peter_sslers serves (or null). An inactive Domain gets nulls.
         `?openresty=1` (OpenResty's fallback on a Redis miss) also primes Redis with this Domain
         when Redis is enabled; a Redis failure is logged and the payload answered all the same."""
         identifier = self.request.matchdict["domain_identifier"]
@@ -121,7 +122,7 @@ class ViewFocus(Handler):
             raise HTTPNotFound("The Domain `%s` was not found." % identifier)
         if self.request.GET.get("openresty") in ("1", "true"):
             actions_redis.prime_redis__domain__quietly(self.ctx, dbDomain)
-        return exports.domain_config_payload(dbDomain, id_only=self.id_only)
+        return exports.domain_config_payload(dbDomain, id_only=self.id_only, now=self.ctx.timestamp)
 
     @admin_view(
         "admin:domain:focus:update_recents",
