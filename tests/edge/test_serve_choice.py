@@ -10,6 +10,7 @@ an older peter_sslers'); the last tests use the real app.
 """
 
 import datetime
+import time
 
 import pytest
 
@@ -134,3 +135,42 @@ def test_expiry_times_are_read_in_their_time_zone(multi_after, multi_served, sta
     nginx = edge_nginx(FALLBACK_URL=fallback.admin)
     expected = two_certificates["multi" if multi_served else "single"]["der"]
     assert nginx.leaf("choice.example.com") == expected, multi_after
+
+
+# --- the real app (peter_sslers adds `serve` and `timestamp_not_after`)
+
+
+def test_the_real_app_names_a_valid_single_over_an_expired_multi(serve_app, edge_nginx, edge_redis_url):
+    """A multi-domain certificate that expires while still the Domain's latest: peter_sslers' config.json
+    names the single-domain one, and nginx serves it, through the fallback and from a prime."""
+    app = serve_app(**{"enable_redis": "true", "redis.url": edge_redis_url, "redis.prime_style": "1"})
+    multi = mint_leaf(["real.example.com", "www.real.example.com"], seconds=6)
+    single = mint_leaf(["real.example.com"], days=90)
+    app.upload(multi)
+    app.upload(single)
+    payload = app.get_json("/domain/real.example.com/config.json")
+    assert payload["serve"] == MULTI  # valid still: the multi-domain certificate is preferred
+    before = edge_nginx(FALLBACK_URL=app.admin)
+    assert before.leaf("real.example.com") == multi["der"]
+
+    deadline = datetime.datetime.fromisoformat(payload[MULTI]["timestamp_not_after"])
+    wait = (deadline - datetime.datetime.now(datetime.timezone.utc)).total_seconds() + 1
+    assert 0 < wait < 10
+    time.sleep(wait)
+    payload = app.get_json("/domain/real.example.com/config.json")
+    assert payload["serve"] == SINGLE
+    assert payload[MULTI]["certificate"]["pem"] == multi["cert"]  # still the latest multi, but expired
+
+    fallback = edge_nginx(FALLBACK_URL=app.admin)
+    assert fallback.leaf("real.example.com") == single["der"]
+    assert fallback.chain("real.example.com") == pem_to_der_list(single["cert"] + single["chain"])
+    # the names only the multi covers have nothing valid: peter_sslers still names the multi (the last
+    # to expire), and nginx serves what it is told
+    assert app.get_json("/domain/www.real.example.com/config.json")["serve"] == MULTI
+
+    # a full prime follows the same rule; nginx reads it from Redis with peter_sslers gone
+    assert app.post_json("/api/redis/prime.json")["result"] == "success"
+    app.stop()
+    from_redis = edge_nginx(REDIS_URL=edge_redis_url)
+    assert from_redis.leaf("real.example.com") == single["der"]
+    assert from_redis.stats()["redis_hits"] == 1
