@@ -3,6 +3,8 @@
 import configparser
 import http.client
 import os
+import re
+import shlex
 
 import pytest
 
@@ -196,3 +198,26 @@ def test_admin_allow_lets_the_listed_addresses_call_the_endpoints(edge_nginx):
     ranges = edge_nginx(ADMIN_ALLOW="127.0.0.0/30,::1")
     assert _status_from(ranges, "127.0.0.3") == 200
     assert _status_from(ranges, "127.0.0.5") == 403
+
+
+def documented_render_commands():
+    """The render_conf.py commands of docs/OpenResty.md, as argument lists."""
+    with open(os.path.join(ROOT, "docs", "OpenResty.md")) as f:
+        text = f.read()
+    commands = []
+    for block in re.findall(r"```sh\n(.*?)```", text, re.S):
+        if "render_conf.py" in block:
+            command = block.split("render_conf.py", 1)[1].split(">", 1)[0]
+            commands.append(shlex.split(command.replace("\\\n", " "))[1:])
+    return commands
+
+
+def test_the_documented_render_commands_render():
+    """The deployment examples of docs/OpenResty.md are accepted as they are written."""
+    commands = documented_render_commands()
+    assert len(commands) == 2
+    for arguments in commands:
+        values = dict(argument.split("=", 1) for argument in arguments)
+        text = render_conf.render(template(), values)
+        assert "@@" not in text
+        assert 'redis_prime_style = "1",' in text
