@@ -9,6 +9,7 @@ from tests.edge.nginx import EdgeNginx
 from tests.edge.nginx import RedisServer
 from tests.edge.nginx import require_nginx
 from tests.edge.nginx import require_redis
+from tests.edge.standin import StandIn
 
 # every process the running test started, for the log tails of a failing test
 _used = []
@@ -63,6 +64,21 @@ def edge_redis_client(edge_redis_url):
     client = redis.Redis.from_url(edge_redis_url, decode_responses=True, socket_timeout=10)
     yield client
     client.close()
+
+
+@pytest.fixture
+def standin():
+    """``standin(delay=0, tls=None)``: a stand-in for peter_sslers' admin (tests/edge/standin.py), closed after."""
+    made = []
+
+    def _make(**kwargs) -> StandIn:
+        server = StandIn(**kwargs)
+        made.append(server)
+        return server
+
+    yield _make
+    for server in made:
+        server.close()
 
 
 class ServedApp:

@@ -32,6 +32,7 @@ from typing import List
 from typing import Optional
 
 import pytest
+import requests
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives import serialization
@@ -63,6 +64,7 @@ NGINX_SWITCH = "SSL_RUN_NGINX_TESTS"
 REDIS_SWITCH = "SSL_RUN_REDIS_TESTS"
 LUA_MODULES = ("/usr/lib/nginx/modules/ndk_http_module.so", "/usr/lib/nginx/modules/ngx_http_lua_module.so")
 STARTUP_TIMEOUT = 15.0
+STATUS_PATH = render_conf.DEFAULTS["STATUS_PATH"]
 
 
 
@@ -142,8 +144,9 @@ def write_htpasswd(directory: str, user: str, password: str) -> str:
     return path
 
 
-def mint_leaf(names: List[str], days: int = 90) -> Dict[str, str]:
-    """A new EC leaf certificate for ``names``, signed by the test data's intermediate A.
+def mint_leaf(names: List[str], days: int = 90, seconds: Optional[int] = None) -> Dict[str, str]:
+    """A new EC leaf certificate for ``names``, signed by the test data's intermediate A, valid for
+    ``days`` (or, when given, only ``seconds``) from now.
 
     :returns: ``cert``, ``chain``, ``key`` (PEM text) and ``der`` (the leaf's DER bytes).
     """
@@ -158,7 +161,7 @@ def mint_leaf(names: List[str], days: int = 90) -> Dict[str, str]:
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(hours=1))
-        .not_valid_after(now + datetime.timedelta(days=days))
+        .not_valid_after(now + (datetime.timedelta(seconds=seconds) if seconds else datetime.timedelta(days=days)))
         .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), critical=False)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
@@ -344,6 +347,24 @@ class EdgeNginx(_Process):
         self._wait_port(self.http_port, "nginx")
         return self
 
+    def rewrite(self, old: str, new: str) -> None:
+        """Edit the rendered config before :meth:`start` (to test what ``configure()`` itself refuses,
+        values the renderer would not let through)."""
+        assert old in self.conf_text, old
+        self.conf_text = self.conf_text.replace(old, new)
+        with open(self.conf_path, "w") as f:
+            f.write(self.conf_text)
+
+    def status(self) -> dict:
+        """The status endpoint's answer (over plain HTTP, from loopback)."""
+        response = requests.get(self.http_url + self.values.get("STATUS_PATH", STATUS_PATH), timeout=10)
+        if response.status_code != 200:
+            raise AssertionError("status: HTTP %s %s" % (response.status_code, response.text))
+        return response.json()
+
+    def stats(self) -> dict:
+        return self.status()["stats"]
+
     def leaf(self, server_name: Optional[str]) -> bytes:
         return served_leaf_der(self.https_port, server_name)
 
@@ -356,17 +377,21 @@ class EdgeNginx(_Process):
 
 
 class RedisServer(_Process):
-    """A redis-server of our own on a free loopback port, nothing saved to disk, optional password."""
+    """A redis-server of our own on a free loopback port, nothing saved to disk, optional password.
 
-    def __init__(self, password: Optional[str] = None):
+    :param tls: ``(cert_path, key_path)``: listen with TLS only (``rediss://``), no client certificates.
+    """
+
+    def __init__(self, password: Optional[str] = None, tls: Optional[tuple] = None):
         self.workdir = tempfile.mkdtemp(prefix="peter_sslers-redis-")
         self.port = free_port()
         self.password = password
+        self.tls = tls
         self.log_path = os.path.join(self.workdir, "redis.log")
 
     def url(self, db: int = 0) -> str:
         auth = ":%s@" % self.password if self.password else ""
-        return "redis://%s127.0.0.1:%d/%d" % (auth, self.port, db)
+        return "%s://%s127.0.0.1:%d/%d" % ("rediss" if self.tls else "redis", auth, self.port, db)
 
     def start(self) -> "RedisServer":
         command = [
@@ -374,6 +399,10 @@ class RedisServer(_Process):
             "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
             "--dir", self.workdir,
         ]  # fmt: skip
+        if self.tls:
+            command[command.index("--port") + 1] = "0"
+            command += ["--tls-port", str(self.port), "--tls-cert-file", self.tls[0], "--tls-key-file", self.tls[1],
+                        "--tls-auth-clients", "no"]  # fmt: skip
         if self.password:
             command += ["--requirepass", self.password]
         self._spawn(command, self.workdir)

@@ -91,7 +91,7 @@ def test_prime_then_peter_sslers_expires_real_nginx_caches(serve_app, edge_nginx
 def test_a_dead_pool_member_is_reported_and_the_live_one_still_expired(serve_app, edge_nginx, edge_redis_url):
     from tests.pebble import free_port
 
-    live = edge_nginx(REDIS_URL=edge_redis_url)
+    live = edge_nginx(REDIS_URL=edge_redis_url, REDIS_PRIME_STYLE="2")
     dead = "http://127.0.0.1:%d" % free_port()
     app = serve_app(
         **{

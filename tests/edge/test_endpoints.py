@@ -20,16 +20,25 @@ def test_status_answers_the_contract(edge_nginx):
     assert {k: body[k] for k in CONTRACT} == CONTRACT
     assert body["config"] == {
         "redis": None,
-        "redis_prime_style": "any",
+        "redis_prime_style": 1,
+        "redis_ssl_verify": True,
         "fallback": None,
+        "fallback_ssl_verify": True,
+        "fallback_concurrency": 4,
+        "fallback_queue_ms": 500,
+        "fallback_per_second": 0,
+        "lookup_suffixes": None,
         "cache_ttl": 120,
         "negative_ttl": 5,
     }
     assert body["cache"]["dict"] == "peter_sslers_cache"
     assert body["cache"]["capacity"] == 10 * 1024 * 1024
     assert body["cache"]["certificates"] == 0 and body["cache"]["misses"] == 0
+    assert body["cache"]["negative_dict"] == "peter_sslers_misses"
+    assert body["cache"]["negative_capacity"] == 1024 * 1024
     assert set(body["stats"]) == {
         "hits", "misses_cached", "redis_hits", "fallback_hits", "misses", "errors", "expired_all", "expired_domain",
+        "not_allowed", "fallback_limited",
     }  # fmt: skip
     # a handshake for a name nobody has: one miss, remembered
     assert nginx.leaf("nobody.example.com") == nginx.default_der

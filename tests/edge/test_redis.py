@@ -64,10 +64,9 @@ def assert_redis_layout(client, style: int, name: str, cert: dict) -> None:
         assert not client.exists("d1:%s" % name)
 
 
-@pytest.mark.parametrize("lua_style", ["any", "matching"])
 @pytest.mark.parametrize("style", [1, 2])
 def test_primed_certificates_are_served_from_redis_with_peter_sslers_down(
-    style, lua_style, serve_app, edge_nginx, edge_redis_url, edge_redis_client
+    style, serve_app, edge_nginx, edge_redis_url, edge_redis_client
 ):
     app = serve_app(**redis_settings(edge_redis_url, style))
     single = data.leaf("leaf_rsa_single")  # example.com
@@ -80,11 +79,7 @@ def test_primed_certificates_are_served_from_redis_with_peter_sslers_down(
     dead_fallback = app.admin
     app.stop()  # nothing answers at the fallback URL any more
 
-    nginx = edge_nginx(
-        REDIS_URL=edge_redis_url,
-        REDIS_PRIME_STYLE=str(style) if lua_style == "matching" else "any",
-        FALLBACK_URL=dead_fallback,
-    )
+    nginx = edge_nginx(REDIS_URL=edge_redis_url, REDIS_PRIME_STYLE=str(style), FALLBACK_URL=dead_fallback)
     assert nginx.leaf("example.com") == pem_to_der_list(single["cert"])[0]
     assert nginx.chain("example.com") == pem_to_der_list(single["fullchain"])
     for name in ("a.example.com", "b.example.com", "c.example.com"):
@@ -102,6 +97,47 @@ def test_the_other_style_is_not_read_when_the_style_is_fixed(serve_app, edge_ngi
     app.stop()
     nginx = edge_nginx(REDIS_URL=edge_redis_url, REDIS_PRIME_STYLE="2")
     assert nginx.leaf("example.com") == nginx.default_der  # only d2: keys are read
+
+
+def write_style_2(client, name: str, leaf: dict) -> None:
+    """A d2: hash as peter_sslers' style 2 writes it (here: one left over from before a change of style)."""
+    client.hset("d2:%s" % name, mapping={"f": leaf["cert"] + leaf["chain"], "p": leaf["key"]})
+
+
+def test_keys_left_over_from_the_other_style_are_not_served(serve_app, edge_nginx, edge_redis_url, edge_redis_client):
+    """The template's default read both styles ("any", d1: first): after peter_sslers went from style 2 to
+    style 1, a domain no longer primed (inactive) was still served from its old d2: hash. The default is
+    now style 1 alone, peter_sslers' own default; a leftover d2: is never read."""
+    app = serve_app(**redis_settings(edge_redis_url, 1))
+    current = mint_leaf(["kept.example.com"], days=180)
+    app.upload(current)
+    prime(app)
+    app.stop()
+    # left over from style 2: a stale certificate of a primed name, and a name no longer primed at all
+    write_style_2(edge_redis_client, "kept.example.com", mint_leaf(["kept.example.com"], days=30))
+    write_style_2(edge_redis_client, "dropped.example.com", mint_leaf(["dropped.example.com"]))
+
+    nginx = edge_nginx(REDIS_URL=edge_redis_url)  # the template's default style
+    assert nginx.leaf("kept.example.com") == current["der"]
+    assert nginx.leaf("dropped.example.com") == nginx.default_der
+    stats = nginx.stats()
+    assert stats["redis_hits"] == 1 and stats["misses"] == 1
+
+
+def test_after_a_switch_to_style_2_the_renewal_is_served_not_the_old_style_1_keys(
+    serve_app, edge_nginx, edge_redis_url, edge_redis_client
+):
+    """With "any", an old d1: (read first) hid a renewal primed into d2: after a switch from 1 to 2."""
+    old = mint_leaf(["switched.example.com"], days=30)
+    style_1 = serve_app(**redis_settings(edge_redis_url, 1))
+    style_1.upload(old)
+    prime(style_1)
+    style_1.stop()
+    assert edge_redis_client.exists("d1:switched.example.com")
+    renewal = mint_leaf(["switched.example.com"], days=180)
+    write_style_2(edge_redis_client, "switched.example.com", renewal)  # what a style-2 prime writes
+    nginx = edge_nginx(REDIS_URL=edge_redis_url, REDIS_PRIME_STYLE="2")
+    assert nginx.leaf("switched.example.com") == renewal["der"]
 
 
 def test_the_write_through_fills_redis_for_the_next_handshake(
@@ -126,7 +162,7 @@ def test_the_write_through_fills_redis_for_the_next_handshake(
 
 def test_a_name_primed_after_a_miss_is_served_within_the_negative_ttl(serve_app, edge_nginx, edge_redis_url):
     app = serve_app(**redis_settings(edge_redis_url, 2))
-    nginx = edge_nginx(REDIS_URL=edge_redis_url, NEGATIVE_TTL="1")  # Redis only, no fallback
+    nginx = edge_nginx(REDIS_URL=edge_redis_url, REDIS_PRIME_STYLE="2", NEGATIVE_TTL="1")  # Redis only, no fallback
     assert nginx.leaf("soon.example.com") == nginx.default_der
     assert nginx.leaf("soon.example.com") == nginx.default_der
     assert status(nginx)["stats"]["misses_cached"] == 1
@@ -142,7 +178,7 @@ def test_renewal_prime_and_expire_domain_serve_the_new_certificate(style, serve_
     first = mint_leaf(["renewed.example.com"], days=90)
     app.upload(first)
     prime(app)
-    nginx = edge_nginx(REDIS_URL=edge_redis_url, CACHE_TTL="600")  # Redis only
+    nginx = edge_nginx(REDIS_URL=edge_redis_url, REDIS_PRIME_STYLE=str(style), CACHE_TTL="600")  # Redis only
     assert nginx.leaf("renewed.example.com") == first["der"]
 
     second = mint_leaf(["renewed.example.com"], days=180)
