@@ -25,7 +25,6 @@ from tests.certbot_trees import REAL_TREE
 from tests.certbot_trees import SyntheticTree
 from tests.certbot_trees import check_database_against_manifest
 from tests.certbot_trees import copy_real_tree
-from tests.certbot_trees import jwk_of
 from tests.certbot_trees import key_pem
 from tests.certbot_trees import manifest
 from tests.certbot_trees import spki_sha256
