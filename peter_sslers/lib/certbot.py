@@ -991,9 +991,16 @@ def read_certbot_dir(root: str, accounts: bool = True, certificates: bool = True
     Missing ``accounts``, ``archive``, ``live`` or ``renewal`` directories are simply empty.
     Nothing outside ``root`` is read (see the module's docstring).
 
-    :raises CertbotLayoutError: not a directory, or none of those four in it.
+    :raises CertbotLayoutError: not a directory, one this user cannot read, or none of those four in it.
     """
     root = _require_directory(root, "The certbot directory")
+    try:
+        os.listdir(root)
+    except OSError as exc:  # else every subdirectory looks missing: "not a certbot directory"
+        raise CertbotLayoutError(
+            "Cannot read the certbot directory %s: %s (run the import as a user that can read it, usually root)."
+            % (root, exc.strerror or exc)
+        )
     present = {name: os.path.isdir(os.path.join(root, name)) for name in CERTBOT_SUBDIRECTORIES}
     if not any(present.values()):
         raise CertbotLayoutError(

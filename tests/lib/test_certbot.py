@@ -583,6 +583,24 @@ def test_directories_that_cannot_be_listed_are_failures():
     assert ["archive/custom-name", "cannot list archive/custom-name: Permission denied"] in found["certificates"]
 
 
+def test_a_certbot_directory_that_cannot_be_read():
+    """It looked empty ("not a certbot directory"); the message now says why."""
+    with public_copy_of_real_tree() as root:
+        os.chmod(root, 0o700)
+        code = (
+            "from peter_sslers.lib import certbot\n"
+            "try:\n"
+            "    certbot.read_certbot_dir(%r)\n"
+            "except certbot.CertbotLayoutError as exc:\n"
+            "    print(exc.message)\n" % root
+        )
+        message = run_unprivileged(code).strip()
+    assert message == (
+        "Cannot read the certbot directory %s: Permission denied (run the import as a user that can read it, usually root)."
+        % root
+    )
+
+
 # --- paths that are not what they should be
 
 
