@@ -8,11 +8,16 @@
 """
 
 import base64
+import contextlib
 import datetime
 import functools
 import json
 import os
 import shutil
+import signal
+import subprocess
+import sys
+import tempfile
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -38,6 +43,63 @@ def copy_real_tree(tmp_path) -> str:
     target = os.path.join(str(tmp_path), "letsencrypt")
     shutil.copytree(REAL_TREE, target, symlinks=True)
     return target
+
+
+def loaded(items) -> list:
+    """The items of a reader, each ``load()``-ed (the readers find files; ``load()`` reads them)."""
+    return [item.load() for item in items]
+
+
+@contextlib.contextmanager
+def deadline(seconds: int):
+    """Fail (instead of hanging the run) when the block takes longer: for code that, broken,
+    would block on a FIFO or walk a loop of symlinks for ever. SIGALRM interrupts a blocking
+    ``open()`` too."""
+
+    def expired(signum, frame):
+        raise TimeoutError("still running after %s seconds" % seconds)
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@contextlib.contextmanager
+def public_copy_of_real_tree():
+    """A copy of the real tree in a directory any user can read: for :func:`run_unprivileged`.
+    (pytest's own temporary directories are root's alone.) Removed afterwards."""
+    base = tempfile.mkdtemp(prefix="peter_sslers-certbot-")
+    try:
+        os.chmod(base, 0o755)
+        root = copy_real_tree(base)
+        for directory, subdirs, files in os.walk(base):
+            for name in subdirs:
+                os.chmod(os.path.join(directory, name), 0o755)
+            for name in files:
+                os.chmod(os.path.join(directory, name), 0o644)
+        yield root
+    finally:
+        for directory, subdirs, _files in os.walk(base):
+            for name in subdirs:
+                os.chmod(os.path.join(directory, name), 0o755)
+        shutil.rmtree(base)
+
+
+def run_unprivileged(code: str) -> str:
+    """Run Python ``code`` as a user that file permissions apply to: ``nobody`` when the tests run
+    as root (root reads any file, so a directory mode 000 would prove nothing), else this user.
+    Returns its stdout; fails with its stderr."""
+    command = [sys.executable, "-c", code]
+    if os.geteuid() == 0:
+        command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] + command
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=root)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
 
 
 # --- keys and JWKs

@@ -12,19 +12,23 @@ and ``/acme-account/upload.json``. Each item prints a progress line; the run end
 (created, already there, failed by kind) and exits 1 when anything failed, 2 when the server or a
 path cannot be used.
 
-Private keys travel in those requests: use a server on this machine or an HTTPS URL.
+Private keys travel in those requests: use a server on this machine or an HTTPS URL. An
+``http://`` root on another host is refused unless ``--allow-insecure-http`` is given, and
+uploads never follow a redirect (a redirect could hand the key to another host). Only files
+really inside the certbot directory are read (``peter_sslers.lib.certbot``), each just before
+its upload.
 
 For very large trees, ``peter_sslers_import_certbot INI /etc/letsencrypt`` imports straight into
 the database, without a server.
 """
 
 import ipaddress
+import itertools
 import os
 import sys
 import urllib.parse
-from typing import Iterable
-from typing import List
 from typing import Optional
+from typing import Sequence
 
 import requests
 from invoke import Collection
@@ -44,16 +48,26 @@ EXIT_FAILED = 1
 EXIT_UNUSABLE = 2
 
 HELP_ROOT = "the server's admin root, e.g. %s (default: $%s)" % (EXAMPLE_ROOT, ENV_SERVER_ROOT)
+HELP_INSECURE = "allow an http:// server root on another host than this one (private keys then cross the network unencrypted)"
 
 
 class ServerGone(Exception):
-    """The server stopped answering in the middle of a run."""
+    """The server stopped answering in the middle of a run (or answered with a redirect).
+
+    :ivar why: for the summary's note (``the server no longer answers``).
+    """
+
+    def __init__(self, message: str, why: str = "the server no longer answers"):
+        super().__init__(message)
+        self.why = why
 
 
-def server_root(server_url_root: Optional[str]) -> str:
+def server_root(server_url_root: Optional[str], allow_insecure_http: bool = False) -> str:
     """The admin root to POST to: the option, else the environment variable; checked, no trailing ``/``.
 
-    :raises Exit: none given, or not an http(s) URL.
+    :param allow_insecure_http: accept ``http://`` to a host that is not this machine's loopback.
+    :raises Exit: none given, not an http(s) URL, or plain http to another host without
+        ``allow_insecure_http``.
     """
     root = (server_url_root or os.environ.get(ENV_SERVER_ROOT) or "").strip()
     if not root:
@@ -64,6 +78,12 @@ def server_root(server_url_root: Optional[str]) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise Exit(
             "The server root %r is not an http:// or https:// URL (e.g. %s)." % (root, EXAMPLE_ROOT), code=EXIT_UNUSABLE
+        )
+    if parts.scheme == "http" and not _is_loopback(parts.hostname) and not allow_insecure_http:
+        raise Exit(
+            "Refusing to send private keys unencrypted to %s (http://): use https://, a server on this "
+            "machine (127.0.0.1, ::1, localhost), or pass --allow-insecure-http." % parts.hostname,
+            code=EXIT_UNUSABLE,
         )
     return root.rstrip("/")
 
@@ -99,9 +119,16 @@ class Uploader:
             self.echo("Warning: private keys will travel unencrypted (http://) to %s." % parts.hostname, file=sys.stderr)
         url = self._url("/acme-account/upload.json")
         try:
-            response = self.session.get(url, timeout=30)
+            response = self.session.get(url, timeout=30, allow_redirects=False)
         except requests.RequestException as exc:
             raise Exit("Cannot reach the peter_sslers server at %s: %s" % (self.root, exc), code=EXIT_UNUSABLE)
+        if response.is_redirect:
+            raise Exit(
+                "GET %s answered HTTP %s with a redirect to %s: not followed (uploads carry private keys). "
+                "Give the admin root the server really answers at."
+                % (url, response.status_code, response.headers.get("Location")),
+                code=EXIT_UNUSABLE,
+            )
         try:
             fields = response.json().get("form_fields") or {}
         except (ValueError, AttributeError):
@@ -114,10 +141,24 @@ class Uploader:
             )
 
     def _post(self, path: str, data: dict, files: dict) -> requests.Response:
+        """One upload. A redirect is never followed: it would send the private key where the
+        ``Location`` says, perhaps another host; it ends the run like a server gone.
+
+        :raises ServerGone: no answer, or a redirect.
+        """
         try:
-            return self.session.post(self._url(path), data=data, files=files, timeout=REQUEST_TIMEOUT)
+            response = self.session.post(
+                self._url(path), data=data, files=files, timeout=REQUEST_TIMEOUT, allow_redirects=False
+            )
         except (requests.ConnectionError, requests.Timeout) as exc:
-            raise ServerGone(str(exc))
+            raise ServerGone("the server stopped answering: %s" % exc)
+        if response.is_redirect:
+            raise ServerGone(
+                "the server answered HTTP %s with a redirect to %s: not followed (the upload carries a private key)"
+                % (response.status_code, response.headers.get("Location")),
+                why="the server redirects uploads",
+            )
+        return response
 
     @staticmethod
     def _success(response: requests.Response) -> Optional[dict]:
@@ -150,6 +191,13 @@ class Uploader:
         return "; ".join(messages)
 
     def upload_certificate(self, item: certbot.CertificateFiles) -> str:
+        """Read the version's files, upload them, forget them."""
+        try:
+            return self._upload_certificate(item.load())
+        finally:
+            item.release()
+
+    def _upload_certificate(self, item: certbot.CertificateFiles) -> str:
         if item.problem:
             return self.summary.record("certificates", item.label, certbot.OUTCOME_FAILED, item.problem)
         if item.warning:
@@ -169,8 +217,17 @@ class Uploader:
         return self.summary.record("certificates", item.label, certbot.OUTCOME_FAILED, self._failure(response, names))
 
     def upload_account(self, account: certbot.AccountFiles) -> str:
+        """Read the account's files, upload them, forget them."""
+        try:
+            return self._upload_account(account.load())
+        finally:
+            account.release()
+
+    def _upload_account(self, account: certbot.AccountFiles) -> str:
         if account.problem:
             return self.summary.record("accounts", account.label, certbot.OUTCOME_FAILED, account.problem)
+        if account.warning:
+            self.summary.note(account.warning)
         files = {
             "account_key_file_le_pkey": ("private_key.json", account.private_key_json),
             "account_key_file_le_reg": ("regr.json", account.regr_json),
@@ -183,39 +240,48 @@ class Uploader:
             if answer.get("is_created__acme_account_provider"):
                 provider = answer["AcmeAccountProvider"]
                 self.summary.note(certbot.new_server_note(provider["name"], provider["directory"]))
+            known_url = answer["AcmeAccount"].get("account_url")
+            if not answer["is_created"] and known_url != account.account_url:
+                # the same key on the same server is the same account; the server kept its URL
+                self.summary.note(
+                    "%s: already here with the account URL %s; regr.json says %s (the URL already here is kept)"
+                    % (account.label, known_url, account.account_url)
+                )
             outcome = certbot.OUTCOME_CREATED if answer["is_created"] else certbot.OUTCOME_EXISTING
             return self.summary.record("accounts", account.label, outcome, "AcmeAccount %s" % answer["AcmeAccount"]["id"])
         return self.summary.record(
             "accounts", account.label, certbot.OUTCOME_FAILED, self._failure(response, certbot.ACCOUNT_UPLOAD_FIELDS)
         )
 
-    def run(self, accounts: Iterable[certbot.AccountFiles], certificates: Iterable[certbot.CertificateFiles]) -> None:
-        """Upload everything, print the summary; exit 1 if anything failed."""
-        items: List = [(self.upload_account, a) for a in accounts] + [(self.upload_certificate, c) for c in certificates]
-        if not items:
+    def run(self, accounts: Sequence[certbot.AccountFiles], certificates: Sequence[certbot.CertificateFiles]) -> None:
+        """Upload everything, each item read just before its upload; print the summary; exit 1 if
+        anything failed. ``certificates`` may be a lazy :class:`certbot.CertificateList`."""
+        total = len(accounts) + len(certificates)
+        if not total:
             raise Exit("Nothing to import: no certbot account or certificate there.", code=EXIT_UNUSABLE)
-        self.echo("Importing %s item(s) into %s" % (len(items), self.root))
-        stopped = None
+        self.echo("Importing %s item(s) into %s" % (total, self.root))
+        items = itertools.chain(
+            ((self.upload_account, a) for a in accounts), ((self.upload_certificate, c) for c in certificates)
+        )
         for index, (method, item) in enumerate(items, 1):
             try:
                 text = method(item)
             except ServerGone as exc:
                 kind = "accounts" if isinstance(item, certbot.AccountFiles) else "certificates"
-                text = self.summary.record(kind, item.label, certbot.OUTCOME_FAILED, "the server stopped answering: %s" % exc)
-                stopped = len(items) - index
-            self.echo("[%s/%s] %s: %s" % (index, len(items), item.label, text))
-            if stopped is not None:
+                text = self.summary.record(kind, item.label, certbot.OUTCOME_FAILED, str(exc))
+                self.summary.stopped = True
+                self.summary.note("stopped: %s; %s item(s) were not tried" % (exc.why, max(total - index, 0)))
+            self.echo("[%s/%s] %s: %s" % (index, total, item.label, text))
+            if self.summary.stopped:
                 break
-        if stopped:
-            self.summary.note("stopped: the server no longer answers; %s item(s) were not tried" % stopped)
         for line in self.summary.lines():
             self.echo(line)
-        if self.summary.failed or stopped:
+        if self.summary.failed or self.summary.stopped:
             raise Exit(code=EXIT_FAILED)
 
 
-def _run(server_url_root, accounts=(), certificates=()) -> None:
-    uploader = Uploader(server_root(server_url_root), echo=_echo)
+def _run(server_url_root, allow_insecure_http=False, accounts=(), certificates=()) -> None:
+    uploader = Uploader(server_root(server_url_root, allow_insecure_http), echo=_echo)
     uploader.check_server()
     uploader.run(accounts, certificates)
 
@@ -230,78 +296,71 @@ def _read(reader, *args):
         return reader(*args)
     except certbot.CertbotLayoutError as exc:
         raise Exit(exc.message, code=EXIT_UNUSABLE)
+    except OSError as exc:
+        raise Exit("Cannot read %s: %s" % (args[0], exc), code=EXIT_UNUSABLE)
 
 
 # --- certificates
 
 
-@task(help={"archive_path": "certbot's archive directory, e.g. /etc/letsencrypt/archive", "server_url_root": HELP_ROOT})
-def import_certbot_certs_archive(c, archive_path, server_url_root=None):
+def _help(**paths) -> dict:
+    return dict(paths, server_url_root=HELP_ROOT, allow_insecure_http=HELP_INSECURE)
+
+
+@task(help=_help(archive_path="certbot's archive directory, e.g. /etc/letsencrypt/archive"))
+def import_certbot_certs_archive(c, archive_path, server_url_root=None, allow_insecure_http=False):
     """Import every version of every certificate lineage of certbot's archive directory."""
-    _run(server_url_root, certificates=_read(certbot.read_archive, archive_path))
+    _run(server_url_root, allow_insecure_http, certificates=_read(certbot.read_archive, archive_path))
 
 
-@task(help={"live_path": "certbot's live directory, e.g. /etc/letsencrypt/live", "server_url_root": HELP_ROOT})
-def import_certbot_certs_live(c, live_path, server_url_root=None):
+@task(help=_help(live_path="certbot's live directory, e.g. /etc/letsencrypt/live"))
+def import_certbot_certs_live(c, live_path, server_url_root=None, allow_insecure_http=False):
     """Import the current certificate of every lineage of certbot's live directory."""
-    _run(server_url_root, certificates=_read(certbot.read_live, live_path))
+    _run(server_url_root, allow_insecure_http, certificates=_read(certbot.read_live, live_path))
 
 
 @task(
-    help={
-        "domain_certs_path": "one lineage of the archive, e.g. /etc/letsencrypt/archive/example.com",
-        "certificate_version": "the version number N of certN.pem, chainN.pem, privkeyN.pem",
-        "server_url_root": HELP_ROOT,
-    }
+    help=_help(
+        domain_certs_path="one lineage of the archive, e.g. /etc/letsencrypt/archive/example.com",
+        certificate_version="the version number N of certN.pem, chainN.pem, privkeyN.pem",
+    )
 )
-def import_certbot_cert_version(c, domain_certs_path, certificate_version, server_url_root=None):
+def import_certbot_cert_version(c, domain_certs_path, certificate_version, server_url_root=None, allow_insecure_http=False):
     """Import one version of one lineage of certbot's archive."""
     item = _read(certbot.read_archive_version, domain_certs_path, certificate_version)
-    _run(server_url_root, certificates=[item])
+    _run(server_url_root, allow_insecure_http, certificates=[item])
 
 
-@task(
-    help={
-        "cert_path": "a directory with cert.pem, chain.pem, privkey.pem (e.g. /etc/letsencrypt/live/example.com)",
-        "server_url_root": HELP_ROOT,
-    }
-)
-def import_certbot_cert_plain(c, cert_path, server_url_root=None):
+@task(help=_help(cert_path="a directory with cert.pem, chain.pem, privkey.pem (e.g. /etc/letsencrypt/live/example.com)"))
+def import_certbot_cert_plain(c, cert_path, server_url_root=None, allow_insecure_http=False):
     """Import the unversioned certificate of one directory (e.g. one lineage of live/)."""
-    _run(server_url_root, certificates=[_read(certbot.read_plain, cert_path)])
+    _run(server_url_root, allow_insecure_http, certificates=[_read(certbot.read_plain, cert_path)])
 
 
 # --- accounts
 
 
-@task(
-    help={
-        "account_path": "one account, e.g. /etc/letsencrypt/accounts/acme-v02.api.letsencrypt.org/directory/ID",
-        "server_url_root": HELP_ROOT,
-    }
-)
-def import_certbot_account(c, account_path, server_url_root=None):
+@task(help=_help(account_path="one account, e.g. /etc/letsencrypt/accounts/acme-v02.api.letsencrypt.org/directory/ID"))
+def import_certbot_account(c, account_path, server_url_root=None, allow_insecure_http=False):
     """Import one certbot account (private_key.json, regr.json, meta.json)."""
-    _run(server_url_root, accounts=[_read(certbot.read_account, account_path)])
+    _run(server_url_root, allow_insecure_http, accounts=[_read(certbot.read_account, account_path)])
 
 
 @task(
-    help={
-        "accounts_path_server": "one server's accounts, e.g. /etc/letsencrypt/accounts/acme-v02.api.letsencrypt.org",
-        "server_url_root": HELP_ROOT,
-    }
+    help=_help(
+        accounts_path_server="one server's accounts, e.g. /etc/letsencrypt/accounts/acme-v02.api.letsencrypt.org "
+        "(or the server's full directory, .../acme-v02.api.letsencrypt.org/directory)"
+    )
 )
-def import_certbot_accounts_server(c, accounts_path_server, server_url_root=None):
+def import_certbot_accounts_server(c, accounts_path_server, server_url_root=None, allow_insecure_http=False):
     """Import every certbot account of one ACME server."""
-    _run(server_url_root, accounts=_read(certbot.read_accounts_server, accounts_path_server))
+    _run(server_url_root, allow_insecure_http, accounts=_read(certbot.read_accounts_server, accounts_path_server))
 
 
-@task(
-    help={"accounts_path_all": "certbot's accounts directory, e.g. /etc/letsencrypt/accounts", "server_url_root": HELP_ROOT}
-)
-def import_certbot_accounts_all(c, accounts_path_all, server_url_root=None):
+@task(help=_help(accounts_path_all="certbot's accounts directory, e.g. /etc/letsencrypt/accounts"))
+def import_certbot_accounts_all(c, accounts_path_all, server_url_root=None, allow_insecure_http=False):
     """Import every certbot account of every ACME server (Let's Encrypt's and private ones)."""
-    _run(server_url_root, accounts=_read(certbot.read_accounts, accounts_path_all))
+    _run(server_url_root, allow_insecure_http, accounts=_read(certbot.read_accounts, accounts_path_all))
 
 
 ns = Collection(

@@ -40,6 +40,8 @@ _RE_EXTENSION_HEADER = re.compile(
     r"^(?P<indent> *)(?P<name>X509v3 [A-Za-z ]+|Authority Information Access):(?: critical)? *$"
 )
 _RE_ERROR_QUEUE_LINE = re.compile(r"^[0-9A-F]+:error:[0-9A-F]+:([^:]*):[^:]*:([^:]*):")
+# base64 / hex runs: no word of an openssl message is this long
+_RE_ENCODED_DATA = re.compile(r"[A-Za-z0-9+/=_-]{24,}")
 _RE_KEY_IDENTIFIER = re.compile(r"^(?:keyid:)?((?:[0-9A-F]{2}:)*[0-9A-F]{2})$")
 
 
@@ -210,14 +212,16 @@ class OpenSslBackend:
 def _error_summary(stderr: bytes) -> str:
     """The first lines of openssl's complaint, short enough for a form error; an error-queue line
     (``80BB...:error:0680007B:asn1 encoding routines:ASN1_get_object:header too long:file:line:``)
-    is reduced to its library and reason."""
+    is reduced to its library and reason. Anything that looks like encoded data (a long run of
+    base64 or hex) is masked: the input may be a private key, and openssl may echo some of it."""
     lines = []
     for line in stderr.decode("utf-8", errors="replace").splitlines():
         queued = _RE_ERROR_QUEUE_LINE.match(line)
         if queued:
             line = "%s: %s" % queued.groups()
-        if line.strip():
-            lines.append(line.strip())
+        line = _RE_ENCODED_DATA.sub("[...]", line.strip())
+        if line:
+            lines.append(line)
     return "; ".join(lines[:2])[:300] or "no message"
 
 

@@ -268,7 +268,8 @@ def _pem_blocks(data) -> List[_PemBlock]:
         _der_sequence(der, "%s PEM block" % label)
         blocks.append(_PemBlock(label, cleanup_pem_text(match.group(0)), der))
     if not blocks:
-        raise errors.InvalidPEM("No PEM block found (the text starts %r)." % text.strip()[:40])
+        # Never quote the input: a key whose BEGIN line was lost is still a key.
+        raise errors.InvalidPEM("No PEM block found in the %d characters given: not PEM." % len(text.strip()))
     return blocks
 
 
@@ -644,6 +645,15 @@ def convert_private_key_to_pkcs8_pem(key_pem: str) -> str:
 
 
 _RE_BASE64URL = re.compile(r"^[A-Za-z0-9_-]+$")
+_RE_JWK_NAME = re.compile(r"^[A-Za-z0-9._-]{1,16}$")
+
+
+def _jwk_name(value) -> str:
+    """A JWK's ``kty`` or ``crv`` for a message: quoted when it is a short name, else not at all
+    (a damaged key file may hold anything there, key material included)."""
+    if isinstance(value, str) and _RE_JWK_NAME.match(value):
+        return repr(value)
+    return "(missing or not a name)" if value is None or not isinstance(value, str) else "(not a name)"
 
 
 def _jwk_int(jwk: dict, name: str, required: bool = True) -> Optional[int]:
@@ -686,11 +696,11 @@ def convert_jwk_to_pem(jwk: dict) -> str:
     elif jwk.get("kty") == "EC":
         curve = jwk.get("crv")
         if curve not in ALLOWED_CURVES:
-            raise errors.InvalidPEM("Unsupported JWK curve %r: peter_sslers uses P-256 and P-384." % curve)
+            raise errors.InvalidPEM("Unsupported JWK curve %s: peter_sslers uses P-256 and P-384." % _jwk_name(curve))
         x, y, d = (_jwk_int(jwk, name) for name in ("x", "y", "d"))
         pem = _active().ec_private_key(curve, x, y, d)
     else:
-        raise errors.InvalidPEM("Unsupported JWK key type %r: RSA and EC private keys are." % jwk.get("kty"))
+        raise errors.InvalidPEM("Unsupported JWK key type %s: RSA and EC private keys are." % _jwk_name(jwk.get("kty")))
     return cleanup_pem_text(pem)
 
 

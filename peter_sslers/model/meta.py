@@ -68,7 +68,13 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
 
 
 def get_engine(settings: dict, prefix: str = "sqlalchemy.") -> sa.engine.Engine:
-    engine = sa.engine_from_config(settings, prefix)
+    """The engine of ``sqlalchemy.url``.
+
+    ``hide_parameters``: the parameters of a failed statement stay out of the exception's text
+    and of the engine's log. They hold private keys (certificate and account keys are stored as
+    PEM), which must never land in a log or on an operator's terminal.
+    """
+    engine = sa.engine_from_config(settings, prefix, hide_parameters=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_on_connect)
     return engine

@@ -15,18 +15,24 @@ import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy.orm import Session
 
+from peter_sslers.lib import certbot
+from peter_sslers.lib.db import acme_accounts
+from peter_sslers.model import meta
 from peter_sslers.model import objects as m
 from peter_sslers.scripts import import_certbot
+from peter_sslers.scripts.initializedb import initialize_database
 from tests.certbot_trees import REAL_TREE
 from tests.certbot_trees import SyntheticTree
 from tests.certbot_trees import check_database_against_manifest
 from tests.certbot_trees import copy_real_tree
+from tests.certbot_trees import key_pem
 from tests.certbot_trees import manifest
 from tests.certbot_trees import spki_sha256
 from tests.certbot_trees import summary
 from tests.certbot_trees import table_counts
 from tests.conftest import ROOT
 from tests.conftest import _ini_path
+from tests.pebble import free_port
 
 COMMAND = os.path.join(os.path.dirname(sys.executable), "peter_sslers_import_certbot")
 
@@ -208,15 +214,310 @@ def test_ec_account_keys_and_private_servers(ini, db, tmp_path, capsys):
 
 
 def test_an_account_key_already_on_another_server_is_a_failure(ini, db, tmp_path, capsys):
+    """One key is one account on one server: the second server's copy fails, on every run (documented)."""
     synthetic = SyntheticTree(tmp_path / "le")
     key = ec.generate_private_key(ec.SECP256R1())
     synthetic.add_account("one.example.test/directory", "a", key=key)
     synthetic.add_account("two.example.test/directory", "b", key=key)
+    for run_number in (1, 2):
+        status, lines = run(ini, synthetic.root, capsys=capsys)
+        assert status == 1
+        assert summary(lines)["accounts"] == ("1 created, 0 already there, 1 failed" if run_number == 1 else "0 created, 1 already there, 1 failed")
+        (failed,) = failures(lines)
+        assert failed.startswith("  FAILED account two.example.test/directory/b: private_key.json: This key belongs to ACME account")
+
+
+def test_an_account_url_is_filled_in_and_a_different_one_is_noted(ini, db, ctx, tmp_path, capsys):
+    """Found by its key: an account stored without its URL (a PEM upload) gets it; one stored
+    with another URL keeps it, and the summary says so (it said nothing)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    dbProvider = acme_accounts.get__AcmeAccountProvider__by_server(ctx, "acme-v02.api.letsencrypt.org")
+    dbAccount, _ = acme_accounts.getcreate__AcmeAccount(ctx, dbProvider, None, key_pem=key_pem(key))
+    ctx.dbsession.commit()
+    assert dbAccount.account_url is None
+    synthetic = SyntheticTree(tmp_path / "le")
+    url = "https://acme-v02.api.letsencrypt.org/acme/acct/77"
+    synthetic.add_account("acme-v02.api.letsencrypt.org/directory", "a", key=key, account_url=url)
     status, lines = run(ini, synthetic.root, capsys=capsys)
+    assert status == 0, lines
+    assert summary(lines)["accounts"] == "0 created, 1 already there, 0 failed"
+    assert not [line for line in lines if "note:" in line]
+    with Session(bind=db) as session:
+        assert session.get(m.AcmeAccount, dbAccount.id).account_url == url
+    # the same key with another URL: kept, and noted
+    with open(os.path.join(synthetic.root, "accounts", "acme-v02.api.letsencrypt.org", "directory", "a", "regr.json"), "w") as f:
+        f.write(json.dumps({"body": {}, "uri": "https://acme-v02.api.letsencrypt.org/acme/acct/88"}))
+    status, lines = run(ini, synthetic.root, capsys=capsys)
+    assert status == 0
+    assert (
+        "  note: account acme-v02.api.letsencrypt.org/directory/a: already here with the account URL %s; regr.json says "
+        "https://acme-v02.api.letsencrypt.org/acme/acct/88 (the URL already here is kept)" % url
+    ) in lines
+    with Session(bind=db) as session:
+        assert session.get(m.AcmeAccount, dbAccount.id).account_url == url
+
+
+def test_two_directories_on_one_host(ini, db, tmp_path, capsys):
+    """acme.sectigo.com/v2/DV and /v2/OV: the second account was attached to the DV directory
+    without a word. peter_sslers keeps one directory per host: it is refused, naming both."""
+    synthetic = SyntheticTree(tmp_path / "le")
+    synthetic.add_account("acme.ca.test/v2/DV", "dv")
+    synthetic.add_account("acme.ca.test/v2/OV", "ov")
+    synthetic.add_lineage("x.example.test", ["x.example.test"])
+    seeded = table_counts(db)
+    for run_number in (1, 2):
+        status, lines = run(ini, synthetic.root, capsys=capsys)
+        assert status == 1
+        assert summary(lines) == {
+            "accounts": "1 created, 0 already there, 1 failed" if run_number == 1 else "0 created, 1 already there, 1 failed",
+            "certificates": "1 created, 0 already there, 0 failed" if run_number == 1 else "0 created, 1 already there, 0 failed",
+        }
+        assert failures(lines) == [
+            "  FAILED account acme.ca.test/v2/OV/ov: the ACME directory URL: The account's ACME directory is "
+            "https://acme.ca.test/v2/OV, but the ACME server `acme.ca.test` known on the same host `acme.ca.test` has "
+            "the directory https://acme.ca.test/v2/DV. peter_sslers keeps one directory per host: this account is not imported."
+        ]
+    counts = table_counts(db)
+    assert counts["acme_account"] == seeded["acme_account"] + 1
+    assert counts["acme_account_provider"] == seeded["acme_account_provider"] + 1
+
+
+def test_lets_encrypt_acme_v1_accounts_are_v2_accounts(ini, db, tmp_path, capsys):
+    """certbot keeps v1 account URLs (acme-v01..., acme-staging...) that Let's Encrypt's v2 API
+    accepts: they belong to its v2 servers. A dead provider `acme-v01.api.letsencrypt.org` was added."""
+    synthetic = SyntheticTree(tmp_path / "le")
+    synthetic.add_account(
+        "acme-v01.api.letsencrypt.org/directory", "prod", account_url="https://acme-v01.api.letsencrypt.org/acme/reg/1234"
+    )
+    os.makedirs(os.path.join(synthetic.root, "accounts", "acme-v02.api.letsencrypt.org"))
+    os.symlink(
+        os.path.join(synthetic.root, "accounts", "acme-v01.api.letsencrypt.org", "directory"),
+        os.path.join(synthetic.root, "accounts", "acme-v02.api.letsencrypt.org", "directory"),
+    )  # absolute, as certbot writes it
+    synthetic.add_lineage("x.example.test", ["x.example.test"], server="https://acme-v02.api.letsencrypt.org/directory", account="prod")
+    # an old tree's staging account, with no v2 link and no renewal configuration
+    synthetic.add_account(
+        "acme-staging.api.letsencrypt.org/directory", "staging", account_url="https://acme-staging.api.letsencrypt.org/acme/reg/55"
+    )
+    seeded = table_counts(db)
+    status, lines = run(ini, synthetic.root, "--accounts-only", capsys=capsys)
+    assert status == 0, lines
+    assert summary(lines)["accounts"] == "2 created, 0 already there, 0 failed"
+    assert "[1/2] account acme-staging.api.letsencrypt.org/directory/staging: created (AcmeAccount 1)" in lines
+    assert "[2/2] account acme-v02.api.letsencrypt.org/directory/prod: created (AcmeAccount 2)" in lines
+    assert not [line for line in lines if "note:" in line]
+    assert table_counts(db)["acme_account_provider"] == seeded["acme_account_provider"]
+    with Session(bind=db) as session:
+        providers = {
+            a.account_url: (a.acme_account_provider.name, a.acme_account_provider.directory)
+            for a in session.scalars(sa.select(m.AcmeAccount))
+        }
+    assert providers == {
+        "https://acme-v01.api.letsencrypt.org/acme/reg/1234": ("letsencrypt-v2", "https://acme-v02.api.letsencrypt.org/directory"),
+        "https://acme-staging.api.letsencrypt.org/acme/reg/55": (
+            "letsencrypt-v2-staging", "https://acme-staging-v02.api.letsencrypt.org/directory",
+        ),
+    }  # fmt: skip
+
+
+def test_damaged_keys_are_never_quoted(ini, db, tmp_path, capsys):
+    """A key file that lost its BEGIN line: its failure quoted its first 40 characters (most of
+    an EC private scalar). The same for an account key whose ``kty`` is garbage."""
+    root = copy_real_tree(tmp_path)
+    path = os.path.join(root, "archive", "multi.example.test", "privkey1.pem")
+    with open(path) as f:
+        pem = f.read()
+    with open(path, "w") as f:
+        f.write("\n".join(pem.splitlines()[1:]) + "\n")
+    account = sorted(manifest()["accounts"], key=lambda a: a["path"])[0]
+    with open(os.path.join(root, account["path"], "private_key.json")) as f:
+        jwk = json.load(f)
+    with open(os.path.join(root, account["path"], "private_key.json"), "w") as f:
+        json.dump(dict(jwk, kty=jwk["d"][:60]), f)
+    status, lines = run(ini, root, capsys=capsys)
     assert status == 1
-    assert summary(lines)["accounts"] == "1 created, 0 already there, 1 failed"
-    (failed,) = failures(lines)
-    assert failed.startswith("  FAILED account two.example.test/directory/b: private_key.json: This key belongs to ACME account")
+    failed = failures(lines)
+    assert "  FAILED archive/multi.example.test version 1: privkey1.pem: No PEM block found in the %d characters given: not PEM." % (
+        len("\n".join(pem.splitlines()[1:]).strip())
+    ) in failed
+    assert "  FAILED account %s/%s: private_key.json: Unsupported JWK key type (not a name): RSA and EC private keys are." % (
+        account["server_dir"], account["account_id"]
+    ) in failed  # fmt: skip
+    output = "\n".join(lines)
+    body = "".join(pem.splitlines()[1:-1])
+    for start in range(0, len(body) - 16, 4):
+        assert body[start : start + 16] not in output
+    assert jwk["d"][:16] not in output
+
+
+def test_a_key_symlinked_out_of_the_tree_is_not_imported(ini, db, tmp_path, capsys):
+    """A private key outside the tree, reached by a symlink in it: not read, not stored, not printed."""
+    root = copy_real_tree(tmp_path)
+    stranger = ec.generate_private_key(ec.SECP256R1())
+    outside = tmp_path / "elsewhere.pem"
+    outside.write_text(key_pem(stranger))
+    target = os.path.join(root, "archive", "custom-name", "privkey1.pem")
+    os.unlink(target)
+    os.symlink(str(outside), target)
+    status, lines = run(ini, root, "--certs-only", capsys=capsys)
+    assert status == 1
+    assert failures(lines) == [
+        "  FAILED archive/custom-name version 1: privkey1.pem is a symlink to %s, outside the certbot directory %s: not read"
+        % (outside, root)
+    ]
+    body = "".join(key_pem(stranger).splitlines()[1:-1])
+    assert body[:30] not in "\n".join(lines)
+    with Session(bind=db) as session:
+        spkis = {k.spki_sha256.lower() for k in session.scalars(sa.select(m.PrivateKey))}
+    assert spki_sha256(stranger) not in spkis
+
+
+def test_each_item_is_read_just_before_its_import(app_settings, db, tmp_path):
+    """The tree was read whole (every private key) before the first import; now each version is
+    read when its turn comes: a key changed after the first import is the one imported."""
+    root = copy_real_tree(tmp_path)
+    tree = certbot.read_certbot_dir(root, accounts=False)
+    last = list(tree.certificates)[-1]
+    stranger = key_pem(ec.generate_private_key(ec.SECP256R1()))
+    lines = []
+
+    def echo(text):
+        lines.append(text)
+        if len(lines) == 1:
+            with open(last.paths["privkey"], "w") as f:
+                f.write(stranger)
+
+    importer = import_certbot.Importer(meta.get_session_factory(db), app_settings, echo=echo)
+    summary_ = importer.import_tree(tree)
+    assert summary_.failures == [
+        (last.label, "privkey%s.pem: This private key does not belong to the certificate." % last.version)
+    ]
+    assert lines[0].startswith("[1/%s] archive/" % len(tree.certificates)) and lines[0].endswith(")")
+
+
+@pytest.fixture
+def database_error_trigger(db):
+    """A trigger that refuses every new private key: an unexpected database error, whose
+    statement carries the key PEM as a parameter."""
+    if db.dialect.name == "postgresql":
+        create = [
+            "CREATE FUNCTION zz_refuse_keys() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER zz_refuse_keys BEFORE INSERT ON private_key FOR EACH ROW EXECUTE FUNCTION zz_refuse_keys()",
+        ]
+        drop = ["DROP TRIGGER zz_refuse_keys ON private_key", "DROP FUNCTION zz_refuse_keys()"]
+    else:
+        create = ["CREATE TRIGGER zz_refuse_keys BEFORE INSERT ON private_key BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"]
+        drop = ["DROP TRIGGER zz_refuse_keys"]
+    with db.begin() as connection:
+        for statement in create:
+            connection.execute(sa.text(statement))
+    try:
+        yield db.dialect.name
+    finally:
+        with db.begin() as connection:
+            for statement in drop:
+                connection.execute(sa.text(statement))
+
+
+def _key_lines(root: str) -> list:
+    """A line of base64 of every private key file of a tree (what must never be printed)."""
+    lines = []
+    for directory, _subdirs, files in os.walk(root):
+        for name in files:
+            if name.startswith("privkey") or name == "private_key.json":
+                with open(os.path.join(directory, name)) as f:
+                    text = f.read()
+                lines.append(text.splitlines()[2][:40] if name.startswith("privkey") else json.loads(text)["d"][:40])
+    return lines
+
+
+def test_database_errors_never_print_the_key(ini, database_error_trigger, capsys):
+    """SQLAlchemy's error text holds the statement's parameters: the whole private key PEM was
+    printed in the failure lines and the summary."""
+    status = import_certbot.main([ini, REAL_TREE, "--certs-only"])
+    captured = capsys.readouterr()
+    output = captured.out + captured.err
+    assert status == 1
+    driver = "psycopg.errors.RaiseException" if database_error_trigger == "postgresql" else "sqlite3.IntegrityError"
+    kind = "ProgrammingError" if database_error_trigger == "postgresql" else "IntegrityError"
+    assert len(failures(output.splitlines())) == TOTALS["certificates"]
+    for line in failures(output.splitlines()):
+        assert line.endswith(": database error %s (%s)" % (kind, driver)), line
+    assert "PRIVATE KEY" not in output and "parameters" not in output
+    for key_line in _key_lines(REAL_TREE):
+        assert key_line not in output
+
+
+def test_the_engine_hides_statement_parameters(raw_settings, db):
+    """For server logs too: a failed statement's exception does not quote its parameters."""
+    engine = meta.get_engine(raw_settings)
+    secret = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n"
+    try:
+        with pytest.raises(sa.exc.DBAPIError) as exc:  # NULL server (SQLite), too long a name (PostgreSQL)
+            with engine.begin() as connection:
+                connection.execute(sa.text("INSERT INTO acme_account_provider (id, name, directory, server, protocol) "
+                                           "VALUES (:id, :name, NULL, NULL, 'acme-v2')"), {"id": 999, "name": secret})  # fmt: skip
+    finally:
+        engine.dispose()
+    assert "MIGHAgEAMBMG" not in str(exc.value) and "hide_parameters=True" in str(exc.value)
+
+
+@pytest.mark.parametrize(
+    "url, message",
+    [
+        ("sqlite:////nonexistent-directory-for-the-test/peter_sslers.sqlite", "OperationalError: unable to open database file"),
+        ("nosuchdialect://localhost/peter_sslers", "NoSuchModuleError: Can't load plugin: sqlalchemy.dialects:nosuchdialect"),
+        ("postgresql+psycopg://postgres@127.0.0.1:{port}/peter_sslers", "OperationalError: connection failed: "),
+    ],
+)
+def test_unusable_databases_exit_2(tmp_path, capsys, url, message):
+    """A bad sqlite path, an unknown dialect, an unreachable PostgreSQL: a traceback and exit 1
+    before; now a message and exit 2, as documented."""
+    path = tmp_path / "unusable.ini"
+    path.write_text("[app:main]\nuse = config:%s#main\nsqlalchemy.url = %s\n" % (_ini_path(), url.format(port=free_port())))
+    assert import_certbot.main([str(path), REAL_TREE]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("Cannot use the database of %s (sqlalchemy.url): %s" % (path, message)), captured.err
+
+
+@pytest.fixture
+def scratch_database(tmp_path, app_settings):
+    """A database of this test's own (SQLite, whatever the run's database), to break."""
+    path = str(tmp_path / "scratch.sqlite")
+    engine = meta.get_engine({"sqlalchemy.url": "sqlite:///%s" % path})
+    initialize_database(engine, app_settings)
+    yield engine, path
+    engine.dispose()
+
+
+def test_a_database_that_stops_answering_stops_the_run(scratch_database, app_settings):
+    """Every remaining item was marked failed, one by one; now the run stops after a few
+    failures in a row and says how many items were not tried (as the invoke tasks do)."""
+    engine, path = scratch_database
+    lines = []
+
+    def echo(text):
+        lines.append(text)
+        if len(lines) == 1:  # the database goes away after the first import
+            engine.dispose()
+            os.unlink(path)
+            os.mkdir(path)
+
+    tree = certbot.read_certbot_dir(REAL_TREE)
+    total = TOTALS["accounts"] + TOTALS["certificates"]
+    importer = import_certbot.Importer(meta.get_session_factory(engine), app_settings, echo=echo)
+    result = importer.import_tree(tree)
+    stop = import_certbot.MAX_DATABASE_FAILURES_IN_A_ROW
+    assert len(lines) == 1 + stop
+    assert lines[0].endswith(": created (AcmeAccount 1)")
+    for line in lines[1:]:
+        assert line.endswith(": FAILED: database error OperationalError (sqlite3.OperationalError)"), line
+    assert result.stopped
+    assert result.notes[-1:] == [
+        "stopped: the database failed %s items in a row (it no longer answers); %s item(s) were not tried"
+        % (stop, total - 1 - stop)
+    ]
 
 
 def test_bad_command_lines(ini, db, tmp_path, capsys):

@@ -245,3 +245,161 @@ def test_a_server_that_breaks_in_the_middle_of_a_run():
     assert summary(lines)["certificates"] == counts(0, 0, 2)
     assert "  note: stopped: the server no longer answers; %s item(s) were not tried" % (TOTALS["certificates"] - 2) in lines
     assert faulty.posts == ["/.well-known/admin/certificate-signed/upload.json"] * 2
+
+
+class _RecordingAdmin:
+    """A loopback HTTP server that passes the tasks' probe (or answers it with ``probe_redirect``)
+    and answers each POST with ``post(handler)``; it records every POST body."""
+
+    def __init__(self, post=None, probe_redirect=None):
+        import http.server
+        import json
+        import threading
+
+        bodies = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                if probe_redirect:
+                    self.send_response(302)
+                    self.send_header("Location", probe_redirect)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                body = json.dumps({"form_fields": {"account_key_file_le_pkey": "..."}}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_POST(self):
+                bodies.append(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+                if post is not None:
+                    post(self)
+                else:
+                    self.send_response(500)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.bodies = bodies
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = "http://127.0.0.1:%s" % self.httpd.server_address[1]
+        self.root = self.url + "/.well-known/admin"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def _redirect_to(location, status=307):
+    def post(handler):
+        handler.send_response(status)
+        handler.send_header("Location", location)
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()
+
+    return post
+
+
+def test_uploads_never_follow_redirects():
+    """A 307 made requests POST the private key again to the Location: another host. Now a
+    redirect is a failure that ends the run, and the other host receives nothing."""
+    elsewhere = _RecordingAdmin()
+    redirector = _RecordingAdmin(post=_redirect_to(elsewhere.url + "/steal"))
+    try:
+        status, lines, err = invoke("import-certbot-certs-archive", "--archive-path=%s/archive" % REAL_TREE, root=redirector.root)
+    finally:
+        redirector.close()
+        elsewhere.close()
+    assert status == 1, (lines, err)
+    assert elsewhere.bodies == []
+    assert len(redirector.bodies) == 1  # the first upload, then the run stops
+    (progress,) = [line for line in lines if line.startswith("[")]
+    assert progress.endswith(
+        ": FAILED: the server answered HTTP 307 with a redirect to %s/steal: not followed (the upload carries a private key)"
+        % elsewhere.url
+    )
+    assert "  note: stopped: the server redirects uploads; %s item(s) were not tried" % (TOTALS["certificates"] - 1) in lines
+
+
+def test_a_redirecting_server_root_is_refused():
+    """The probe is not redirected either: the root must be the one the server answers at."""
+    elsewhere = _RecordingAdmin()
+    redirector = _RecordingAdmin(probe_redirect=elsewhere.root + "/acme-account/upload.json")
+    try:
+        status, lines, err = invoke("import-certbot-certs-archive", "--archive-path=%s/archive" % REAL_TREE, root=redirector.root)
+    finally:
+        redirector.close()
+        elsewhere.close()
+    assert status == 2
+    assert "answered HTTP 302 with a redirect to %s/acme-account/upload.json: not followed" % elsewhere.root in err
+    assert redirector.bodies == [] and elsewhere.bodies == []
+
+
+def test_plain_http_to_another_host_needs_allow_insecure_http():
+    """It only warned; now it refuses before any connection (the host is never contacted; a
+    .invalid name never resolves either)."""
+    for root in ("http://peter-sslers-test.invalid/.well-known/admin", "http://peter-sslers-test.invalid:7201/a"):
+        status, lines, err = invoke("import-certbot-certs-archive", "--archive-path=%s/archive" % REAL_TREE, root=root)
+        assert status == 2
+        host = root.split("/")[2].split(":")[0]
+        assert err.strip() == (
+            "Refusing to send private keys unencrypted to %s (http://): use https://, a server on this machine "
+            "(127.0.0.1, ::1, localhost), or pass --allow-insecure-http." % host
+        )
+
+
+def test_allow_insecure_http_and_loopback_roots():
+    """Checked in-process: with the option the root is accepted (no connection is made here)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("tools_tasks_under_test", os.path.join(ROOT, "tools", "tasks.py"))
+    tasks = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tasks)
+    insecure = "http://peter-sslers-test.invalid/.well-known/admin/"
+    assert tasks.server_root(insecure, allow_insecure_http=True) == insecure.rstrip("/")
+    for root in ("http://127.0.0.1:7201/a", "http://[::1]:7201/a", "http://localhost:7201/a", "https://ca.example.test/a"):
+        assert tasks.server_root(root) == root
+
+
+def test_files_outside_the_tree_are_never_posted(tmp_path):
+    """A symlink out of the tree: its target was read and POSTed whole. Now the version fails
+    without a request, and no request carries the file."""
+    root = copy_real_tree(tmp_path)
+    secret = tmp_path / "secret.pem"
+    secret.write_text("-----BEGIN PRIVATE KEY-----\nNOT-CERTBOTS-SECRET-0123456789\n-----END PRIVATE KEY-----\n")
+    target = os.path.join(root, "archive", "custom-name", "privkey1.pem")
+    os.unlink(target)
+    os.symlink(str(secret), target)
+    admin = _RecordingAdmin()
+    try:
+        status, lines, err = invoke("import-certbot-cert-version", "--domain-certs-path=%s/archive/custom-name" % root,
+                                    "--certificate-version=1", root=admin.root)  # fmt: skip
+    finally:
+        admin.close()
+    assert status == 1, (lines, err)
+    assert admin.bodies == []
+    assert "  FAILED archive/custom-name version 1: privkey1.pem is a symlink to %s, outside the certbot directory %s: not read" % (
+        secret, root) in lines  # fmt: skip
+    assert "NOT-CERTBOTS-SECRET" not in "\n".join(lines) + err
+
+
+def test_the_accounts_of_a_server_given_by_its_full_directory(server, db):
+    """--accounts-path-server=accounts/HOST/dir: the server path was `dir`, the directory URL `https://dir`."""
+    facts = sorted(manifest()["accounts"], key=lambda a: a["path"])[0]
+    same_server = [a for a in manifest()["accounts"] if a["server_dir"] == facts["server_dir"]]
+    status, lines, err = invoke(
+        "import-certbot-accounts-server", "--accounts-path-server=%s/accounts/%s" % (REAL_TREE, facts["server_dir"]), root=server
+    )
+    assert status == 0, (lines, err)
+    assert summary(lines)["accounts"] == counts(len(same_server))
+    assert "[1/%s] account %s/%s: created (AcmeAccount 1)" % (len(same_server), facts["server_dir"], facts["account_id"]) in lines
+    assert (
+        "  note: added the ACME server `%s` (%s) of imported accounts; it is not enabled (list it in "
+        "`certificate_authorities_enable` to use it)" % (facts["server_dir"].split("/")[0], facts["directory_url"])
+    ) in lines

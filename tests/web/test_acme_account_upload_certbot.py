@@ -5,6 +5,7 @@ No ACME server is contacted (an upload never talks to one), so these run without
 
 import json
 
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -94,3 +95,64 @@ def test_the_form_offers_the_directory_field(testapp):
     assert 'name="acme_server_directory"' in testapp.get(ADMIN + "/acme-account/upload").text
     fields = testapp.get(ADMIN + "/acme-account/upload.json").json["form_fields"]
     assert "acme_server_directory" in fields
+
+
+def test_one_directory_per_host(testapp, db):
+    """A known host with another directory: refused, naming both (it was attached to the known one)."""
+    dv = upload(testapp, certbot_files(ec.generate_private_key(ec.SECP256R1()), "https://acme.ca.test/acct/1"),
+                {"acme_server_directory": "https://acme.ca.test/v2/DV"})  # fmt: skip
+    assert dv.json["AcmeAccountProvider"]["directory"] == "https://acme.ca.test/v2/DV"
+    before = table_counts(db)
+    files = certbot_files(ec.generate_private_key(ec.SECP256R1()), "https://acme.ca.test/acct/2")
+    res = upload(testapp, files, {"acme_server_directory": "https://acme.ca.test/v2/OV"}, status=400)
+    assert res.json["form_errors"]["acme_server_directory"] == (
+        "The account's ACME directory is https://acme.ca.test/v2/OV, but the ACME server `acme.ca.test` known on the "
+        "same host `acme.ca.test` has the directory https://acme.ca.test/v2/DV. peter_sslers keeps one directory per "
+        "host: this account is not imported."
+    )
+    assert table_counts(db) == before
+    # the known directory, spelt as certbot's path gives it (scheme guessed, trailing slash): the same server
+    res = upload(testapp, files, {"acme_server_directory": "http://acme.ca.test/v2/DV/"})
+    assert res.json["is_created"] is True and res.json["AcmeAccountProvider"]["id"] == dv.json["AcmeAccountProvider"]["id"]
+
+
+def test_lets_encrypt_acme_v1_account_urls(testapp, db):
+    """v1 account URLs belong to Let's Encrypt's v2 servers; no server of their own is added."""
+    before = table_counts(db)
+    cases = [
+        ("https://acme-v01.api.letsencrypt.org/acme/reg/1", None, "letsencrypt-v2"),
+        ("https://acme-v01.api.letsencrypt.org/acme/reg/2", "https://acme-v01.api.letsencrypt.org/directory", "letsencrypt-v2"),
+        ("https://acme-v01.api.letsencrypt.org/acme/reg/3", "https://acme-v02.api.letsencrypt.org/directory", "letsencrypt-v2"),
+        ("https://acme-staging.api.letsencrypt.org/acme/reg/4", None, "letsencrypt-v2-staging"),
+    ]
+    for uri, directory, name in cases:
+        fields = {"acme_server_directory": directory} if directory else {}
+        res = upload(testapp, certbot_files(ec.generate_private_key(ec.SECP256R1()), uri), fields)
+        assert (res.json["AcmeAccountProvider"]["name"], res.json["is_created__acme_account_provider"]) == (name, False)
+        assert res.json["AcmeAccount"]["account_url"] == uri
+    assert table_counts(db)["acme_account_provider"] == before["acme_account_provider"]
+    res = upload(testapp, certbot_files(ec.generate_private_key(ec.SECP256R1()), "https://acme-v01.api.letsencrypt.org/acme/reg/5"),
+                 {"acme_server_directory": "https://acme-v01.api.letsencrypt.org/other"}, status=400)  # fmt: skip
+    assert "is not the ACME directory of the account's server `acme-v01.api.letsencrypt.org`" in (
+        res.json["form_errors"]["acme_server_directory"]
+    )
+
+
+def test_an_account_stored_without_its_url_gets_it(testapp, db):
+    """Uploaded as a PEM (no account URL), then as certbot's files: found by its key, URL filled in."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    providers = testapp.get(ADMIN + "/acme-account-providers.json").json["AcmeAccountProviders"]
+    enabled = [p for p in providers.values() if p["is_enabled"]][0]  # a PEM upload needs an enabled server
+    res = testapp.post(
+        ADMIN + "/acme-account/upload.json",
+        {"acme_account_provider_id": enabled["id"], "account__contact": "ops@example.com"},
+        upload_files=[("account_key_file_pem", "key.pem", pem)],
+    )
+    assert res.json["is_created"] is True and res.json["AcmeAccount"]["account_url"] is None
+    uri = "https://%s/my-account/31" % enabled["server"]
+    res = upload(testapp, certbot_files(key, uri))
+    assert res.json["is_created"] is False
+    assert res.json["AcmeAccount"]["account_url"] == uri

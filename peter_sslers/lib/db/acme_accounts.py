@@ -14,6 +14,7 @@ from typing import Tuple
 
 import sqlalchemy as sa
 
+from ...config import KNOWN_CERTIFICATE_AUTHORITIES
 from ...model import utils as model_utils
 from ...model.objects import AcmeAccount
 from ...model.objects import AcmeAccountKey
@@ -153,14 +154,18 @@ def getcreate__AcmeAccount(
             raise errors.ConflictingObject(
                 "This key belongs to ACME account %s on another server." % dbAccount.id, field="account_key_file_pem"
             )
+        if account_url is not None and dbAccount.account_url is None:
+            # found by its key: learn the account URL it was stored without (e.g. a PEM upload)
+            _check_account_url_free(ctx, account_url)
+            dbAccount.account_url = account_url
+            dbEvent = log__OperationsEvent(
+                ctx, "AcmeAccount__edit", {"acme_account_id": dbAccount.id, "account_url": account_url}
+            )
+            log__OperationsObjectEvent(ctx, "AcmeAccount__edit", dbAccount, dbEvent)
+            ctx.dbsession.flush(objects=[dbAccount])
         return dbAccount, False
     if account_url is not None:
-        owner = ctx.dbsession.scalars(sa.select(AcmeAccount).where(AcmeAccount.account_url == account_url)).first()
-        if owner is not None:
-            raise errors.ConflictingObject(
-                "ACME account %s already has the account URL %s with another key." % (owner.id, account_url),
-                field="account_key_file_pem",
-            )
+        _check_account_url_free(ctx, account_url)
     dbEvent = log__OperationsEvent(ctx, "AcmeAccount__insert", {"provider": dbProvider.name, "jwk_alg": acme_key.alg})
     dbAccount = AcmeAccount()
     dbAccount.timestamp_created = ctx.timestamp
@@ -177,6 +182,16 @@ def getcreate__AcmeAccount(
     _add_key(ctx, dbAccount, key_pem, parsed, key_source, dbEvent)
     log__OperationsObjectEvent(ctx, "AcmeAccount__insert", dbAccount, dbEvent)
     return dbAccount, True
+
+
+def _check_account_url_free(ctx, account_url: str) -> None:
+    """:raises errors.ConflictingObject: another account (another key) has this account URL."""
+    owner = ctx.dbsession.scalars(sa.select(AcmeAccount).where(AcmeAccount.account_url == account_url)).first()
+    if owner is not None:
+        raise errors.ConflictingObject(
+            "ACME account %s already has the account URL %s with another key." % (owner.id, account_url),
+            field="account_key_file_pem",
+        )
 
 
 def _check_key_policy(private_key_cycle: str, private_key_technology: str) -> None:
@@ -300,6 +315,24 @@ def parse_certbot_account(private_key_json: str, regr_json: str, meta_json: Opti
     }
 
 
+# Let's Encrypt's ACME v1 hosts -> the v2 directory of the same CA. Accounts registered before
+# ACME v2 keep their v1 account URL in certbot's regr.json (https://acme-v01.api.letsencrypt.org/
+# acme/reg/N), and certbot links accounts/acme-v02.../directory to the v1 accounts: Let's
+# Encrypt's v2 API accepts those URLs as key ids, so these are live accounts of the v2 server.
+# Never a server of their own (the v1 API is gone).
+LEGACY_ACME_V1_SERVERS = {
+    "acme-v01.api.letsencrypt.org": KNOWN_CERTIFICATE_AUTHORITIES["letsencrypt-v2"],
+    "acme-staging.api.letsencrypt.org": KNOWN_CERTIFICATE_AUTHORITIES["letsencrypt-v2-staging"],
+}
+
+
+def _directory_key(url: str) -> str:
+    """A directory URL as certbot tells servers apart: host and path, without the scheme
+    (certbot's ``accounts/`` paths drop it) or a trailing ``/``."""
+    parts = urllib.parse.urlsplit(url.strip())
+    return (parts.netloc.lower() + parts.path).rstrip("/")
+
+
 def get__AcmeAccountProvider__by_server(ctx, server: str) -> Optional[AcmeAccountProvider]:
     return ctx.dbsession.scalars(sa.select(AcmeAccountProvider).where(AcmeAccountProvider.server == server)).first()
 
@@ -307,42 +340,70 @@ def get__AcmeAccountProvider__by_server(ctx, server: str) -> Optional[AcmeAccoun
 def getcreate__AcmeAccountProvider__by_server(
     ctx, server: str, directory_url: Optional[str] = None
 ) -> Tuple[AcmeAccountProvider, bool]:
-    """The ACME server of an imported account, found by its host; an unknown one is added.
+    """The ACME server of an imported account; an unknown one is added.
+
+    Found by the exact directory URL when one is given (compared as certbot does: without the
+    scheme or a trailing ``/``), else by the host of the account URL. The ``server`` column is
+    unique, so peter_sslers knows one directory per host: an account whose directory is another
+    one on a known host (``acme.example.com/v2/DV`` where ``/v2/OV`` is known) is refused, never
+    attached to the wrong directory. Let's Encrypt's ACME v1 hosts mean its v2 servers
+    (:data:`LEGACY_ACME_V1_SERVERS`).
 
     A server added here is not enabled: its accounts are stored, and nothing is sent to it
     until an operator enables it (``certificate_authorities_enable``).
 
     :param server: ``host[:port]`` of the account URL.
-    :param directory_url: the server's ACME directory URL (certbot's ``server``); needed only
-        when the server is unknown, and then on the same host.
+    :param directory_url: the server's ACME directory URL (certbot's ``server``); needed when the
+        server is unknown, and always on the same host.
     :raises errors.InvalidRequest: an unknown server and no directory URL (on
         ``account_key_file_le_reg``, where the server comes from), or a directory URL that is not
         on that server (on ``acme_server_directory``).
+    :raises errors.ConflictingObject: (on ``acme_server_directory``) the host is known with
+        another directory.
     """
+    directory_url = directory_url.strip() if directory_url else None
+    legacy = LEGACY_ACME_V1_SERVERS.get(server)
+    if legacy is not None:
+        if directory_url and _directory_key(directory_url) not in (_directory_key(legacy), server + "/directory"):
+            raise errors.InvalidRequest(
+                "`%s` is not the ACME directory of the account's server `%s` (Let's Encrypt's ACME v1, whose "
+                "accounts are used with %s)." % (directory_url, server, legacy),
+                field="acme_server_directory",
+            )
+        server, directory_url = urllib.parse.urlsplit(legacy).netloc.lower(), legacy
+    elif directory_url:
+        parts = urllib.parse.urlsplit(directory_url)
+        if parts.scheme not in ("https", "http") or parts.netloc.lower() != server:
+            raise errors.InvalidRequest(
+                "`%s` is not an ACME directory URL on the account's server `%s`." % (directory_url, server),
+                field="acme_server_directory",
+            )
     dbProvider = get__AcmeAccountProvider__by_server(ctx, server)
     if dbProvider is not None:
-        return dbProvider, False
-    known = ", ".join("%s (%s)" % (p.name, p.server) for p in ctx.dbsession.scalars(sa.select(AcmeAccountProvider)))
+        if directory_url is None or _directory_key(dbProvider.url or "") == _directory_key(directory_url):
+            return dbProvider, False
+        raise errors.ConflictingObject(
+            "The account's ACME directory is %s, but the ACME server `%s` known on the same host `%s` has the "
+            "directory %s. peter_sslers keeps one directory per host: this account is not imported."
+            % (directory_url, dbProvider.name, server, dbProvider.url),
+            field="acme_server_directory",
+        )
     if not directory_url:
+        known = ", ".join("%s (%s)" % (p.name, p.server) for p in ctx.dbsession.scalars(sa.select(AcmeAccountProvider)))
         raise errors.InvalidRequest(
             "The account is on `%s`, which is not a known ACME server (known: %s). Send its directory URL "
             "as `acme_server_directory` to add it." % (server, known),
             field="account_key_file_le_reg",
         )
-    parts = urllib.parse.urlsplit(directory_url.strip())
-    if parts.scheme not in ("https", "http") or parts.netloc.lower() != server:
-        raise errors.InvalidRequest(
-            "`%s` is not an ACME directory URL on the account's server `%s`." % (directory_url, server),
-            field="acme_server_directory",
-        )
-    directory_url = directory_url.strip()
     owner = ctx.dbsession.scalars(sa.select(AcmeAccountProvider).where(AcmeAccountProvider.directory == directory_url)).first()
     if owner is not None:  # same directory, another host spelling: impossible unless edited by hand
         raise errors.ConflictingObject(
             "The ACME server `%s` already has the directory %s." % (owner.name, directory_url),
             field="acme_server_directory",
         )
-    name = server[:60]
+    # a known CA's name when its row was removed; else the host
+    known_names = [n for n, d in KNOWN_CERTIFICATE_AUTHORITIES.items() if _directory_key(d) == _directory_key(directory_url)]
+    name = known_names[0] if known_names and get.get__AcmeAccountProvider__by_name(ctx, known_names[0]) is None else server[:60]
     suffix = 1
     while get.get__AcmeAccountProvider__by_name(ctx, name) is not None:
         suffix += 1
@@ -360,6 +421,8 @@ class CertbotAccountImport:
     is_created: bool
     AcmeAccountProvider: AcmeAccountProvider
     is_created__provider: bool
+    # something the operator should know that did not stop the import (an account URL mismatch)
+    note: Optional[str] = None
 
 
 def import__AcmeAccount__certbot(
@@ -377,7 +440,10 @@ def import__AcmeAccount__certbot(
 
     The account key (an RSA or EC JWK) becomes a PEM; the ACME server is the host of the account
     URL, added when unknown (see :func:`getcreate__AcmeAccountProvider__by_server`). The same
-    account again is found by its key (``is_created`` False).
+    account again is found by its key (``is_created`` False); an account stored without an
+    account URL gets this one; one stored with another URL keeps it, and ``note`` says so.
+    A key already stored for an account on another server is refused, on every run: one key is
+    one account on one server.
 
     :param contact: overrides the contact of ``regr.json``.
     :raises errors.InvalidRequest: (on the field at fault) files that are not certbot's, an
@@ -410,7 +476,14 @@ def import__AcmeAccount__certbot(
         if exc.field in (None, "account_key_file_pem"):
             exc.field = "account_key_file_le_pkey"
         raise
-    return CertbotAccountImport(dbAccount, is_created, dbProvider, is_created__provider)
+    note = None
+    if not is_created and dbAccount.account_url != parsed["account_url"]:
+        # the same key on the same server is the same account (e.g. its ACME v1 and v2 URLs)
+        note = "already here with the account URL %s; regr.json says %s (the URL already here is kept)" % (
+            dbAccount.account_url,
+            parsed["account_url"],
+        )
+    return CertbotAccountImport(dbAccount, is_created, dbProvider, is_created__provider, note=note)
 
 
 # --- the server side
