@@ -106,11 +106,24 @@ def require_switch() -> None:
         pytest.skip("ACME tests against pebble are off: set %s=1 to run them" % SWITCH)
 
 
+_handed_out = set()
+
+
 def free_port() -> int:
-    """A TCP port free on 127.0.0.1 right now (the OS picks it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A TCP port free on 127.0.0.1 right now (the OS picks it), never one this process handed out before.
+
+    The OS may give the same port to two binds in a row once the first socket is closed: two
+    ``free_port()`` calls for one server (nginx's HTTP and HTTPS listeners, pebble's four ports)
+    then clash ("duplicate listen"). Remembering what was handed out rules that out.
+    """
+    for _attempt in range(100):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        if port not in _handed_out:
+            _handed_out.add(port)
+            return port
+    raise RuntimeError("no TCP port on 127.0.0.1 that this test run has not used already")
 
 
 def free_udp_tcp_port() -> int:
