@@ -70,8 +70,8 @@ def deadline(seconds: int):
 
 @contextlib.contextmanager
 def public_copy_of_real_tree():
-    """A copy of the real tree in a directory any user can read: for :func:`run_unprivileged`.
-    (pytest's own temporary directories are root's alone.) Removed afterwards."""
+    """A copy of the real tree in a temporary directory of its own, for tests that change its
+    modes and read it with :func:`run_unprivileged`. Removed afterwards, whatever its modes."""
     base = tempfile.mkdtemp(prefix="peter_sslers-certbot-")
     try:
         os.chmod(base, 0o755)
@@ -90,12 +90,18 @@ def public_copy_of_real_tree():
 
 
 def run_unprivileged(code: str) -> str:
-    """Run Python ``code`` as a user that file permissions apply to: ``nobody`` when the tests run
-    as root (root reads any file, so a directory mode 000 would prove nothing), else this user.
-    Returns its stdout; fails with its stderr."""
+    """Run Python ``code`` as a process that file permissions apply to, and return its stdout (it
+    fails with its stderr).
+
+    As root, that is root with every capability dropped (``setpriv``: empty bounding and
+    inheritable sets): no CAP_DAC_OVERRIDE or CAP_DAC_READ_SEARCH, so a mode the owner may not use
+    (``chmod 000``) is refused as it would be for anyone. Running as another user (``nobody``)
+    would need the checkout and its virtualenv to be readable by that user, which a clone under
+    a 0700 home is not. As another user, that user: mode 000 refuses its owner too.
+    """
     command = [sys.executable, "-c", code]
     if os.geteuid() == 0:
-        command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] + command
+        command = ["setpriv", "--inh-caps=-all", "--ambient-caps=-all", "--bounding-set=-all"] + command
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     result = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=root)
     assert result.returncode == 0, result.stderr

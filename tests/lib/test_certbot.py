@@ -564,8 +564,8 @@ def test_directories_that_cannot_be_listed_are_failures():
     with public_copy_of_real_tree() as root:
         facts = manifest()["accounts"][0]
         server_dir = os.path.join(root, "accounts", facts["server_dir"].split("/")[0])
-        os.chmod(server_dir, 0o700)
-        os.chmod(os.path.join(root, "archive", "custom-name"), 0o700)
+        os.chmod(server_dir, 0o000)
+        os.chmod(os.path.join(root, "archive", "custom-name"), 0o000)
         code = (
             "import json\n"
             "from peter_sslers.lib import certbot\n"
@@ -586,7 +586,7 @@ def test_directories_that_cannot_be_listed_are_failures():
 def test_a_certbot_directory_that_cannot_be_read():
     """It looked empty ("not a certbot directory"); the message now says why."""
     with public_copy_of_real_tree() as root:
-        os.chmod(root, 0o700)
+        os.chmod(root, 0o000)
         code = (
             "from peter_sslers.lib import certbot\n"
             "try:\n"
