@@ -39,13 +39,8 @@ def upload(testapp, stem, status=200, json=True, key_field="private_key_file", *
         upload_files = [f for f in upload_files if f[0] != field]
         if content is not None:
             upload_files.append((field, "file", content))
-    # after a page was loaded the cookie jar holds the CSRF cookie: send the token, as the form would
-    params = {"csrf_token": testapp.cookies["csrf_token"]} if "csrf_token" in testapp.cookies else {}
     return testapp.post(
-        ADMIN + "/certificate-signed/upload" + (".json" if json else ""),
-        params,
-        upload_files=upload_files,
-        status=status,
+        ADMIN + "/certificate-signed/upload" + (".json" if json else ""), upload_files=upload_files, status=status
     )
 
 
