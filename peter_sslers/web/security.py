@@ -157,8 +157,9 @@ class HtpasswdFile(_WatchedFile):
 
     def __init__(self, path: str):
         super().__init__(path)
-        # Verified (user, password) pairs, by a keyed digest: a page's many requests do not
-        # each pay a bcrypt check. Cleared whenever the file changes.
+        # The last verified password of each user, as a digest keyed by a per-process secret and
+        # bound to the user's current hash: a page's many requests do not each pay a bcrypt
+        # check, and a changed or removed hash no longer matches.
         self._cache_key = secrets.token_bytes(32)
         self._verified = {}
 
@@ -171,7 +172,7 @@ class HtpasswdFile(_WatchedFile):
         if len(secret) > 72:  # bcrypt's limit: longer passwords were never hashed whole
             return False
         memo = hmac.new(self._cache_key, b"%s\0%s\0%s" % (user.encode(), (hashed or "").encode(), secret), "sha256").digest()
-        if hashed is not None and self._verified.get(user) == memo:
+        if hashed is not None and hmac.compare_digest(self._verified.get(user, b""), memo):
             return True
         if hashed is None:
             if HtpasswdFile._DUMMY is None:
