@@ -9,6 +9,7 @@ with open(os.path.join(HERE, "README.md")) as f:
 
 requires = [
     "alembic>=1.12,<2",
+    "bcrypt>=4.0,<6",
     "colander>=2.0,<3",
     "cryptography>=41,<50",
     "Mako>=1.2,<2",
@@ -60,6 +61,7 @@ setup(
             "initialize_peter_sslers_db = peter_sslers.scripts.initializedb:main",
             "peter_sslers_job = peter_sslers.scripts.jobs:main",
             "peter_sslers_import_certbot = peter_sslers.scripts.import_certbot:main",
+            "peter_sslers_admin_auth = peter_sslers.web.security:main",
         ],
     },
 )

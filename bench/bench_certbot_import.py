@@ -186,7 +186,9 @@ class BenchTree(SyntheticTree):
             privkey_pem = key_pem(key)
             texts = {"cert": cert_pem, "chain": chain_pem, "fullchain": cert_pem + chain_pem, "privkey": privkey_pem}
             for kind, text in texts.items():
-                with open(os.path.join(archive, "%s%d.pem" % (kind, number)), "w") as f:
+                # 0600 from the start, as certbot writes them: privkey*.pem is a private key.
+                fd = os.open(os.path.join(archive, "%s%d.pem" % (kind, number)), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                with os.fdopen(fd, "w") as f:
                     f.write(text)
             self.expected["versions"] += 1
             self.expected["rsa_versions"] += technology == "RSA"

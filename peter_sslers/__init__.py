@@ -14,6 +14,8 @@ def main(global_config, **settings):
     cert_utils.configure(openssl_path=app_settings.openssl_path, openssl_path_conf=app_settings.openssl_path_conf)
     with Configurator(settings=settings) as config:
         config.registry.app_settings = app_settings
+        # The ini pserve serves ([server:main] tells whether the admin listens beyond loopback).
+        config.registry.global_config = dict(global_config or {})
         config.include(".web.database")
         config.include(".web")
         config.include(".web.routes")

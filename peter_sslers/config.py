@@ -10,6 +10,7 @@ accepts, so a typo stops start-up instead of surfacing as a strange failure late
 """
 
 import dataclasses
+import ipaddress
 import os
 import re
 import urllib.parse
@@ -163,6 +164,67 @@ def _parse_server_url_list(raw: str) -> tuple:
         if parsed.query or parsed.fragment:
             raise ValueError("%r has a query string or fragment: give only scheme, host, port and path" % url)
     return urls
+
+
+# --- host names (the admin's allow-list, web/security.py)
+
+
+def normalize_host(value: Optional[str]) -> Optional[str]:
+    """The host name of a Host header (or of an allow-list entry): lower case, without port,
+    IPv6 brackets or trailing dot. ``None`` when the value is not a host."""
+    if value is None:
+        return None
+    host = value.strip().lower()
+    if not host:
+        return None
+    if host.startswith("["):
+        end = host.find("]")
+        if end == -1:
+            return None
+        rest = host[end + 1 :]
+        if rest and not (rest.startswith(":") and rest[1:].isdigit()):
+            return None
+        host = host[1:end]
+    elif host.count(":") == 1:
+        host, _, port = host.partition(":")
+        if port and not port.isdigit():
+            return None
+    host = host.rstrip(".")
+    if not host or any(c in host for c in "/\\@ \t?#"):
+        return None
+    return host
+
+
+def url_host(url: Optional[str]) -> Optional[str]:
+    if not url:
+        return None
+    try:
+        return normalize_host(urllib.parse.urlsplit(url).netloc.rpartition("@")[2])
+    except ValueError:
+        return None
+
+
+def is_loopback(host: Optional[str]) -> bool:
+    if host is None:
+        return False
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _parse_host_list(raw: str) -> tuple:
+    """Host names, normalised as the Host header is (lower case, no port, brackets or trailing dot)."""
+    hosts = []
+    for item in _parse_list(raw):
+        host = "*" if item == "*" else normalize_host(item)
+        if host is None:
+            raise ValueError("%r is not a host name" % item)
+        if host not in hosts:
+            hosts.append(host)
+    return tuple(hosts)
 
 
 def _parse_userpass(raw: str) -> Optional[str]:
@@ -369,6 +431,34 @@ OPTIONS = (
         "Scheme and host used for the absolute URLs in JSON answers. Defaults to `admin_server`, then to "
         "the request's host.",
         "an http(s) URL",
+    ),
+    Option(
+        "admin_allowed_hosts",
+        _parse_host_list,
+        (),
+        "Host names the admin views answer to, besides the loopback names (`localhost`, `127.0.0.1`, "
+        "`::1`) and the hosts of `admin_server`, `admin_url` and `api_host`, which are always allowed. "
+        "Any other Host header is refused (403) before routing: a DNS-rebinding page cannot read keys. "
+        "Ports are ignored. `*` turns the check off (only behind a proxy that checks the host itself).",
+        "a comma-separated list of host names or IP addresses, or `*`",
+    ),
+    Option(
+        "admin_htpasswd_file",
+        _parse_file,
+        None,
+        "Require HTTP Basic authentication on every admin route, against this file of `user:bcrypt-hash` "
+        "lines (`htpasswd -B -c FILE USER`, or `peter_sslers_admin_auth add-user FILE USER`). Unset: no "
+        "authentication (keep the admin on loopback or a private network). See docs/Security.md.",
+        "the path of an htpasswd file of bcrypt hashes",
+    ),
+    Option(
+        "admin_tokens_file",
+        _parse_file,
+        None,
+        "Accept bearer tokens (`Authorization: Bearer TOKEN`) on the admin's `.json` routes; the file holds "
+        "`name:sha256-hex-of-token` lines (`peter_sslers_admin_auth new-token FILE NAME`), never the tokens. "
+        "Setting it also turns authentication on for every admin route.",
+        "the path of a tokens file",
     ),
     Option(
         "exception_redirect",
@@ -597,6 +687,9 @@ class ApplicationSettings:
     admin_server: Optional[str]
     admin_url: Optional[str]
     api_host: Optional[str]
+    admin_allowed_hosts: tuple
+    admin_htpasswd_file: Optional[str]
+    admin_tokens_file: Optional[str]
     exception_redirect: bool
     upload_max_bytes: int
     expiring_days: int

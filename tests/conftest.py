@@ -26,6 +26,7 @@ from peter_sslers.lib.db.bootstrap import reconcile_certificate_authority
 from peter_sslers.lib.db.bootstrap import seed_database
 from peter_sslers.model import meta
 from peter_sslers.scripts.initializedb import initialize_database
+from tests.browser import BrowserTestApp
 from tests.pebble import http01_responder  # noqa: F401  (fixtures: the ACME tests' pebble)
 from tests.pebble import make_pebble  # noqa: F401
 from tests.pebble import pebble_always_valid  # noqa: F401
@@ -169,7 +170,7 @@ def app(make_app, dbengine, app_settings):
 @pytest.fixture
 def testapp(app, db) -> webtest.TestApp:
     """WebTest against the app, on a freshly seeded database."""
-    return webtest.TestApp(app, extra_environ={"HTTP_HOST": TEST_HOST, "REMOTE_ADDR": "127.0.0.1"})
+    return BrowserTestApp(app, extra_environ={"HTTP_HOST": TEST_HOST, "REMOTE_ADDR": "127.0.0.1"})
 
 
 class QueryCounter:

@@ -31,9 +31,9 @@ import urllib.parse
 
 import pytest
 import redis
-import webtest
 
 from tests import switches
+from tests.browser import BrowserTestApp
 
 __all__ = [
     "SWITCH",
@@ -120,7 +120,7 @@ def make_redis_app(make_app, db, redis_url):
     def _make(**overrides):
         settings = {"enable_redis": "true", "redis.url": redis_url, "redis.prime_style": "1"}
         settings.update({key.replace("__", "."): value for key, value in overrides.items()})
-        return webtest.TestApp(
+        return BrowserTestApp(
             make_app(**settings), extra_environ={"HTTP_HOST": TEST_HOST, "REMOTE_ADDR": "127.0.0.1"}
         )
 

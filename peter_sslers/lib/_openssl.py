@@ -100,7 +100,9 @@ class OpenSslBackend:
             paths = {}
             for name, content in contents.items():
                 paths[name] = os.path.join(directory, name)
-                with open(paths[name], "wb") as f:
+                # 0600 from the start: these may be private keys.
+                fd = os.open(paths[name], os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(fd, "wb") as f:
                     f.write(content.encode("utf-8") if isinstance(content, str) else content)
             yield paths
 

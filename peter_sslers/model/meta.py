@@ -5,6 +5,9 @@ app, the console scripts and the tests build their sessions the same way.
 """
 
 import datetime
+import logging
+import os
+import stat
 
 import sqlalchemy as sa
 import zope.sqlalchemy
@@ -21,6 +24,8 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+log = logging.getLogger(__name__)
 
 metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
@@ -76,8 +81,33 @@ def get_engine(settings: dict, prefix: str = "sqlalchemy.") -> sa.engine.Engine:
     """
     engine = sa.engine_from_config(settings, prefix, hide_parameters=True)
     if engine.dialect.name == "sqlite":
+        prepare_sqlite_file(engine.url.database)
         event.listen(engine, "connect", _sqlite_on_connect)
     return engine
+
+
+def prepare_sqlite_file(path) -> None:
+    """Create the SQLite file 0600 before SQLite does (it would follow the umask: 0644), and
+    warn when an existing one is readable by others: it holds every private key in plain text.
+    SQLite gives its journal and WAL files the mode of the database file."""
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+        if mode & 0o077:
+            log.warning(
+                "the database %s is readable or writable by others (mode %04o): it holds private keys in plain "
+                "text; run `chmod 600 %s`",
+                path,
+                mode,
+                path,
+            )
+    except OSError:
+        return  # a missing directory: SQLite itself says so, clearly, on the first connection
+    else:
+        os.close(fd)
 
 
 def get_session_factory(engine: sa.engine.Engine) -> sessionmaker:

@@ -41,6 +41,7 @@ def includeme(config):
     config.include("pyramid_mako")
     config.add_settings({"mako.directories": "peter_sslers.web:templates", "mako.strict_undefined": "true"})
     config.add_renderer("json", _json_renderer())
+    config.include(".security")
     config.add_tween("peter_sslers.web.tweens.peter_sslers_tween_factory", under=INGRESS)
     config.add_request_method(_admin_url, "admin_url", reify=True)
     config.add_request_method(_api_host, "api_host", reify=True)

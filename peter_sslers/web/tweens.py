@@ -1,9 +1,15 @@
-"""The outermost tween: identify every response, protect the admin tree."""
+"""The outermost tween: identify every response, protect the admin tree.
 
+The admin checks (``web/security.py``) run here, before routing: a refused request never
+reaches a view, so no admin content can leak through a view that forgot a check.
+"""
+
+import json
 import logging
-import urllib.parse
 
 from pyramid.response import Response
+
+from . import security
 
 log = logging.getLogger(__name__)
 
@@ -12,34 +18,56 @@ HEADER_VALUE = "production"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
-def _is_cross_site(request) -> bool:
-    """A browser-sent request from another site.
+def _refusal(request, status: int, title: str, message: str, headers=None) -> Response:
+    """A plain answer with no admin content: JSON envelope on ``.json`` paths, text otherwise."""
+    if request.path.endswith(".json"):
+        body = json.dumps({"result": "error", "status": status, "error": title, "message": message}, sort_keys=True)
+        response = Response(body, status=status, content_type="application/json", charset="utf-8")
+    else:
+        response = Response("%s %s\n%s\n" % (status, title, message), status=status, content_type="text/plain", charset="utf-8")
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
 
-    Pyramid's own origin check only runs on HTTPS, and the admin tree usually runs on
-    plain HTTP inside a private network, so browsers' ``Sec-Fetch-Site`` and ``Origin``
-    headers are checked here. Clients that are not browsers (curl, requests, prequest)
-    send neither and are unaffected.
-    """
-    if request.headers.get("Sec-Fetch-Site", "").lower() == "cross-site":
-        return True
-    origin = request.headers.get("Origin")
-    if origin is None:
-        return False
-    if origin == "null":
-        return True
-    return urllib.parse.urlsplit(origin).netloc.lower() != request.host.lower()
+
+def _admin_guard(request, registry):
+    """The refusal for an admin request that must not be served, or None."""
+    hosts = registry.admin_allowed_hosts
+    if not security.host_is_allowed(request.host, hosts):
+        # DNS rebinding: the attacker's name resolves to this server; its Host is not ours.
+        return _refusal(
+            request, 403, "Forbidden", "This host name is not allowed for the admin views (see `admin_allowed_hosts`)."
+        )
+    policy = registry.admin_security_policy
+    if policy.enabled and request.identity is None:
+        return _refusal(
+            request,
+            401,
+            "Unauthorized",
+            "The admin views need credentials: HTTP Basic, or a bearer token on `.json` paths.",
+            headers={"WWW-Authenticate": 'Basic realm="%s", charset="UTF-8"' % security.REALM},
+        )
+    if request.method not in SAFE_METHODS and security.has_browser_markers(request):
+        if security.is_cross_site(request, hosts):
+            return _refusal(request, 403, "Forbidden", "Cross-site requests to the admin views are refused.")
+        if not security.csrf_token_is_valid(request):
+            return _refusal(
+                request,
+                403,
+                "Forbidden",
+                "A browser's request must carry the CSRF token of an admin page (reload the page and try again).",
+            )
+    return None
 
 
 def peter_sslers_tween_factory(handler, registry):
     admin_prefix = registry.app_settings.admin_prefix
+    guard = registry.app_settings.enable_views_admin  # off: the admin paths are plain 404s
 
     def tween(request):
         is_admin = request.path == admin_prefix or request.path.startswith(admin_prefix + "/")
-        if is_admin and request.method not in SAFE_METHODS and _is_cross_site(request):
-            response = Response(
-                "Cross-site requests to the admin views are refused.\n", status=403, content_type="text/plain"
-            )
-        else:
+        response = _admin_guard(request, registry) if is_admin and guard else None
+        if response is None:
             try:
                 response = handler(request)
             except Exception:
@@ -48,14 +76,17 @@ def peter_sslers_tween_factory(handler, registry):
                 log.exception("unhandled error on %s %s", request.method, request.path)
                 response = Response("Internal Server Error\n", status=500, content_type="text/plain")
         response.headers[HEADER_NAME] = HEADER_VALUE
+        response.headers["X-Content-Type-Options"] = "nosniff"
         if response.content_type == "application/json" and not response.charset:
             # Say it: tools such as prequest print undeclared bodies as raw bytes.
             response.charset = "utf-8"
         if is_admin:
-            # Admin pages carry private keys: never keep them in any cache or frame.
+            # Admin pages carry private keys: never keep them in any cache or frame, never
+            # send their URLs to another site, run no script from anywhere else.
             response.headers["Cache-Control"] = "no-store"
             response.headers["X-Frame-Options"] = "DENY"
-            response.headers["X-Content-Type-Options"] = "nosniff"
+            response.headers["Content-Security-Policy"] = security.ADMIN_CSP
+            response.headers["Referrer-Policy"] = security.REFERRER_POLICY
         return response
 
     return tween

@@ -21,6 +21,7 @@ from peter_sslers.lib import cert_utils
 from peter_sslers.lib.context import ApiContext
 from peter_sslers.lib.db.bootstrap import reconcile_certificate_authority
 from peter_sslers.model import objects as m
+from tests.browser import BrowserTestApp
 from tests.conftest import TEST_HOST
 from tests.conftest import count_rows
 from tests.conftest import reset_database
@@ -75,7 +76,7 @@ def point_database_at(app, engine) -> None:
 
 
 def client(app) -> webtest.TestApp:
-    return webtest.TestApp(app, extra_environ={"HTTP_HOST": TEST_HOST, "REMOTE_ADDR": "127.0.0.1"})
+    return BrowserTestApp(app, extra_environ={"HTTP_HOST": TEST_HOST, "REMOTE_ADDR": "127.0.0.1"})
 
 
 @pytest.fixture(scope="module")

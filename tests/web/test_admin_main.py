@@ -42,7 +42,9 @@ def test_settings_mask_secrets(make_app, db):
     app = webtest.TestApp(make_app(**{"nginx.userpass": "peter:sslers"}))
     res = app.get(ADMIN + "/settings.json", status=200)
     assert res.json["settings"]["nginx.userpass"] == "peter:********"
-    assert "sslers" not in app.get(ADMIN + "/settings", status=200).text.replace("peter_sslers", "")
+    page = app.get(ADMIN + "/settings", status=200).text
+    # the project's name and the tests' host name hold the secret's letters; nothing else may
+    assert "sslers" not in page.replace("peter_sslers", "").replace("peter-sslers.example.com", "")
 
 
 def _json_routes(app):

@@ -170,14 +170,23 @@ def test_cross_site_posts_are_refused(testapp, db):
         headers={"Sec-Fetch-Site": "cross-site"},
         status=403,
     )
-    assert count_rows(db, m.Domain) == 0
-    # same origin (a browser on the admin page) and no origin (curl) both work
+    # same origin without the page's CSRF token: refused too (issue 11)
     testapp.post(
         ADMIN + "/domain/new.json",
         {"domain_name": "example.com"},
         headers={"Origin": "http://peter-sslers.example.com"},
+        status=403,
+    )
+    assert count_rows(db, m.Domain) == 0
+    # same origin with the token (a browser on the admin page) and no markers (curl) both work
+    form = testapp.get(ADMIN + "/domain/new", status=200).forms[0]
+    testapp.post(
+        ADMIN + "/domain/new.json",
+        {"domain_name": "example.com", "csrf_token": form["csrf_token"].value},
+        headers={"Origin": "http://peter-sslers.example.com"},
         status=200,
     )
+    testapp.reset()  # forget the CSRF cookie: curl sends none
     testapp.post(ADMIN + "/domain/new.json", {"domain_name": "example.org"}, status=200)
 
 

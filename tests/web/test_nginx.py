@@ -19,6 +19,7 @@ from peter_sslers.model import objects as m
 from peter_sslers.model import utils as model_utils
 from tests import data
 from tests import factories as f
+from tests.browser import BrowserTestApp
 from tests.conftest import TEST_HOST
 from tests.conftest import count_rows
 from tests.nginx_fake import dead_server_url  # noqa: F401  (fixtures)
@@ -43,7 +44,7 @@ def nginx_app(make_app, *servers, **settings) -> webtest.TestApp:
     overrides = {"enable_nginx": "true", "nginx.servers_pool": ",".join(servers)}
     for key, value in settings.items():
         overrides[key.replace("__", ".")] = value
-    return webtest.TestApp(make_app(**overrides), extra_environ={"HTTP_HOST": TEST_HOST, "REMOTE_ADDR": "127.0.0.1"})
+    return BrowserTestApp(make_app(**overrides), extra_environ={"HTTP_HOST": TEST_HOST, "REMOTE_ADDR": "127.0.0.1"})
 
 
 def upload_certificate(app, stem="leaf_rsa_multi") -> str:

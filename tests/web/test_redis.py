@@ -20,6 +20,7 @@ from peter_sslers.model import utils as model_utils
 from peter_sslers.model.meta import utcnow
 from tests import data
 from tests import factories as f
+from tests.browser import BrowserTestApp
 from tests.conftest import TEST_HOST
 from tests.conftest import count_rows
 from tests.web.test_certificate_signed import upload
@@ -354,7 +355,7 @@ def test_disabled_pages(testapp):
 @pytest.fixture
 def down_app(make_app, db, closed_redis_url):
     app = make_app(**{"enable_redis": "true", "redis.url": closed_redis_url, "redis.prime_style": "1"})
-    return webtest.TestApp(app, extra_environ={"HTTP_HOST": TEST_HOST, "REMOTE_ADDR": "127.0.0.1"})
+    return BrowserTestApp(app, extra_environ={"HTTP_HOST": TEST_HOST, "REMOTE_ADDR": "127.0.0.1"})
 
 
 def test_redis_down_prime_is_a_clear_error(down_app, closed_redis_url, dbsession):

@@ -87,7 +87,7 @@
 </%def>
 
 <%def name="form_action(url, action, label)">\
-<form class="inline" method="POST" action="${url}"><input type="hidden" name="action" value="${action}"><button type="submit">${label}</button></form>\
+<form class="inline" method="POST" action="${url}">${csrf_input()}<input type="hidden" name="action" value="${action}"><button type="submit">${label}</button></form>\
 </%def>
 
 <%def name="downloads(links)">\

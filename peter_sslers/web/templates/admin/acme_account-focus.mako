@@ -45,7 +45,7 @@
     <a href="${r('admin:acme_account:focus:acme_account_keys')}">(every key)</a>
   </td></tr>
   <tr><th>certificate keys of its orders</th><td>
-    <form method="POST" action="${r('admin:acme_account:focus:edit')}">
+    <form method="POST" action="${r('admin:acme_account:focus:edit')}">${csrf_input()}
       cycle ${a.select('account__private_key_cycle', private_key_cycles, acct.private_key_cycle)}
       technology ${a.select('account__private_key_technology', private_key_technologies, acct.private_key_technology)}
       <button type="submit">Save</button>
@@ -71,13 +71,13 @@ ${m.downloads([
   ${a.post_button(r('admin:acme_account:focus:acme_server:check'), 'Check')}
 </p>
   % if acct.account_url and acct.is_active:
-<form method="POST" action="${r('admin:acme_account:focus:acme_server:key_change')}">
+<form method="POST" action="${r('admin:acme_account:focus:acme_server:key_change')}">${csrf_input()}
   New key ${a.select('account_key_technology', account_key_technologies, key.key_technology if key else 'RSA')}
   <button type="submit">Change the account key</button>
 </form>
   % endif
   % if acct.account_url and not acct.timestamp_deactivated:
-<form method="POST" action="${r('admin:acme_account:focus:acme_server:deactivate')}">
+<form method="POST" action="${r('admin:acme_account:focus:acme_server:deactivate')}">${csrf_input()}
   <label for="key_pem">Deactivate the account (irreversible): paste its active key (PEM) to confirm</label>
   <textarea id="key_pem" name="key_pem" rows="4" cols="70"></textarea>
   <p><button type="submit">Deactivate on the ACME server</button></p>
@@ -89,7 +89,7 @@ ${m.downloads([
 
 <h2>Pending authorizations <a href="${request.route_path('admin:acme_account:focus:acme_authorizations', id=acct.id, _query={'status': 'active'})}">(all)</a></h2>
 % if AcmeAuthorizations_active:
-<form method="POST" action="${r('admin:acme_account:focus:acme_server:deactivate_pending_authorizations')}">
+<form method="POST" action="${r('admin:acme_account:focus:acme_server:deactivate_pending_authorizations')}">${csrf_input()}
   <ul>
   % for authz in AcmeAuthorizations_active:
     <li><label><input type="checkbox" name="acme_authorization_id" value="${authz.id}">

@@ -7,7 +7,7 @@
 <h1>New ACME account ${m.json_twin()}</h1>
 <p class="muted">A new account key is generated here, then registered with the ACME server (its terms of service are agreed to).</p>
 ${m.form_errors(form_errors)}
-<form method="POST" action="${request.route_path('admin:acme_account:new')}">
+<form method="POST" action="${request.route_path('admin:acme_account:new')}">${csrf_input()}
   <label for="acme_account_provider_id">ACME server</label>
   <select id="acme_account_provider_id" name="acme_account_provider_id">
   % for p in AcmeAccountProviders:

@@ -7,7 +7,7 @@
 <h1>Upload an ACME account ${m.json_twin()}</h1>
 <p class="muted">Nothing is sent to the ACME server. Upload either an account key PEM, or certbot's three account files.</p>
 ${m.form_errors(form_errors)}
-<form method="POST" enctype="multipart/form-data" action="${request.route_path('admin:acme_account:upload')}">
+<form method="POST" enctype="multipart/form-data" action="${request.route_path('admin:acme_account:upload')}">${csrf_input()}
   <h2>Either: an account key</h2>
   <label for="account_key_file_pem">Account key (PEM)</label>
   <input type="file" id="account_key_file_pem" name="account_key_file_pem">

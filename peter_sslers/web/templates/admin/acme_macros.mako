@@ -131,7 +131,7 @@
 </%def>
 
 <%def name="post_button(url, label, fields=None)">\
-<form class="inline" method="POST" action="${url}">\
+<form class="inline" method="POST" action="${url}">${csrf_input()}\
 % for name, value in (fields or {}).items():
 <input type="hidden" name="${name}" value="${value}">\
 % endfor

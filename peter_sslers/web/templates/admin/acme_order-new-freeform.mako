@@ -6,7 +6,7 @@
 
 <h1>New ACME order ${m.json_twin()}</h1>
 ${m.form_errors(form_errors)}
-<form method="POST" action="${request.route_path('admin:acme_order:new:freeform')}">
+<form method="POST" action="${request.route_path('admin:acme_order:new:freeform')}">${csrf_input()}
   <label for="domain_names_http01">Domain names (http-01), separated by commas</label>
   <input type="text" id="domain_names_http01" name="domain_names_http01" value="${form_values.get('domain_names_http01', '')}" required>
   <%include file="/admin/acme_order-form-fields.mako" args="form_values=form_values, default_label='the global default account'"/>

@@ -5,7 +5,7 @@
 
 <h1>${page_title} ${m.json_twin()}</h1>
 % if result is None:
-<form method="POST" action="${request.path}"><button type="submit">Run now</button></form>
+<form method="POST" action="${request.path}">${csrf_input()}<button type="submit">Run now</button></form>
 % else:
 <div class="alert alert-success">Done.</div>
 <pre>${result}</pre>

@@ -16,7 +16,7 @@
   <li><code>${server}</code></li>
 % endfor
 </ul>
-<form method="POST" action="${request.route_path('admin:api:nginx:cache_flush')}"><button type="submit">Flush every server's cache</button></form>
+<form method="POST" action="${request.route_path('admin:api:nginx:cache_flush')}">${csrf_input()}<button type="submit">Flush every server's cache</button></form>
 <p><a href="${request.route_path('admin:api:nginx:status|json')}">status of every server (.json)</a>
   · <a href="${request.route_path('admin:operations:nginx')}">nginx operations log</a></p>
 % endif

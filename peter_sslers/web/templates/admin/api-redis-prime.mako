@@ -39,7 +39,7 @@ The key layout is described in <code>docs/Redis.md</code>. Past primes:
   % endif
 </table>
 % elif redis['enabled']:
-<form method="POST" action="${request.path}"><button type="submit">Prime Redis now</button></form>
+<form method="POST" action="${request.path}">${csrf_input()}<button type="submit">Prime Redis now</button></form>
 % else:
 <p class="muted">Set <code>enable_redis = true</code>, <code>redis.url</code> and <code>redis.prime_style</code> in the ini file to prime Redis.</p>
 % endif

@@ -5,7 +5,7 @@
 
 <h1>Upload a CA certificate ${m.json_twin()}</h1>
 ${m.form_errors(form_errors)}
-<form method="POST" enctype="multipart/form-data" action="${request.route_path('admin:certificate_ca:upload_cert')}">
+<form method="POST" enctype="multipart/form-data" action="${request.route_path('admin:certificate_ca:upload_cert')}">${csrf_input()}
   <label for="cert_file">CA certificate (PEM)</label>
   <input type="file" id="cert_file" name="cert_file" required>
   <label for="cert_file_name">Display name (optional)</label>

@@ -32,7 +32,7 @@
   % if c.timestamp_revoked_upstream:
     <span class="badge bad">revoked on the ACME server</span>
   % else:
-    <form class="inline" method="POST" action="${request.route_path('admin:certificate_signed:focus:acme_server:revoke', id=c.id)}"><button type="submit">Revoke on the ACME server</button></form>
+    <form class="inline" method="POST" action="${request.route_path('admin:certificate_signed:focus:acme_server:revoke', id=c.id)}">${csrf_input()}<button type="submit">Revoke on the ACME server</button></form>
   % endif
   </td></tr>
   <tr><th>nginx cache</th><td>

@@ -5,7 +5,7 @@
 
 <h1>Upload a certificate ${m.json_twin()}</h1>
 ${m.form_errors(form_errors)}
-<form method="POST" enctype="multipart/form-data" action="${request.route_path('admin:certificate_signed:upload')}">
+<form method="POST" enctype="multipart/form-data" action="${request.route_path('admin:certificate_signed:upload')}">${csrf_input()}
   <label for="certificate_file">Certificate (PEM)</label>
   <input type="file" id="certificate_file" name="certificate_file" required>
   <label for="chain_file">Chain (PEM: the intermediates, issuer first)</label>

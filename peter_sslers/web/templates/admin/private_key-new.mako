@@ -5,7 +5,7 @@
 
 <h1>Generate a private key ${m.json_twin()}</h1>
 ${m.form_errors(form_errors)}
-<form method="POST" action="${request.route_path('admin:private_key:new')}">
+<form method="POST" action="${request.route_path('admin:private_key:new')}">${csrf_input()}
   <label for="key_technology">Key</label>
   <select id="key_technology" name="key_technology">
   % for option in options:

@@ -36,7 +36,7 @@ ${m.result_banner()}
   <tr><th>operations event</th><td><a href="${request.route_path('admin:operations:log:focus', id=item.operations_event_id__created)}">${item.operations_event_id__created}</a></td></tr>
 </table>
 % if item.is_active is True:
-<form method="POST" action="${request.route_path('admin:queue_certificate:focus:mark', id=item.id)}">
+<form method="POST" action="${request.route_path('admin:queue_certificate:focus:mark', id=item.id)}">${csrf_input()}
   <input type="hidden" name="action" value="cancel">
   <button type="submit">Cancel (take it out of the queue)</button>
 </form>

@@ -7,7 +7,7 @@
 <h1>Queue a certificate ${m.json_twin()}</h1>
 ${m.form_errors(form_errors)}
 <p>The certificate is ordered when the renewal queue is processed.</p>
-<form method="POST" action="${request.route_path('admin:queue_certificate:new_freeform')}">
+<form method="POST" action="${request.route_path('admin:queue_certificate:new_freeform')}">${csrf_input()}
   <label for="domain_names_http01">Domain names, separated by commas</label>
   <textarea id="domain_names_http01" name="domain_names_http01" required>${form_values.get('domain_names_http01', '')}</textarea>
   <label for="acme_account_id">ACME account</label>

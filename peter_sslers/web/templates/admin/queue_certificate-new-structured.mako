@@ -10,7 +10,7 @@ ${m.form_errors(form_errors)}
 <p>Start from an ACME order, a certificate or a domain set: this page needs <code>?queue_source=AcmeOrder|CertificateSigned|UniqueFQDNSet</code> and the matching <code>acme_order=</code>, <code>certificate_signed=</code> or <code>unique_fqdn_set=</code> id.</p>
 % else:
 <p>${queue_source} ${source.id}: ${', '.join(source.unique_fqdn_set.domains_as_list if queue_source != 'UniqueFQDNSet' else source.domains_as_list)}</p>
-<form method="POST" action="${request.route_path('admin:queue_certificate:new_structured')}">
+<form method="POST" action="${request.route_path('admin:queue_certificate:new_structured')}">${csrf_input()}
   <input type="hidden" name="queue_source" value="${queue_source}">
   <input type="hidden" name="${fields[queue_source]}" value="${source.id}">
   <label for="acme_account_id">ACME account</label>

@@ -23,7 +23,7 @@ Continuing with the next one&hellip; (<a href="${request.route_path('admin:queue
 % endif
 </p>
 % if queue_count and not refresh_url:
-<form method="POST" action="${request.route_path('admin:queue_certificates:process')}">
+<form method="POST" action="${request.route_path('admin:queue_certificates:process')}">${csrf_input()}
   <button type="submit">Process (one item a page, until the queue is empty)</button>
 </form>
 % endif

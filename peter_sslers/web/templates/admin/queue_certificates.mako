@@ -15,7 +15,7 @@ ${m.result_banner()}
   <a class="button" href="${request.route_path('admin:queue_certificates:process')}">Process</a>
 </nav>
 % if which == 'unprocessed' and items:
-<form method="POST" action="${request.route_path('admin:queue_certificates:process')}">
+<form method="POST" action="${request.route_path('admin:queue_certificates:process')}">${csrf_input()}
   <button type="submit">Process the queue (one item a page, until it is empty)</button>
 </form>
 % endif

@@ -20,7 +20,7 @@ ${m.result_banner()}
   <tr><th>operations event</th><td><a href="${request.route_path('admin:operations:log:focus', id=QueueDomain.operations_event_id__created)}">${QueueDomain.operations_event_id__created}</a></td></tr>
 </table>
 % if QueueDomain.is_active is True:
-<form method="POST" action="${request.route_path('admin:queue_domain:focus:mark', id=QueueDomain.id)}">
+<form method="POST" action="${request.route_path('admin:queue_domain:focus:mark', id=QueueDomain.id)}">${csrf_input()}
   <input type="hidden" name="action" value="cancel">
   <button type="submit">Cancel (take it out of the queue)</button>
 </form>

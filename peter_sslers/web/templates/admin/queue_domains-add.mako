@@ -16,7 +16,7 @@ ${m.form_errors(form_errors)}
 </table>
 % endif
 <p>A managed Domain is re-activated if it is inactive; an unknown name is queued unless it is queued already.</p>
-<form method="POST" action="${request.route_path('admin:queue_domains:add')}">
+<form method="POST" action="${request.route_path('admin:queue_domains:add')}">${csrf_input()}
   <label for="domain_names_http01">Domain names, separated by commas</label>
   <textarea id="domain_names_http01" name="domain_names_http01" required>${form_values.get('domain_names_http01', '')}</textarea>
   <p><button type="submit">Queue</button></p>

@@ -6,7 +6,7 @@
 <h1>Add or remove domains ${m.json_twin()}</h1>
 <p>Now: ${UniqueFQDNSet.domain_names}. A set never changes: this finds or creates the set with your changes.</p>
 ${m.form_errors(form_errors)}
-<form method="POST" action="${request.route_path('admin:unique_fqdn_set:focus:modify', id=UniqueFQDNSet.id)}">
+<form method="POST" action="${request.route_path('admin:unique_fqdn_set:focus:modify', id=UniqueFQDNSet.id)}">${csrf_input()}
   <label for="domain_names_add">Add (comma-separated)</label>
   <input type="text" id="domain_names_add" name="domain_names_add" value="${form_values.get('domain_names_add', '')}">
   <label for="domain_names_del">Remove (comma-separated)</label>
