@@ -53,10 +53,15 @@ class ViewList(AcmeHandler):
 
 
 class ViewNew(AcmeHandler):
+    def _get_new(self):
+        """The page a GET shows: the form."""
+        return _form_page(self)
+
     @admin_view(
         "admin:acme_account:new",
         renderer="/admin/acme_account-new.mako",
         post=True,
+        get="_get_new",
         schema=forms_acme.AcmeAccountNew,
         about="Create an ACME account: a new account key is generated here, then registered with the ACME server "
         "(terms of service agreed).",
@@ -65,8 +70,6 @@ class ViewNew(AcmeHandler):
         notes=("The first usable account on the default ACME server becomes the global default.",),
     )
     def new(self):
-        if self.request.method != "POST":
-            return self.action_documentation() if self.is_json else _form_page(self)
         try:
             values = self.validate(forms_acme.AcmeAccountNew)
             if values["acme_account_provider_id"] is None:
@@ -100,10 +103,15 @@ class ViewNew(AcmeHandler):
             self.request.route_path("admin:acme_account:focus", id=dbAccount.id), "success", "new"
         )
 
+    def _get_upload(self):
+        """The page a GET shows: the form."""
+        return _form_page(self)
+
     @admin_view(
         "admin:acme_account:upload",
         renderer="/admin/acme_account-upload.mako",
         post=True,
+        get="_get_upload",
         schema=forms_acme.AcmeAccountUpload,
         about="Import an existing ACME account (nothing is sent to the ACME server): an account key PEM with its "
         "server and contact, or certbot's three account files.",
@@ -117,8 +125,6 @@ class ViewNew(AcmeHandler):
         ),
     )
     def upload(self):
-        if self.request.method != "POST":
-            return self.action_documentation() if self.is_json else _form_page(self)
         try:
             values = self.validate(forms_acme.AcmeAccountUpload)
             dbAccount, is_created, certbot_import = self._import(values)
@@ -228,8 +234,6 @@ class ViewFocus(AcmeHandler):
     def edit(self):
         dbAccount = load_account(self)
         focus_url = self.request.route_path("admin:acme_account:focus", id=dbAccount.id)
-        if self.request.method != "POST":
-            return self.action_get(focus_url, "edit")
         try:
             values = self.validate(forms_acme.AcmeAccountEdit)
             acme_accounts.edit(
@@ -252,8 +256,6 @@ class ViewFocus(AcmeHandler):
     def mark(self):
         dbAccount = load_account(self)
         focus_url = self.request.route_path("admin:acme_account:focus", id=dbAccount.id)
-        if self.request.method != "POST":
-            return self.action_get(focus_url, "mark")
         action = self.request.POST.get("action", "")
         try:
             values = self.validate(forms_acme.AcmeAccountMark)
@@ -292,8 +294,6 @@ class ViewFocus(AcmeHandler):
 
     def _register(self, operation: str, only_return_existing: bool):
         dbAccount, focus_url = self._server_action()
-        if self.request.method != "POST":
-            return self.action_get(focus_url, operation)
         try:
             self.require_enabled_server(dbAccount.acme_account_provider)
             registered = acme_accounts.register(self.ctx, dbAccount, only_return_existing=only_return_existing)
@@ -323,8 +323,6 @@ class ViewFocus(AcmeHandler):
     )
     def deactivate(self):
         dbAccount, focus_url = self._server_action()
-        if self.request.method != "POST":
-            return self.action_get(focus_url, "deactivate")
         try:
             values = self.validate(forms_acme.AcmeAccountDeactivate)
             dbKey = dbAccount.acme_account_key
@@ -356,8 +354,6 @@ class ViewFocus(AcmeHandler):
     )
     def key_change(self):
         dbAccount, focus_url = self._server_action()
-        if self.request.method != "POST":
-            return self.action_get(focus_url, "key-change")
         dbOldKey = dbAccount.acme_account_key
         try:
             values = self.validate(forms_acme.AcmeAccountKeyChange)
@@ -391,8 +387,6 @@ class ViewFocus(AcmeHandler):
     def deactivate_pending_authorizations(self):
         operation = "deactivate-pending-authorizations"
         dbAccount, focus_url = self._server_action()
-        if self.request.method != "POST":
-            return self.action_get(focus_url, operation)
         try:
             ids = self._authorization_ids()
             self.require_enabled_server(dbAccount.acme_account_provider)

@@ -45,18 +45,21 @@ class ViewList(Handler):
 
 
 class ViewUpload(Handler):
+    def _get_upload(self):
+        """The page a GET shows: the form."""
+        return {"form_errors": {}}
+
     @admin_view(
         "admin:certificate_signed:upload",
         renderer="/admin/certificate_signed-upload.mako",
         post=True,
+        get="_get_upload",
         schema=forms.CertificateSignedUpload,
         about="Import a certificate with its private key and chain (e.g. from certbot).",
         example=UPLOAD_EXAMPLE,
         notes=("The same upload again creates nothing and answers `is_created: false`.",),
     )
     def upload(self):
-        if self.request.method != "POST":
-            return self.action_documentation() if self.is_json else {"form_errors": {}}
         try:
             values = self.validate(forms.CertificateSignedUpload)
             result = create.import__CertificateSigned(
@@ -115,8 +118,6 @@ class ViewFocus(Handler):
     def mark(self):
         dbCertificate = load_certificate(self)
         focus_url = self.request.route_path("admin:certificate_signed:focus", id=dbCertificate.id)
-        if self.request.method != "POST":
-            return self.action_get(focus_url, "mark")
         action = self.request.POST.get("action", "")
         try:
             values = self.validate(forms.CertificateSignedMark)
@@ -141,8 +142,6 @@ class ViewAcmeServer(AcmeHandler):
     def revoke(self):
         dbCertificate = load_certificate(self)
         focus_url = self.request.route_path("admin:certificate_signed:focus", id=dbCertificate.id)
-        if self.request.method != "POST":
-            return self.action_get(focus_url, "acme-server-revoke")
         try:
             values = self.validate(forms_acme.CertificateSignedRevoke)
             dbOrder = dbCertificate.acme_order
@@ -210,8 +209,6 @@ class ViewFocusNginx(Handler):
     def nginx_cache_expire(self):
         dbCertificate = load_certificate(self)
         focus_url = self.request.route_path("admin:certificate_signed:focus", id=dbCertificate.id)
-        if self.request.method != "POST":
-            return self.action_get(focus_url, nginx.OPERATION_EXPIRE)
         dbDomains = sorted(
             (link.domain for link in dbCertificate.unique_fqdn_set.to_domains), key=lambda d: d.domain_name
         )
