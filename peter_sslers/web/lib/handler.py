@@ -97,6 +97,19 @@ def outside_status(exc: Exception) -> tuple:
     return STATUS_UPSTREAM_BAD_ANSWER, "acme"
 
 
+def outside_error_message(exc: Exception) -> str:
+    """The sentence naming the outside service and what failed (views and ``peter_sslers_job``)."""
+    if isinstance(exc, errors.RedisUnavailable):
+        return exc.message
+    if isinstance(exc, errors.AcmeServerError):
+        return "The ACME server answered HTTP %s: %s" % (exc.status, exc.detail or exc.code or "an error")
+    if isinstance(exc, errors.AcmeTimeout):
+        return "The ACME server did not answer in time: %s" % exc.message
+    if isinstance(exc, errors.AcmeCommunicationError):
+        return "The ACME server could not be reached: %s" % exc.message
+    return getattr(exc, "message", None) or str(exc)
+
+
 def error_envelope(message: str, form_errors: dict = None, operation: str = None, **extra) -> dict:
     """The one JSON error envelope of every action."""
     payload = {"result": "error", "error": message, "form_errors": dict(form_errors or {}) or {"Error_Main": message}}
@@ -218,15 +231,11 @@ class Handler:
             dbOrder = get.get__AcmeOrder(self.ctx, exc.acme_order_id)
             payload["AcmeOrder"] = dbOrder.as_json if dbOrder is not None else None
         elif isinstance(exc, errors.AcmeServerError):
-            payload["error"] = "The ACME server answered HTTP %s: %s" % (exc.status, exc.detail or exc.code or "an error")
+            payload["error"] = outside_error_message(exc)
             payload["problem"] = exc.problem
             payload["problem_code"] = exc.code
-        elif isinstance(exc, errors.AcmeTimeout):
-            payload["error"] = "The ACME server did not answer in time: %s" % exc.message
-        elif isinstance(exc, errors.AcmeCommunicationError):
-            payload["error"] = "The ACME server could not be reached: %s" % exc.message
         else:
-            payload["error"] = str(exc)
+            payload["error"] = outside_error_message(exc)
         return payload
 
     # --- pagination

@@ -23,7 +23,7 @@ class ViewApi(Handler):
         schema=forms.ActionNoFields,
         about="Recompute every Domain's latest single and multi certificates and the key, account and "
         "CA counters, in one set-based pass.",
-        example="prequest -m POST example_development.ini /.well-known/admin/api/update-recents.json < /dev/null",
+        example="peter_sslers_prequest -m POST example_development.ini /.well-known/admin/api/update-recents.json < /dev/null",
     )
     def update_recents(self):
         result = actions.update_recents__global(self.ctx)
@@ -42,7 +42,7 @@ class ViewApi(Handler):
         schema=forms.ActionNoFields,
         about="Deactivate expired certificates, except one that is still the latest single or multi "
         "certificate of any of its Domains.",
-        example="prequest -m POST example_development.ini /.well-known/admin/api/deactivate-expired.json < /dev/null",
+        example="peter_sslers_prequest -m POST example_development.ini /.well-known/admin/api/deactivate-expired.json < /dev/null",
     )
     def deactivate_expired(self):
         result = actions.deactivate_expired(self.ctx)
@@ -69,7 +69,7 @@ class ViewApi(Handler):
         about="Prime Redis with every active Domain's certificate, private key and chain, in the layout "
         "of `redis.prime_style` (what lua-resty-peter_sslers reads), %s domains per round trip; then "
         "remove the domains (and style 1 values) the database no longer serves." % utils_redis.DEFAULT_BATCH_SIZE,
-        example="prequest -m POST example_development.ini /.well-known/admin/api/redis/prime.json < /dev/null",
+        example="peter_sslers_prequest -m POST example_development.ini /.well-known/admin/api/redis/prime.json < /dev/null",
         notes=(
             "`enable_redis = false`: HTTP 400 `{\"result\": \"error\", \"error\": \"redis is not enabled\"}`, "
             "nothing is done.",

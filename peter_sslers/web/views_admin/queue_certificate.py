@@ -151,7 +151,7 @@ class ViewList(_OrderForm):
         about="Enqueue what needs renewing, once: active certificates of auto-renew orders that end within "
         "`queue_certificates_renewal_days`, and deactivated or expired certificates of an order that nothing "
         "else covers.",
-        example="prequest -m POST example_development.ini /.well-known/admin/api/queue-certificates/update.json "
+        example="peter_sslers_prequest -m POST example_development.ini /.well-known/admin/api/queue-certificates/update.json "
         "< /dev/null",
         notes=(
             "`results`: `count_queued`, `queue_certificate_ids`, `count_skipped` and `skipped` "
@@ -173,7 +173,7 @@ class ViewList(_OrderForm):
         schema=forms.ActionNoFields,
         about="Renew ONE item of the renewal queue, the oldest waiting one; call it again while "
         "`queue_results.count_remaining` is above 0.",
-        example="prequest -m POST example_development.ini /.well-known/admin/api/queue-certificates/process.json "
+        example="peter_sslers_prequest -m POST example_development.ini /.well-known/admin/api/queue-certificates/process.json "
         "< /dev/null",
         notes=("Answers like /queue-certificates/process.json.",),
     )

@@ -156,7 +156,7 @@ class ViewList(_OrderForm):
         schema=forms.ActionNoFields,
         about="Process the domain queue with every default: the oldest `queue_domains_max_per_cert` waiting "
         "names, the global default account, `process_single`, the key the account's cycle chooses.",
-        example="prequest -m POST example_development.ini /.well-known/admin/api/queue-domains/process.json < /dev/null",
+        example="peter_sslers_prequest -m POST example_development.ini /.well-known/admin/api/queue-domains/process.json < /dev/null",
         notes=("Answers like /queue-domains/process.json.",),
     )
     def api_process(self):
