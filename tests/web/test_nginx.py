@@ -458,8 +458,9 @@ def test_a_dead_nginx_never_fails_the_revocation(make_app, db, dbsession, dead_s
     app = nginx_app(make_app, dead_server_url)
     certificate_id = upload_certificate(app)
     with caplog.at_level("INFO", logger="peter_sslers.lib.db.actions_nginx"):
-        res = app.post(ADMIN + "/certificate-signed/%s/mark.json" % certificate_id, {"action": "revoked"}, status=200)
-    assert res.json["result"] == "success"
+        res = app.post(ADMIN + "/certificate-signed/%s/mark.json" % certificate_id, {"action": "revoked"}, status=502)
+    # done (committed) but not at the edge: 502 `partial` naming the server (200 `success` before issue 11)
+    assert res.json["result"] == "partial" and res.json["edge"]["nginx"] == {dead_server_url: "connection refused"}
     assert dbsession.get(m.CertificateSigned, int(certificate_id)).is_revoked
     errors_logged = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
     assert any(dead_server_url in msg and "connection refused" in msg for msg in errors_logged), errors_logged
