@@ -196,11 +196,17 @@ def _network_cause(exc: BaseException) -> str:
         if current is None or id(current) in seen:
             continue
         seen.add(id(current))
-        if isinstance(current, OSError) and current.strerror:
+        if getattr(current, "verify_message", None):  # ssl.SSLCertVerificationError
+            found = "certificate verify failed: %s" % current.verify_message
+        elif isinstance(current, OSError) and current.strerror:
             found = current.strerror
         if isinstance(current, TimeoutError) or "timed out" in type(current).__name__.lower():
             found = found or "timed out"
-        stack.extend([current.__cause__, current.__context__, getattr(current, "reason", None)])
+        stack.extend(
+            candidate
+            for candidate in (current.__cause__, current.__context__, getattr(current, "reason", None))
+            if isinstance(candidate, BaseException)
+        )
         stack.extend(arg for arg in getattr(current, "args", ()) if isinstance(arg, BaseException))
     if found:
         return found[:1].lower() + found[1:]

@@ -184,6 +184,8 @@ def test_flush_with_a_dead_member(make_app, db, fake_nginx, dead_server_url):
     assert res.json["servers_success"] == [live.url]
     assert res.json["servers_failed"] == {dead_server_url: "connection refused"}
     assert dead_server_url in res.json["error"] and "connection refused" in res.json["error"]
+    # the one envelope of an outside failure (issue 11)
+    assert res.json["service"] == "nginx" and res.json["form_errors"] == {"Error_Main": res.json["error"]}
     assert res.json["servers"][dead_server_url]["result"] == "error"
     assert live.paths == [RESET + "/all"]
     # logged all the same, failure included

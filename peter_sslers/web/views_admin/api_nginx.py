@@ -49,9 +49,10 @@ class ViewApiNginx(Handler):
             return _page(enabled, error=exc.message)
         payload = result.as_json()
         payload["operations_event"] = {"id": str(dbOperationsEvent.id)}
+        payload["operation"] = "nginx-cache-flush"
         if not result.ok:
             self.request.response.status = STATUS_UPSTREAM_FAILED
-            payload["error"] = result.summary()
+            payload.update(error=result.summary(), form_errors={"Error_Main": result.summary()}, service="nginx")
         if self.is_json:
             return payload
         return _page(enabled, result=result, error=payload.get("error"), operations_event_id=dbOperationsEvent.id)
@@ -74,5 +75,5 @@ class ViewApiNginx(Handler):
         payload = result.as_json()
         if not result.ok:
             self.request.response.status = STATUS_UPSTREAM_FAILED
-            payload["error"] = result.summary()
+            payload.update(error=result.summary(), form_errors={"Error_Main": result.summary()}, service="nginx")
         return payload
