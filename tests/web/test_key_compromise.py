@@ -39,6 +39,7 @@ def test_revoke_key_compromise_retires_the_key(acmeapp, db, pebble_always_valid)
     assert res.json["result"] == "success"
     cert = res.json["CertificateSigned"]
     assert cert["is_revoked"] is True and cert["is_compromised_private_key"] is True
+    assert res.json["PrivateKey"] == {"id": key_id, "is_compromised": True}
     assert pebble_always_valid.cert_status_by_serial(cert["cert_serial"])["Status"] == "Revoked"
     key = key_json(acmeapp, key_id)
     assert key["is_compromised"] is True and key["is_active"] is False

@@ -114,6 +114,10 @@ class ViewFocus(Handler):
         schema=forms.CertificateSignedMark,
         about="Activate, deactivate (reversible) or revoke (final, local only) a certificate.",
         example="curl --form 'action=inactive' {ADMIN_URL}/certificate-signed/1/mark.json",
+        notes=(
+            "Done, but Redis or an nginx server was not updated: HTTP 502, `result: partial`, `edge` names each "
+            "server and what failed (and an `operations__edge_update__fail` event records it).",
+        ),
     )
     def mark(self):
         dbCertificate = load_certificate(self)
@@ -138,6 +142,14 @@ class ViewAcmeServer(AcmeHandler):
         about="Revoke the certificate on the ACME server (signed with the ordering account's key, or with the "
         "certificate's own key when it was uploaded), then mark it revoked here.",
         example="curl --form 'reason=4' {ADMIN_URL}/certificate-signed/1/acme-server/revoke.json",
+        notes=(
+            "`reason=1` (keyCompromise) also marks the certificate's private key compromised (final): its other "
+            "certificates are withdrawn, and no order, renewal or queue item uses the key again. The answer's "
+            "`PrivateKey` says `is_compromised`.",
+            "The ACME server refused: HTTP 502; unreachable or timed out: HTTP 503 (`service: acme`).",
+            "Revoked, but Redis or an nginx server was not updated: HTTP 502, `result: partial`, `edge` names "
+            "each server and what failed.",
+        ),
     )
     def revoke(self):
         dbCertificate = load_certificate(self)
@@ -155,7 +167,13 @@ class ViewAcmeServer(AcmeHandler):
             return self.acme_error(exc, focus_url, "acme-server-revoke")
         if self.is_json:
             dbCertificate = get.get__CertificateSigned__by_id(self.ctx, dbCertificate.id)
-            return {"result": "success", "operation": "acme-server-revoke", "CertificateSigned": dbCertificate.as_json}
+            dbKey = dbCertificate.private_key
+            return {
+                "result": "success",
+                "operation": "acme-server-revoke",
+                "CertificateSigned": dbCertificate.as_json,
+                "PrivateKey": {"id": str(dbKey.id), "is_compromised": bool(dbKey.is_compromised)},
+            }
         return self.redirect_result(focus_url, "success", "acme-server-revoke")
 
 
