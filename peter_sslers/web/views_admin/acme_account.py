@@ -11,6 +11,8 @@ from ...model.objects import AcmeAuthorization
 from ...model.objects import PrivateKey
 from ..lib import downloads
 from ..lib import forms_acme
+from ..lib.handler import error_envelope
+from ..lib.handler import outside_status
 from ..lib.viewconfig import admin_view
 from .acme_handler import AcmeHandler
 
@@ -393,21 +395,34 @@ class ViewFocus(AcmeHandler):
         except errors.InvalidRequest as exc:
             return self.action_error(exc, focus_url, operation)
         results = {}
+        statuses = []  # the HTTP status each failure calls for
         for authorization_id in ids:
             dbAuthz = self.ctx.dbsession.get(AcmeAuthorization, authorization_id)
             if dbAuthz is None or dbAuthz.acme_order_created.acme_account_id != dbAccount.id:
                 results[str(authorization_id)] = {"result": "error", "error": "No such authorization on this account."}
+                statuses.append(400)
                 continue
             try:
                 status = actions_acme.deactivate_authorization(self.ctx, dbAuthz)
             except (errors.InvalidRequest, errors.AcmeError) as exc:
                 message = exc.message if isinstance(exc, errors.InvalidRequest) else self.acme_error_payload(exc)["error"]
                 results[str(authorization_id)] = {"result": "error", "error": message}
+                statuses.append(400 if isinstance(exc, errors.InvalidRequest) else outside_status(exc)[0])
                 continue
             results[str(authorization_id)] = {"result": "success", "acme_status_authorization": status}
         ok = all(r["result"] == "success" for r in results.values())
         if self.is_json:
-            return {"result": "success" if ok else "error", "operation": operation, "results": results}
+            if ok:
+                return {"result": "success", "operation": operation, "results": results}
+            # what succeeded stays done (the ACME server acted); the answer is not a 200: an outside
+            # failure is 502/503 (the worst one), a bad id alone is a 400
+            some_done = any(r["result"] == "success" for r in results.values())
+            errors_text = "; ".join("%s: %s" % (k, r["error"]) for k, r in results.items() if r["result"] != "success")
+            self.request.response.status = max(statuses)
+            return error_envelope(
+                errors_text, {"acme_authorization_id": errors_text}, operation=operation, results=results,
+                result="partial" if some_done else "error",
+            )
         if ok:
             return self.redirect_result(focus_url, "success", operation)
         errors_text = "; ".join("%s: %s" % (k, r["error"]) for k, r in results.items() if r["result"] != "success")
