@@ -189,12 +189,6 @@ class Handler:
                 return path[len(parent) + 1 :].replace("/", "-")
         return path.rstrip("/").rsplit("/", 1)[-1]
 
-    def action_get(self, focus_url: str, operation: str):
-        """A GET on an action: its documentation (JSON), or back to the object with an error (HTML)."""
-        if self.is_json:
-            return self.action_documentation()
-        return self.redirect_result(focus_url, "error", operation, error="This action needs an HTTP POST.")
-
     def outside_error(self, exc: Exception, location: str = None, operation: str = None, **extra):
         """The answer to an outside service's failure (``outside_status``): the envelope with
         ``service`` and a 502/503 (JSON), or a 303 to ``location`` (to the order's page when an
