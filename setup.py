@@ -60,6 +60,7 @@ setup(
         "console_scripts": [
             "initialize_peter_sslers_db = peter_sslers.scripts.initializedb:main",
             "peter_sslers_job = peter_sslers.scripts.jobs:main",
+            "peter_sslers_prequest = peter_sslers.scripts.prequest:main",
             "peter_sslers_import_certbot = peter_sslers.scripts.import_certbot:main",
             "peter_sslers_admin_auth = peter_sslers.web.security:main",
         ],

@@ -24,6 +24,7 @@ import datetime
 import email.utils
 import hashlib
 import json
+import logging
 import re
 import threading
 import time
@@ -50,6 +51,8 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from . import cert_utils
 from . import errors
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "AcmeExchange",
@@ -180,6 +183,34 @@ def parse_links(header_values: Iterable[str], base_url: str = "") -> List[Tuple[
 
 
 # --- the exchange record
+
+
+def _network_cause(exc: BaseException) -> str:
+    """The innermost operating-system cause of a network failure, in plain words (``connection
+    refused``, ``Name or service not known``, ``timed out``), without urllib3's wrapping."""
+    seen = set()
+    found = None
+    stack = [exc]
+    while stack:
+        current = stack.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if getattr(current, "verify_message", None):  # ssl.SSLCertVerificationError
+            found = "certificate verify failed: %s" % current.verify_message
+        elif isinstance(current, OSError) and current.strerror:
+            found = current.strerror
+        if isinstance(current, TimeoutError) or "timed out" in type(current).__name__.lower():
+            found = found or "timed out"
+        stack.extend(
+            candidate
+            for candidate in (current.__cause__, current.__context__, getattr(current, "reason", None))
+            if isinstance(candidate, BaseException)
+        )
+        stack.extend(arg for arg in getattr(current, "args", ()) if isinstance(arg, BaseException))
+    if found:
+        return found[:1].lower() + found[1:]
+    return type(exc).__name__
 
 
 @dataclass
@@ -562,7 +593,12 @@ class AcmeTransport:
                 reason = "no answer within %s s" % self.timeout
             else:
                 reason = "the request failed"
-            raise errors.AcmeCommunicationError("%s %s (%s): %s: %s" % (method, url, operation, reason, exc), exchange)
+            # the operator reads the cause (refused, no such host, ...), not the HTTP library's internals;
+            # the full text goes to the log
+            log.info("ACME %s %s (%s) failed: %r", method, url, operation, exc)
+            raise errors.AcmeCommunicationError(
+                "%s %s (%s): %s: %s" % (method, url, operation, reason, _network_cause(exc)), exchange
+            )
         problem = None
         if response.status_code >= 400:
             problem = _json_object(text)

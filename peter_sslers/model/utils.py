@@ -606,6 +606,7 @@ class OperationsEventType(_Mapping):
         1006: "operations__nginx_cache_expire",
         1007: "operations__nginx_cache_flush",
         1008: "operations__reconcile_cas",
+        1009: "operations__edge_update__fail",  # a withdrawal's Redis/nginx follow-up failed
         # AcmeAccountProvider
         1100: "AcmeAccountProvider__activate_default",
         1101: "AcmeAccountProvider__mark__is_enabled",

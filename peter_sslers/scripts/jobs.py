@@ -2,7 +2,8 @@
 
 The same code as the ``/api/...`` routes (``lib.db``), run without a web server and without
 an HTTP time-out, on the ini's database; the answer is printed as JSON and the exit status
-is 0 on success, 1 when the job reports an error, 2 for a bad command line or ini.
+is 0 on success, 1 when the job failed (an error, an outside service down or answering badly,
+a processed queue item whose renewal failed), 2 for a bad command line or ini.
 
 Jobs:
 
@@ -32,6 +33,8 @@ from ..lib.db import queues
 from ..lib.db.bootstrap import reconcile_certificate_authority
 from ..model import meta
 from ..web.database import new_script_context
+from ..web.lib.handler import outside_error_message
+from ..web.lib.handler import outside_status
 
 
 def _queue_domains_process(ctx) -> dict:
@@ -60,6 +63,13 @@ class _Registry:
         self.dbsession_factory = meta.get_session_factory(meta.get_engine(settings))
 
 
+def _plain(result):
+    """A job's answer as JSON-able values (a queue item becomes its JSON)."""
+    if isinstance(result, dict):
+        return {k: (v.as_json if hasattr(v, "as_json") else v) for k, v in result.items()}
+    return result
+
+
 def run_job(settings: dict, job: str) -> dict:
     """Run one job in its own transaction; what an ACME server did is committed as it happens."""
     app_settings = ApplicationSettings.from_settings(settings)
@@ -67,8 +77,13 @@ def run_job(settings: dict, job: str) -> dict:
     ctx = new_script_context(_Registry(settings, app_settings))
     try:
         reconcile_certificate_authority(ctx)  # the ini's ACME server, as at app start
-        result = JOBS[job](ctx)
+        result = _plain(JOBS[job](ctx))  # read while the transaction is open
         ctx.transaction_manager.commit()
+        if isinstance(result, dict) and result.get("count_fail"):
+            # a processed item failed: the job failed (exit 1), its failure is committed on the item
+            failures = result.get("failures") or {}
+            message = "; ".join("item %s: %s" % item for item in sorted(failures.items())) or "an item failed"
+            return {"result": "error", "job": job, "error": message, "details": result}
         return {"result": "success", "job": job, "details": result}
     except Exception:
         ctx.transaction_manager.abort()
@@ -86,12 +101,14 @@ def main(argv=None) -> int:
     settings = get_appsettings(args.config_uri)
     try:
         answer = run_job(settings, args.job)
-        status = 0
+        status = 0 if answer["result"] == "success" else 1
     except ConfigurationError as exc:
         print("%s: %s" % (args.config_uri, exc), file=sys.stderr)
         return 2
     except errors.PeterSSLersError as exc:
-        answer = {"result": "error", "job": args.job, "error": str(exc)}
+        answer = {"result": "error", "job": args.job, "error": outside_error_message(exc)}
+        if isinstance(exc, (errors.AcmeError, errors.RedisUnavailable)):
+            answer["service"] = outside_status(exc)[1]
         status = 1
     print(json.dumps(answer, sort_keys=True, indent=2, default=str))
     return status

@@ -43,6 +43,8 @@ def includeme(config):
     config.add_renderer("json", _json_renderer())
     config.include(".security")
     config.add_tween("peter_sslers.web.tweens.peter_sslers_tween_factory", under=INGRESS)
+    # just outside pyramid_tm: sees the answer after the commit and the edge follow-up
+    config.add_tween("peter_sslers.web.edge_report.edge_report_tween_factory", over="pyramid_tm.tm_tween_factory")
     config.add_request_method(_admin_url, "admin_url", reify=True)
     config.add_request_method(_api_host, "api_host", reify=True)
     config.add_request_method(_is_json, "is_json", reify=True)

@@ -37,7 +37,11 @@ def _error_response(request, status: int, title: str, message: str) -> Response:
     if request.is_json:
         response = request.response
         response.status = status
-        return _render_json(request, {"result": "error", "status": status, "error": title, "message": message})
+        # the one error envelope of the admin (``handler.error_envelope``: result, error, form_errors),
+        # plus the HTTP status and the detail
+        payload = {"result": "error", "status": status, "error": title, "message": message}
+        payload["form_errors"] = {"Error_Main": message}
+        return _render_json(request, payload)
     if _is_admin(request):
         body = (
             "<!DOCTYPE html><html><head><title>%(status)s %(title)s</title></head>"

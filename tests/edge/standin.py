@@ -36,7 +36,7 @@ def peter_sslers_answer(payload: dict, status: int = 200) -> Answer:
 def peter_sslers_not_found(name: str) -> Answer:
     """What peter_sslers answers for a name it does not know (its JSON error envelope)."""
     return peter_sslers_answer(
-        {"result": "error", "status": 404, "error": "Not Found", "message": "The Domain `%s` was not found." % name},
+        {"result": "error", "status": 404, "error": "Not Found", "message": "The Domain `%s` was not found." % name, "form_errors": {"Error_Main": "The Domain `%s` was not found." % name}},
         status=404,
     )
 

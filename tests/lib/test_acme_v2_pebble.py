@@ -332,3 +332,6 @@ def test_no_bundle_fails_tls_against_pebble(pebble_always_valid, monkeypatch):
         transport.directory()
     assert caught.value.exchange.status is None
     assert exchanges == [caught.value.exchange]
+    # the cause in plain words, without urllib3's wrapping (issue 11)
+    assert "certificate verify failed" in caught.value.message
+    assert "HTTPSConnectionPool" not in caught.value.message and "Max retries" not in caught.value.message

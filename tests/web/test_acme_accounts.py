@@ -250,17 +250,21 @@ def test_account_new_bad_input_writes_nothing(acmeapp, db):
 
 
 def test_account_new_unreachable_server(acme_app, make_app, db):
-    """A server that does not answer: an error envelope, and no account here (it exists here only
-    once the server has it); the failed exchange itself is recorded."""
+    """A server that does not answer: HTTP 503 with the error envelope naming the service (2021, and
+    this project before issue 11, answered 200), and no account here (it exists here only once the
+    server has it); the failed exchange itself is recorded."""
     app = make_app(
         certificate_authority="pebble",
         certificate_authority_directory="https://127.0.0.1:%d/dir" % free_port(),
     )
     point_database_at(app, db)
     before = rows(db)
-    res = client(app).post(ADMIN + "/acme-account/new.json", {"account__contact": "a@example.com"}, status=200)
-    assert res.json["result"] == "error"
+    res = client(app).post(ADMIN + "/acme-account/new.json", {"account__contact": "a@example.com"}, status=503)
+    assert res.json["result"] == "error" and res.json["service"] == "acme" and res.json["operation"] == "new"
     assert "could not be reached" in res.json["error"]
+    assert res.json["form_errors"] == {"Error_Main": res.json["error"]}
+    # the sentence names the server and the cause, not the HTTP library's internals
+    assert "connection refused" in res.json["error"] and "HTTPSConnectionPool" not in res.json["error"]
     after = rows(db)
     assert after["AcmeAccount"] == before["AcmeAccount"]
     assert after["AcmeAccountKey"] == before["AcmeAccountKey"]
@@ -289,8 +293,9 @@ def test_account_upload_pem_then_authenticate_and_check(acmeapp, db):
     # pebble does not know it yet
     base = ADMIN + "/acme-account/%s/acme-server" % account["id"]
     events_before = count_rows(db, m.AcmeEventLog)
-    res = acmeapp.post(base + "/check.json", status=200)
-    assert res.json["result"] == "error" and res.json["is_checked"] is True
+    # the server answered with an error: 502 (it was 200 before issue 11)
+    res = acmeapp.post(base + "/check.json", status=502)
+    assert res.json["result"] == "error" and res.json["is_checked"] is True and res.json["service"] == "acme"
     assert res.json["problem_code"] == "accountDoesNotExist"
     assert res.json["problem"]["type"] == "urn:ietf:params:acme:error:accountDoesNotExist"
     assert count_rows(db, m.AcmeEventLog) > events_before  # the failed exchange is kept, readable

@@ -339,8 +339,10 @@ def test_deactivate_pending_authorizations_of_an_account(acmeapp, db):
         assert "acme_authorization_id" in res.json["form_errors"]
     assert rows(db) == before
     values = [("acme_authorization_id", i) for i in order["acme_authorization_ids"]] + [("acme_authorization_id", "999")]
-    res = acmeapp.post(url, values, status=200)
-    assert res.json["result"] == "error"  # one of them did not work
+    # one of them did not work: not a 200 any more (issue 11); the bad id is the client's fault (400),
+    # the others are done: `partial`
+    res = acmeapp.post(url, values, status=400)
+    assert res.json["result"] == "partial" and "999" in res.json["error"]
     results = res.json["results"]
     assert results["999"]["result"] == "error"
     for authz_id in order["acme_authorization_ids"]:
@@ -481,10 +483,11 @@ def test_revoke_through_the_acme_server(acmeapp, db, pebble_always_valid):
 def test_revoke_of_a_certificate_pebble_never_issued(acmeapp, db):
     """The server's refusal is an error envelope with its problem document; the certificate is untouched."""
     cert_id = upload_certificate(acmeapp, "leaf_rsa_single").json["CertificateSigned"]["id"]
-    res = acmeapp.post(ADMIN + "/certificate-signed/%s/acme-server/revoke.json" % cert_id, status=200)
-    assert res.json["result"] == "error"
+    # the server's refusal is a bad answer from the upstream: 502 (200 before issue 11)
+    res = acmeapp.post(ADMIN + "/certificate-signed/%s/acme-server/revoke.json" % cert_id, status=502)
+    assert res.json["result"] == "error" and res.json["service"] == "acme"
     assert res.json["problem"]["type"].startswith("urn:ietf:params:acme:error:")
-    assert res.json["error"] == res.json["problem"]["detail"]
+    assert res.json["problem"]["detail"] in res.json["error"] and "ACME server" in res.json["error"]
     cert = acmeapp.get(ADMIN + "/certificate-signed/%s.json" % cert_id).json["CertificateSigned"]
     assert cert["is_revoked"] is False and cert["timestamp_revoked_upstream"] is None
     res = acmeapp.post(ADMIN + "/certificate-signed/%s/acme-server/revoke" % cert_id, status=303)
@@ -505,8 +508,9 @@ def strict_app(pebble_strict, make_app, dbengine, app_settings, db):
 def test_failed_validation_answers_with_the_recorded_order(strict_app, db):
     """Nobody serves the token: pebble's validation fails; the answer carries the order as recorded."""
     new_account(strict_app)
-    res = freeform(strict_app, ["fail1.example.com", "fail2.example.com"])
-    assert res.json["result"] == "error"
+    # a failed order is a bad answer from the upstream: 502 (200 before issue 11)
+    res = freeform(strict_app, ["fail1.example.com", "fail2.example.com"], status=502)
+    assert res.json["result"] == "error" and res.json["service"] == "acme"
     assert "fail" in res.json["error"]
     assert res.json["problem"]["type"].startswith("urn:ietf:params:acme:error:")
     failed = res.json["AcmeOrder"]

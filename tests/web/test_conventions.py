@@ -204,6 +204,7 @@ def test_unexpected_errors_answer_500_json_with_header(make_app, db, monkeypatch
         "status": 500,
         "error": "Internal Server Error",
         "message": "An unexpected error occurred.",
+        "form_errors": {"Error_Main": "An unexpected error occurred."},  # the one envelope (issue 11)
     }
     assert res.headers["X-Peter-SSLers"] == "production"
     res = app.get(ADMIN + "/domains", status=500)

@@ -113,12 +113,12 @@ def test_disabled_expire_routes_answer_an_error(testapp, db, dbsession):
     cert_id = upload_certificate(testapp)
     before = count_rows(db, m.OperationsEvent)
     res = testapp.post(ADMIN + "/domain/example.com/nginx-cache-expire.json", status=400)
-    assert res.json == NOT_ENABLED
+    assert res.json == dict(NOT_ENABLED, operation="nginx-cache-expire")
     res = testapp.post(ADMIN + "/domain/example.com/nginx-cache-expire", status=303)
     assert "result=error" in res.location and "nginx+is+not+enabled" in res.location
     assert "nginx is not enabled" in res.follow().text
     res = testapp.post(ADMIN + "/certificate-signed/%s/nginx-cache-expire.json" % cert_id, status=400)
-    assert res.json == NOT_ENABLED
+    assert res.json == dict(NOT_ENABLED, operation="nginx-cache-expire")
     res = testapp.post(ADMIN + "/certificate-signed/%s/nginx-cache-expire" % cert_id, status=303)
     assert "result=error" in res.location
     assert count_rows(db, m.OperationsEvent) == before
@@ -185,6 +185,8 @@ def test_flush_with_a_dead_member(make_app, db, fake_nginx, dead_server_url):
     assert res.json["servers_success"] == [live.url]
     assert res.json["servers_failed"] == {dead_server_url: "connection refused"}
     assert dead_server_url in res.json["error"] and "connection refused" in res.json["error"]
+    # the one envelope of an outside failure (issue 11)
+    assert res.json["service"] == "nginx" and res.json["form_errors"] == {"Error_Main": res.json["error"]}
     assert res.json["servers"][dead_server_url]["result"] == "error"
     assert live.paths == [RESET + "/all"]
     # logged all the same, failure included
@@ -459,8 +461,9 @@ def test_a_dead_nginx_never_fails_the_revocation(make_app, db, dbsession, dead_s
     app = nginx_app(make_app, dead_server_url)
     certificate_id = upload_certificate(app)
     with caplog.at_level("INFO", logger="peter_sslers.lib.db.actions_nginx"):
-        res = app.post(ADMIN + "/certificate-signed/%s/mark.json" % certificate_id, {"action": "revoked"}, status=200)
-    assert res.json["result"] == "success"
+        res = app.post(ADMIN + "/certificate-signed/%s/mark.json" % certificate_id, {"action": "revoked"}, status=502)
+    # done (committed) but not at the edge: 502 `partial` naming the server (200 `success` before issue 11)
+    assert res.json["result"] == "partial" and res.json["edge"]["nginx"] == {dead_server_url: "connection refused"}
     assert dbsession.get(m.CertificateSigned, int(certificate_id)).is_revoked
     errors_logged = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
     assert any(dead_server_url in msg and "connection refused" in msg for msg in errors_logged), errors_logged

@@ -156,8 +156,10 @@ def test_a_failing_item_does_not_stop_the_rest(renewapp, db):
         status=200,
     )
     assert res.json["result"] == "success"
-    res = api(renewapp, "process")
-    assert res["result"] == "success"
+    # the item failed: the job failed, so cron sees a non-2xx (it answered 200 `success` before issue 11)
+    res = api(renewapp, "process", status=502)
+    assert res["result"] == "error" and res["form_errors"] == {"Error_Main": res["error"]}
+    assert "not active" in res["error"]
     assert res["queue_results"]["count_fail"] == 1 and res["queue_results"]["count_remaining"] == 1
     failed = res["QueueCertificate"]
     assert failed["process_result"] is False and failed["is_active"] is False and failed["timestamp_processed"]
@@ -237,17 +239,26 @@ def test_structured_freeform_cancel_and_the_html_loop(renewapp, db):
     assert "unprocessed.json" in renewapp.get(ADMIN + "/queue-certificates.json", status=303).location
     page = renewapp.get(ADMIN + "/queue-certificates/all").text
     assert "cancelled" in page and "waiting" in page and "Renewals</a>" in page
-    # HTML: each load processes one item and refreshes while items remain
+    # HTML: a GET shows the progress and a button; each POST processes ONE item (before issue 11 the
+    # page refreshed itself with GET ?continue=1, which processed: any cross-site <img> placed orders)
+    def waiting(page):
+        return page.html.find(id="queue-waiting").text.strip()
+
     page = renewapp.get(ADMIN + "/queue-certificates/process")
-    assert "3 items waiting" in page.text and "http-equiv" not in page.text
+    assert waiting(page) == "3" and "http-equiv" not in page.text and "Refresh" not in page.headers
+    assert "Process next item" in page.text
     page = renewapp.post(ADMIN + "/queue-certificates/process", {}, status=200)
-    assert "renewed" in page.text and "2 items waiting" in page.text
-    assert '<meta http-equiv="refresh" content="1; url=' in page.text and "continue=1" in page.text
-    assert "continue=1" in page.headers["Refresh"]
-    page = renewapp.get(ADMIN + "/queue-certificates/process?continue=1", status=200)
-    assert "1 item waiting" in page.text and "http-equiv" in page.text
-    page = renewapp.get(ADMIN + "/queue-certificates/process?continue=1", status=200)
-    assert "0 items waiting" in page.text and "http-equiv" not in page.text
+    assert "renewed" in page.text and waiting(page) == "2"
+    assert "http-equiv" not in page.text and "Refresh" not in page.headers
+    assert page.html.find(id="queue-successes").text.strip() == "1"
+    orders = count_rows(db, m.AcmeOrder)
+    for _ in range(2):
+        page = renewapp.get(ADMIN + "/queue-certificates/process?continue=1", status=200)
+        assert waiting(page) == "2"
+    assert count_rows(db, m.AcmeOrder) == orders  # a GET never processes
+    page = renewapp.post(ADMIN + "/queue-certificates/process", {}, status=200)
+    page = renewapp.post(ADMIN + "/queue-certificates/process", {}, status=200)
+    assert waiting(page) == "0" and "Process next item" not in page.text
     assert listed(renewapp, "unprocessed") == {} and len(listed(renewapp, "successes")) == 3
     # JSON processing on an empty queue
     res = renewapp.post(ADMIN + "/queue-certificates/process.json", "", status=200).json

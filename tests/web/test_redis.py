@@ -361,12 +361,14 @@ def down_app(make_app, db, closed_redis_url):
 def test_redis_down_prime_is_a_clear_error(down_app, closed_redis_url, dbsession):
     upload(down_app, "leaf_rsa_single")
     events_before = count_rows(dbsession.get_bind(), m.OperationsEvent)
-    res = prime(down_app)
-    assert res.json["result"] == "error"
+    # Redis unreachable: 503 with the one envelope (it answered 200 before issue 11)
+    res = prime(down_app, status=503)
+    assert res.json["result"] == "error" and res.json["service"] == "redis"
+    assert res.json["form_errors"] == {"Error_Main": res.json["error"]}
     assert res.json["redis_server"] == closed_redis_url
     assert res.json["error"].startswith("Redis at %s failed: " % closed_redis_url)
     assert "refused" in res.json["error"].lower()
-    res = down_app.post(PRIME, status=200)
+    res = down_app.post(PRIME, status=503)
     assert "Nothing was primed" in res.text and closed_redis_url in res.text
     assert redis_events(dbsession) == []
     assert count_rows(dbsession.get_bind(), m.OperationsEvent) == events_before
@@ -596,9 +598,11 @@ def test_redis_down_never_fails_the_action(down_app, caplog, dbsession):
     certificate_id = upload(down_app, "leaf_rsa_single").json["CertificateSigned"]["id"]
     with caplog.at_level(logging.WARNING, logger="peter_sslers.lib.db.actions_redis"):
         res = down_app.post(
-            ADMIN + "/certificate-signed/%s/mark.json" % certificate_id, {"action": "revoked"}, status=200
+            ADMIN + "/certificate-signed/%s/mark.json" % certificate_id, {"action": "revoked"}, status=502
         )
-    assert res.json["result"] == "success"
+    # the revocation is done (committed) but Redis was not told: 502 `partial` with the edge report
+    # (before issue 11 this answered 200 `success`, the failure only in the log)
+    assert res.json["result"] == "partial" and "redis" in res.json["edge"]
     dbsession.expire_all()
     assert dbsession.get(m.CertificateSigned, int(certificate_id)).is_revoked
     messages = [r.getMessage() for r in caplog.records if r.name == "peter_sslers.lib.db.actions_redis"]

@@ -238,6 +238,12 @@ def new_order(
     if not dbAccount.is_usable:
         raise errors.InvalidRequest("The ACME account %s is not active." % dbAccount.id, field="acme_account_id")
     if private_key_strategy == "specified":
+        if dbPrivateKey is not None and dbPrivateKey.is_compromised:
+            raise errors.InvalidRequest(
+                "The private key %s is compromised (revoked with keyCompromise, or marked): no order uses it "
+                "again. Choose another key." % dbPrivateKey.id,
+                field="private_key_id",
+            )
         if dbPrivateKey is None or not dbPrivateKey.can_key_sign:
             raise errors.InvalidRequest("Choose an active private key.", field="private_key_id")
     else:
@@ -731,11 +737,20 @@ def trigger_challenge(ctx, dbChallenge: AcmeChallenge) -> str:
 # --- revocation
 
 
+# RFC 5280 5.3.1 CRLReason keyCompromise
+REASON_KEY_COMPROMISE = 1
+
+
 def revoke_certificate(ctx, dbCertificate: CertificateSigned, reason: Optional[int] = None) -> None:
     """Revoke a certificate on the ACME server (RFC 8555 7.6), then mark it revoked here.
 
     Signed with the key of the account that ordered it; a certificate that came by upload is
     revoked with its own private key, on the default ACME server.
+
+    With ``reason`` 1 (RFC 5280 keyCompromise) the certificate's private key is marked
+    compromised too (``update.update_PrivateKey__mark``: final; every other certificate of the
+    key is marked revoked here; no order, renewal or queue item picks the key again, since every
+    key choice requires ``PrivateKey.can_key_sign``).
     """
     if dbCertificate.timestamp_revoked_upstream is not None:
         raise errors.InvalidTransition("The certificate is already revoked on the ACME server.")
@@ -760,13 +775,35 @@ def revoke_certificate(ctx, dbCertificate: CertificateSigned, reason: Optional[i
     dbCertificate.is_revoked = True
     dbCertificate.is_active = False
     dbCertificate.is_deactivated = None
-    dbEvent = log__OperationsEvent(ctx, "CertificateSigned__revoke", {"certificate_signed_id": dbCertificate.id, "reason": reason})
+    dbKey = dbCertificate.private_key
+    key_compromised = (
+        reason == REASON_KEY_COMPROMISE and dbKey is not None and not dbKey.is_placeholder and not dbKey.is_compromised
+    )
+    dbEvent = log__OperationsEvent(
+        ctx,
+        "CertificateSigned__revoke",
+        {
+            "certificate_signed_id": dbCertificate.id,
+            "reason": reason,
+            "private_key_id__compromised": dbKey.id if key_compromised else None,
+        },
+    )
     log__OperationsObjectEvent(ctx, "CertificateSigned__revoke", dbCertificate, dbEvent)
     ctx.dbsession.flush()
+    if key_compromised:
+        from .update import update_PrivateKey__mark
+
+        dbCertificate.is_compromised_private_key = True
+        update_PrivateKey__mark(ctx, dbKey, "compromised")
     domain_ids = actions.domain_ids__of_certificates(ctx, [dbCertificate.id])
     actions.update_recents__domains(ctx, domain_ids)
     # once committed (the checkpoint below), Redis and the nginx caches stop serving it
-    actions_redis.refresh_domains__after_commit(ctx, domain_ids, revoked_certificate_ids=[dbCertificate.id])
+    actions_redis.refresh_domains__after_commit(
+        ctx,
+        domain_ids,
+        revoked_certificate_ids=[dbCertificate.id],
+        compromised_private_key_ids=[dbKey.id] if key_compromised else [],
+    )
     ctx.checkpoint()
 
 

@@ -110,7 +110,7 @@ def nginx_status(ctx, pool_factory=utils_nginx.NginxPool) -> utils_nginx.PoolRes
         return pool.status()
 
 
-def nginx_cache_expire__quietly(settings, domain_names, pool_factory=utils_nginx.NginxPool) -> Optional[
+def nginx_cache_expire__quietly(settings, domain_names, pool_factory=utils_nginx.NginxPool, failures=None) -> Optional[
     utils_nginx.ExpiryResult
 ]:
     """Expire these names on every server, outside any transaction, never raising.
@@ -121,6 +121,8 @@ def nginx_cache_expire__quietly(settings, domain_names, pool_factory=utils_nginx
     otherwise, naming the failed servers), not to an OperationsEvent.
 
     :param settings: the ``ApplicationSettings`` (nothing is done unless ``enable_nginx``).
+    :param failures: a dict that receives ``{server: reason}`` for each server that failed (and
+        ``{"pool": reason}`` when the call itself failed), for the caller's answer.
     :returns: the result, or None when nothing was called or the call itself failed.
     """
     if not settings.enable_nginx:
@@ -131,9 +133,13 @@ def nginx_cache_expire__quietly(settings, domain_names, pool_factory=utils_nginx
     try:
         with pool_factory(utils_nginx.NginxConfig.from_settings(settings)) as pool:
             result = pool.expire_domains(names)
-    except Exception:
+    except Exception as exc:
         log.exception("nginx expiry of %s failed", ", ".join(names))
+        if failures is not None:
+            failures["pool"] = str(exc) or type(exc).__name__
         return None
+    if failures is not None and not result.ok:
+        failures.update(result.servers_failed)
     if result.ok:
         log.info(result.summary())
     else:

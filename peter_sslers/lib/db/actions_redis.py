@@ -226,7 +226,11 @@ def refresh_domains__after_commit(
 
     Best effort: a failure of either is logged (``peter_sslers.lib.db.actions_redis``, level
     ERROR: the edge may still serve the withdrawn certificate until a full prime / a flush) and
-    never fails the action; nothing is written to the database (the transaction is over). The
+    never undoes the action (it has committed). It is also reported: each failure is appended
+    to ``edge_reports(dbsession)`` as ``{"redis": {"server", "error"}, "nginx": {server:
+    reason}}``, for the caller to answer with it (the web layer's ``edge_report`` tween: HTTP
+    502 ``result: partial`` and an OperationsEvent ``operations__edge_update__fail``;
+    ``peter_sslers_job``: exit 1). The
     Redis calls use the quick client but ignore the write-through's back-off: a revocation is
     worth a try. Work is done after the commit so that a request reading the database meanwhile
     (OpenResty's fallback, which writes Redis too) cannot put back what was withdrawn.
@@ -258,16 +262,39 @@ def refresh_domains__after_commit(
     pkey_ids = sorted({str(i) for i in compromised_private_key_ids} - served_keys)
     names = sorted(dbDomain.domain_name for dbDomain in dbDomains)
 
+    reports = edge_reports(ctx.dbsession)
+
     def update_the_edge() -> None:
+        report = {}
         if settings.enable_redis:
-            _refresh_redis(settings, items, names_to_remove, cert_ids, pkey_ids)
+            error = _refresh_redis(settings, items, names_to_remove, cert_ids, pkey_ids)
+            if error is not None:
+                report["redis"] = {"server": utils_redis.describe_server(settings.redis_url), "error": error}
         if settings.enable_nginx and names:
-            actions_nginx.nginx_cache_expire__quietly(settings, names)
+            failures = {}
+            actions_nginx.nginx_cache_expire__quietly(settings, names, failures=failures)
+            if failures:
+                report["nginx"] = failures
+        if report:
+            report["domains"] = names
+            report["certificate_signed_ids"] = cert_ids
+            report["private_key_ids"] = pkey_ids
+            reports.append(report)
 
     _call_after_commit(ctx.dbsession, update_the_edge)
 
 
-def _refresh_redis(settings, items, names_to_remove, cert_ids, pkey_ids) -> None:
+EDGE_REPORTS_KEY = "peter_sslers.edge_reports"
+
+
+def edge_reports(dbsession) -> list:
+    """The failed edge updates of this session's withdrawals (see ``refresh_domains__after_commit``);
+    the caller empties it once answered."""
+    return dbsession.info.setdefault(EDGE_REPORTS_KEY, [])
+
+
+def _refresh_redis(settings, items, names_to_remove, cert_ids, pkey_ids) -> Optional[str]:
+    """The Redis part of the edge update; returns None, or what failed."""
     server = utils_redis.describe_server(settings.redis_url)
     names = sorted([item.domain_name for item in items] + list(names_to_remove))
     try:
@@ -287,7 +314,7 @@ def _refresh_redis(settings, items, names_to_remove, cert_ids, pkey_ids) -> None
             pkey_ids or "-",
             ", ".join(names) or "-",
         )
-        return
+        return message
     log.info(
         "redis updated on %s: %s domain(s) re-primed, %s removed, certificates %s and keys %s deleted",
         server,
@@ -296,6 +323,7 @@ def _refresh_redis(settings, items, names_to_remove, cert_ids, pkey_ids) -> None
         cert_ids or "-",
         pkey_ids or "-",
     )
+    return None
 
 
 def _call_after_commit(dbsession, callback) -> None:

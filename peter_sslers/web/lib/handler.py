@@ -8,6 +8,13 @@ Conventions (see docs/Architecture.md):
 * HTML success: 303 to the object's page with ``?result=success&operation=...``.
 * HTML failure: the form again with its errors (HTTP 400), or for one-click actions a
   303 to the object's page with ``?result=error&error=...&operation=...``.
+* An outside service failed (ACME server, Redis, nginx): the same JSON envelope plus
+  ``service`` (and ``server``), with HTTP **502** when the service answered badly (an error
+  status, a problem document, a body that is not what it promises, a failed ACME order) and
+  **503** when it could not be reached or did not answer in time; HTML: a 303 carrying
+  ``result=error`` and the sentence naming the service. See ``outside_status``.
+* Actions: ``admin_view(..., post=True)`` runs the view on POST only; any GET is
+  ``action_get_answer`` (documentation, the form, or back to the object) and changes nothing.
 * Pagination: 50 a page; page 0 goes to page 1, a page past the last to the last.
 """
 
@@ -22,6 +29,7 @@ from pyramid.httpexceptions import HTTPSeeOther
 
 from ...lib import errors
 from ...lib.db import get
+from ...lib.db.actions_acme import AcmeOrderFailed
 from . import docs as docs_registry
 
 ITEMS_PER_PAGE = 50
@@ -67,7 +75,54 @@ def _base_route_name(route_name: str) -> str:
     return route_name.replace("|json", "").replace("_paginated", "")
 
 
+# HTTP statuses of an outside service's failure (docs/Architecture.md, "The web conventions")
+STATUS_UPSTREAM_BAD_ANSWER = 502
+STATUS_UPSTREAM_UNREACHABLE = 503
+
+
+def outside_status(exc: Exception) -> tuple:
+    """``(HTTP status, service)`` of an outside service's failure.
+
+    502: the service answered, badly (an ACME error status or problem document, an order the
+    server made invalid, a body that is not what RFC 8555 promises). 503: no answer at all
+    (connection refused, DNS, TLS, a time-out, a poll that reached its deadline, Redis down).
+    """
+    if isinstance(exc, errors.RedisUnavailable):
+        return STATUS_UPSTREAM_UNREACHABLE, "redis"
+    if isinstance(exc, errors.AcmeTimeout):
+        return STATUS_UPSTREAM_UNREACHABLE, "acme"
+    if isinstance(exc, errors.AcmeCommunicationError):
+        answered = exc.exchange is not None and getattr(exc.exchange, "status", None) is not None
+        return (STATUS_UPSTREAM_BAD_ANSWER if answered else STATUS_UPSTREAM_UNREACHABLE), "acme"
+    return STATUS_UPSTREAM_BAD_ANSWER, "acme"
+
+
+def outside_error_message(exc: Exception) -> str:
+    """The sentence naming the outside service and what failed (views and ``peter_sslers_job``)."""
+    if isinstance(exc, errors.RedisUnavailable):
+        return exc.message
+    if isinstance(exc, errors.AcmeServerError):
+        return "The ACME server answered HTTP %s: %s" % (exc.status, exc.detail or exc.code or "an error")
+    if isinstance(exc, errors.AcmeTimeout):
+        return "The ACME server did not answer in time: %s" % exc.message
+    if isinstance(exc, errors.AcmeCommunicationError):
+        return "The ACME server could not be reached: %s" % exc.message
+    return getattr(exc, "message", None) or str(exc)
+
+
+def error_envelope(message: str, form_errors: dict = None, operation: str = None, **extra) -> dict:
+    """The one JSON error envelope of every action."""
+    payload = {"result": "error", "error": message, "form_errors": dict(form_errors or {}) or {"Error_Main": message}}
+    if operation:
+        payload["operation"] = operation
+    payload.update(extra)
+    return payload
+
+
 class Handler:
+    # the failures of an outside service an action answers with 502/503 (``outside_error``)
+    OUTSIDE_ERRORS = (errors.AcmeError, errors.RedisUnavailable)
+
     def __init__(self, request):
         self.request = request
 
@@ -88,11 +143,94 @@ class Handler:
         """``?idonly=1`` as the specification writes it; ``?id_only=1`` as 2021 read it."""
         return any(self.request.GET.get(name) in ("1", "true") for name in ("idonly", "id_only"))
 
-    def action_get(self, focus_url: str, operation: str):
-        """A GET on an action: its documentation (JSON), or back to the object with an error (HTML)."""
+    def action_get_answer(self, get: str = None, get_extra: str = None):
+        """Any non-POST request on an action (``admin_view(post=True)``); it changes nothing.
+
+        JSON: the action's documentation (plus ``extra`` from the method named ``get_extra``).
+        HTML: the page of the method named ``get`` (the form), or a 303 back to the object with
+        ``result=error``.
+        """
         if self.is_json:
-            return self.action_documentation()
-        return self.redirect_result(focus_url, "error", operation, error="This action needs an HTTP POST.")
+            payload = self.action_documentation()
+            if get_extra:
+                payload["extra"] = getattr(self, get_extra)()
+            return payload
+        if get:
+            return getattr(self, get)()
+        return self.redirect_result(
+            self.action_parent_url(), "error", self.action_operation(), error="This action needs an HTTP POST."
+        )
+
+    def _focus_route(self):
+        """The route name and path of the object an action route belongs to (``...:focus``)."""
+        name = _base_route_name(self.request.matched_route.name)
+        if ":focus" not in name:
+            return None
+        return name[: name.index(":focus") + len(":focus")]
+
+    def action_parent_url(self) -> str:
+        """The page of the object an action belongs to (the admin index for collection actions)."""
+        focus = self._focus_route()
+        if focus is None:
+            return self.request.route_path("admin")
+        kw = {k: v for k, v in self.request.matchdict.items() if k != "page"}
+        return self.request.route_path(focus, **kw)
+
+    def action_operation(self) -> str:
+        """The action's name as the redirects spell it: its path after the object's (``mark``,
+        ``acme-server-sync``...)."""
+        path = self.request.path
+        if path.endswith(".json"):
+            path = path[: -len(".json")]
+        focus = self._focus_route()
+        if focus is not None:
+            parent = self.action_parent_url()
+            if path.startswith(parent + "/"):
+                return path[len(parent) + 1 :].replace("/", "-")
+        return path.rstrip("/").rsplit("/", 1)[-1]
+
+    def outside_error(self, exc: Exception, location: str = None, operation: str = None, **extra):
+        """The answer to an outside service's failure (``outside_status``): the envelope with
+        ``service`` and a 502/503 (JSON), or a 303 to ``location`` (to the order's page when an
+        order failed) carrying ``result=error``. ``extra`` goes in the envelope (and the query
+        string, when it is text). The transaction is doomed: what an ACME server did is already
+        committed by the ACME code (``ctx.checkpoint()``)."""
+        self.request.tm.doom()
+        operation = operation or self.action_operation()
+        status, service = outside_status(exc)
+        extra = {key: value for key, value in extra.items() if value is not None}
+        payload = self.outside_error_payload(exc)
+        payload = error_envelope(payload.pop("error"), operation=operation, service=service, **payload)
+        if self.is_json:
+            self.request.response.status = status
+            payload.update(extra)
+            return payload
+        if isinstance(exc, AcmeOrderFailed):
+            location = self.request.route_path("admin:acme_order:focus", id=exc.acme_order_id)
+        location = location or self.action_parent_url()
+        extra = {key: value for key, value in extra.items() if isinstance(value, str)}
+        return self.redirect_result(location, "error", operation, error=payload["error"], **extra)
+
+    def outside_error_payload(self, exc: Exception) -> dict:
+        """``{"error": ...}`` with what the failure carries: the server's problem document, the
+        order that failed, the Redis server."""
+        payload = {}
+        if isinstance(exc, errors.RedisUnavailable):
+            payload["error"] = exc.message
+            payload["server"] = exc.server
+            payload["redis_server"] = exc.server
+        elif isinstance(exc, AcmeOrderFailed):
+            payload["error"] = "ACME server: %s" % exc.message
+            payload["problem"] = exc.problem
+            dbOrder = get.get__AcmeOrder(self.ctx, exc.acme_order_id)
+            payload["AcmeOrder"] = dbOrder.as_json if dbOrder is not None else None
+        elif isinstance(exc, errors.AcmeServerError):
+            payload["error"] = outside_error_message(exc)
+            payload["problem"] = exc.problem
+            payload["problem_code"] = exc.code
+        else:
+            payload["error"] = outside_error_message(exc)
+        return payload
 
     # --- pagination
 
@@ -170,7 +308,7 @@ class Handler:
         if not form_errors:
             form_errors[exc.field or "Error_Main"] = exc.message
         if self.is_json:
-            return {"result": "error", "error": exc.message, "form_errors": form_errors}
+            return error_envelope(exc.message, form_errors, operation=self.action_operation())
         values = {"form_errors": form_errors, "error": exc.message, "form_values": dict(self.request.POST)}
         values.update(template_values)
         return values
@@ -191,5 +329,5 @@ class Handler:
         if self.is_json:
             self.request.response.status = 400
             form_errors = dict(getattr(exc, "errors", {}) or {}) or {exc.field or "Error_Main": exc.message}
-            return {"result": "error", "error": exc.message, "form_errors": form_errors}
+            return error_envelope(exc.message, form_errors, operation=operation)
         return self.redirect_result(location, "error", operation, error=exc.message, **extra)

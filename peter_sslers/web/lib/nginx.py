@@ -40,7 +40,7 @@ def expire_action(handler, dbDomains, focus_url: str, subject: dict, dbCertifica
         payload["domain_ids"] = dbOperationsEvent.event_payload_json["domain_ids"]
         if not result.ok:
             handler.request.response.status = STATUS_UPSTREAM_FAILED
-            payload["error"] = result.summary()
+            payload.update(error=result.summary(), form_errors={"Error_Main": result.summary()}, service="nginx")
         return payload
     if result.ok:
         return handler.redirect_result(focus_url, "success", OPERATION_EXPIRE, operations_event=event_id)

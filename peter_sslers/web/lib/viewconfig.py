@@ -4,6 +4,7 @@ The twins match ``routes.add_route``: ``|json`` (rendered as JSON) and ``_pagina
 (with ``{page}``). The same declaration feeds the self-documentation registry.
 """
 
+import functools
 from typing import Optional
 
 import venusian
@@ -24,6 +25,8 @@ def admin_view(
     schema=None,
     example: Optional[str] = None,
     notes: tuple = (),
+    get: Optional[str] = None,
+    get_extra: Optional[str] = None,
     **view_settings,
 ):
     """Declare an admin view.
@@ -35,9 +38,20 @@ def admin_view(
     :param json_only: the only route is ``route_name|json``.
     :param post: an action: it changes state on POST only; GET documents it.
     :param schema: the colander schema of the action's form (documentation and validation).
+    :param get: (actions) the name of the Handler method giving the HTML page a GET shows (the
+        form); without it a GET on the HTML route goes back to the object with an error.
+    :param get_extra: (actions) the name of the Handler method whose value a GET on the JSON
+        route adds to the documentation as ``extra`` (the queue now, ...).
+
+    An action (``post=True``) is the one mechanism of docs/Architecture.md "The web conventions":
+    the decorated method runs on POST only; any other method (whatever its query string) gets
+    ``Handler.action_get_answer`` and changes nothing; a failure of an outside service (ACME
+    server, Redis, nginx) escaping the method becomes ``Handler.outside_error`` (502/503).
     """
 
     def wrap(wrapped):
+        if post:
+            wrapped = _action(wrapped, get, get_extra)
         variants = []
         if json_only:
             variants.append((route_name + "|json", "json"))
@@ -76,6 +90,21 @@ def admin_view(
         return wrapped
 
     return wrap
+
+
+def _action(method, get: Optional[str], get_extra: Optional[str]):
+    """The dispatch of an action: POST runs ``method``; anything else documents or shows the form."""
+
+    @functools.wraps(method)
+    def dispatch(self):
+        if self.request.method != "POST":
+            return self.action_get_answer(get, get_extra)
+        try:
+            return method(self)
+        except self.OUTSIDE_ERRORS as exc:
+            return self.outside_error(exc)
+
+    return dispatch
 
 
 def _first_line(text: Optional[str]) -> Optional[str]:

@@ -11,6 +11,8 @@ from ...model.objects import AcmeAuthorization
 from ...model.objects import PrivateKey
 from ..lib import downloads
 from ..lib import forms_acme
+from ..lib.handler import error_envelope
+from ..lib.handler import outside_status
 from ..lib.viewconfig import admin_view
 from .acme_handler import AcmeHandler
 
@@ -53,10 +55,15 @@ class ViewList(AcmeHandler):
 
 
 class ViewNew(AcmeHandler):
+    def _get_new(self):
+        """The page a GET shows: the form."""
+        return _form_page(self)
+
     @admin_view(
         "admin:acme_account:new",
         renderer="/admin/acme_account-new.mako",
         post=True,
+        get="_get_new",
         schema=forms_acme.AcmeAccountNew,
         about="Create an ACME account: a new account key is generated here, then registered with the ACME server "
         "(terms of service agreed).",
@@ -65,8 +72,6 @@ class ViewNew(AcmeHandler):
         notes=("The first usable account on the default ACME server becomes the global default.",),
     )
     def new(self):
-        if self.request.method != "POST":
-            return self.action_documentation() if self.is_json else _form_page(self)
         try:
             values = self.validate(forms_acme.AcmeAccountNew)
             if values["acme_account_provider_id"] is None:
@@ -100,10 +105,15 @@ class ViewNew(AcmeHandler):
             self.request.route_path("admin:acme_account:focus", id=dbAccount.id), "success", "new"
         )
 
+    def _get_upload(self):
+        """The page a GET shows: the form."""
+        return _form_page(self)
+
     @admin_view(
         "admin:acme_account:upload",
         renderer="/admin/acme_account-upload.mako",
         post=True,
+        get="_get_upload",
         schema=forms_acme.AcmeAccountUpload,
         about="Import an existing ACME account (nothing is sent to the ACME server): an account key PEM with its "
         "server and contact, or certbot's three account files.",
@@ -117,8 +127,6 @@ class ViewNew(AcmeHandler):
         ),
     )
     def upload(self):
-        if self.request.method != "POST":
-            return self.action_documentation() if self.is_json else _form_page(self)
         try:
             values = self.validate(forms_acme.AcmeAccountUpload)
             dbAccount, is_created, certbot_import = self._import(values)
@@ -228,8 +236,6 @@ class ViewFocus(AcmeHandler):
     def edit(self):
         dbAccount = load_account(self)
         focus_url = self.request.route_path("admin:acme_account:focus", id=dbAccount.id)
-        if self.request.method != "POST":
-            return self.action_get(focus_url, "edit")
         try:
             values = self.validate(forms_acme.AcmeAccountEdit)
             acme_accounts.edit(
@@ -252,8 +258,6 @@ class ViewFocus(AcmeHandler):
     def mark(self):
         dbAccount = load_account(self)
         focus_url = self.request.route_path("admin:acme_account:focus", id=dbAccount.id)
-        if self.request.method != "POST":
-            return self.action_get(focus_url, "mark")
         action = self.request.POST.get("action", "")
         try:
             values = self.validate(forms_acme.AcmeAccountMark)
@@ -292,8 +296,6 @@ class ViewFocus(AcmeHandler):
 
     def _register(self, operation: str, only_return_existing: bool):
         dbAccount, focus_url = self._server_action()
-        if self.request.method != "POST":
-            return self.action_get(focus_url, operation)
         try:
             self.require_enabled_server(dbAccount.acme_account_provider)
             registered = acme_accounts.register(self.ctx, dbAccount, only_return_existing=only_return_existing)
@@ -323,8 +325,6 @@ class ViewFocus(AcmeHandler):
     )
     def deactivate(self):
         dbAccount, focus_url = self._server_action()
-        if self.request.method != "POST":
-            return self.action_get(focus_url, "deactivate")
         try:
             values = self.validate(forms_acme.AcmeAccountDeactivate)
             dbKey = dbAccount.acme_account_key
@@ -356,8 +356,6 @@ class ViewFocus(AcmeHandler):
     )
     def key_change(self):
         dbAccount, focus_url = self._server_action()
-        if self.request.method != "POST":
-            return self.action_get(focus_url, "key-change")
         dbOldKey = dbAccount.acme_account_key
         try:
             values = self.validate(forms_acme.AcmeAccountKeyChange)
@@ -391,29 +389,40 @@ class ViewFocus(AcmeHandler):
     def deactivate_pending_authorizations(self):
         operation = "deactivate-pending-authorizations"
         dbAccount, focus_url = self._server_action()
-        if self.request.method != "POST":
-            return self.action_get(focus_url, operation)
         try:
             ids = self._authorization_ids()
             self.require_enabled_server(dbAccount.acme_account_provider)
         except errors.InvalidRequest as exc:
             return self.action_error(exc, focus_url, operation)
         results = {}
+        statuses = []  # the HTTP status each failure calls for
         for authorization_id in ids:
             dbAuthz = self.ctx.dbsession.get(AcmeAuthorization, authorization_id)
             if dbAuthz is None or dbAuthz.acme_order_created.acme_account_id != dbAccount.id:
                 results[str(authorization_id)] = {"result": "error", "error": "No such authorization on this account."}
+                statuses.append(400)
                 continue
             try:
                 status = actions_acme.deactivate_authorization(self.ctx, dbAuthz)
             except (errors.InvalidRequest, errors.AcmeError) as exc:
                 message = exc.message if isinstance(exc, errors.InvalidRequest) else self.acme_error_payload(exc)["error"]
                 results[str(authorization_id)] = {"result": "error", "error": message}
+                statuses.append(400 if isinstance(exc, errors.InvalidRequest) else outside_status(exc)[0])
                 continue
             results[str(authorization_id)] = {"result": "success", "acme_status_authorization": status}
         ok = all(r["result"] == "success" for r in results.values())
         if self.is_json:
-            return {"result": "success" if ok else "error", "operation": operation, "results": results}
+            if ok:
+                return {"result": "success", "operation": operation, "results": results}
+            # what succeeded stays done (the ACME server acted); the answer is not a 200: an outside
+            # failure is 502/503 (the worst one), a bad id alone is a 400
+            some_done = any(r["result"] == "success" for r in results.values())
+            errors_text = "; ".join("%s: %s" % (k, r["error"]) for k, r in results.items() if r["result"] != "success")
+            self.request.response.status = max(statuses)
+            return error_envelope(
+                errors_text, {"acme_authorization_id": errors_text}, operation=operation, results=results,
+                result="partial" if some_done else "error",
+            )
         if ok:
             return self.redirect_result(focus_url, "success", operation)
         errors_text = "; ".join("%s: %s" % (k, r["error"]) for k, r in results.items() if r["result"] != "success")

@@ -43,8 +43,6 @@ class ViewFocus(AcmeHandler):
     def _act(self, operation: str, run):
         dbAuthz = load_authorization(self)
         focus_url = self.request.route_path("admin:acme_authorization:focus", id=dbAuthz.id)
-        if self.request.method != "POST":
-            return self.action_get(focus_url, operation)
         try:
             self.require_enabled_server(dbAuthz.acme_order_created.acme_account.acme_account_provider)
             status = run(dbAuthz)

@@ -57,8 +57,6 @@ class ViewFocus(AcmeHandler):
     def _act(self, operation: str, run):
         dbChallenge = load_challenge(self)
         focus_url = self.request.route_path("admin:acme_challenge:focus", id=dbChallenge.id)
-        if self.request.method != "POST":
-            return self.action_get(focus_url, operation)
         try:
             dbOrder = dbChallenge.acme_authorization.acme_order_created
             self.require_enabled_server(dbOrder.acme_account.acme_account_provider)

@@ -110,10 +110,15 @@ class ViewList(AcmeHandler):
 
 
 class ViewNew(_OrderForm):
+    def _get_freeform(self):
+        """The page a GET shows: the form."""
+        return self.form_page()
+
     @admin_view(
         "admin:acme_order:new:freeform",
         renderer="/admin/acme_order-new-freeform.mako",
         post=True,
+        get="_get_freeform",
         schema=forms_acme.AcmeOrderNewFreeform,
         about="Order a certificate for these domain names (http-01), with an ACME account (default: the global "
         "default) and a private key choice.",
@@ -124,8 +129,6 @@ class ViewNew(_OrderForm):
         ),
     )
     def freeform(self):
-        if self.request.method != "POST":
-            return self.action_documentation() if self.is_json else self.form_page()
         try:
             values = self.validate(forms_acme.AcmeOrderNewFreeform)
             dbAccount = self.account(values["acme_account_id"])
@@ -167,8 +170,6 @@ class ViewFocus(_OrderForm):
         """A one-click action on the order: ``run(dbOrder, values)`` returns ``(order id to show, extra JSON)``."""
         dbOrder = load_order(self)
         focus_url = self.request.route_path("admin:acme_order:focus", id=dbOrder.id)
-        if self.request.method != "POST":
-            return self.action_get(focus_url, operation)
         action = self.request.POST.get("action") if schema is forms_acme.AcmeOrderMark else None
         try:
             values = self.validate(schema) if schema is not None else {}
@@ -291,10 +292,15 @@ class ViewFocus(_OrderForm):
 
         return self._act("renew-quick", run, schema=forms_acme.AcmeOrderRenewQuick)
 
+    def _get_renew_custom(self):
+        """The page a GET shows: the form."""
+        return self.form_page(AcmeOrder=load_order(self))
+
     @admin_view(
         "admin:acme_order:focus:renew:custom",
         renderer="/admin/acme_order-renew-custom.mako",
         post=True,
+        get="_get_renew_custom",
         schema=forms_acme.AcmeOrderRenewCustom,
         about="Renew with another account and/or private key choice: a new order for the same names.",
         example="curl --form 'acme_account_id=2' --form 'private_key_option=private_key_generate' "
@@ -304,8 +310,6 @@ class ViewFocus(_OrderForm):
     def renew_custom(self):
         dbOrder = load_order(self)
         focus_url = self.request.route_path("admin:acme_order:focus", id=dbOrder.id)
-        if self.request.method != "POST":
-            return self.action_documentation() if self.is_json else self.form_page(AcmeOrder=dbOrder)
         try:
             values = self.validate(forms_acme.AcmeOrderRenewCustom)
             dbAccount = self.account(values["acme_account_id"], default=dbOrder.acme_account)

@@ -11,34 +11,40 @@ from ..lib.viewconfig import admin_view
 
 
 class ViewApi(Handler):
+    def _get_update_recents(self):
+        """The page a GET shows: the form."""
+        return {"page_title": "Update recents", "result": None}
+
     @admin_view(
         "admin:api:update_recents",
         renderer="/admin/api-job.mako",
         post=True,
+        get="_get_update_recents",
         schema=forms.ActionNoFields,
         about="Recompute every Domain's latest single and multi certificates and the key, account and "
         "CA counters, in one set-based pass.",
-        example="prequest -m POST example_development.ini /.well-known/admin/api/update-recents.json < /dev/null",
+        example="peter_sslers_prequest -m POST example_development.ini /.well-known/admin/api/update-recents.json < /dev/null",
     )
     def update_recents(self):
-        if self.request.method != "POST":
-            return self.action_documentation() if self.is_json else {"page_title": "Update recents", "result": None}
         result = actions.update_recents__global(self.ctx)
         payload = {"result": "success", "operations_event": str(result["operations_event_id"])}
         return payload if self.is_json else {"page_title": "Update recents", "result": payload}
+
+    def _get_deactivate_expired(self):
+        """The page a GET shows: the form."""
+        return {"page_title": "Deactivate expired", "result": None}
 
     @admin_view(
         "admin:api:deactivate_expired",
         renderer="/admin/api-job.mako",
         post=True,
+        get="_get_deactivate_expired",
         schema=forms.ActionNoFields,
         about="Deactivate expired certificates, except one that is still the latest single or multi "
         "certificate of any of its Domains.",
-        example="prequest -m POST example_development.ini /.well-known/admin/api/deactivate-expired.json < /dev/null",
+        example="peter_sslers_prequest -m POST example_development.ini /.well-known/admin/api/deactivate-expired.json < /dev/null",
     )
     def deactivate_expired(self):
-        if self.request.method != "POST":
-            return self.action_documentation() if self.is_json else {"page_title": "Deactivate expired", "result": None}
         result = actions.deactivate_expired(self.ctx)
         payload = {
             "result": "success",
@@ -50,29 +56,32 @@ class ViewApi(Handler):
         }
         return payload if self.is_json else {"page_title": "Deactivate expired", "result": payload}
 
+    def _get_redis_prime(self):
+        """The page a GET shows: the form and Redis's settings."""
+        return {"page_title": "Redis prime", "result": None, "error": None, "redis": self._redis_status()}
+
     @admin_view(
         "admin:api:redis:prime",
         renderer="/admin/api-redis-prime.mako",
         post=True,
+        get="_get_redis_prime",
         schema=forms.ActionNoFields,
         about="Prime Redis with every active Domain's certificate, private key and chain, in the layout "
         "of `redis.prime_style` (what lua-resty-peter_sslers reads), %s domains per round trip; then "
         "remove the domains (and style 1 values) the database no longer serves." % utils_redis.DEFAULT_BATCH_SIZE,
-        example="prequest -m POST example_development.ini /.well-known/admin/api/redis/prime.json < /dev/null",
+        example="peter_sslers_prequest -m POST example_development.ini /.well-known/admin/api/redis/prime.json < /dev/null",
         notes=(
             "`enable_redis = false`: HTTP 400 `{\"result\": \"error\", \"error\": \"redis is not enabled\"}`, "
             "nothing is done.",
-            "Redis does not answer: `{\"result\": \"error\", \"error\": \"Redis at <server> failed: ...\"}` "
-            "and no OperationsEvent.",
+            "Redis does not answer: HTTP 503 `{\"result\": \"error\", \"error\": \"Redis at <server> failed: ...\", "
+            "\"service\": \"redis\"}` and no OperationsEvent.",
             "Success: `operations_event.total_primed` counts the keys written: `domain` hashes, and for style 1 "
             "the distinct `cert`, `pkey` and `certcachain` values; `removed` the stale keys deleted.",
             "The key layout is in docs/Redis.md.",
         ),
     )
     def redis_prime(self):
-        page = {"page_title": "Redis prime", "result": None, "error": None, "redis": self._redis_status()}
-        if self.request.method != "POST":
-            return self.action_documentation() if self.is_json else page
+        page = self._get_redis_prime()
         try:
             result = actions_redis.prime_redis__all(self.ctx)
         except errors.RedisNotEnabled as exc:
@@ -82,11 +91,12 @@ class ViewApi(Handler):
                 return {"result": "error", "error": exc.message, "form_errors": {"Error_Main": exc.message}}
             return dict(page, error=exc.message)
         except errors.RedisUnavailable as exc:
-            # Like an unreachable ACME server: the request was fine, the server was not (HTTP 200).
-            # Nothing is logged as done.
-            self.request.tm.doom()
+            # The request was fine, the server was not: 503 (Handler.outside_error); nothing is
+            # logged as done.
             if self.is_json:
-                return {"result": "error", "error": exc.message, "redis_server": exc.server}
+                return self.outside_error(exc, operation="redis-prime")
+            self.request.tm.doom()
+            self.request.response.status = 503
             return dict(page, error=exc.message)
         payload = {
             "result": "success",

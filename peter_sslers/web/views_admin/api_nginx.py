@@ -18,10 +18,15 @@ def _page(enabled: bool, result=None, error=None, operations_event_id=None) -> d
 
 
 class ViewApiNginx(Handler):
+    def _get_cache_flush(self):
+        """The page a GET shows: the form."""
+        return _page(self.settings.enable_nginx)
+
     @admin_view(
         "admin:api:nginx:cache_flush",
         renderer="/admin/api-nginx-cache-flush.mako",
         post=True,
+        get="_get_cache_flush",
         schema=forms.ActionNoFields,
         about="Flush the certificate cache of every server of `nginx.servers_pool` "
         "(GET {server}{nginx.reset_path}/all on each). `result` is `success` only when every server "
@@ -34,10 +39,6 @@ class ViewApiNginx(Handler):
     )
     def cache_flush(self):
         enabled = self.settings.enable_nginx
-        if self.request.method != "POST":
-            if self.is_json:
-                return self.action_documentation()
-            return _page(enabled)
         try:
             dbOperationsEvent, result = actions_nginx.nginx_cache_flush(self.ctx)
         except errors.NginxNotEnabled as exc:
@@ -48,9 +49,10 @@ class ViewApiNginx(Handler):
             return _page(enabled, error=exc.message)
         payload = result.as_json()
         payload["operations_event"] = {"id": str(dbOperationsEvent.id)}
+        payload["operation"] = "nginx-cache-flush"
         if not result.ok:
             self.request.response.status = STATUS_UPSTREAM_FAILED
-            payload["error"] = result.summary()
+            payload.update(error=result.summary(), form_errors={"Error_Main": result.summary()}, service="nginx")
         if self.is_json:
             return payload
         return _page(enabled, result=result, error=payload.get("error"), operations_event_id=dbOperationsEvent.id)
@@ -73,5 +75,5 @@ class ViewApiNginx(Handler):
         payload = result.as_json()
         if not result.ok:
             self.request.response.status = STATUS_UPSTREAM_FAILED
-            payload["error"] = result.summary()
+            payload.update(error=result.summary(), form_errors={"Error_Main": result.summary()}, service="nginx")
         return payload

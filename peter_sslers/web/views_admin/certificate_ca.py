@@ -24,17 +24,20 @@ class ViewCertificateCA(Handler):
         """CA certificates (roots and intermediates), newest first."""
         return self.paged_list(get.query__CertificateCA(), "CertificateCAs", page_title="CA certificates")
 
+    def _get_upload(self):
+        """The page a GET shows: the form."""
+        return {"form_errors": {}}
+
     @admin_view(
         "admin:certificate_ca:upload_cert",
         renderer="/admin/certificate_ca-upload.mako",
         post=True,
+        get="_get_upload",
         schema=forms.CertificateCAUpload,
         about="Import a CA certificate (a root or an intermediate).",
         example="curl --form 'cert_file=@isrgrootx1.pem' {ADMIN_URL}/certificate-ca/upload-cert.json",
     )
     def upload(self):
-        if self.request.method != "POST":
-            return self.action_documentation() if self.is_json else {"form_errors": {}}
         try:
             values = self.validate(forms.CertificateCAUpload)
             pem = _single_certificate(values["cert_file"])
@@ -121,17 +124,20 @@ class ViewCertificateCAChain(Handler):
         """CA chains, newest first."""
         return self.paged_list(get.query__CertificateCAChain(), "CertificateCAChains", page_title="CA chains")
 
+    def _get_upload(self):
+        """The page a GET shows: the form."""
+        return {"form_errors": {}}
+
     @admin_view(
         "admin:certificate_ca_chain:upload_chain",
         renderer="/admin/certificate_ca_chain-upload.mako",
         post=True,
+        get="_get_upload",
         schema=forms.CertificateCAChainUpload,
         about="Import a chain of CA certificates (intermediates), each signed by the next.",
         example="curl --form 'chain_file=@chain.pem' {ADMIN_URL}/certificate-ca-chain/upload-chain.json",
     )
     def upload(self):
-        if self.request.method != "POST":
-            return self.action_documentation() if self.is_json else {"form_errors": {}}
         try:
             values = self.validate(forms.CertificateCAChainUpload)
             dbChain, is_created = getcreate.getcreate__CertificateCAChain__by_pem_text(

@@ -45,18 +45,21 @@ class ViewList(Handler):
 
 
 class ViewUpload(Handler):
+    def _get_upload(self):
+        """The page a GET shows: the form."""
+        return {"form_errors": {}}
+
     @admin_view(
         "admin:certificate_signed:upload",
         renderer="/admin/certificate_signed-upload.mako",
         post=True,
+        get="_get_upload",
         schema=forms.CertificateSignedUpload,
         about="Import a certificate with its private key and chain (e.g. from certbot).",
         example=UPLOAD_EXAMPLE,
         notes=("The same upload again creates nothing and answers `is_created: false`.",),
     )
     def upload(self):
-        if self.request.method != "POST":
-            return self.action_documentation() if self.is_json else {"form_errors": {}}
         try:
             values = self.validate(forms.CertificateSignedUpload)
             result = create.import__CertificateSigned(
@@ -111,12 +114,14 @@ class ViewFocus(Handler):
         schema=forms.CertificateSignedMark,
         about="Activate, deactivate (reversible) or revoke (final, local only) a certificate.",
         example="curl --form 'action=inactive' {ADMIN_URL}/certificate-signed/1/mark.json",
+        notes=(
+            "Done, but Redis or an nginx server was not updated: HTTP 502, `result: partial`, `edge` names each "
+            "server and what failed (and an `operations__edge_update__fail` event records it).",
+        ),
     )
     def mark(self):
         dbCertificate = load_certificate(self)
         focus_url = self.request.route_path("admin:certificate_signed:focus", id=dbCertificate.id)
-        if self.request.method != "POST":
-            return self.action_get(focus_url, "mark")
         action = self.request.POST.get("action", "")
         try:
             values = self.validate(forms.CertificateSignedMark)
@@ -137,12 +142,18 @@ class ViewAcmeServer(AcmeHandler):
         about="Revoke the certificate on the ACME server (signed with the ordering account's key, or with the "
         "certificate's own key when it was uploaded), then mark it revoked here.",
         example="curl --form 'reason=4' {ADMIN_URL}/certificate-signed/1/acme-server/revoke.json",
+        notes=(
+            "`reason=1` (keyCompromise) also marks the certificate's private key compromised (final): its other "
+            "certificates are withdrawn, and no order, renewal or queue item uses the key again. The answer's "
+            "`PrivateKey` says `is_compromised`.",
+            "The ACME server refused: HTTP 502; unreachable or timed out: HTTP 503 (`service: acme`).",
+            "Revoked, but Redis or an nginx server was not updated: HTTP 502, `result: partial`, `edge` names "
+            "each server and what failed.",
+        ),
     )
     def revoke(self):
         dbCertificate = load_certificate(self)
         focus_url = self.request.route_path("admin:certificate_signed:focus", id=dbCertificate.id)
-        if self.request.method != "POST":
-            return self.action_get(focus_url, "acme-server-revoke")
         try:
             values = self.validate(forms_acme.CertificateSignedRevoke)
             dbOrder = dbCertificate.acme_order
@@ -156,7 +167,13 @@ class ViewAcmeServer(AcmeHandler):
             return self.acme_error(exc, focus_url, "acme-server-revoke")
         if self.is_json:
             dbCertificate = get.get__CertificateSigned__by_id(self.ctx, dbCertificate.id)
-            return {"result": "success", "operation": "acme-server-revoke", "CertificateSigned": dbCertificate.as_json}
+            dbKey = dbCertificate.private_key
+            return {
+                "result": "success",
+                "operation": "acme-server-revoke",
+                "CertificateSigned": dbCertificate.as_json,
+                "PrivateKey": {"id": str(dbKey.id), "is_compromised": bool(dbKey.is_compromised)},
+            }
         return self.redirect_result(focus_url, "success", "acme-server-revoke")
 
 
@@ -210,8 +227,6 @@ class ViewFocusNginx(Handler):
     def nginx_cache_expire(self):
         dbCertificate = load_certificate(self)
         focus_url = self.request.route_path("admin:certificate_signed:focus", id=dbCertificate.id)
-        if self.request.method != "POST":
-            return self.action_get(focus_url, nginx.OPERATION_EXPIRE)
         dbDomains = sorted(
             (link.domain for link in dbCertificate.unique_fqdn_set.to_domains), key=lambda d: d.domain_name
         )

@@ -45,17 +45,20 @@ class ViewList(Handler):
 
 
 class ViewNew(Handler):
+    def _get_new(self):
+        """The page a GET shows: the form."""
+        return {"form_errors": {}, "form_values": {}}
+
     @admin_view(
         "admin:domain:new",
         renderer="/admin/domain-new.mako",
         post=True,
+        get="_get_new",
         schema=forms.DomainNew,
         about="Add a Domain to manage (or find the one that exists).",
         example="curl --form 'domain_name=example.com' {ADMIN_URL}/domain/new.json",
     )
     def new(self):
-        if self.request.method != "POST":
-            return self.action_documentation() if self.is_json else {"form_errors": {}, "form_values": {}}
         try:
             values = self.validate(forms.DomainNew)
             dbDomain, is_created = getcreate.getcreate__Domain__by_domainName(self.ctx, values["domain_name"])
@@ -97,8 +100,6 @@ class ViewFocus(Handler):
     def mark(self):
         dbDomain = load_domain(self)
         focus_url = self.request.route_path("admin:domain:focus", domain_identifier=dbDomain.id)
-        if self.request.method != "POST":
-            return self.action_get(focus_url, "mark")
         action = self.request.POST.get("action")
         try:
             values = self.validate(forms.DomainMark)
@@ -134,8 +135,6 @@ class ViewFocus(Handler):
     def update_recents(self):
         dbDomain = load_domain(self)
         focus_url = self.request.route_path("admin:domain:focus", domain_identifier=dbDomain.id)
-        if self.request.method != "POST":
-            return self.action_get(focus_url, "update-recents")
         actions.update_recents__domains(self.ctx, [dbDomain.id])
         dbDomain = get.get__Domain__by_id(self.ctx, dbDomain.id)
         if self.is_json:
@@ -187,7 +186,5 @@ class ViewFocusNginx(Handler):
     def nginx_cache_expire(self):
         dbDomain = load_domain(self)
         focus_url = self.request.route_path("admin:domain:focus", domain_identifier=dbDomain.id)
-        if self.request.method != "POST":
-            return self.action_get(focus_url, nginx.OPERATION_EXPIRE)
         subject = {"Domain": {"id": str(dbDomain.id), "domain_name": dbDomain.domain_name}}
         return nginx.expire_action(self, [dbDomain], focus_url, subject)

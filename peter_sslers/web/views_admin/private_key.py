@@ -33,17 +33,20 @@ class ViewList(Handler):
 
 
 class ViewNew(Handler):
+    def _get_new(self):
+        """The page a GET shows: the form."""
+        return {"form_errors": {}, "options": forms.PRIVATE_KEY_NEW_OPTIONS}
+
     @admin_view(
         "admin:private_key:new",
         renderer="/admin/private_key-new.mako",
         post=True,
+        get="_get_new",
         schema=forms.PrivateKeyNew,
         about="Generate a new private key here (RSA 2048/3072/4096 or EC P-256/P-384).",
         example="curl --form 'key_technology=EC_P256' {ADMIN_URL}/private-key/new.json",
     )
     def new(self):
-        if self.request.method != "POST":
-            return self.action_documentation() if self.is_json else {"form_errors": {}, "options": forms.PRIVATE_KEY_NEW_OPTIONS}
         try:
             values = self.validate(forms.PrivateKeyNew)
             key_technology, bits, curve = _NEW_KEY[values["key_technology"]]
@@ -56,17 +59,20 @@ class ViewNew(Handler):
             self.request.route_path("admin:private_key:focus", id=dbPrivateKey.id), "success", "new"
         )
 
+    def _get_upload(self):
+        """The page a GET shows: the form."""
+        return {"form_errors": {}}
+
     @admin_view(
         "admin:private_key:upload",
         renderer="/admin/private_key-upload.mako",
         post=True,
+        get="_get_upload",
         schema=forms.PrivateKeyUpload,
         about="Import a private key (found again, not duplicated, if it is already here in any PEM form).",
         example="curl --form 'private_key_file=@privkey.pem' {ADMIN_URL}/private-key/upload.json",
     )
     def upload(self):
-        if self.request.method != "POST":
-            return self.action_documentation() if self.is_json else {"form_errors": {}}
         try:
             values = self.validate(forms.PrivateKeyUpload)
             dbPrivateKey, is_created = getcreate.getcreate__PrivateKey__by_pem_text(self.ctx, values["private_key_file"])
@@ -118,8 +124,6 @@ class ViewFocus(Handler):
     def mark(self):
         dbPrivateKey = load_private_key(self)
         focus_url = self.request.route_path("admin:private_key:focus", id=dbPrivateKey.id)
-        if self.request.method != "POST":
-            return self.action_get(focus_url, "mark")
         action = self.request.POST.get("action", "")
         try:
             values = self.validate(forms.PrivateKeyMark)

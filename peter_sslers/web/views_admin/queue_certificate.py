@@ -1,6 +1,6 @@
 """The certificate (renewal) queue: lists, structured and freeform enqueue, focus, cancel, processing
-ONE item per request (an HTML page that refreshes itself until the queue is empty) and the API jobs
-`update` and `process` for cron."""
+ONE item per POST (an HTML page that shows the queue's progress and a button for the next item; a
+GET never processes) and the API jobs `update` and `process` for cron."""
 
 from pyramid.httpexceptions import HTTPSeeOther
 
@@ -34,15 +34,27 @@ def load_queue_certificate(handler):
     return handler.load(queues.get__QueueCertificate__by_id, "QueueCertificate")
 
 
-def _process_json(results: dict) -> dict:
-    """The answer of one processing run: the counts and the item processed (if any)."""
+# A processed item whose renewal failed is a failed job (a cron job must see it): HTTP 502, the
+# failure came back from the ACME server or made the order end without a certificate. The item's
+# failure is committed (``queues.queue_certificates__process`` checkpoints it) all the same.
+STATUS_ITEM_FAILED = 502
+
+
+def _process_json(handler, results: dict) -> dict:
+    """The answer of one processing run: the counts and the item processed (if any); HTTP 502 with
+    ``result: error`` when the item processed failed."""
     dbQueue = results["QueueCertificate"]
-    return {
+    payload = {
         "result": "success",
         "operation": "process",
         "queue_results": {k: v for k, v in results.items() if k != "QueueCertificate"},
         "QueueCertificate": dbQueue.as_json if dbQueue is not None else None,
     }
+    if results["count_fail"]:
+        message = "; ".join("item %s: %s" % item for item in sorted(results["failures"].items()))
+        payload.update(result="error", error=message, form_errors={"Error_Main": message})
+        handler.request.response.status = STATUS_ITEM_FAILED
+    return payload
 
 
 class ViewList(_OrderForm):
@@ -78,6 +90,16 @@ class ViewList(_OrderForm):
         """Every item, newest first: waiting, processed and cancelled."""
         return self._list("all")
 
+    def _get_api_update(self):
+        return {"page_title": "Update the renewal queue", "result": None}
+
+    def _get_api_process(self):
+        return {"page_title": "Process the renewal queue (one item)", "result": None}
+
+    def _get_process(self):
+        """The page a GET shows: the queue's progress and the button that processes the next item."""
+        return self._process_page(None)
+
     def _queue_extra(self) -> dict:
         waiting = self.ctx.dbsession.scalars(queues.query__QueueCertificate("unprocessed").limit(100)).all()
         return {
@@ -89,6 +111,8 @@ class ViewList(_OrderForm):
         "admin:queue_certificates:process",
         renderer="/admin/queue_certificates-process.mako",
         post=True,
+        get="_get_process",
+        get_extra="_queue_extra",
         schema=forms.ActionNoFields,
         about="Renew ONE item: the oldest waiting one, with an ACME order (type `Queue - Certificate Renewal`, "
         "`process_single`) on its account, names, key strategy and renewal cycle.",
@@ -96,41 +120,38 @@ class ViewList(_OrderForm):
         notes=(
             "`queue_results`: `count_total` (0 when the queue was empty), `count_success`, `count_fail`, "
             "`count_remaining`, `failures` (item id: error); `QueueCertificate`: the item processed.",
-            "A failed renewal is recorded on the item (`process_result: false`, the failures list); the answer "
-            "is still `result: success`: go on with the next item.",
-            "HTML: the page processes one item per load and refreshes itself (GET `?continue=1`) until the "
-            "queue is empty.",
+            "A failed renewal is recorded on the item (`process_result: false`, the failures list) and answered "
+            "HTTP 502 with `result: error` (the job failed; the next call goes on with the next item).",
+            "HTML: a GET shows the queue's progress; each POST (the page's button) processes one item and "
+            "shows the counts and the item processed. A GET never processes, whatever its query string.",
             "`extra` (on GET): the queue now.",
         ),
     )
     def process(self):
-        continuing = self.request.method == "GET" and self.request.GET.get("continue") == "1" and not self.is_json
-        if self.request.method != "POST" and not continuing:
-            if self.is_json:
-                return dict(self.action_documentation(), extra=self._queue_extra())
-            return self._process_page(None)
         results = queues.queue_certificates__process(self.ctx)
         if self.is_json:
-            return _process_json(results)
+            return _process_json(self, results)
+        if results["count_fail"]:
+            self.request.response.status = STATUS_ITEM_FAILED
         return self._process_page(results)
 
     def _process_page(self, results) -> dict:
+        """The progress page: waiting, successes and failures so far, the item just processed."""
+        counts = {which: get.count(self.ctx, queues.query__QueueCertificate(which)) for which in ("successes", "failures")}
         remaining = queues.get__QueueCertificate__count_waiting(self.ctx)
-        refresh_url = None
-        if results is not None and results["count_total"] and remaining:
-            refresh_url = self.request.route_path("admin:queue_certificates:process", _query={"continue": "1"})
-            self.request.response.headers["Refresh"] = "1; url=%s" % refresh_url
-        return {"results": results, "queue_count": remaining, "refresh_url": refresh_url}
+        return {"results": results, "queue_count": remaining, "counts": counts}
 
     @admin_view(
         "admin:api:queue_certificates:update",
         renderer="/admin/api-job.mako",
         post=True,
+        get="_get_api_update",
+        get_extra="_queue_extra",
         schema=forms.ActionNoFields,
         about="Enqueue what needs renewing, once: active certificates of auto-renew orders that end within "
         "`queue_certificates_renewal_days`, and deactivated or expired certificates of an order that nothing "
         "else covers.",
-        example="prequest -m POST example_development.ini /.well-known/admin/api/queue-certificates/update.json "
+        example="peter_sslers_prequest -m POST example_development.ini /.well-known/admin/api/queue-certificates/update.json "
         "< /dev/null",
         notes=(
             "`results`: `count_queued`, `queue_certificate_ids`, `count_skipped` and `skipped` "
@@ -139,10 +160,6 @@ class ViewList(_OrderForm):
     )
     def api_update(self):
         title = "Update the renewal queue"
-        if self.request.method != "POST":
-            if self.is_json:
-                return dict(self.action_documentation(), extra=self._queue_extra())
-            return {"page_title": title, "result": None}
         results = queues.queue_certificates__update(self.ctx)
         payload = {"result": "success", "operation": "update", "results": results}
         return payload if self.is_json else {"page_title": title, "result": payload}
@@ -151,20 +168,18 @@ class ViewList(_OrderForm):
         "admin:api:queue_certificates:process",
         renderer="/admin/api-job.mako",
         post=True,
+        get="_get_api_process",
+        get_extra="_queue_extra",
         schema=forms.ActionNoFields,
         about="Renew ONE item of the renewal queue, the oldest waiting one; call it again while "
         "`queue_results.count_remaining` is above 0.",
-        example="prequest -m POST example_development.ini /.well-known/admin/api/queue-certificates/process.json "
+        example="peter_sslers_prequest -m POST example_development.ini /.well-known/admin/api/queue-certificates/process.json "
         "< /dev/null",
         notes=("Answers like /queue-certificates/process.json.",),
     )
     def api_process(self):
         title = "Process the renewal queue (one item)"
-        if self.request.method != "POST":
-            if self.is_json:
-                return dict(self.action_documentation(), extra=self._queue_extra())
-            return {"page_title": title, "result": None}
-        payload = _process_json(queues.queue_certificates__process(self.ctx))
+        payload = _process_json(self, queues.queue_certificates__process(self.ctx))
         return payload if self.is_json else {"page_title": title, "result": payload}
 
 
@@ -173,6 +188,7 @@ class ViewNew(_OrderForm):
         "admin:queue_certificate:new_structured",
         renderer="/admin/queue_certificate-new-structured.mako",
         post=True,
+        get="_structured_page",
         schema=forms_queue.QueueCertificateNewStructured,
         about="Queue the renewal of an AcmeOrder, a CertificateSigned or a UniqueFQDNSet (`queue_source` and "
         "the matching id field).",
@@ -184,10 +200,6 @@ class ViewNew(_OrderForm):
         ),
     )
     def structured(self):
-        if self.request.method != "POST":
-            if self.is_json:
-                return self.action_documentation()
-            return self._structured_page()
         try:
             values = self.validate(forms_queue.QueueCertificateNewStructured)
             field, getter = SOURCE_GETTERS[values["queue_source"]]
@@ -223,10 +235,15 @@ class ViewNew(_OrderForm):
     def _structured_page(self) -> dict:
         return self.form_page(**self._structured_extra())
 
+    def _get_freeform(self):
+        """The page a GET shows: the form."""
+        return self.form_page()
+
     @admin_view(
         "admin:queue_certificate:new_freeform",
         renderer="/admin/queue_certificate-new-freeform.mako",
         post=True,
+        get="_get_freeform",
         schema=forms_queue.QueueCertificateNewFreeform,
         about="Queue a certificate for these domain names (their UniqueFQDNSet), with an ACME account (default: "
         "the global default) and a private key choice.",
@@ -234,8 +251,6 @@ class ViewNew(_OrderForm):
         notes=("Refused (HTTP 400, nothing queued) when an item for the same names is waiting already.",),
     )
     def freeform(self):
-        if self.request.method != "POST":
-            return self.action_documentation() if self.is_json else self.form_page()
         try:
             values = self.validate(forms_queue.QueueCertificateNewFreeform)
             dbAccount = self.account(values["acme_account_id"])
@@ -281,8 +296,6 @@ class ViewFocus(_OrderForm):
     def mark(self):
         dbQueue = load_queue_certificate(self)
         focus_url = self.request.route_path("admin:queue_certificate:focus", id=dbQueue.id)
-        if self.request.method != "POST":
-            return self.action_get(focus_url, "mark")
         action = self.request.POST.get("action")
         try:
             values = self.validate(forms_queue.QueueCertificateMark)

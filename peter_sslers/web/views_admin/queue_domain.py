@@ -33,10 +33,15 @@ class ViewList(_OrderForm):
         """Every queued name, newest first: waiting, processed and cancelled."""
         return self.paged_list(queues.query__QueueDomain("all"), "QueueDomains", page_title="Domain queue: all", which="all")
 
+    def _get_add(self):
+        """The page a GET shows: the form."""
+        return self._add_page()
+
     @admin_view(
         "admin:queue_domains:add",
         renderer="/admin/queue_domains-add.mako",
         post=True,
+        get="_get_add",
         schema=forms_queue.QueueDomainsAdd,
         about="Queue domain names for later certification.",
         example=ADD_EXAMPLE,
@@ -47,8 +52,6 @@ class ViewList(_OrderForm):
         ),
     )
     def add(self):
-        if self.request.method != "POST":
-            return self.action_documentation() if self.is_json else self._add_page()
         messages = {}
         try:
             values = self.validate(forms_queue.QueueDomainsAdd)
@@ -84,6 +87,8 @@ class ViewList(_OrderForm):
         "admin:queue_domains:process",
         renderer="/admin/queue_domains-process.mako",
         post=True,
+        get="_get_process",
+        get_extra="_queue_extra",
         schema=forms_queue.QueueDomainsProcess,
         about="Certify the oldest waiting names (up to `max_domains_per_certificate`) with ONE ACME order "
         "(type `Queue - Domains`), with an ACME account (default: the global default) and a private key choice.",
@@ -96,10 +101,6 @@ class ViewList(_OrderForm):
         ),
     )
     def process(self):
-        if self.request.method != "POST":
-            if self.is_json:
-                return dict(self.action_documentation(), extra=self._queue_extra())
-            return self.form_page(**self._process_extra())
         try:
             values = self.validate(forms_queue.QueueDomainsProcess)
             queues.check_max_domains_per_certificate(self.ctx, values["max_domains_per_certificate"])
@@ -125,6 +126,13 @@ class ViewList(_OrderForm):
             return {"result": "success", "operation": operation, "AcmeOrder": _order_json(self, dbOrder.id)}
         return self.redirect_result(self.request.route_path("admin:acme_order:focus", id=dbOrder.id), "success", operation)
 
+    def _get_api_process(self):
+        return {"page_title": "Process the domain queue", "result": None}
+
+    def _get_process(self):
+        """The page a GET shows: the form."""
+        return self.form_page(**self._process_extra())
+
     def _queue_extra(self) -> dict:
         waiting = self.ctx.dbsession.scalars(queues.query__QueueDomain("waiting").limit(100)).all()
         return {
@@ -143,18 +151,15 @@ class ViewList(_OrderForm):
         "admin:api:queue_domains:process",
         renderer="/admin/api-job.mako",
         post=True,
+        get="_get_api_process",
+        get_extra="_queue_extra",
         schema=forms.ActionNoFields,
         about="Process the domain queue with every default: the oldest `queue_domains_max_per_cert` waiting "
         "names, the global default account, `process_single`, the key the account's cycle chooses.",
-        example="prequest -m POST example_development.ini /.well-known/admin/api/queue-domains/process.json < /dev/null",
+        example="peter_sslers_prequest -m POST example_development.ini /.well-known/admin/api/queue-domains/process.json < /dev/null",
         notes=("Answers like /queue-domains/process.json.",),
     )
     def api_process(self):
-        title = "Process the domain queue"
-        if self.request.method != "POST":
-            if self.is_json:
-                return dict(self.action_documentation(), extra=self._queue_extra())
-            return {"page_title": title, "result": None}
         try:
             dbAccount = self.account(None)
             dbOrder = queues.queue_domains__process(self.ctx, dbAccount)
@@ -186,8 +191,6 @@ class ViewFocus(_OrderForm):
     def mark(self):
         dbQueueDomain = load_queue_domain(self)
         focus_url = self.request.route_path("admin:queue_domain:focus", id=dbQueueDomain.id)
-        if self.request.method != "POST":
-            return self.action_get(focus_url, "mark")
         action = self.request.POST.get("action")
         try:
             values = self.validate(forms_queue.QueueDomainMark)

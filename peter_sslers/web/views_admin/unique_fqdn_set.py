@@ -20,17 +20,20 @@ class ViewUniqueFQDNSet(Handler):
         """Domain sets, newest first."""
         return self.paged_list(get.query__UniqueFQDNSet(), "UniqueFQDNSets", page_title="Domain sets")
 
+    def _get_new(self):
+        """The page a GET shows: the form."""
+        return {"form_errors": {}, "form_values": {}}
+
     @admin_view(
         "admin:unique_fqdn_set:new",
         renderer="/admin/unique_fqdn_set-new.mako",
         post=True,
+        get="_get_new",
         schema=forms.UniqueFQDNSetNew,
         about="Find or create the set of these domains (1 to 100 names).",
         example="curl --form 'domain_names=example.com,www.example.com' {ADMIN_URL}/unique-fqdn-set/new.json",
     )
     def new(self):
-        if self.request.method != "POST":
-            return self.action_documentation() if self.is_json else {"form_errors": {}, "form_values": {}}
         try:
             values = self.validate(forms.UniqueFQDNSetNew)
             dbSet, is_created = getcreate.getcreate__UniqueFQDNSet__by_domain_names(
@@ -60,10 +63,15 @@ class ViewUniqueFQDNSet(Handler):
         recent = get.query__CertificateSigned(self.ctx, "all", unique_fqdn_set_id=dbSet.id)
         return {"UniqueFQDNSet": dbSet, "CertificateSigneds": get.page(self.ctx, recent, 5, 0)}
 
+    def _get_modify(self):
+        """The page a GET shows: the form."""
+        return {"UniqueFQDNSet": load_set(self), "form_errors": {}, "form_values": {}}
+
     @admin_view(
         "admin:unique_fqdn_set:focus:modify",
         renderer="/admin/unique_fqdn_set-modify.mako",
         post=True,
+        get="_get_modify",
         schema=forms.UniqueFQDNSetModify,
         about="The set with some domains added and/or removed (a set never changes: this finds or "
         "creates the other one).",
@@ -71,10 +79,6 @@ class ViewUniqueFQDNSet(Handler):
     )
     def modify(self):
         dbSet = load_set(self)
-        if self.request.method != "POST":
-            if self.is_json:
-                return self.action_documentation()
-            return {"UniqueFQDNSet": dbSet, "form_errors": {}, "form_values": {}}
         try:
             values = self.validate(forms.UniqueFQDNSetModify)
             names = _modified_names(dbSet.domains_as_list, values["domain_names_add"], values["domain_names_del"])
@@ -95,8 +99,6 @@ class ViewUniqueFQDNSet(Handler):
     def update_recents(self):
         dbSet = load_set(self)
         focus_url = self.request.route_path("admin:unique_fqdn_set:focus", id=dbSet.id)
-        if self.request.method != "POST":
-            return self.action_get(focus_url, "update-recents")
         actions.update_recents__domains(self.ctx, [d.domain_id for d in dbSet.to_domains])
         if self.is_json:
             return {"result": "success", "operation": "update-recents", "UniqueFQDNSet": {"id": str(dbSet.id)}}

@@ -4,9 +4,6 @@
 <%block name="title">Process the renewal queue</%block>
 <%block name="breadcrumb"><a href="${request.route_path('admin')}">Admin</a> / <a href="${request.route_path('admin:queue_certificates')}">Renewal queue</a> / Process</%block>
 
-% if refresh_url:
-<meta http-equiv="refresh" content="1; url=${refresh_url}">
-% endif
 <h1>Process the renewal queue ${m.json_twin()}</h1>
 % if results is not None:
   % if not results['count_total']:
@@ -17,15 +14,14 @@
 <div class="alert alert-danger">Item <a href="${request.route_path('admin:queue_certificate:focus', id=results['QueueCertificate'].id)}">${results['QueueCertificate'].id}</a> failed: ${'; '.join(results['failures'].values())}</div>
   % endif
 % endif
-<p>${queue_count} item${'' if queue_count == 1 else 's'} waiting.
-% if refresh_url:
-Continuing with the next one&hellip; (<a href="${request.route_path('admin:queue_certificates:unprocessed')}">stop</a>)
-% endif
-</p>
-% if queue_count and not refresh_url:
+<table class="table">
+  <tr><th>waiting</th><td id="queue-waiting">${queue_count}</td></tr>
+  <tr><th>renewed</th><td id="queue-successes"><a href="${request.route_path('admin:queue_certificates:successes')}">${counts['successes']}</a></td></tr>
+  <tr><th>failed</th><td id="queue-failures"><a href="${request.route_path('admin:queue_certificates:failures')}">${counts['failures']}</a></td></tr>
+</table>
+% if queue_count:
 <form method="POST" action="${request.route_path('admin:queue_certificates:process')}">${csrf_input()}
-  <button type="submit">Process (one item a page, until the queue is empty)</button>
+  <button type="submit">Process next item</button>
 </form>
+<p>Each press renews ONE item (an ACME order); this page never processes anything on its own.</p>
 % endif
-<p><a href="${request.route_path('admin:queue_certificates:failures')}">Failures</a> ·
-<a href="${request.route_path('admin:queue_certificates:successes')}">Successes</a></p>

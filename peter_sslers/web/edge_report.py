@@ -1,0 +1,110 @@
+"""A withdrawal whose edge update failed says so in its answer.
+
+Revoking, deactivating, marking a key compromised or a domain inactive commits first, then tells
+Redis and the nginx servers (``lib.db.actions_redis.refresh_domains__after_commit``, after the
+commit so nothing can put back what was withdrawn). When that follow-up fails, the withdrawal
+itself stands (it is committed), but the edge may still serve what was withdrawn: the answer
+must not say plain ``success``.
+
+This tween sits just outside pyramid_tm, so it sees the answer after the commit and after the
+follow-up ran. For each failed follow-up it:
+
+* records an OperationsEvent ``operations__edge_update__fail`` (its own small transaction)
+  naming the servers and what failed;
+* JSON: adds ``"edge": {"redis": {"server", "error"}, "nginx": {server: reason}, ...}``, turns
+  ``"result": "success"`` into ``"partial"`` with an ``error`` sentence, and answers **502**
+  (an upstream server failed; the action itself was done: see docs/Architecture.md);
+* HTML redirect: turns ``result=success`` into ``result=error`` with that sentence, so the page
+  it lands on shows it.
+"""
+
+import json
+import logging
+import urllib.parse
+
+from ..lib.db import actions_redis
+from ..lib.db.logger import log__OperationsEvent
+
+log = logging.getLogger(__name__)
+
+STATUS_EDGE_FAILED = 502
+
+
+def edge_failure_sentence(reports: list) -> str:
+    parts = []
+    for report in reports:
+        if "redis" in report:
+            parts.append("Redis at %s: %s" % (report["redis"]["server"], report["redis"]["error"]))
+        for server, reason in sorted(report.get("nginx", {}).items()):
+            parts.append("nginx %s: %s" % (server, reason))
+    return (
+        "Done, but the edge was not updated (it may still serve what was withdrawn until a Redis prime "
+        "or an nginx cache flush succeeds): " + "; ".join(parts)
+    )
+
+
+def merge_reports(reports: list) -> dict:
+    edge = {}
+    for report in reports:
+        if "redis" in report:
+            edge["redis"] = report["redis"]
+        if "nginx" in report:
+            edge.setdefault("nginx", {}).update(report["nginx"])
+        for key in ("domains", "certificate_signed_ids", "private_key_ids"):
+            values = edge.setdefault(key, [])
+            values.extend(v for v in report.get(key, []) if v not in values)
+    return edge
+
+
+def _record(request, edge: dict, sentence: str) -> None:
+    """The OperationsEvent of the failure, in a transaction of its own (the action's is over)."""
+    try:
+        request.tm.begin()
+        ctx = request.api_context  # its event (the withdrawal's, committed) becomes the parent
+        log__OperationsEvent(
+            ctx, "operations__edge_update__fail", {"edge": edge, "error": sentence, "path": request.path}
+        )
+        request.tm.commit()
+    except Exception:
+        log.exception("could not record the failed edge update: %s", sentence)
+        try:
+            request.tm.abort()
+        except Exception:
+            pass
+
+
+def edge_report_tween_factory(handler, registry):
+    def tween(request):
+        response = handler(request)
+        dbsession = request.__dict__.get("dbsession")
+        if dbsession is None:
+            return response
+        reports = actions_redis.edge_reports(dbsession)
+        if not reports:
+            return response
+        reports_now = list(reports)
+        del reports[:]
+        edge = merge_reports(reports_now)
+        sentence = edge_failure_sentence(reports_now)
+        log.error("%s %s: %s", request.method, request.path, sentence)
+        _record(request, edge, sentence)
+        if response.content_type == "application/json":
+            try:
+                payload = json.loads(response.body)
+            except ValueError:
+                payload = None
+            if isinstance(payload, dict):
+                if payload.get("result") == "success":
+                    payload["result"] = "partial"
+                payload.setdefault("error", sentence)
+                payload["edge"] = edge
+                response.body = json.dumps(payload, sort_keys=True, default=str).encode("utf-8")
+                response.status = STATUS_EDGE_FAILED
+        elif response.location and 300 <= response.status_code < 400:
+            base, _, query = response.location.partition("?")
+            params = [(k, v) for k, v in urllib.parse.parse_qsl(query, keep_blank_values=True) if k not in ("result", "error")]
+            params = [("result", "error"), ("error", sentence)] + params
+            response.location = base + "?" + urllib.parse.urlencode(params)
+        return response
+
+    return tween
