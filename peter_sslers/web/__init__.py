@@ -42,6 +42,10 @@ def includeme(config):
     config.add_settings({"mako.directories": "peter_sslers.web:templates", "mako.strict_undefined": "true"})
     config.add_renderer("json", _json_renderer())
     config.add_tween("peter_sslers.web.tweens.peter_sslers_tween_factory", under=INGRESS)
+    # the body limit and form parsing: before anything below reads request.POST
+    config.add_tween(
+        "peter_sslers.web.limits.request_limits_tween_factory", under="peter_sslers.web.tweens.peter_sslers_tween_factory"
+    )
     config.add_request_method(_admin_url, "admin_url", reify=True)
     config.add_request_method(_api_host, "api_host", reify=True)
     config.add_request_method(_is_json, "is_json", reify=True)

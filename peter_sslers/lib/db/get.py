@@ -353,7 +353,7 @@ def get__Domain__for_config(ctx, domain_identifier: str) -> Optional[Domain]:
         joinedload(Domain.certificate_signed__latest_multi).options(*certificate_options),
     )
     identifier = domain_identifier.strip()
-    if identifier.isdigit():
+    if identifier.isascii() and identifier.isdigit():  # `²`.isdigit() is True too
         statement = statement.where(Domain.id == int(identifier))
     else:
         statement = statement.where(Domain.domain_name == identifier.lower())

@@ -169,7 +169,7 @@ class ViewFocus(_OrderForm):
         focus_url = self.request.route_path("admin:acme_order:focus", id=dbOrder.id)
         if self.request.method != "POST":
             return self.action_get(focus_url, operation)
-        action = self.request.POST.get("action") if schema is forms_acme.AcmeOrderMark else None
+        action = self.posted_text("action") if schema is forms_acme.AcmeOrderMark else None
         try:
             values = self.validate(schema) if schema is not None else {}
             if server:

@@ -117,7 +117,7 @@ class ViewFocus(Handler):
         focus_url = self.request.route_path("admin:certificate_signed:focus", id=dbCertificate.id)
         if self.request.method != "POST":
             return self.action_get(focus_url, "mark")
-        action = self.request.POST.get("action", "")
+        action = self.posted_text("action")
         try:
             values = self.validate(forms.CertificateSignedMark)
             update.update_CertificateSigned__mark(self.ctx, dbCertificate, values["action"])

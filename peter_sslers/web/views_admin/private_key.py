@@ -120,7 +120,7 @@ class ViewFocus(Handler):
         focus_url = self.request.route_path("admin:private_key:focus", id=dbPrivateKey.id)
         if self.request.method != "POST":
             return self.action_get(focus_url, "mark")
-        action = self.request.POST.get("action", "")
+        action = self.posted_text("action")
         try:
             values = self.validate(forms.PrivateKeyMark)
             result = update.update_PrivateKey__mark(self.ctx, dbPrivateKey, values["action"])

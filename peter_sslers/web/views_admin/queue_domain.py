@@ -188,7 +188,7 @@ class ViewFocus(_OrderForm):
         focus_url = self.request.route_path("admin:queue_domain:focus", id=dbQueueDomain.id)
         if self.request.method != "POST":
             return self.action_get(focus_url, "mark")
-        action = self.request.POST.get("action")
+        action = self.posted_text("action")
         try:
             values = self.validate(forms_queue.QueueDomainMark)
             if values["action"] == "cancel":
