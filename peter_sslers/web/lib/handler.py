@@ -191,7 +191,9 @@ class Handler:
             form_errors[exc.field or "Error_Main"] = exc.message
         if self.is_json:
             return {"result": "error", "error": exc.message, "form_errors": form_errors}
-        values = {"form_errors": form_errors, "error": exc.message, "form_values": dict(self.request.POST)}
+        # text only: a file part (a cgi FieldStorage) cannot fill a form field, and is not even a bool
+        form_values = {key: value for key, value in self.request.POST.items() if isinstance(value, str)}
+        values = {"form_errors": form_errors, "error": exc.message, "form_values": form_values}
         values.update(template_values)
         return values
 
