@@ -393,7 +393,8 @@ OPTIONS = (
         "The largest request body accepted, in bytes, checked before the body is read: a larger "
         "`Content-Length` is answered 413 at once, and a body without one is read no further than this. "
         "An upload of a certificate with its chain and key sends three files, so keep it at least three "
-        "times `upload_max_bytes` to accept three full-sized files.",
+        "times `upload_max_bytes` to accept three full-sized files. Under waitress, set its "
+        "`max_request_body_size` ([server:main]) to the same, so the server stops receiving such a body too.",
         "a whole number of bytes, at least 4096 and not below `upload_max_bytes`",
     ),
     Option(
