@@ -7,6 +7,7 @@ into a redirect, and request bodies of any size read whole.
 """
 
 import io
+import re
 
 import pytest
 import webtest
@@ -48,8 +49,6 @@ def id_routes(app):
 
 
 def _placeholders(pattern):
-    import re
-
     return [m.group(1) for m in re.finditer(r"{(\w+)(?::[^}]*)?}", pattern)]
 
 
