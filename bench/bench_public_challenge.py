@@ -72,6 +72,8 @@ def populate(engine, count: int) -> list:
                 authorization_url="https://acme.example.com/authz/%d" % i, acme_order_created=order, domain=domain
             )
             s.add(authz)
+            # as the ACME flow links them: the responder answers challenges of orders in play only
+            s.add(m.AcmeOrder2AcmeAuthorization(acme_order=order, acme_authorization=authz, is_present_on_new_order=True))
             s.flush()
             token = "token%038d" % i
             s.add(

@@ -477,6 +477,17 @@ OPTIONS = (
         "a whole number of bytes, at least 1024",
     ),
     Option(
+        "request_max_bytes",
+        _parse_int_factory(4096),
+        1048576,
+        "The largest request body accepted, in bytes, checked before the body is read: a larger "
+        "`Content-Length` is answered 413 at once, and a body without one is read no further than this. "
+        "An upload of a certificate with its chain and key sends three files, so keep it at least three "
+        "times `upload_max_bytes` to accept three full-sized files. Under waitress, set its "
+        "`max_request_body_size` ([server:main]) to the same, so the server stops receiving such a body too.",
+        "a whole number of bytes, at least 4096 and not below `upload_max_bytes`",
+    ),
+    Option(
         "expiring_days",
         _parse_int_factory(1),
         30,
@@ -692,6 +703,7 @@ class ApplicationSettings:
     admin_tokens_file: Optional[str]
     exception_redirect: bool
     upload_max_bytes: int
+    request_max_bytes: int
     expiring_days: int
     queue_domains_min_per_cert: int
     queue_domains_max_per_cert: int
@@ -818,6 +830,12 @@ def _cross_check(values: dict) -> dict:
                 "differs from the directory URL given as `certificate_authority`",
             )
         values["certificate_authority_directory"] = ca
+
+    if values["request_max_bytes"] < values["upload_max_bytes"]:
+        raise ConfigurationError(
+            "request_max_bytes",
+            "is below `upload_max_bytes` (%s): no upload that size could arrive" % values["upload_max_bytes"],
+        )
 
     if values["enable_acme_flow"]:
         raise ConfigurationError(

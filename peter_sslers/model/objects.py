@@ -50,7 +50,6 @@ __all__ = [
     "AcmeAuthorization",
     "AcmeChallenge",
     "AcmeChallengePoll",
-    "AcmeChallengeUnknownPoll",
     "RemoteIpAddress",
     "AcmeEventLog",
     "CertificateCA",
@@ -892,7 +891,8 @@ class AcmeChallenge(Base):
 
 
 # ==============================================================================
-# public challenge polls (audit of hits on /.well-known/acme-challenge/)
+# public challenge polls (audit of hits on /.well-known/acme-challenge/; misses are
+# only logged, see web/views_public/public.py)
 
 
 class RemoteIpAddress(Base):
@@ -906,9 +906,6 @@ class RemoteIpAddress(Base):
 
     acme_challenge_polls: Mapped[list["AcmeChallengePoll"]] = relationship(
         back_populates="remote_ip_address"
-    )
-    acme_challenge_unknown_polls: Mapped[list["AcmeChallengeUnknownPoll"]] = (
-        relationship(back_populates="remote_ip_address")
     )
 
     @property
@@ -949,40 +946,6 @@ class AcmeChallengePoll(Base):
         return {
             "id": _id(self.id),
             "acme_challenge_id": _id(self.acme_challenge_id),
-            "timestamp_polled": _iso(self.timestamp_polled),
-            "remote_ip_address": {
-                "id": _id(self.remote_ip_address_id),
-                "ip_address": self.remote_ip_address.remote_ip_address,
-            },
-        }
-
-
-class AcmeChallengeUnknownPoll(Base):
-    """A hit on a token we do not know."""
-
-    __tablename__ = "acme_challenge_unknown_poll"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    domain: Mapped[str] = mapped_column(sa.Unicode(255))
-    challenge: Mapped[str] = mapped_column(sa.Unicode(255))
-    timestamp_polled: Mapped[datetime.datetime] = mapped_column(
-        TZDateTime, default=utcnow
-    )
-    remote_ip_address_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("remote_ip_address.id"), index=True
-    )
-
-    remote_ip_address: Mapped["RemoteIpAddress"] = relationship(
-        back_populates="acme_challenge_unknown_polls"
-    )
-
-    @property
-    def as_json(self) -> dict[str, Any]:
-        """Reads ``remote_ip_address``."""
-        return {
-            "id": _id(self.id),
-            "domain": self.domain,
-            "challenge": self.challenge,
             "timestamp_polled": _iso(self.timestamp_polled),
             "remote_ip_address": {
                 "id": _id(self.remote_ip_address_id),

@@ -57,6 +57,10 @@ def _error_response(request, status: int, title: str, message: str) -> Response:
     return Response("%s %s\n" % (status, title), status=status, content_type="text/plain", charset="utf-8")
 
 
+# the envelope for answers made outside the exception views (web/limits.py)
+error_response = _error_response
+
+
 def _render_json(request, payload: dict) -> Response:
     return render_to_response("json", payload, request=request, response=request.response)
 

@@ -149,7 +149,6 @@ def admin_routes(config):
         config, "admin:acme_challenge:focus:acme_server:trigger", "/acme-challenge/{@id}/acme-server/trigger", jsonify=True
     )
     add_route(config, "admin:acme_challenge_polls", "/acme-challenge-polls", jsonify=True, paginate=True)
-    add_route(config, "admin:acme_challenge_unknown_polls", "/acme-challenge-unknown-polls", jsonify=True, paginate=True)
     add_route(config, "admin:acme_challenges", "/acme-challenges", jsonify=True, paginate=True)
 
     # AcmeEventLog

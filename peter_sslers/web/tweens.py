@@ -1,6 +1,7 @@
 """The outermost tween: identify every response, protect the admin tree.
 
-The admin checks (``web/security.py``) run here, before routing: a refused request never
+The body limit (``web/limits.py``) and then the admin checks (``web/security.py``) run here,
+before routing: a refused request never
 reaches a view, so no admin content can leak through a view that forgot a check.
 """
 
@@ -9,6 +10,7 @@ import logging
 
 from pyramid.response import Response
 
+from . import limits
 from . import security
 
 log = logging.getLogger(__name__)
@@ -63,10 +65,14 @@ def _admin_guard(request, registry):
 def peter_sslers_tween_factory(handler, registry):
     admin_prefix = registry.app_settings.admin_prefix
     guard = registry.app_settings.enable_views_admin  # off: the admin paths are plain 404s
+    body_limit = registry.app_settings.request_max_bytes
 
     def tween(request):
         is_admin = request.path == admin_prefix or request.path.startswith(admin_prefix + "/")
-        response = _admin_guard(request, registry) if is_admin and guard else None
+        # the body limit first: the admin guard's CSRF check may read the form
+        response = limits.refuse_body(request, body_limit)
+        if response is None and is_admin and guard:
+            response = _admin_guard(request, registry)
         if response is None:
             try:
                 response = handler(request)

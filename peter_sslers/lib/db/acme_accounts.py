@@ -31,6 +31,9 @@ from .logger import log__OperationsEvent
 from .logger import log__OperationsObjectEvent
 
 _RE_EMAIL = re.compile(r"^[^@\s:/]+@[^@\s:/]+$")
+_RE_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# the contact column's length (stored without its `mailto:`)
+CONTACT_MAX_LENGTH = AcmeAccount.contact.property.columns[0].type.length
 ACCOUNT_KEY_TECHNOLOGIES = {
     "RSA": ("RSA", 2048, None),
     "RSA_2048": ("RSA", 2048, None),
@@ -89,11 +92,20 @@ def normalize_contact(contact: Optional[str], field: str = "account__contact") -
     if not _RE_EMAIL.match(contact):
         raise errors.InvalidRequest("`%s` is not an email address." % contact, field=field)
     local, domain = contact.rsplit("@", 1)
+    if _RE_CONTROL.search(local):
+        raise errors.InvalidRequest("The email address holds a control character.", field=field)
     try:
         domain = utils.validate_domain_name(domain)
     except errors.InvalidRequest:
         raise errors.InvalidRequest("`%s` is not an email address with a valid domain." % contact, field=field)
-    return "%s@%s" % (local, domain)
+    contact = "%s@%s" % (local, domain)
+    if len(contact) > CONTACT_MAX_LENGTH:
+        # checked here, before any ACME server sees it: registered first and refused by the
+        # column after, the account would exist on the server with its key lost
+        raise errors.InvalidRequest(
+            "The email address is longer than the %d characters allowed." % CONTACT_MAX_LENGTH, field=field
+        )
+    return contact
 
 
 def get__AcmeAccountProvider__for_use(ctx, provider_id) -> AcmeAccountProvider:

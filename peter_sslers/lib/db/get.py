@@ -14,7 +14,6 @@ from ...model.objects import AcmeAccountProvider
 from ...model.objects import AcmeAuthorization
 from ...model.objects import AcmeChallenge
 from ...model.objects import AcmeChallengePoll
-from ...model.objects import AcmeChallengeUnknownPoll
 from ...model.objects import AcmeEventLog
 from ...model.objects import AcmeOrder
 from ...model.objects import AcmeOrder2AcmeAuthorization
@@ -62,23 +61,52 @@ def get__AcmeAccount__global_default(ctx) -> Optional[AcmeAccount]:
 def get__AcmeChallenge__answerable(ctx, token: str, domain_name: str) -> Optional[AcmeChallenge]:
     """The http-01 challenge this instance should answer for ``token`` on ``domain_name``.
 
-    One indexed query: only challenges still in play (not yet valid/invalid/gone), only
-    http-01, and never for a blocklisted name.
+    One query, driven by the token's index: only an http-01 challenge still in play (not yet
+    valid/invalid/gone), of an authorization still pending and not expired (``ctx.timestamp``),
+    on an order still in play (pending, ready or processing: not valid, invalid, deactivated or
+    gone), and never for a blocklisted name. An authorization shared by several orders is
+    answered while any of them is in play.
     """
+    order_in_play = (
+        sa.select(AcmeOrder2AcmeAuthorization.acme_order_id)
+        .join(AcmeOrder, AcmeOrder.id == AcmeOrder2AcmeAuthorization.acme_order_id)
+        .where(
+            AcmeOrder2AcmeAuthorization.acme_authorization_id == AcmeChallenge.acme_authorization_id,
+            AcmeOrder.acme_status_order_id.in_(ORDER_STATUS_IDS_ANSWERABLE),
+        )
+        .exists()
+    )
     statement = (
         sa.select(AcmeChallenge)
         .join(Domain, AcmeChallenge.domain_id == Domain.id)
+        .join(AcmeAuthorization, AcmeChallenge.acme_authorization_id == AcmeAuthorization.id)
         .where(
             AcmeChallenge.token == token,
             Domain.domain_name == domain_name,
             AcmeChallenge.acme_challenge_type_id == model_utils.AcmeChallengeType.HTTP_01,
             AcmeChallenge.acme_status_challenge_id.in_(model_utils.Acme_Status_Challenge.IDS_POSSIBLY_ACTIVE),
+            AcmeAuthorization.acme_status_authorization_id.in_(AUTHORIZATION_STATUS_IDS_ANSWERABLE),
+            sa.or_(AcmeAuthorization.timestamp_expires.is_(None), AcmeAuthorization.timestamp_expires > ctx.timestamp),
+            order_in_play,
             ~sa.exists().where(DomainBlocklisted.domain_name == domain_name),
         )
         .order_by(AcmeChallenge.id.desc())
         .limit(1)
     )
     return ctx.dbsession.scalars(statement).first()
+
+
+# the statuses of an authorization and an order whose http-01 challenge the responder answers
+AUTHORIZATION_STATUS_IDS_ANSWERABLE = (
+    model_utils.Acme_Status_Authorization.DISCOVERED,
+    model_utils.Acme_Status_Authorization.PENDING,
+)
+ORDER_STATUS_IDS_ANSWERABLE = (
+    model_utils.Acme_Status_Order.DISCOVERED,
+    model_utils.Acme_Status_Order.PENDING,
+    model_utils.Acme_Status_Order.READY,
+    model_utils.Acme_Status_Order.PROCESSING,
+)
 
 
 # --- Domain
@@ -353,7 +381,7 @@ def get__Domain__for_config(ctx, domain_identifier: str) -> Optional[Domain]:
         joinedload(Domain.certificate_signed__latest_multi).options(*certificate_options),
     )
     identifier = domain_identifier.strip()
-    if identifier.isdigit():
+    if identifier.isascii() and identifier.isdigit():  # `²`.isdigit() is True too
         statement = statement.where(Domain.id == int(identifier))
     else:
         statement = statement.where(Domain.domain_name == identifier.lower())
@@ -539,14 +567,6 @@ def query__AcmeChallengePoll():
         sa.select(AcmeChallengePoll)
         .options(joinedload(AcmeChallengePoll.remote_ip_address))
         .order_by(AcmeChallengePoll.id.desc())
-    )
-
-
-def query__AcmeChallengeUnknownPoll():
-    return (
-        sa.select(AcmeChallengeUnknownPoll)
-        .options(joinedload(AcmeChallengeUnknownPoll.remote_ip_address))
-        .order_by(AcmeChallengeUnknownPoll.id.desc())
     )
 
 

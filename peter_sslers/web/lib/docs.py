@@ -44,7 +44,7 @@ class EndpointDocs:
         options = {}
         for node in self.schema().children:
             validator = node.validator
-            if isinstance(validator, colander.OneOf):
+            if isinstance(validator, colander.OneOf):  # forms.OneOf too
                 options[node.name] = [str(choice) for choice in validator.choices]
         return options
 

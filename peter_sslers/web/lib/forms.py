@@ -5,11 +5,131 @@ upload type its size limit. A node may carry ``aliases``: older field names stil
 (``private_key_file_pem``, the 2021 name of ``private_key_file``).
 """
 
+import re
+from typing import Optional
+
 import colander
 
+from ...lib.db.getcreate import MAX_DOMAINS_PER_SET
 from ...lib.db.update import CERTIFICATE_SIGNED_MARK_ACTIONS
 from ...lib.db.update import DOMAIN_MARK_ACTIONS
 from ...lib.db.update import PRIVATE_KEY_MARK_ACTIONS
+from ...model import objects as model
+
+# --- ids and text: what any field or route placeholder may hold
+#
+# Every id column is an INTEGER (the model's primary keys): 32 bits on PostgreSQL, where a
+# larger number is a DataError, and 64 on SQLite, where a larger one is an OverflowError. An id
+# outside 0..ID_MAX names nothing that can exist: a placeholder answers 404, a form field 400.
+ID_MAX = 2**31 - 1
+_ID_DIGITS_MAX = len(str(ID_MAX))
+
+# Single-line text fields hold no control characters: PostgreSQL refuses NUL in text, and
+# the others (newlines, escapes) have no place in a name, an address or an option.
+RE_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def parse_id(text) -> Optional[int]:
+    """The id in ``text`` (ASCII digits, 0 to ``ID_MAX``), or None when it cannot be one.
+
+    ``str.isdigit`` alone is not enough: it accepts ``²`` (which ``int`` refuses) and other
+    scripts' digits (which ``int`` reads), and no length.
+    """
+    if not isinstance(text, str):
+        return None
+    text = text.strip()
+    if not text or len(text) > _ID_DIGITS_MAX or not (text.isascii() and text.isdigit()):
+        return None
+    value = int(text)
+    return value if value <= ID_MAX else None
+
+
+def column_length(column) -> int:
+    """The length of a model's ``Unicode(n)`` column: the longest text a field for it may hold."""
+    return column.property.columns[0].type.length
+
+
+def text_problem(value: str, max_length: int) -> Optional[str]:
+    """Why ``value`` cannot be stored as single-line text (too long, control characters), or None."""
+    if len(value) > max_length:
+        return "Longer than the %d characters allowed." % max_length
+    if RE_CONTROL_CHARACTERS.search(value):
+        return "Holds a control character (NUL, a newline...): not allowed here."
+    return None
+
+
+def _is_file(cstruct) -> bool:
+    return hasattr(cstruct, "file") and hasattr(cstruct, "filename")
+
+
+class Text(colander.String):
+    """A single-line text field, at most ``max_length`` characters (its column's length), no
+    control characters, and never a file part (``curl --form name=@file``)."""
+
+    def __init__(self, max_length: int, choices=None, **kw):
+        super().__init__(**kw)
+        self.max_length = max_length
+        self.choices = choices
+
+    def deserialize(self, node, cstruct):
+        if cstruct is colander.null or cstruct is None:
+            return colander.null
+        if _is_file(cstruct) or not isinstance(cstruct, str):
+            raise colander.Invalid(node, "A text field: send the text itself, not a file.")
+        problem = text_problem(cstruct, self.max_length)
+        if problem and self.choices:
+            problem = _not_one_of(self.choices)
+        if problem:
+            raise colander.Invalid(node, problem)
+        return super().deserialize(node, cstruct)
+
+
+class Id(colander.SchemaType):
+    """An id field (or any whole number that fits one): ASCII digits, 0 to ``ID_MAX``; empty is missing."""
+
+    def __init__(self, what: str = "an id"):
+        self.what = what
+
+    def deserialize(self, node, cstruct):
+        if cstruct is colander.null or cstruct is None or cstruct == "":
+            return colander.null
+        if _is_file(cstruct) or not isinstance(cstruct, str):
+            raise colander.Invalid(node, "A number field: send the number itself, not a file.")
+        if not cstruct.strip():
+            return colander.null
+        value = parse_id(cstruct)
+        if value is None:
+            raise colander.Invalid(node, "Not %s: a whole number from 0 to %d." % (self.what, ID_MAX))
+        return value
+
+    def serialize(self, node, appstruct):
+        return colander.null if appstruct in (colander.null, None) else str(appstruct)
+
+
+class OneOf(colander.OneOf):
+    """``colander.OneOf`` whose message lists the choices but never repeats the value sent
+    (which may be a megabyte long, and ends up in a JSON answer or a redirect)."""
+
+    def __call__(self, node, value):
+        if value not in self.choices:
+            raise colander.Invalid(node, _not_one_of(self.choices))
+
+
+def _not_one_of(choices) -> str:
+    return "Not one of: %s." % ", ".join(str(c) for c in choices)
+
+
+def choice_length(choices) -> int:
+    return max(len(str(choice)) for choice in choices)
+
+
+def Choice(choices) -> Text:
+    """The type of a field holding one of ``choices``: no longer than the longest of them."""
+    return Text(choice_length(choices), choices=tuple(choices))
+
+
+# a list of domain names, separated by commas: the most names a set holds, each at its column's length
+DOMAIN_NAMES_MAX_LENGTH = MAX_DOMAINS_PER_SET * (column_length(model.Domain.domain_name) + 2)
 
 
 class TextUpload(colander.SchemaType):
@@ -22,7 +142,7 @@ class TextUpload(colander.SchemaType):
         if cstruct is colander.null or cstruct is None or cstruct == "" or cstruct == b"":
             return colander.null
         limit = node.bindings["upload_max_bytes"] if node.bindings else 262144
-        if hasattr(cstruct, "file"):
+        if _is_file(cstruct):
             data = cstruct.file.read(limit + 1)
         elif isinstance(cstruct, bytes):
             data = cstruct
@@ -49,17 +169,17 @@ def _upload(name: str, description: str, missing=colander.required, aliases=()) 
 
 def _action(choices) -> colander.SchemaNode:
     return colander.SchemaNode(
-        colander.String(), name="action", description="What to mark it", validator=colander.OneOf(choices)
+        Choice(choices), name="action", description="What to mark it", validator=OneOf(choices)
     )
 
 
 def _domain_names(name: str, description: str, missing=colander.required) -> colander.SchemaNode:
-    return colander.SchemaNode(colander.String(), name=name, description=description, missing=missing)
+    return colander.SchemaNode(Text(DOMAIN_NAMES_MAX_LENGTH), name=name, description=description, missing=missing)
 
 
 class DomainNew(colander.Schema):
     domain_name = colander.SchemaNode(
-        colander.String(),
+        Text(column_length(model.Domain.domain_name)),
         name="domain_name",
         description="One fully qualified domain name, e.g. `example.com`",
     )
@@ -86,14 +206,16 @@ class CertificateSignedMark(colander.Schema):
 class CertificateCAUpload(colander.Schema):
     cert_file = _upload("cert_file", "A CA certificate (root or intermediate), PEM")
     cert_file_name = colander.SchemaNode(
-        colander.String(), name="cert_file_name", description="A display name (optional)", missing=None
+        Text(column_length(model.CertificateCA.display_name)),
+        name="cert_file_name", description="A display name (optional)", missing=None
     )
 
 
 class CertificateCAChainUpload(colander.Schema):
     chain_file = _upload("chain_file", "One or more CA certificates, PEM, each signed by the next")
     chain_file_name = colander.SchemaNode(
-        colander.String(), name="chain_file_name", description="A display name (optional)", missing=None
+        Text(column_length(model.CertificateCAChain.display_name)),
+        name="chain_file_name", description="A display name (optional)", missing=None
     )
 
 
@@ -110,10 +232,10 @@ PRIVATE_KEY_NEW_OPTIONS = ("RSA_2048", "RSA_3072", "RSA_4096", "EC_P256", "EC_P3
 
 class PrivateKeyNew(colander.Schema):
     key_technology = colander.SchemaNode(
-        colander.String(),
+        Choice(PRIVATE_KEY_NEW_OPTIONS),
         name="key_technology",
         description="The kind of key to generate",
-        validator=colander.OneOf(PRIVATE_KEY_NEW_OPTIONS),
+        validator=OneOf(PRIVATE_KEY_NEW_OPTIONS),
         missing="RSA_4096",
     )
 

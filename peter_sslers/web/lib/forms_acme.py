@@ -10,8 +10,15 @@ from ...lib.db.acme_accounts import ACCOUNT_KEY_TECHNOLOGIES
 from ...lib.db.acme_accounts import ACCOUNT_MARK_ACTIONS
 from ...lib.db.actions_acme import ORDER_MARK_ACTIONS
 from ...lib.db.actions_acme import PROCESSING_STRATEGIES
+from ...model import objects as model
 from ...model import utils as model_utils
+from .forms import DOMAIN_NAMES_MAX_LENGTH
+from .forms import Choice
+from .forms import Id
+from .forms import OneOf
+from .forms import Text
 from .forms import TextUpload
+from .forms import column_length
 
 PRIVATE_KEY_TECHNOLOGIES = ("RSA", "EC")
 
@@ -26,20 +33,19 @@ PRIVATE_KEY_OPTIONS = {
 REVOCATION_REASONS = ("0", "1", "2", "3", "4", "5", "6", "8", "9", "10")
 
 
-def _string(name, description, missing=colander.required, choices=None):
+def _string(name, description, missing=colander.required, choices=None, max_length=None):
+    """A text field: one of ``choices``, or free text of at most ``max_length`` characters."""
     return colander.SchemaNode(
-        colander.String(),
+        Choice(choices) if choices else Text(max_length),
         name=name,
         description=description,
         missing=missing,
-        validator=colander.OneOf(choices) if choices else None,
+        validator=OneOf(choices) if choices else None,
     )
 
 
 def _id(name, description, missing=None):
-    return colander.SchemaNode(
-        colander.Int(), name=name, description=description, missing=missing, validator=colander.Range(min=0)
-    )
+    return colander.SchemaNode(Id(), name=name, description=description, missing=missing)
 
 
 def _upload(name, description, missing=None):
@@ -72,7 +78,9 @@ class AcmeAccountNew(colander.Schema):
     acme_account_provider_id = _id(
         "acme_account_provider_id", "The ACME server (an id from /acme-account-providers); default: the default server"
     )
-    account__contact = _string("account__contact", "The account's contact email address")
+    account__contact = _string(
+        "account__contact", "The account's contact email address", max_length=column_length(model.AcmeAccount.contact)
+    )
     account_key_technology = _string(
         "account_key_technology",
         "The account key to generate",
@@ -90,7 +98,10 @@ class AcmeAccountUpload(colander.Schema):
         "acme_account_provider_id", "With `account_key_file_pem`: the ACME server the account is on"
     )
     account__contact = _string(
-        "account__contact", "With `account_key_file_pem`: the account's contact email address", missing=None
+        "account__contact",
+        "With `account_key_file_pem`: the account's contact email address",
+        missing=None,
+        max_length=column_length(model.AcmeAccount.contact),
     )
     account_key_file_le_pkey = _upload(
         "account_key_file_le_pkey", "Or: certbot's `private_key.json` (the account key as a JWK)"
@@ -104,6 +115,7 @@ class AcmeAccountUpload(colander.Schema):
         "With certbot's files, optional: the directory URL of the account's ACME server (certbot's `server`, e.g. "
         "`https://127.0.0.1:14000/dir`); an unknown server is added with it",
         missing=None,
+        max_length=column_length(model.AcmeAccountProvider.directory),
     )
     account__private_key_cycle, account__private_key_technology = _account_policy()
 
@@ -175,7 +187,9 @@ def _processing_strategy():
 
 class AcmeOrderNewFreeform(colander.Schema):
     domain_names_http01 = _string(
-        "domain_names_http01", "The domain names, separated by commas (1 to 100), validated with http-01"
+        "domain_names_http01",
+        "The domain names, separated by commas (1 to 100), validated with http-01",
+        max_length=DOMAIN_NAMES_MAX_LENGTH,
     )
     processing_strategy = _processing_strategy()
     acme_account_id = _id("acme_account_id", "The AcmeAccount to order with; default: the global default account")
@@ -201,9 +215,9 @@ class AcmeOrderMark(colander.Schema):
 
 class CertificateSignedRevoke(colander.Schema):
     reason = colander.SchemaNode(
-        colander.String(),
+        Choice(REVOCATION_REASONS),
         name="reason",
         description="An RFC 5280 CRLReason code (0 unspecified, 1 keyCompromise, 4 superseded, 5 cessationOfOperation...)",
         missing=None,
-        validator=colander.OneOf(REVOCATION_REASONS),
+        validator=OneOf(REVOCATION_REASONS),
     )

@@ -7,6 +7,8 @@ Same rules as ``forms.py`` and ``forms_acme.py``: colander schemas, bound by
 import colander
 
 from ...model import utils as model_utils
+from .forms import DOMAIN_NAMES_MAX_LENGTH
+from .forms import Id
 from .forms_acme import _id
 from .forms_acme import _order_key_fields
 from .forms_acme import _processing_strategy
@@ -22,6 +24,7 @@ class QueueDomainsAdd(colander.Schema):
         "domain_names_http01",
         "The domain names to queue, separated by commas: each is queued, found managed (an inactive "
         "Domain is re-activated), found queued already, or refused (blocklisted, invalid)",
+        max_length=DOMAIN_NAMES_MAX_LENGTH,
     )
 
 
@@ -31,7 +34,7 @@ class QueueDomainMark(colander.Schema):
 
 class QueueDomainsProcess(colander.Schema):
     max_domains_per_certificate = colander.SchemaNode(
-        colander.Int(),
+        Id("a number"),
         name="max_domains_per_certificate",
         description="How many of the oldest waiting names go into the one order; default: "
         "`queue_domains_max_per_cert`; from `queue_domains_min_per_cert` to `queue_domains_max_per_cert`",
@@ -72,7 +75,9 @@ class QueueCertificateNewStructured(colander.Schema):
 
 class QueueCertificateNewFreeform(colander.Schema):
     domain_names_http01 = _string(
-        "domain_names_http01", "The domain names of the certificate to queue, separated by commas (1 to 100)"
+        "domain_names_http01",
+        "The domain names of the certificate to queue, separated by commas (1 to 100)",
+        max_length=DOMAIN_NAMES_MAX_LENGTH,
     )
     acme_account_id = _id("acme_account_id", "The AcmeAccount to order with; default: the global default account")
     private_key_option, private_key_id, private_key_cycle__renewal = _order_key_fields()

@@ -31,8 +31,18 @@ from ...lib import errors
 from ...lib.db import get
 from ...lib.db.actions_acme import AcmeOrderFailed
 from . import docs as docs_registry
+from . import forms
 
 ITEMS_PER_PAGE = 50
+
+# the longest error text and other value a redirect's query string carries
+LOCATION_ERROR_MAX = 1000
+LOCATION_VALUE_MAX = 100
+
+
+def _bounded(value, limit: int) -> str:
+    text = value if isinstance(value, str) else ("" if value is None else str(value))
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
 @dataclasses.dataclass
@@ -247,7 +257,9 @@ class Handler:
         url_template = self.request.route_path(paged_name, page="{page}", **route_kw).replace("%7Bpage%7D", "{page}")
         if query:
             url_template += "?" + query
-        page = int(self.request.matchdict.get("page", 1))
+        page = forms.parse_id(self.request.matchdict.get("page", "1"))
+        if page is None:  # not ASCII digits, or past any page there can be
+            raise HTTPNotFound("There is no such page.")
         pagination = Pagination(page, items_per_page, total_items, url_template)
         if page < 1:
             raise HTTPSeeOther(location=pagination.url(1))
@@ -269,7 +281,9 @@ class Handler:
 
         :raises HTTPNotFound: no such object.
         """
-        dbObject = getter(self.ctx, int(self.request.matchdict[key]))
+        object_id = forms.parse_id(self.request.matchdict[key])
+        # an id past the column's range names nothing: not found, and never sent to the database
+        dbObject = getter(self.ctx, object_id) if object_id is not None else None
         if dbObject is None:
             raise HTTPNotFound("The %s was not found." % what)
         return dbObject
@@ -300,6 +314,12 @@ class Handler:
         except colander.Invalid as exc:
             raise errors.FormInvalid(exc.asdict())
 
+    def posted_text(self, name: str) -> str:
+        """A posted field's raw text, for echoing back (``action=...`` in a redirect): a file part
+        sent where text belongs is "" here (its validation says what is wrong with it)."""
+        value = self.request.POST.get(name)
+        return value if isinstance(value, str) else ""
+
     def form_error(self, exc: errors.InvalidRequest, **template_values) -> dict:
         """Answer a rejected form: JSON envelope or the form again, both HTTP 400; nothing is kept."""
         self.request.tm.doom()
@@ -309,17 +329,23 @@ class Handler:
             form_errors[exc.field or "Error_Main"] = exc.message
         if self.is_json:
             return error_envelope(exc.message, form_errors, operation=self.action_operation())
-        values = {"form_errors": form_errors, "error": exc.message, "form_values": dict(self.request.POST)}
+        # text only: a file part (a cgi FieldStorage) cannot fill a form field, and is not even a bool
+        form_values = {key: value for key, value in self.request.POST.items() if isinstance(value, str)}
+        values = {"form_errors": form_errors, "error": exc.message, "form_values": form_values}
         values.update(template_values)
         return values
 
     def redirect_result(self, location: str, result: str, operation: str, error: str = None, **extra) -> HTTPSeeOther:
-        """A 303 back to an object page, with the outcome in the query string."""
+        """A 303 back to an object page, with the outcome in the query string.
+
+        Values may come from the request (an ``action`` sent back): each is cut short, so a
+        megabyte sent is never copied whole into the ``Location`` header.
+        """
         params = [("result", result)]
         if error:
-            params.append(("error", error))
+            params.append(("error", _bounded(error, LOCATION_ERROR_MAX)))
         params.append(("operation", operation))
-        params.extend(sorted(extra.items()))
+        params.extend((key, _bounded(value, LOCATION_VALUE_MAX)) for key, value in sorted(extra.items()))
         separator = "&" if "?" in location else "?"
         return HTTPSeeOther(location=location + separator + urllib.parse.urlencode(params))
 

@@ -10,6 +10,7 @@ from ...model import utils as model_utils
 from ...model.objects import AcmeAuthorization
 from ...model.objects import PrivateKey
 from ..lib import downloads
+from ..lib import forms
 from ..lib import forms_acme
 from ..lib.handler import error_envelope
 from ..lib.handler import outside_status
@@ -258,7 +259,7 @@ class ViewFocus(AcmeHandler):
     def mark(self):
         dbAccount = load_account(self)
         focus_url = self.request.route_path("admin:acme_account:focus", id=dbAccount.id)
-        action = self.request.POST.get("action", "")
+        action = self.posted_text("action")
         try:
             values = self.validate(forms_acme.AcmeAccountMark)
             acme_accounts.mark(self.ctx, dbAccount, values["action"])
@@ -429,13 +430,18 @@ class ViewFocus(AcmeHandler):
         return self.redirect_result(focus_url, "error", operation, error=errors_text)
 
     def _authorization_ids(self) -> list:
-        raw = [value.strip() for value in self.request.POST.getall("acme_authorization_id") if value.strip()]
+        raw = [value for value in self.request.POST.getall("acme_authorization_id")]
+        if any(not isinstance(value, str) for value in raw):
+            raise errors.FormInvalid({"acme_authorization_id": "An id field: send the number itself, not a file."})
+        raw = [value.strip() for value in raw if value.strip()]
         if not raw:
             raise errors.FormInvalid({"acme_authorization_id": "At least one AcmeAuthorization id is required."})
-        bad = [value for value in raw if not value.isdigit()]
-        if bad:
-            raise errors.FormInvalid({"acme_authorization_id": "Not an id: %s." % ", ".join(bad)})
-        return sorted({int(value) for value in raw})
+        ids = [forms.parse_id(value) for value in raw]
+        if None in ids:
+            raise errors.FormInvalid(
+                {"acme_authorization_id": "Not an id (a whole number from 0 to %d): one of the values." % forms.ID_MAX}
+            )
+        return sorted(set(ids))
 
     # --- related lists
 

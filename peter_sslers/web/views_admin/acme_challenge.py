@@ -1,4 +1,4 @@
-"""AcmeChallenge: list, focus, sync and trigger on the ACME server; the public responder's poll logs."""
+"""AcmeChallenge: list, focus, sync and trigger on the ACME server; the public responder's poll log."""
 
 from ...lib import errors
 from ...lib.db import get
@@ -34,15 +34,6 @@ class ViewList(AcmeHandler):
     def polls(self):
         """Hits on /.well-known/acme-challenge/ that matched a challenge."""
         return self.paged_list(get.query__AcmeChallengePoll(), "AcmeChallengePolls", page_title="ACME challenge polls")
-
-    @admin_view(
-        "admin:acme_challenge_unknown_polls", renderer="/admin/acme_challenge_unknown_polls.mako", paginate=True
-    )
-    def unknown_polls(self):
-        """Hits on /.well-known/acme-challenge/ that matched nothing."""
-        return self.paged_list(
-            get.query__AcmeChallengeUnknownPoll(), "AcmeChallengeUnknownPolls", page_title="ACME challenge polls, unknown"
-        )
 
 
 class ViewFocus(AcmeHandler):

@@ -170,7 +170,7 @@ class ViewFocus(_OrderForm):
         """A one-click action on the order: ``run(dbOrder, values)`` returns ``(order id to show, extra JSON)``."""
         dbOrder = load_order(self)
         focus_url = self.request.route_path("admin:acme_order:focus", id=dbOrder.id)
-        action = self.request.POST.get("action") if schema is forms_acme.AcmeOrderMark else None
+        action = self.posted_text("action") if schema is forms_acme.AcmeOrderMark else None
         try:
             values = self.validate(schema) if schema is not None else {}
             if server:

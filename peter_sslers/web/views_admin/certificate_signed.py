@@ -122,7 +122,7 @@ class ViewFocus(Handler):
     def mark(self):
         dbCertificate = load_certificate(self)
         focus_url = self.request.route_path("admin:certificate_signed:focus", id=dbCertificate.id)
-        action = self.request.POST.get("action", "")
+        action = self.posted_text("action")
         try:
             values = self.validate(forms.CertificateSignedMark)
             update.update_CertificateSigned__mark(self.ctx, dbCertificate, values["action"])

@@ -9,6 +9,7 @@ from ...lib.db import actions_redis
 from ...lib.db import get
 from ...lib.db import getcreate
 from ...lib.db import update
+from ...model.objects import Domain
 from ..lib import forms
 from ..lib import nginx
 from ..lib.handler import Handler
@@ -20,14 +21,28 @@ def load_domain(handler: Handler):
 
     :raises HTTPNotFound: no such Domain.
     """
-    identifier = handler.request.matchdict["domain_identifier"].strip()
-    if identifier.isdigit():
-        dbDomain = get.get__Domain__by_id(handler.ctx, int(identifier))
+    identifier = domain_identifier(handler)
+    if identifier.isascii() and identifier.isdigit():
+        dbDomain = get.get__Domain__by_id(handler.ctx, forms.parse_id(identifier))
     else:
         dbDomain = get.get__Domain__by_name(handler.ctx, identifier)
     if dbDomain is None:
         raise HTTPNotFound("The Domain `%s` was not found." % identifier)
     return dbDomain
+
+
+def domain_identifier(handler: Handler) -> str:
+    """``{domain_identifier}``: an id in range, or a name that fits the column (no control characters).
+
+    :raises HTTPNotFound: neither: no Domain can have it (and the database is not asked).
+    """
+    identifier = handler.request.matchdict["domain_identifier"].strip()
+    if identifier.isascii() and identifier.isdigit():
+        if forms.parse_id(identifier) is None:
+            raise HTTPNotFound("The Domain was not found: the id is out of range.")
+    elif forms.text_problem(identifier, forms.column_length(Domain.domain_name)):
+        raise HTTPNotFound("The Domain was not found: that is not a domain name.")
+    return identifier
 
 
 class ViewList(Handler):
@@ -100,7 +115,7 @@ class ViewFocus(Handler):
     def mark(self):
         dbDomain = load_domain(self)
         focus_url = self.request.route_path("admin:domain:focus", domain_identifier=dbDomain.id)
-        action = self.request.POST.get("action")
+        action = self.posted_text("action")
         try:
             values = self.validate(forms.DomainMark)
             update.update_Domain__mark(self.ctx, dbDomain, values["action"])
@@ -117,7 +132,7 @@ class ViewFocus(Handler):
         peter_sslers serves (or null). An inactive Domain gets nulls.
         `?openresty=1` (OpenResty's fallback on a Redis miss) also primes Redis with this Domain
         when Redis is enabled; a Redis failure is logged and the payload answered all the same."""
-        identifier = self.request.matchdict["domain_identifier"]
+        identifier = domain_identifier(self)
         dbDomain = get.get__Domain__for_config(self.ctx, identifier)
         if dbDomain is None:
             raise HTTPNotFound("The Domain `%s` was not found." % identifier)

@@ -4,11 +4,18 @@ from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.response import Response
 from pyramid.view import view_config
 
+from ...lib import errors
 from ...lib.db import get
 from ..lib import docs as docs_registry
+from ..lib import forms
 from ..lib.handler import Handler
 from ..lib.viewconfig import admin_view
 from ...lib.utils import normalize_host
+
+
+# the longest search value: an SPKI hash is 64 hex digits (95 with colons), a subject or issuer
+# fragment longer than this finds nothing a shorter one would not
+SEARCH_VALUE_MAX = 255
 
 
 class ViewMain(Handler):
@@ -62,6 +69,10 @@ class ViewMain(Handler):
         results = None
         for field in ("spki", "cert_subject", "cert_issuer"):
             value = self.request.GET.get(field, "").strip()
+            problem = value and forms.text_problem(value, SEARCH_VALUE_MAX)
+            if problem:
+                # SQLite refuses LIKE patterns over 50,000 bytes, PostgreSQL NUL: a 400, not a 500
+                raise errors.InvalidRequest("`%s`: %s" % (field, problem), field=field)
             if value:
                 query = {"field": field, "value": value}
                 if field == "spki":

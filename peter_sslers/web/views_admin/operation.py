@@ -67,7 +67,7 @@ class ViewOperations(Handler):
     @admin_view("admin:operations:log:focus", renderer="/admin/operations-log-focus.mako")
     def focus(self):
         """One OperationsEvent, with its children and the objects it touched."""
-        dbEvent = get.get__OperationsEvent__by_id(self.ctx, int(self.request.matchdict["id"]))
+        dbEvent = self.load(get.get__OperationsEvent__by_id, "OperationsEvent")
         if dbEvent is None:
             raise HTTPNotFound("The OperationsEvent was not found.")
         children = get.get__OperationsEvent__children(self.ctx, dbEvent.id)

@@ -124,7 +124,7 @@ class ViewFocus(Handler):
     def mark(self):
         dbPrivateKey = load_private_key(self)
         focus_url = self.request.route_path("admin:private_key:focus", id=dbPrivateKey.id)
-        action = self.request.POST.get("action", "")
+        action = self.posted_text("action")
         try:
             values = self.validate(forms.PrivateKeyMark)
             result = update.update_PrivateKey__mark(self.ctx, dbPrivateKey, values["action"])

@@ -227,9 +227,9 @@ class ViewNew(_OrderForm):
         dbSource = None
         if source in SOURCE_GETTERS:
             field, getter = SOURCE_GETTERS[source]
-            raw = self.request.params.get(field, "")
-            if raw.isdigit():
-                dbSource = getter(self.ctx, int(raw))
+            source_id = forms.parse_id(self.request.params.get(field, ""))
+            if source_id is not None:
+                dbSource = getter(self.ctx, source_id)
         return {"queue_source": source if dbSource is not None else None, "source": dbSource}
 
     def _structured_page(self) -> dict:
@@ -296,7 +296,7 @@ class ViewFocus(_OrderForm):
     def mark(self):
         dbQueue = load_queue_certificate(self)
         focus_url = self.request.route_path("admin:queue_certificate:focus", id=dbQueue.id)
-        action = self.request.POST.get("action")
+        action = self.posted_text("action")
         try:
             values = self.validate(forms_queue.QueueCertificateMark)
             if values["action"] == "cancel":

@@ -191,7 +191,7 @@ class ViewFocus(_OrderForm):
     def mark(self):
         dbQueueDomain = load_queue_domain(self)
         focus_url = self.request.route_path("admin:queue_domain:focus", id=dbQueueDomain.id)
-        action = self.request.POST.get("action")
+        action = self.posted_text("action")
         try:
             values = self.validate(forms_queue.QueueDomainMark)
             if values["action"] == "cancel":

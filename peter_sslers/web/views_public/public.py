@@ -1,5 +1,7 @@
 """The public views: the only routes an ACME server (or anyone on the internet) reaches."""
 
+import logging
+
 from pyramid.response import Response
 from pyramid.view import view_config
 
@@ -7,7 +9,14 @@ from ...lib import utils
 from ...lib.db.get import get__AcmeChallenge__answerable
 from ...lib.db.getcreate import getcreate__RemoteIpAddress
 from ...model.objects import AcmeChallengePoll
-from ...model.objects import AcmeChallengeUnknownPoll
+from ...model.objects import Domain
+from ..lib.forms import column_length
+from ..lib.forms import text_problem
+
+log = logging.getLogger(__name__)
+
+# how much of a miss's host and token the log line keeps
+MISS_LOG_MAX = 100
 
 
 def _text(body: str, status: int = 200) -> Response:
@@ -19,25 +28,32 @@ def public_challenge(request):
     """Answer an http-01 validation (RFC 8555 section 8.3) from the shared datastore.
 
     The key authorization is returned only for a challenge of this token whose domain
-    is the request's host and which is still in play. Every hit is logged; unknown ones
-    too, so operators can see who probes for what.
+    is the request's host and which is still in play (see
+    ``get__AcmeChallenge__answerable``). A hit is recorded (AcmeChallengePoll). A miss
+    writes nothing: anyone on the internet chooses its Host and token, so a row per miss
+    would let them grow a table without bound (and, on SQLite, take the write lock the
+    ACME flow needs). It is logged at INFO instead, for operators tracing a failed
+    validation; the ACME server's own error is kept with the order's events.
     """
     token = request.matchdict["challenge"]
     if not utils.RE_ACME_TOKEN.match(token):
-        # Junk is not logged: it would only let anyone fill the log table.
+        # Junk is not even logged.
         return _text("invalid token\n", status=404)
     ctx = request.api_context
     domain_name = utils.normalize_host(request.host)
-    dbChallenge = get__AcmeChallenge__answerable(ctx, token, domain_name)
-    dbRemoteIp, _ = getcreate__RemoteIpAddress(ctx, request.remote_addr)
-    if dbChallenge is None:
-        dbPoll = AcmeChallengeUnknownPoll()
-        dbPoll.domain = domain_name[:255]
-        dbPoll.challenge = token
-        dbPoll.timestamp_polled = ctx.timestamp
-        dbPoll.remote_ip_address_id = dbRemoteIp.id
-        ctx.dbsession.add(dbPoll)
+    if text_problem(domain_name, column_length(Domain.domain_name)):
+        # a Host no Domain can have (NUL, which PostgreSQL refuses, or too long): not asked
         return _text("not found\n", status=404)
+    dbChallenge = get__AcmeChallenge__answerable(ctx, token, domain_name)
+    if dbChallenge is None:
+        log.info(
+            "acme-challenge miss: host=%r token=%r from %s",
+            domain_name[:MISS_LOG_MAX],
+            token[:MISS_LOG_MAX],
+            request.remote_addr,
+        )
+        return _text("not found\n", status=404)
+    dbRemoteIp, _ = getcreate__RemoteIpAddress(ctx, request.remote_addr)
     dbPoll = AcmeChallengePoll()
     dbPoll.acme_challenge_id = dbChallenge.id
     dbPoll.timestamp_polled = ctx.timestamp

@@ -10,7 +10,6 @@
   <a href="${request.path}?status=${s}">${s}</a>
 % endfor
   <a href="${request.route_path('admin:acme_challenge_polls')}">polls</a>
-  <a href="${request.route_path('admin:acme_challenge_unknown_polls')}">unknown polls</a>
 </nav>
 ${m.pagination(pagination)}
 % if items:
