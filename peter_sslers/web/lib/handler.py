@@ -35,6 +35,23 @@ from . import forms
 
 ITEMS_PER_PAGE = 50
 
+# focus route name -> the function loading its object (raising HTTPNotFound): see ``focus_loader``
+FOCUS_LOADERS = {}
+
+
+def focus_loader(focus_route: str):
+    """Declare ``load_x(handler)`` as the loader of the object ``focus_route`` names.
+
+    An action under that route (``.../focus/mark``) then answers 404 for a missing object on
+    every method, GET included, before it documents itself or shows its form.
+    """
+
+    def register(loader):
+        FOCUS_LOADERS[focus_route] = loader
+        return loader
+
+    return register
+
 # the longest error text and other value a redirect's query string carries
 LOCATION_ERROR_MAX = 1000
 LOCATION_VALUE_MAX = 100
@@ -160,6 +177,9 @@ class Handler:
         HTML: the page of the method named ``get`` (the form), or a 303 back to the object with
         ``result=error``.
         """
+        loader = FOCUS_LOADERS.get(self._focus_route())
+        if loader is not None:
+            loader(self)  # a missing object is a 404, whatever the method
         if self.is_json:
             payload = self.action_documentation()
             if get_extra:

@@ -14,10 +14,12 @@ from ..lib import forms
 from ..lib import forms_acme
 from ..lib.handler import error_envelope
 from ..lib.handler import outside_status
+from ..lib.handler import focus_loader
 from ..lib.viewconfig import admin_view
 from .acme_handler import AcmeHandler
 
 
+@focus_loader("admin:acme_account:focus")
 def load_account(handler: AcmeHandler):
     return handler.load(get.get__AcmeAccount, "AcmeAccount")
 

@@ -4,10 +4,12 @@ from ...lib import errors
 from ...lib.db import get
 from ...lib.db import actions_acme
 from ...model import utils as model_utils
+from ..lib.handler import focus_loader
 from ..lib.viewconfig import admin_view
 from .acme_handler import AcmeHandler
 
 
+@focus_loader("admin:acme_authorization:focus")
 def load_authorization(handler: AcmeHandler):
     return handler.load(get.get__AcmeAuthorization, "AcmeAuthorization")
 

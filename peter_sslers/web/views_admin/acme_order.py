@@ -13,6 +13,7 @@ from ...model import utils as model_utils
 from ...model.objects import AcmeAccount
 from ...model.objects import PrivateKey
 from ..lib import forms_acme
+from ..lib.handler import focus_loader
 from ..lib.viewconfig import admin_view
 from .acme_handler import AcmeHandler
 
@@ -22,6 +23,7 @@ FREEFORM_EXAMPLE = (
 )
 
 
+@focus_loader("admin:acme_order:focus")
 def load_order(handler: AcmeHandler):
     return handler.load(get.get__AcmeOrder, "AcmeOrder")
 

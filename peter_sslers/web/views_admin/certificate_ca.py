@@ -7,13 +7,16 @@ from ...lib.db import getcreate
 from ..lib import downloads
 from ..lib import forms
 from ..lib.handler import Handler
+from ..lib.handler import focus_loader
 from ..lib.viewconfig import admin_view
 
 
+@focus_loader("admin:certificate_ca:focus")
 def load_ca(handler: Handler):
     return handler.load(get.get__CertificateCA__by_id, "CertificateCA")
 
 
+@focus_loader("admin:certificate_ca_chain:focus")
 def load_chain(handler: Handler):
     return handler.load(get.get__CertificateCAChain__by_id, "CertificateCAChain")
 

@@ -3,9 +3,11 @@
 from ...lib.db import get
 from ..lib import downloads
 from ..lib.handler import Handler
+from ..lib.handler import focus_loader
 from ..lib.viewconfig import admin_view
 
 
+@focus_loader("admin:certificate_request:focus")
 def load_csr(handler: Handler):
     return handler.load(get.get__CertificateRequest__by_id, "CertificateRequest")
 

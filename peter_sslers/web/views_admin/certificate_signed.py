@@ -14,6 +14,7 @@ from ..lib import forms
 from ..lib import forms_acme
 from ..lib import nginx
 from ..lib.handler import Handler
+from ..lib.handler import focus_loader
 from ..lib.viewconfig import admin_view
 from .acme_handler import AcmeHandler
 
@@ -23,6 +24,7 @@ UPLOAD_EXAMPLE = (
 )
 
 
+@focus_loader("admin:certificate_signed:focus")
 def load_certificate(handler: Handler):
     return handler.load(get.get__CertificateSigned__by_id, "CertificateSigned")
 

@@ -13,9 +13,11 @@ from ...model.objects import Domain
 from ..lib import forms
 from ..lib import nginx
 from ..lib.handler import Handler
+from ..lib.handler import focus_loader
 from ..lib.viewconfig import admin_view
 
 
+@focus_loader("admin:domain:focus")
 def load_domain(handler: Handler):
     """The Domain named by ``{domain_identifier}``: a numeric id or a domain name.
 

@@ -9,6 +9,7 @@ from ...lib.db import update
 from ..lib import downloads
 from ..lib import forms
 from ..lib.handler import Handler
+from ..lib.handler import focus_loader
 from ..lib.viewconfig import admin_view
 
 # the key.key download and the new-key form use the same technology names
@@ -21,6 +22,7 @@ _NEW_KEY = {
 }
 
 
+@focus_loader("admin:private_key:focus")
 def load_private_key(handler: Handler):
     return handler.load(get.get__PrivateKey__by_id, "PrivateKey")
 

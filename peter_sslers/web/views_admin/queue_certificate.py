@@ -10,6 +10,7 @@ from ...lib.db import get
 from ...lib.db import queues
 from ..lib import forms
 from ..lib import forms_queue
+from ..lib.handler import focus_loader
 from ..lib.viewconfig import admin_view
 from .acme_order import _OrderForm
 
@@ -30,6 +31,7 @@ SOURCE_GETTERS = {
 }
 
 
+@focus_loader("admin:queue_certificate:focus")
 def load_queue_certificate(handler):
     return handler.load(queues.get__QueueCertificate__by_id, "QueueCertificate")
 

@@ -5,6 +5,7 @@ from ...lib import errors
 from ...lib.db import queues
 from ..lib import forms
 from ..lib import forms_queue
+from ..lib.handler import focus_loader
 from ..lib.viewconfig import admin_view
 from .acme_order import _OrderForm
 from .acme_order import _order_json
@@ -16,6 +17,7 @@ PROCESS_EXAMPLE = (
 )
 
 
+@focus_loader("admin:queue_domain:focus")
 def load_queue_domain(handler):
     return handler.load(queues.get__QueueDomain__by_id, "QueueDomain")
 

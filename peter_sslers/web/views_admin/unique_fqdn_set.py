@@ -7,9 +7,11 @@ from ...lib.db import get
 from ...lib.db import getcreate
 from ..lib import forms
 from ..lib.handler import Handler
+from ..lib.handler import focus_loader
 from ..lib.viewconfig import admin_view
 
 
+@focus_loader("admin:unique_fqdn_set:focus")
 def load_set(handler: Handler):
     return handler.load(get.get__UniqueFQDNSet__by_id, "UniqueFQDNSet")
 
