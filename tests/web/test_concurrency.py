@@ -1,0 +1,132 @@
+"""Exactly once: the same object created by parallel requests is one row, and no request fails.
+
+A real HTTP server (waitress, 20 threads) on a free loopback port, on the run's database (a
+SQLite file, or PostgreSQL with ``SSL_TEST_DATABASE_URL``): each case fires N requests at once
+(a barrier releases the threads together) and checks every answer is a 2xx (or a clear 4xx)
+and that exactly one row was made.
+"""
+
+import concurrent.futures
+import threading
+
+import pytest
+import requests
+from webtest.http import StopableWSGIServer
+
+from peter_sslers.model import objects as m
+from tests import data
+from tests.conftest import TEST_HOST
+from tests.conftest import count_rows
+
+ADMIN = "/.well-known/admin"
+N = 20
+
+
+@pytest.fixture
+def server(app, db):
+    wsgi = StopableWSGIServer.create(app, host="127.0.0.1", threads=N)
+    try:
+        yield wsgi.application_url.rstrip("/")
+    finally:
+        wsgi.shutdown()
+
+
+def fire(url: str, n: int = N, **kwargs) -> list:
+    """POST ``n`` times at once; the answers' (status, json)."""
+    barrier = threading.Barrier(n)
+
+    def _one(_):
+        barrier.wait()
+        res = requests.post(url, headers={"Host": TEST_HOST}, timeout=120, **kwargs)
+        try:
+            body = res.json()
+        except ValueError:
+            body = res.text[:500]
+        return res.status_code, body
+
+    with concurrent.futures.ThreadPoolExecutor(n) as pool:
+        return list(pool.map(_one, range(n)))
+
+
+def assert_all_succeeded(answers: list) -> list:
+    bad = [a for a in answers if a[0] != 200 or a[1].get("result") != "success"]
+    assert not bad, bad
+    return [a[1] for a in answers]
+
+
+def test_parallel_domain_new_makes_one_domain(server, db):
+    before = count_rows(db, m.Domain)
+    answers = assert_all_succeeded(fire(server + ADMIN + "/domain/new.json", data={"domain_name": "race.example.com"}))
+    assert count_rows(db, m.Domain) == before + 1
+    assert len({a["Domain"]["id"] for a in answers}) == 1
+    assert sorted(a["is_created"] for a in answers) == [False] * (N - 1) + [True]
+
+
+def test_parallel_unique_fqdn_set_new_makes_one_set(server, db):
+    before = (count_rows(db, m.Domain), count_rows(db, m.UniqueFQDNSet))
+    answers = assert_all_succeeded(
+        fire(server + ADMIN + "/unique-fqdn-set/new.json", data={"domain_names": "a.race.example.com, b.race.example.com"})
+    )
+    assert (count_rows(db, m.Domain), count_rows(db, m.UniqueFQDNSet)) == (before[0] + 2, before[1] + 1)
+    assert count_rows(db, m.UniqueFQDNSet2Domain) == 2
+    assert len({a["UniqueFQDNSet"]["id"] for a in answers}) == 1
+
+
+def test_parallel_private_key_upload_makes_one_key(server, db):
+    before = count_rows(db, m.PrivateKey)
+    key = data.read("leaf_rsa_single.key.pem").encode()
+    answers = assert_all_succeeded(
+        fire(server + ADMIN + "/private-key/upload.json", files={"private_key_file": ("k.pem", key)})
+    )
+    assert count_rows(db, m.PrivateKey) == before + 1
+    assert len({a["PrivateKey"]["id"] for a in answers}) == 1
+
+
+def test_parallel_certificate_ca_upload_makes_one_ca(server, db):
+    before = count_rows(db, m.CertificateCA)
+    ca = data.read("root_ca.cert.pem").encode()
+    answers = assert_all_succeeded(fire(server + ADMIN + "/certificate-ca/upload-cert.json", files={"cert_file": ("ca.pem", ca)}))
+    assert count_rows(db, m.CertificateCA) == before + 1
+    assert len({a["CertificateCA"]["id"] for a in answers}) == 1
+
+
+def test_parallel_chain_upload_makes_one_chain(server, db):
+    before = (count_rows(db, m.CertificateCA), count_rows(db, m.CertificateCAChain))
+    chain = (data.read("intermediate_a.cert.pem") + data.read("root_ca.cert.pem")).encode()
+    answers = assert_all_succeeded(
+        fire(server + ADMIN + "/certificate-ca-chain/upload-chain.json", files={"chain_file": ("c.pem", chain)})
+    )
+    assert (count_rows(db, m.CertificateCA), count_rows(db, m.CertificateCAChain)) == (before[0] + 2, before[1] + 1)
+    assert len({a["CertificateCAChain"]["id"] for a in answers}) == 1
+
+
+def test_parallel_certificate_upload_makes_one_of_everything(server, db):
+    models = (m.CertificateSigned, m.CertificateCAChain, m.CertificateCA, m.PrivateKey, m.Domain, m.UniqueFQDNSet,
+              m.CertificateSignedChain)  # fmt: skip
+    before = {model.__name__: count_rows(db, model) for model in models}
+    files = data.leaf("leaf_rsa_multi")
+    answers = assert_all_succeeded(
+        fire(
+            server + ADMIN + "/certificate-signed/upload.json",
+            files={
+                "private_key_file": ("privkey.pem", files["key"].encode()),
+                "certificate_file": ("cert.pem", files["cert"].encode()),
+                "chain_file": ("chain.pem", files["chain"].encode()),
+            },
+        )
+    )
+    after = {model.__name__: count_rows(db, model) for model in models}
+    names = len(data.facts("leaf_rsa_multi.cert.pem")["domains"])
+    chain_length = files["chain"].count("BEGIN CERTIFICATE")
+    assert after == dict(
+        before,
+        CertificateSigned=before["CertificateSigned"] + 1,
+        CertificateCAChain=before["CertificateCAChain"] + 1,
+        CertificateCA=before["CertificateCA"] + chain_length,
+        PrivateKey=before["PrivateKey"] + 1,
+        Domain=before["Domain"] + names,
+        UniqueFQDNSet=before["UniqueFQDNSet"] + 1,
+        CertificateSignedChain=before["CertificateSignedChain"] + 1,
+    )
+    assert len({a["CertificateSigned"]["id"] for a in answers}) == 1
+    assert sorted(a["is_created"] for a in answers) == [False] * (N - 1) + [True]
