@@ -11,10 +11,13 @@ import threading
 
 import pytest
 import requests
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
 from webtest.http import StopableWSGIServer
 
 from peter_sslers.model import objects as m
 from tests import data
+from tests import factories as f
 from tests.conftest import TEST_HOST
 from tests.conftest import count_rows
 
@@ -130,3 +133,43 @@ def test_parallel_certificate_upload_makes_one_of_everything(server, db):
     )
     assert len({a["CertificateSigned"]["id"] for a in answers}) == 1
     assert sorted(a["is_created"] for a in answers) == [False] * (N - 1) + [True]
+
+
+# --- the queues: one waiting item, kept by the database
+
+
+def test_parallel_queue_domain_add_queues_once(server, db):
+    answers = assert_all_succeeded(fire(server + ADMIN + "/queue-domains/add.json", data={"domain_names_http01": "q.race.example.com"}))
+    results = sorted(a["domains"]["q.race.example.com"] for a in answers)
+    assert results == ["already_queued"] * (N - 1) + ["queued"], results
+    with Session(bind=db) as session:
+        waiting = session.scalars(sa.select(m.QueueDomain).where(m.QueueDomain.is_active.is_(True))).all()
+    assert [q.domain_name for q in waiting] == ["q.race.example.com"]
+
+
+@pytest.fixture
+def account_id(db) -> str:
+    with Session(bind=db) as session:
+        provider = session.scalars(sa.select(m.AcmeAccountProvider).where(m.AcmeAccountProvider.is_default.is_(True))).one()
+        account = f.make_account(session, provider=provider, is_active=True)
+        f.make_account_key(session, account=account)
+        session.commit()
+        return str(account.id)
+
+
+def test_parallel_queue_certificate_enqueue_makes_one_item(server, db, account_id):
+    # the set exists already: the enqueues race on the queue item itself, not on the set
+    res = requests.post(
+        server + ADMIN + "/unique-fqdn-set/new.json", data={"domain_names": "renew.race.example.com"}, headers={"Host": TEST_HOST}
+    )
+    assert res.json()["result"] == "success"
+    answers = fire(
+        server + ADMIN + "/queue-certificate/new/freeform.json",
+        data={"domain_names_http01": "renew.race.example.com", "acme_account_id": account_id},
+    )
+    statuses = sorted(status for status, _ in answers)
+    assert statuses == [200] + [400] * (N - 1), answers
+    for status, body in answers:
+        if status == 400:
+            assert body["result"] == "error" and "already waiting" in str(body), body
+    assert count_rows(db, m.QueueCertificate) == 1
