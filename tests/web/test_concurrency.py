@@ -173,3 +173,51 @@ def test_parallel_queue_certificate_enqueue_makes_one_item(server, db, account_i
         if status == 400:
             assert body["result"] == "error" and "already waiting" in str(body), body
     assert count_rows(db, m.QueueCertificate) == 1
+
+
+# --- update-recents next to marks: no deadlock
+
+
+def fire_mixed(requests_: list) -> list:
+    """POST each ``(url, data)`` at once; the answers' (status, json or text)."""
+    barrier = threading.Barrier(len(requests_))
+
+    def _one(item):
+        url, values = item
+        barrier.wait()
+        res = requests.post(url, data=values, headers={"Host": TEST_HOST}, timeout=120)
+        try:
+            return res.status_code, res.json()
+        except ValueError:
+            return res.status_code, res.text[:500]
+
+    with concurrent.futures.ThreadPoolExecutor(len(requests_)) as pool:
+        return list(pool.map(_one, requests_))
+
+
+def test_update_recents_next_to_marks_never_deadlocks(app, server, db):
+    """The global update-recents rewrites every Domain and PrivateKey; a certificate mark writes
+    its key, itself, then its Domains. Before the lock order (lib/db/actions.py) the two took
+    them crosswise, and PostgreSQL aborted one with `deadlock detected` (a 500)."""
+    from tests.web.test_certificate_signed import upload
+    import webtest
+
+    client = webtest.TestApp(app, extra_environ={"HTTP_HOST": TEST_HOST})
+    ids = [upload(client, stem).json["CertificateSigned"]["id"] for stem in data.LEAVES]
+    answers = []
+    for round_ in range(6):
+        batch = []
+        for i in range(N):
+            if i % 2 == 0:
+                batch.append((server + ADMIN + "/api/update-recents.json", {}))
+            elif i % 4 == 1:
+                cert_id = ids[(i // 4 + round_) % len(ids)]
+                action = "inactive" if (round_ + i) % 2 else "active"
+                batch.append((server + ADMIN + "/certificate-signed/%s/mark.json" % cert_id, {"action": action}))
+            else:
+                batch.append((server + ADMIN + "/domain/a.example.com/mark.json", {"action": "inactive" if round_ % 2 else "active"}))
+        answers.extend(fire_mixed(batch))
+    bad = [a for a in answers if a[0] >= 500 or a[0] not in (200, 400)]
+    assert not bad, bad
+    # a refused mark is a clear transition error, not a conflict
+    assert all(a[1]["result"] == "error" and "already" in a[1]["error"] + str(a[1].get("form_errors")) for a in answers if a[0] == 400), [a for a in answers if a[0] == 400][:3]
