@@ -221,3 +221,19 @@ def test_update_recents_next_to_marks_never_deadlocks(app, server, db):
     assert not bad, bad
     # a refused mark is a clear transition error, not a conflict
     assert all(a[1]["result"] == "error" and "already" in a[1]["error"] + str(a[1].get("form_errors")) for a in answers if a[0] == 400), [a for a in answers if a[0] == 400][:3]
+
+
+def test_a_row_made_by_get_or_create_rolls_back_with_its_transaction(db, app_settings):
+    """The savepoint of ``insert_or_find`` stays inside the caller's transaction. (On SQLite a
+    SAVEPOINT opened before the driver's BEGIN made its RELEASE a COMMIT: a dry run, or a request
+    rejected after creating a domain, kept the rows.)"""
+    from peter_sslers.lib.context import ApiContext
+    from peter_sslers.lib.db import getcreate
+
+    before = (count_rows(db, m.Domain), count_rows(db, m.OperationsEvent))
+    with Session(bind=db) as session:
+        ctx = ApiContext(session, app_settings)
+        dbDomain, is_created = getcreate.getcreate__Domain__by_domainName(ctx, "rolled-back.example.com")
+        assert is_created and dbDomain.id
+        session.rollback()
+    assert (count_rows(db, m.Domain), count_rows(db, m.OperationsEvent)) == before

@@ -37,6 +37,21 @@ MAX_DOMAINS_PER_SET = 100
 T = TypeVar("T")
 
 
+def _begin_sqlite_transaction(ctx) -> None:
+    """SQLite: make sure the driver's transaction is open before a SAVEPOINT.
+
+    The sqlite3 driver opens its transaction (BEGIN) only before an INSERT/UPDATE/DELETE. A
+    SAVEPOINT sent while none is open starts one of SQLite's own, and its RELEASE is then a
+    COMMIT: the insert would outlive the request's rollback. The same deferred BEGIN the driver
+    would send before the INSERT, sent now, keeps the savepoint inside the request's transaction.
+    """
+    connection = ctx.dbsession.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    if not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN")
+
+
 def insert_or_find(ctx, create: Callable[[], T], find: Callable[[], Optional[T]]) -> Tuple[T, bool]:
     """``create()`` in a SAVEPOINT; if another transaction committed the same row first (the
     unique index answers IntegrityError), roll back to the savepoint and ``find()`` the winner's.
@@ -51,6 +66,7 @@ def insert_or_find(ctx, create: Callable[[], T], find: Callable[[], Optional[T]]
     :raises sa.exc.IntegrityError: when the conflict was not a twin row (``find()`` finds none).
     """
     dbOperationsEvent = ctx.dbOperationsEvent
+    _begin_sqlite_transaction(ctx)
     try:
         with ctx.dbsession.begin_nested():
             return create(), True
