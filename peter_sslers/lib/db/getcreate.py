@@ -42,14 +42,17 @@ def _begin_sqlite_transaction(ctx) -> None:
 
     The sqlite3 driver opens its transaction (BEGIN) only before an INSERT/UPDATE/DELETE. A
     SAVEPOINT sent while none is open starts one of SQLite's own, and its RELEASE is then a
-    COMMIT: the insert would outlive the request's rollback. The same deferred BEGIN the driver
-    would send before the INSERT, sent now, keeps the savepoint inside the request's transaction.
+    COMMIT: the insert would outlive the request's rollback. So the transaction is opened here,
+    as ``BEGIN IMMEDIATE``: it takes the write lock now (waiting for another writer up to the
+    busy timeout), as the INSERT about to run would. A plain deferred BEGIN would let a read
+    (an expired attribute refreshed) come first; a transaction that has read cannot wait for
+    the write lock, and SQLite answers `database is locked` at once.
     """
     connection = ctx.dbsession.connection()
     if connection.dialect.name != "sqlite":
         return
     if not connection.connection.dbapi_connection.in_transaction:
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def insert_or_find(ctx, create: Callable[[], T], find: Callable[[], Optional[T]]) -> Tuple[T, bool]:
