@@ -23,6 +23,10 @@ The certificate (renewal) queue (Implementation_Details, "Renewal Queue"; refere
 ``queue_certificates__process`` renews ONE item per call. Its claim is the same guarded UPDATE
 (``take_queued_certificate``, one row). ``QueueCertificate.is_active`` is the same tri-state;
 ``process_result`` tells a processed item's outcome (True: success, False: failure).
+
+Enqueueing: a partial unique index keeps ONE waiting row per domain name (``queue_domain``) and
+per set (``queue_certificate``); the insert runs in a savepoint (``insert_or_find``), so a
+parallel enqueue that won makes this one ``already_queued`` / the 400 "already waiting".
 """
 
 import datetime
