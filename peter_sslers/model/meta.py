@@ -72,6 +72,10 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
     cursor.close()
 
 
+# seconds a SQLite writer waits for the write lock before `database is locked`
+SQLITE_BUSY_TIMEOUT = 30
+
+
 def get_engine(settings: dict, prefix: str = "sqlalchemy.") -> sa.engine.Engine:
     """The engine of ``sqlalchemy.url``.
 
@@ -79,7 +83,13 @@ def get_engine(settings: dict, prefix: str = "sqlalchemy.") -> sa.engine.Engine:
     and of the engine's log. They hold private keys (certificate and account keys are stored as
     PEM), which must never land in a log or on an operator's terminal.
     """
-    engine = sa.engine_from_config(settings, prefix, hide_parameters=True)
+    kwargs = {}
+    if str(settings.get(prefix + "url", "")).startswith("sqlite") and "timeout=" not in settings[prefix + "url"]:
+        # SQLite has one writer at a time: a second one waits (busy timeout) for the first to
+        # commit instead of failing at once with `database is locked`. 5 s (the driver's default)
+        # is short for a request that waits behind a few uploads; a URL's own `?timeout=` wins.
+        kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT}
+    engine = sa.engine_from_config(settings, prefix, hide_parameters=True, **kwargs)
     if engine.dialect.name == "sqlite":
         prepare_sqlite_file(engine.url.database)
         event.listen(engine, "connect", _sqlite_on_connect)

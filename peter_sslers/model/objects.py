@@ -1782,7 +1782,18 @@ class QueueDomain(Base):
     """
 
     __tablename__ = "queue_domain"
-    __table_args__ = (_check_lowercase("domain_name"),)
+    __table_args__ = (
+        _check_lowercase("domain_name"),
+        # At most one waiting row per name, kept by the database: two parallel adds of one name
+        # cannot both insert (the loser answers `already_queued`).
+        sa.Index(
+            "uq_queue_domain_waiting_domain_name",
+            "domain_name",
+            unique=True,
+            sqlite_where=sa.text("is_active IS TRUE"),
+            postgresql_where=sa.text("is_active IS TRUE"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     domain_name: Mapped[str] = mapped_column(sa.Unicode(255), index=True)
@@ -1840,6 +1851,15 @@ class QueueCertificate(Base):
             "acme_order_id__source",
             "certificate_signed_id__source",
             "unique_fqdn_set_id__source",
+        ),
+        # At most one waiting renewal per set, kept by the database, not by a check-then-insert:
+        # parallel enqueues (on one or several instances) make one item.
+        sa.Index(
+            "uq_queue_certificate_waiting_unique_fqdn_set_id",
+            "unique_fqdn_set_id",
+            unique=True,
+            sqlite_where=sa.text("is_active IS TRUE"),
+            postgresql_where=sa.text("is_active IS TRUE"),
         ),
     )
 

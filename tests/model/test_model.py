@@ -697,11 +697,14 @@ def test_private_key_calendar_repr(dbsession):
 def test_queue_certificates_active_and_sources(dbsession):
     fqdn_set = f.make_fqdn_set(dbsession)
     cert = f.make_certificate_signed(dbsession, fqdn_set=fqdn_set)
+    # one waiting item per set (a partial unique index): the others are made processed
     pending, processed, cancelled = (
-        f._add(dbsession, f.make_queue_certificate(dbsession, unique_fqdn_set=fqdn_set, certificate_signed__source=cert))
-        for _ in range(3)
+        f._add(
+            dbsession,
+            f.make_queue_certificate(dbsession, unique_fqdn_set=fqdn_set, certificate_signed__source=cert, is_active=is_active),
+        )
+        for is_active in (True, False, False)
     )
-    processed.is_active = False
     cancelled.is_active = None  # an update: at INSERT the ORM would apply the default
     dbsession.flush()
     dbsession.expire_all()
@@ -715,6 +718,23 @@ def test_queue_certificates_active_and_sources(dbsession):
     dbsession.flush()
     assert generated.queue_certificate__parent == [pending]
     assert order.queue_certificate__generator is pending
+
+
+def test_one_waiting_renewal_per_set(dbsession):
+    """The database, not the code, keeps one waiting renewal per set; processed ones may be many."""
+    fqdn_set = f.make_fqdn_set(dbsession)
+    f._add(dbsession, f.make_queue_certificate(dbsession, unique_fqdn_set=fqdn_set, unique_fqdn_set__source=fqdn_set))
+    for _ in range(2):
+        f._add(dbsession, f.make_queue_certificate(dbsession, unique_fqdn_set=fqdn_set, unique_fqdn_set__source=fqdn_set, is_active=False))
+    second = f.make_queue_certificate(dbsession, unique_fqdn_set=fqdn_set, unique_fqdn_set__source=fqdn_set)
+    f.assert_rejected(dbsession, second)
+
+
+def test_one_waiting_queued_name(dbsession):
+    event = f.make_event(dbsession)
+    for is_active in (True, False, False):
+        f._add(dbsession, m.QueueDomain(domain_name="once.example.com", is_active=is_active, operations_event__created=event))
+    f.assert_rejected(dbsession, m.QueueDomain(domain_name="once.example.com", is_active=True, operations_event__created=event))
 
 
 def test_queue_domain_links_its_domain(dbsession):

@@ -502,3 +502,24 @@ def test_lists_and_focus_without_acme(testapp, db, ctx):
         assert testapp.get(ADMIN + "/queue-certificates/%s" % which).status_int == 200
     assert "Run now" in testapp.get(ADMIN + "/api/queue-certificates/process").text
     assert testapp.get(ADMIN + "/api/queue-certificates/process.json").json["extra"]["queue.count"] == 2
+
+
+def test_an_item_being_processed_is_not_enqueued_again(db, ctx):
+    """Another instance's ``update`` running while an item is processed must not enqueue the same
+    certificate again (a second order); a claim with no outcome for an hour is taken as dead."""
+    s = ctx.dbsession
+    certificate = f.make_certificate_signed(s)
+    item = f.make_queue_certificate(
+        s, unique_fqdn_set=certificate.unique_fqdn_set, certificate_signed__source=certificate, is_active=False,
+        process_result=None, timestamp_process_attempt=ctx.timestamp - datetime.timedelta(minutes=5),
+    )  # fmt: skip
+    s.add(item)
+    s.flush()
+    assert queues._is_renewed_already(ctx, certificate) is True
+    item.timestamp_process_attempt = ctx.timestamp - datetime.timedelta(seconds=queues.IN_FLIGHT_SECONDS + 60)
+    s.flush()
+    assert queues._is_renewed_already(ctx, certificate) is False
+    item.process_result = False  # a failed attempt may be tried again
+    item.timestamp_process_attempt = ctx.timestamp
+    s.flush()
+    assert queues._is_renewed_already(ctx, certificate) is False

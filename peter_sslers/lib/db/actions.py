@@ -21,6 +21,24 @@ from ...model.objects import PrivateKey
 from ...model.objects import UniqueFQDNSet2Domain
 from .logger import log__OperationsEvent
 
+# The one order in which a transaction takes the row locks of the shared rows that
+# update-recents, deactivate-expired and the marks write (each table's rows by ascending id).
+# A path that writes rows of several of these tables locks them with ``lock_rows`` in this
+# order before it writes, so two transactions never wait on each other crosswise (PostgreSQL
+# would abort one with `deadlock detected`). SQLite has one writer at a time and no row locks.
+LOCK_ORDER = (AcmeAccount, PrivateKey, CertificateSigned, Domain, CertificateCA)
+
+
+def lock_rows(ctx, model, *where) -> None:
+    """PostgreSQL: lock the rows of ``model`` matching ``where`` (all of them without it) in id
+    order, as an UPDATE of them would (``FOR NO KEY UPDATE``: inserts referring to them still
+    go on). Call it for the tables of ``LOCK_ORDER`` in that order. SQLite: nothing to do."""
+    if ctx.dbsession.get_bind().dialect.name != "postgresql":
+        return
+    ctx.dbsession.execute(
+        sa.select(model.id).where(*where).order_by(model.id.asc()).with_for_update(key_share=True)
+    ).all()
+
 
 def _latest_certificate(is_single: bool):
     """The id of the active certificate of this shape covering ``domain.id`` that expires last."""
@@ -55,6 +73,7 @@ def update_recents__domains(ctx, domain_ids: Iterable[int]) -> None:
     if not domain_ids:
         return
     ctx.dbsession.flush()
+    lock_rows(ctx, Domain, Domain.id.in_(domain_ids))
     _update_latest(ctx, domain_ids)
     ctx.dbsession.expire_all()
 
@@ -78,6 +97,9 @@ def update_recents__global(ctx, log: bool = True) -> dict:
     :returns: ``{"operations_event_id": ...}`` (when logged).
     """
     ctx.dbsession.flush()
+    # every row this rewrites, locked first in LOCK_ORDER (see there)
+    for model in (AcmeAccount, PrivateKey, Domain, CertificateCA):
+        lock_rows(ctx, model)
     _update_latest(ctx, None)
     ctx.dbsession.execute(
         sa.update(PrivateKey).values(
@@ -129,6 +151,12 @@ def deactivate_expired(ctx) -> dict:
     :returns: ``{"count_deactivated", "certificate_signed_ids", "operations_event_id"}``.
     """
     dbEvent = log__OperationsEvent(ctx, "CertificateSigned__deactivate_expired")
+    # LOCK_ORDER: the certificates it may deactivate come before the Domains update-recents writes
+    lock_rows(ctx, AcmeAccount)
+    lock_rows(ctx, PrivateKey)
+    lock_rows(
+        ctx, CertificateSigned, CertificateSigned.is_active.is_(True), CertificateSigned.timestamp_not_after < ctx.timestamp
+    )
     update_recents__global(ctx)
     still_latest = sa.exists().where(
         sa.or_(

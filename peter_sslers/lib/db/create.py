@@ -20,6 +20,7 @@ from . import get
 from .getcreate import getcreate__CertificateCAChain__by_pem_text
 from .getcreate import getcreate__PrivateKey__by_pem_text
 from .getcreate import getcreate__UniqueFQDNSet__by_domain_names
+from .getcreate import insert_or_find
 from .getcreate import split_chain_pem
 from .logger import log__OperationsEvent
 from .logger import log__OperationsObjectEvent
@@ -104,15 +105,26 @@ def import__CertificateSigned(
             ctx, key_pem, field="private_key_file", parsed=parsed_key
         )
     cert_pem_sha256 = utils.sha256_hex(cert_pem)
-    dbCertificate = ctx.dbsession.scalars(
-        sa.select(CertificateSigned).where(CertificateSigned.cert_pem_sha256 == cert_pem_sha256)
-    ).first()
+
+    def _find():
+        return ctx.dbsession.scalars(
+            sa.select(CertificateSigned).where(CertificateSigned.cert_pem_sha256 == cert_pem_sha256)
+        ).first()
+
+    dbCertificate = _find()
     is_created = dbCertificate is None
     if is_created:
         dbSet, _ = getcreate__UniqueFQDNSet__by_domain_names(
             ctx, domain_names, allow_wildcard=True, field="certificate_file"
         )
-        dbCertificate = _create_certificate(ctx, cert_pem, cert_pem_sha256, parsed, dbSet, dbPrivateKey, certificate_request_id)
+        # race-safe: the same upload running in parallel makes one row (the others find it)
+        dbCertificate, is_created = insert_or_find(
+            ctx,
+            lambda: _create_certificate(
+                ctx, cert_pem, cert_pem_sha256, parsed, dbSet, dbPrivateKey, certificate_request_id
+            ),
+            _find,
+        )
     _link_chain(ctx, dbCertificate, dbChain, is_upstream_default=is_upstream_default and is_created)
     if is_created and dbCertificate.is_active:
         actions.update_recents__domains(ctx, [d.domain_id for d in dbCertificate.unique_fqdn_set.to_domains])
@@ -171,20 +183,25 @@ def _create_certificate(ctx, cert_pem, cert_pem_sha256, parsed, dbSet, dbPrivate
 
 
 def _link_chain(ctx, dbCertificate, dbChain, is_upstream_default: bool) -> None:
-    existing = ctx.dbsession.scalars(
-        sa.select(CertificateSignedChain).where(
-            CertificateSignedChain.certificate_signed_id == dbCertificate.id,
-            CertificateSignedChain.certificate_ca_chain_id == dbChain.id,
-        )
-    ).first()
-    if existing is not None:
-        return
-    dbLink = CertificateSignedChain()
-    dbLink.certificate_signed_id = dbCertificate.id
-    dbLink.certificate_ca_chain_id = dbChain.id
-    dbLink.is_upstream_default = True if is_upstream_default else None
-    ctx.dbsession.add(dbLink)
-    ctx.dbsession.flush(objects=[dbLink])
+    def _find():
+        return ctx.dbsession.scalars(
+            sa.select(CertificateSignedChain).where(
+                CertificateSignedChain.certificate_signed_id == dbCertificate.id,
+                CertificateSignedChain.certificate_ca_chain_id == dbChain.id,
+            )
+        ).first()
+
+    def _insert():
+        dbLink = CertificateSignedChain()
+        dbLink.certificate_signed_id = dbCertificate.id
+        dbLink.certificate_ca_chain_id = dbChain.id
+        dbLink.is_upstream_default = True if is_upstream_default else None
+        ctx.dbsession.add(dbLink)
+        ctx.dbsession.flush(objects=[dbLink])
+        return dbLink
+
+    if _find() is None:
+        insert_or_find(ctx, _insert, _find)  # race-safe: a parallel upload of the same pair
 
 
 def create__PrivateKey__generate(ctx, key_technology: str = "RSA", bits: int = None, curve: str = None) -> PrivateKey:

@@ -5,10 +5,12 @@ SubjectPublicKeyInfo, so one key stored as PKCS#1 is found again when it comes b
 as PKCS#8. Every PEM is parsed once per call.
 """
 
+from typing import Callable
 from typing import Iterable
 from typing import List
 from typing import Optional
 from typing import Tuple
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -32,6 +34,53 @@ from .logger import log__OperationsObjectEvent
 
 MAX_DOMAINS_PER_SET = 100
 
+T = TypeVar("T")
+
+
+def _begin_sqlite_transaction(ctx) -> None:
+    """SQLite: make sure the driver's transaction is open before a SAVEPOINT.
+
+    The sqlite3 driver opens its transaction (BEGIN) only before an INSERT/UPDATE/DELETE. A
+    SAVEPOINT sent while none is open starts one of SQLite's own, and its RELEASE is then a
+    COMMIT: the insert would outlive the request's rollback. So the transaction is opened here,
+    as ``BEGIN IMMEDIATE``: it takes the write lock now (waiting for another writer up to the
+    busy timeout), as the INSERT about to run would. A plain deferred BEGIN would let a read
+    (an expired attribute refreshed) come first; a transaction that has read cannot wait for
+    the write lock, and SQLite answers `database is locked` at once.
+    """
+    connection = ctx.dbsession.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    if not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def insert_or_find(ctx, create: Callable[[], T], find: Callable[[], Optional[T]]) -> Tuple[T, bool]:
+    """``create()`` in a SAVEPOINT; if another transaction committed the same row first (the
+    unique index answers IntegrityError), roll back to the savepoint and ``find()`` the winner's.
+
+    This is what makes a get-or-create survive a race: two requests that both looked and found
+    nothing both insert; on PostgreSQL the second INSERT waits for the first transaction and then
+    fails on the unique index, on SQLite the second writer waits for the lock and then fails the
+    same way. Only this insert (and the events logged with it) is undone, never the request, and
+    nothing here talks to an ACME server. The loser answers ``is_created = False``.
+
+    :returns: ``(dbObject, is_created)``.
+    :raises sa.exc.IntegrityError: when the conflict was not a twin row (``find()`` finds none).
+    """
+    dbOperationsEvent = ctx.dbOperationsEvent
+    _begin_sqlite_transaction(ctx)
+    try:
+        with ctx.dbsession.begin_nested():
+            return create(), True
+    except sa.exc.IntegrityError:
+        # an event logged inside the savepoint is gone with it
+        ctx.dbOperationsEvent = dbOperationsEvent
+        dbObject = find()
+        if dbObject is None:
+            raise
+        return dbObject, False
+
 
 # --- Domain
 
@@ -49,10 +98,19 @@ def getcreate__Domain__by_domainName(ctx, domain_name: str, is_from_queue_domain
         return dbDomain, False
     if get.get__DomainBlocklisted__by_name(ctx, domain_name) is not None:
         raise errors.InvalidRequest("`%s` is blocklisted." % domain_name, field="domain_name")
-    return _create_domain(ctx, domain_name, is_from_queue_domain), True
+    return _create_domain(ctx, domain_name, is_from_queue_domain)
 
 
-def _create_domain(ctx, domain_name: str, is_from_queue_domain: bool = False) -> Domain:
+def _create_domain(ctx, domain_name: str, is_from_queue_domain: bool = False) -> Tuple[Domain, bool]:
+    """Race-safe (``insert_or_find``): a Domain another request made meanwhile is returned."""
+    return insert_or_find(
+        ctx,
+        lambda: _insert_domain(ctx, domain_name, is_from_queue_domain),
+        lambda: get.get__Domain__by_name(ctx, domain_name),
+    )
+
+
+def _insert_domain(ctx, domain_name: str, is_from_queue_domain: bool = False) -> Domain:
     dbOperationsEvent = log__OperationsEvent(ctx, "Domain__insert", {"domain_name": domain_name})
     dbDomain = Domain()
     dbDomain.domain_name = domain_name
@@ -91,13 +149,24 @@ def getcreate__UniqueFQDNSet__by_domain_names(
     existing = {
         d.domain_name: d for d in ctx.dbsession.scalars(sa.select(Domain).where(Domain.domain_name.in_(names)))
     }
-    dbDomains = [existing.get(name) or _create_domain(ctx, name) for name in names]
+    # missing names are created in name order, so two requests never wait on each other crosswise
+    for name in sorted(set(names) - set(existing)):
+        existing[name] = _create_domain(ctx, name)[0]
+    dbDomains = [existing[name] for name in names]
     domain_ids_string = ",".join(str(i) for i in sorted(d.id for d in dbDomains))
-    dbSet = ctx.dbsession.scalars(
-        sa.select(UniqueFQDNSet).where(UniqueFQDNSet.domain_ids_string == domain_ids_string)
-    ).first()
+
+    def _find():
+        return ctx.dbsession.scalars(
+            sa.select(UniqueFQDNSet).where(UniqueFQDNSet.domain_ids_string == domain_ids_string)
+        ).first()
+
+    dbSet = _find()
     if dbSet is not None:
         return dbSet, False
+    return insert_or_find(ctx, lambda: _insert_unique_fqdn_set(ctx, names, dbDomains, domain_ids_string), _find)
+
+
+def _insert_unique_fqdn_set(ctx, names, dbDomains, domain_ids_string) -> UniqueFQDNSet:
     dbOperationsEvent = log__OperationsEvent(ctx, "UniqueFQDNSet__insert", {"domain_names": names})
     dbSet = UniqueFQDNSet()
     dbSet.domain_ids_string = domain_ids_string
@@ -108,7 +177,7 @@ def getcreate__UniqueFQDNSet__by_domain_names(
     ctx.dbsession.add(dbSet)
     ctx.dbsession.flush()
     log__OperationsObjectEvent(ctx, "UniqueFQDNSet__insert", dbSet, dbOperationsEvent)
-    return dbSet, True
+    return dbSet
 
 
 # --- PrivateKey
@@ -142,6 +211,19 @@ def getcreate__PrivateKey__by_pem_text(
     dbPrivateKey = get.get__PrivateKey__by_spki(ctx, parsed["spki_sha256"])
     if dbPrivateKey is not None:
         return dbPrivateKey, False
+    return insert_or_find(
+        ctx,
+        lambda: _insert_private_key(
+            ctx, key_pem, key_pem_sha256, parsed, private_key_source, private_key_type, acme_account_id__owner
+        ),
+        lambda: get.get__PrivateKey__by_pem_sha256(ctx, key_pem_sha256)
+        or get.get__PrivateKey__by_spki(ctx, parsed["spki_sha256"]),
+    )
+
+
+def _insert_private_key(
+    ctx, key_pem, key_pem_sha256, parsed, private_key_source, private_key_type, acme_account_id__owner
+) -> PrivateKey:
     event = "PrivateKey__generate" if private_key_source == "generated" else "PrivateKey__insert"
     dbOperationsEvent = log__OperationsEvent(ctx, event, {"spki_sha256": parsed["spki_sha256"]})
     dbPrivateKey = PrivateKey()
@@ -158,7 +240,7 @@ def getcreate__PrivateKey__by_pem_text(
     ctx.dbsession.add(dbPrivateKey)
     ctx.dbsession.flush(objects=[dbPrivateKey])
     log__OperationsObjectEvent(ctx, event, dbPrivateKey, dbOperationsEvent)
-    return dbPrivateKey, True
+    return dbPrivateKey
 
 
 # --- CertificateCA and CertificateCAChain
@@ -179,9 +261,13 @@ def getcreate__CertificateCA__by_pem_text(
     """
     cert_pem = cert_utils.cleanup_pem_text(cert_pem)
     cert_pem_sha256 = utils.sha256_hex(cert_pem)
-    dbCertificateCA = ctx.dbsession.scalars(
-        sa.select(CertificateCA).where(CertificateCA.cert_pem_sha256 == cert_pem_sha256)
-    ).first()
+
+    def _find():
+        return ctx.dbsession.scalars(
+            sa.select(CertificateCA).where(CertificateCA.cert_pem_sha256 == cert_pem_sha256)
+        ).first()
+
+    dbCertificateCA = _find()
     if dbCertificateCA is not None:
         return dbCertificateCA, False
     if parsed is None:
@@ -189,6 +275,12 @@ def getcreate__CertificateCA__by_pem_text(
             parsed = cert_utils.parse_cert(cert_pem)
     if not parsed.get("is_ca", True):
         raise errors.InvalidPEM("This is not a CA certificate (its basicConstraints say CA:FALSE).", field=field)
+    return insert_or_find(
+        ctx, lambda: _insert_certificate_ca(ctx, cert_pem, cert_pem_sha256, parsed, display_name, is_trusted_root), _find
+    )
+
+
+def _insert_certificate_ca(ctx, cert_pem, cert_pem_sha256, parsed, display_name, is_trusted_root) -> CertificateCA:
     dbOperationsEvent = log__OperationsEvent(ctx, "CertificateCA__insert", {"spki_sha256": parsed["spki_sha256"]})
     dbCertificateCA = CertificateCA()
     dbCertificateCA.display_name = display_name or parsed["subject"].split("\n")[0]
@@ -209,7 +301,7 @@ def getcreate__CertificateCA__by_pem_text(
     ctx.dbsession.add(dbCertificateCA)
     ctx.dbsession.flush(objects=[dbCertificateCA])
     log__OperationsObjectEvent(ctx, "CertificateCA__insert", dbCertificateCA, dbOperationsEvent)
-    return dbCertificateCA, True
+    return dbCertificateCA
 
 
 def split_chain_pem(chain_pem: str, field: str = "chain_file") -> List[str]:
@@ -253,15 +345,25 @@ def getcreate__CertificateCAChain__by_pem_text(
         cert_utils.ensure_chain_order(chain_pems)
     normalized = "".join(chain_pems)
     chain_pem_sha256 = utils.sha256_hex(normalized)
-    dbChain = ctx.dbsession.scalars(
-        sa.select(CertificateCAChain).where(CertificateCAChain.chain_pem_sha256 == chain_pem_sha256)
-    ).first()
+
+    def _find():
+        return ctx.dbsession.scalars(
+            sa.select(CertificateCAChain).where(CertificateCAChain.chain_pem_sha256 == chain_pem_sha256)
+        ).first()
+
+    dbChain = _find()
     if dbChain is not None:
         return dbChain, False
     dbCAs = [
         getcreate__CertificateCA__by_pem_text(ctx, pem, parsed=parsed, field=field)[0]
         for pem, parsed in zip(chain_pems, parsed_chain)
     ]
+    return insert_or_find(
+        ctx, lambda: _insert_certificate_ca_chain(ctx, normalized, chain_pem_sha256, dbCAs, display_name), _find
+    )
+
+
+def _insert_certificate_ca_chain(ctx, normalized, chain_pem_sha256, dbCAs, display_name) -> CertificateCAChain:
     dbOperationsEvent = log__OperationsEvent(
         ctx, "CertificateCAChain__insert", {"certificate_ca_ids": [ca.id for ca in dbCAs]}
     )
@@ -278,7 +380,7 @@ def getcreate__CertificateCAChain__by_pem_text(
     ctx.dbsession.add(dbChain)
     ctx.dbsession.flush(objects=[dbChain])
     log__OperationsObjectEvent(ctx, "CertificateCAChain__insert", dbChain, dbOperationsEvent)
-    return dbChain, True
+    return dbChain
 
 
 # --- CertificateRequest
@@ -298,9 +400,13 @@ def getcreate__CertificateRequest__by_pem_text(
     """
     csr_pem = cert_utils.cleanup_pem_text(csr_pem)
     csr_pem_sha256 = utils.sha256_hex(csr_pem)
-    dbCSR = ctx.dbsession.scalars(
-        sa.select(CertificateRequest).where(CertificateRequest.csr_pem_sha256 == csr_pem_sha256)
-    ).first()
+
+    def _find():
+        return ctx.dbsession.scalars(
+            sa.select(CertificateRequest).where(CertificateRequest.csr_pem_sha256 == csr_pem_sha256)
+        ).first()
+
+    dbCSR = _find()
     if dbCSR is not None:
         return dbCSR, False
     with errors.for_field(field):
@@ -308,6 +414,18 @@ def getcreate__CertificateRequest__by_pem_text(
     if dbPrivateKey is not None and dbPrivateKey.spki_sha256 != parsed["spki_sha256"]:
         raise errors.KeyMismatch("The CSR was not made with this private key.", field=field)
     dbSet, _ = getcreate__UniqueFQDNSet__by_domain_names(ctx, parsed["domains"], allow_wildcard=True, field=field)
+    return insert_or_find(
+        ctx,
+        lambda: _insert_certificate_request(
+            ctx, csr_pem, csr_pem_sha256, parsed, certificate_request_source, dbPrivateKey, dbSet
+        ),
+        _find,
+    )
+
+
+def _insert_certificate_request(
+    ctx, csr_pem, csr_pem_sha256, parsed, certificate_request_source, dbPrivateKey, dbSet
+) -> CertificateRequest:
     event = "CertificateRequest__new__%s" % certificate_request_source
     dbOperationsEvent = log__OperationsEvent(ctx, event, {"spki_sha256": parsed["spki_sha256"]})
     dbCSR = CertificateRequest()
@@ -323,7 +441,7 @@ def getcreate__CertificateRequest__by_pem_text(
     ctx.dbsession.add(dbCSR)
     ctx.dbsession.flush(objects=[dbCSR])
     log__OperationsObjectEvent(ctx, "CertificateRequest__insert", dbCSR, dbOperationsEvent)
-    return dbCSR, True
+    return dbCSR
 
 
 # --- RemoteIpAddress

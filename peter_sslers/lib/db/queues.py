@@ -23,6 +23,10 @@ The certificate (renewal) queue (Implementation_Details, "Renewal Queue"; refere
 ``queue_certificates__process`` renews ONE item per call. Its claim is the same guarded UPDATE
 (``take_queued_certificate``, one row). ``QueueCertificate.is_active`` is the same tri-state;
 ``process_result`` tells a processed item's outcome (True: success, False: failure).
+
+Enqueueing: a partial unique index keeps ONE waiting row per domain name (``queue_domain``) and
+per set (``queue_certificate``); the insert runs in a savepoint (``insert_or_find``), so a
+parallel enqueue that won makes this one ``already_queued`` / the 400 "already waiting".
 """
 
 import datetime
@@ -51,6 +55,7 @@ from . import actions_acme
 from . import get
 from .getcreate import getcreate__Domain__by_domainName
 from .getcreate import getcreate__UniqueFQDNSet__by_domain_names
+from .getcreate import insert_or_find
 from .logger import log__OperationsEvent
 from .logger import log__OperationsObjectEvent
 
@@ -133,19 +138,19 @@ def queue_domains__add(
             results[name] = "exists"
             continue
         dbQueued = get__QueueDomain__waiting_by_name(ctx, name)
-        if dbQueued is not None:
-            log__OperationsObjectEvent(ctx, "QueueDomain__add__already_queued", dbQueued, dbEvent)
-            results[name] = "already_queued"
-            continue
-        dbQueued = QueueDomain()
-        dbQueued.domain_name = name
-        dbQueued.is_active = True
-        dbQueued.timestamp_created = ctx.timestamp
-        dbQueued.operations_event_id__created = dbEvent.id
-        ctx.dbsession.add(dbQueued)
-        ctx.dbsession.flush(objects=[dbQueued])
-        log__OperationsObjectEvent(ctx, "QueueDomain__add__success", dbQueued, dbEvent)
-        results[name] = "queued"
+        if dbQueued is None:
+            # the partial unique index keeps one waiting row per name: a parallel add of the
+            # same name that inserted first makes this one `already_queued`
+            dbQueued, is_created = insert_or_find(
+                ctx,
+                lambda: _insert_queue_domain(ctx, name, dbEvent),
+                lambda: get__QueueDomain__waiting_by_name(ctx, name),
+            )
+            if is_created:
+                results[name] = "queued"
+                continue
+        log__OperationsObjectEvent(ctx, "QueueDomain__add__already_queued", dbQueued, dbEvent)
+        results[name] = "already_queued"
     for raw in invalid:
         results[raw] = "invalid"
     if messages is not None:
@@ -156,6 +161,18 @@ def queue_domains__add(
     )
     ctx.dbsession.flush(objects=[dbEvent])
     return results
+
+
+def _insert_queue_domain(ctx, name: str, dbEvent) -> QueueDomain:
+    dbQueued = QueueDomain()
+    dbQueued.domain_name = name
+    dbQueued.is_active = True
+    dbQueued.timestamp_created = ctx.timestamp
+    dbQueued.operations_event_id__created = dbEvent.id
+    ctx.dbsession.add(dbQueued)
+    ctx.dbsession.flush(objects=[dbQueued])
+    log__OperationsObjectEvent(ctx, "QueueDomain__add__success", dbQueued, dbEvent)
+    return dbQueued
 
 
 # --- cancel
@@ -216,8 +233,14 @@ def take_queued_domains(ctx, limit: int) -> List[QueueDomain]:
 
 
 def _release(ctx, dbQueueDomains: List[QueueDomain]) -> None:
-    """Give claimed rows back to the queue: nothing was created on the ACME server."""
+    """Give claimed rows back to the queue: nothing was created on the ACME server. A name
+    added again meanwhile has its new waiting row (one waiting row per name): the claimed one
+    is cancelled instead."""
     for dbQueueDomain in dbQueueDomains:
+        if get__QueueDomain__waiting_by_name(ctx, dbQueueDomain.domain_name) is not None:
+            dbQueueDomain.is_active = None
+            dbQueueDomain.timestamp_processed = ctx.timestamp
+            continue
         dbQueueDomain.is_active = True
         dbQueueDomain.timestamp_processed = None
         dbQueueDomain.domain_id = None
@@ -485,33 +508,48 @@ def queue_certificates__insert(
         )
     if private_key_cycle__renewal not in model_utils.PrivateKeyCycle.OPTIONS_ACME_ORDER:
         raise errors.InvalidRequest("Unknown `private_key_cycle__renewal`.", field="private_key_cycle__renewal")
-    dbWaiting = get__QueueCertificate__waiting_by_set(ctx, dbSet.id)
-    if dbWaiting is not None:
-        raise errors.InvalidRequest(
+    def _already_waiting(dbWaiting: QueueCertificate) -> errors.InvalidRequest:
+        return errors.InvalidRequest(
             "Queue item %s is already waiting to renew these domain names." % dbWaiting.id, field=field or "queue_source"
         )
-    if dbEvent is None:
-        dbEvent = log__OperationsEvent(
-            ctx, "QueueCertificate__insert", {"source": type(dbSource).__name__, "source_id": dbSource.id}
-        )
-    dbQueue = QueueCertificate()
-    dbQueue.is_active = True
-    dbQueue.timestamp_created = ctx.timestamp
-    dbQueue.acme_account_id = dbAccount.id
-    dbQueue.private_key_id = dbPrivateKey.id
-    dbQueue.private_key_strategy_id__requested = model_utils.PrivateKeyStrategy.from_string(private_key_strategy)
-    dbQueue.private_key_cycle_id__renewal = model_utils.PrivateKeyCycle.from_string(private_key_cycle__renewal)
-    dbQueue.unique_fqdn_set_id = dbSet.id
-    if isinstance(dbSource, AcmeOrder):
-        dbQueue.acme_order_id__source = dbSource.id
-    elif isinstance(dbSource, CertificateSigned):
-        dbQueue.certificate_signed_id__source = dbSource.id
-    else:
-        dbQueue.unique_fqdn_set_id__source = dbSource.id
-    dbQueue.operations_event_id__created = dbEvent.id
-    ctx.dbsession.add(dbQueue)
-    ctx.dbsession.flush(objects=[dbQueue])
-    log__OperationsObjectEvent(ctx, "QueueCertificate__insert", dbQueue, dbEvent)
+
+    dbWaiting = get__QueueCertificate__waiting_by_set(ctx, dbSet.id)
+    if dbWaiting is not None:
+        raise _already_waiting(dbWaiting)
+
+    def _insert() -> QueueCertificate:
+        dbEventInsert = dbEvent
+        if dbEventInsert is None:
+            dbEventInsert = log__OperationsEvent(
+                ctx, "QueueCertificate__insert", {"source": type(dbSource).__name__, "source_id": dbSource.id}
+            )
+        dbQueue = QueueCertificate()
+        dbQueue.is_active = True
+        dbQueue.timestamp_created = ctx.timestamp
+        dbQueue.acme_account_id = dbAccount.id
+        dbQueue.private_key_id = dbPrivateKey.id
+        dbQueue.private_key_strategy_id__requested = model_utils.PrivateKeyStrategy.from_string(private_key_strategy)
+        dbQueue.private_key_cycle_id__renewal = model_utils.PrivateKeyCycle.from_string(private_key_cycle__renewal)
+        dbQueue.unique_fqdn_set_id = dbSet.id
+        if isinstance(dbSource, AcmeOrder):
+            dbQueue.acme_order_id__source = dbSource.id
+        elif isinstance(dbSource, CertificateSigned):
+            dbQueue.certificate_signed_id__source = dbSource.id
+        else:
+            dbQueue.unique_fqdn_set_id__source = dbSource.id
+        dbQueue.operations_event_id__created = dbEventInsert.id
+        ctx.dbsession.add(dbQueue)
+        ctx.dbsession.flush(objects=[dbQueue])
+        log__OperationsObjectEvent(ctx, "QueueCertificate__insert", dbQueue, dbEventInsert)
+        return dbQueue
+
+    # The check above is a courtesy; the partial unique index (one waiting item per set) is the
+    # rule: a parallel enqueue that inserted first makes this one the clear "already waiting".
+    dbQueue, is_created = insert_or_find(
+        ctx, _insert, lambda: get__QueueCertificate__waiting_by_set(ctx, dbSet.id)
+    )
+    if not is_created:
+        raise _already_waiting(dbQueue)
     return dbQueue
 
 
@@ -571,16 +609,27 @@ def _is_latest_of_set(ctx, dbCertificate: CertificateSigned) -> bool:
     return not later
 
 
+# An item claimed this recently and still without an outcome is being processed (by this or
+# another instance): ``update`` does not enqueue its certificate again meanwhile. Older than
+# this, the processor is taken to have died, and the certificate is a candidate again.
+IN_FLIGHT_SECONDS = 3600
+
+
 def _is_renewed_already(ctx, dbCertificate: CertificateSigned) -> bool:
-    """A renewal of this certificate succeeded or was cancelled by the user (a failed one may be
-    tried again; a waiting one is reported by ``update``), or an order renewing it has its
-    certificate."""
+    """A renewal of this certificate succeeded, was cancelled by the user or is being processed
+    right now (a failed one may be tried again; a waiting one is reported by ``update``), or an
+    order renewing it has its certificate."""
+    in_flight = sa.and_(
+        QueueCertificate.is_active.is_(False),
+        QueueCertificate.process_result.is_(None),
+        QueueCertificate.timestamp_process_attempt > ctx.timestamp - datetime.timedelta(seconds=IN_FLIGHT_SECONDS),
+    )
     queued = ctx.dbsession.scalar(
         sa.select(sa.func.count())
         .select_from(QueueCertificate)
         .where(
             QueueCertificate.certificate_signed_id__source == dbCertificate.id,
-            sa.or_(QueueCertificate.is_active.is_(None), QueueCertificate.process_result.is_(True)),
+            sa.or_(QueueCertificate.is_active.is_(None), QueueCertificate.process_result.is_(True), in_flight),
         )
     )
     if queued:
@@ -664,7 +713,9 @@ def queue_certificates__update(ctx) -> Dict[str, Any]:
         try:
             dbQueue = queue_certificates__insert(ctx, dbCertificate, dbEvent=dbEvent)
         except errors.InvalidRequest as exc:
-            skipped[str(dbCertificate.id)] = exc.message
+            # an enqueue running in parallel (another instance's update) won the set's one item
+            waiting = get__QueueCertificate__waiting_by_set(ctx, dbCertificate.unique_fqdn_set_id)
+            skipped[str(dbCertificate.id)] = "already_queued" if waiting is not None else exc.message
             continue
         queued.append(str(dbQueue.id))
     results = {

@@ -61,6 +61,9 @@ def update_CertificateSigned__mark(ctx, dbCertificate: CertificateSigned, action
         )
     if dbCertificate.is_revoked:
         raise errors.InvalidTransition("The certificate is revoked; that is final.", field="action")
+    # actions.LOCK_ORDER: its key, itself, then (update-recents) its Domains
+    actions.lock_rows(ctx, PrivateKey, PrivateKey.id == dbCertificate.private_key_id)
+    actions.lock_rows(ctx, CertificateSigned, CertificateSigned.id == dbCertificate.id)
     was_active = bool(dbCertificate.is_active)
     if action == "active":
         if dbCertificate.is_active:

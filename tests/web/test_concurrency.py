@@ -1,0 +1,239 @@
+"""Exactly once: the same object created by parallel requests is one row, and no request fails.
+
+A real HTTP server (waitress, 20 threads) on a free loopback port, on the run's database (a
+SQLite file, or PostgreSQL with ``SSL_TEST_DATABASE_URL``): each case fires N requests at once
+(a barrier releases the threads together) and checks every answer is a 2xx (or a clear 4xx)
+and that exactly one row was made.
+"""
+
+import concurrent.futures
+import threading
+
+import pytest
+import requests
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+from webtest.http import StopableWSGIServer
+
+from peter_sslers.model import objects as m
+from tests import data
+from tests import factories as f
+from tests.conftest import TEST_HOST
+from tests.conftest import count_rows
+
+ADMIN = "/.well-known/admin"
+N = 20
+
+
+@pytest.fixture
+def server(app, db):
+    wsgi = StopableWSGIServer.create(app, host="127.0.0.1", threads=N)
+    try:
+        yield wsgi.application_url.rstrip("/")
+    finally:
+        wsgi.shutdown()
+
+
+def fire(url: str, n: int = N, **kwargs) -> list:
+    """POST ``n`` times at once; the answers' (status, json)."""
+    barrier = threading.Barrier(n)
+
+    def _one(_):
+        barrier.wait()
+        res = requests.post(url, headers={"Host": TEST_HOST}, timeout=120, **kwargs)
+        try:
+            body = res.json()
+        except ValueError:
+            body = res.text[:500]
+        return res.status_code, body
+
+    with concurrent.futures.ThreadPoolExecutor(n) as pool:
+        return list(pool.map(_one, range(n)))
+
+
+def assert_all_succeeded(answers: list) -> list:
+    bad = [a for a in answers if a[0] != 200 or a[1].get("result") != "success"]
+    assert not bad, bad
+    return [a[1] for a in answers]
+
+
+def test_parallel_domain_new_makes_one_domain(server, db):
+    before = count_rows(db, m.Domain)
+    answers = assert_all_succeeded(fire(server + ADMIN + "/domain/new.json", data={"domain_name": "race.example.com"}))
+    assert count_rows(db, m.Domain) == before + 1
+    assert len({a["Domain"]["id"] for a in answers}) == 1
+    assert sorted(a["is_created"] for a in answers) == [False] * (N - 1) + [True]
+
+
+def test_parallel_unique_fqdn_set_new_makes_one_set(server, db):
+    before = (count_rows(db, m.Domain), count_rows(db, m.UniqueFQDNSet))
+    answers = assert_all_succeeded(
+        fire(server + ADMIN + "/unique-fqdn-set/new.json", data={"domain_names": "a.race.example.com, b.race.example.com"})
+    )
+    assert (count_rows(db, m.Domain), count_rows(db, m.UniqueFQDNSet)) == (before[0] + 2, before[1] + 1)
+    assert count_rows(db, m.UniqueFQDNSet2Domain) == 2
+    assert len({a["UniqueFQDNSet"]["id"] for a in answers}) == 1
+
+
+def test_parallel_private_key_upload_makes_one_key(server, db):
+    before = count_rows(db, m.PrivateKey)
+    key = data.read("leaf_rsa_single.key.pem").encode()
+    answers = assert_all_succeeded(
+        fire(server + ADMIN + "/private-key/upload.json", files={"private_key_file": ("k.pem", key)})
+    )
+    assert count_rows(db, m.PrivateKey) == before + 1
+    assert len({a["PrivateKey"]["id"] for a in answers}) == 1
+
+
+def test_parallel_certificate_ca_upload_makes_one_ca(server, db):
+    before = count_rows(db, m.CertificateCA)
+    ca = data.read("root_ca.cert.pem").encode()
+    answers = assert_all_succeeded(fire(server + ADMIN + "/certificate-ca/upload-cert.json", files={"cert_file": ("ca.pem", ca)}))
+    assert count_rows(db, m.CertificateCA) == before + 1
+    assert len({a["CertificateCA"]["id"] for a in answers}) == 1
+
+
+def test_parallel_chain_upload_makes_one_chain(server, db):
+    before = (count_rows(db, m.CertificateCA), count_rows(db, m.CertificateCAChain))
+    chain = (data.read("intermediate_a.cert.pem") + data.read("root_ca.cert.pem")).encode()
+    answers = assert_all_succeeded(
+        fire(server + ADMIN + "/certificate-ca-chain/upload-chain.json", files={"chain_file": ("c.pem", chain)})
+    )
+    assert (count_rows(db, m.CertificateCA), count_rows(db, m.CertificateCAChain)) == (before[0] + 2, before[1] + 1)
+    assert len({a["CertificateCAChain"]["id"] for a in answers}) == 1
+
+
+def test_parallel_certificate_upload_makes_one_of_everything(server, db):
+    models = (m.CertificateSigned, m.CertificateCAChain, m.CertificateCA, m.PrivateKey, m.Domain, m.UniqueFQDNSet,
+              m.CertificateSignedChain)  # fmt: skip
+    before = {model.__name__: count_rows(db, model) for model in models}
+    files = data.leaf("leaf_rsa_multi")
+    answers = assert_all_succeeded(
+        fire(
+            server + ADMIN + "/certificate-signed/upload.json",
+            files={
+                "private_key_file": ("privkey.pem", files["key"].encode()),
+                "certificate_file": ("cert.pem", files["cert"].encode()),
+                "chain_file": ("chain.pem", files["chain"].encode()),
+            },
+        )
+    )
+    after = {model.__name__: count_rows(db, model) for model in models}
+    names = len(data.facts("leaf_rsa_multi.cert.pem")["domains"])
+    chain_length = files["chain"].count("BEGIN CERTIFICATE")
+    assert after == dict(
+        before,
+        CertificateSigned=before["CertificateSigned"] + 1,
+        CertificateCAChain=before["CertificateCAChain"] + 1,
+        CertificateCA=before["CertificateCA"] + chain_length,
+        PrivateKey=before["PrivateKey"] + 1,
+        Domain=before["Domain"] + names,
+        UniqueFQDNSet=before["UniqueFQDNSet"] + 1,
+        CertificateSignedChain=before["CertificateSignedChain"] + 1,
+    )
+    assert len({a["CertificateSigned"]["id"] for a in answers}) == 1
+    assert sorted(a["is_created"] for a in answers) == [False] * (N - 1) + [True]
+
+
+# --- the queues: one waiting item, kept by the database
+
+
+def test_parallel_queue_domain_add_queues_once(server, db):
+    answers = assert_all_succeeded(fire(server + ADMIN + "/queue-domains/add.json", data={"domain_names_http01": "q.race.example.com"}))
+    results = sorted(a["domains"]["q.race.example.com"] for a in answers)
+    assert results == ["already_queued"] * (N - 1) + ["queued"], results
+    with Session(bind=db) as session:
+        waiting = session.scalars(sa.select(m.QueueDomain).where(m.QueueDomain.is_active.is_(True))).all()
+    assert [q.domain_name for q in waiting] == ["q.race.example.com"]
+
+
+@pytest.fixture
+def account_id(db) -> str:
+    with Session(bind=db) as session:
+        provider = session.scalars(sa.select(m.AcmeAccountProvider).where(m.AcmeAccountProvider.is_default.is_(True))).one()
+        account = f.make_account(session, provider=provider, is_active=True)
+        f.make_account_key(session, account=account)
+        session.commit()
+        return str(account.id)
+
+
+def test_parallel_queue_certificate_enqueue_makes_one_item(server, db, account_id):
+    # the set exists already: the enqueues race on the queue item itself, not on the set
+    res = requests.post(
+        server + ADMIN + "/unique-fqdn-set/new.json", data={"domain_names": "renew.race.example.com"}, headers={"Host": TEST_HOST}
+    )
+    assert res.json()["result"] == "success"
+    answers = fire(
+        server + ADMIN + "/queue-certificate/new/freeform.json",
+        data={"domain_names_http01": "renew.race.example.com", "acme_account_id": account_id},
+    )
+    statuses = sorted(status for status, _ in answers)
+    assert statuses == [200] + [400] * (N - 1), answers
+    for status, body in answers:
+        if status == 400:
+            assert body["result"] == "error" and "already waiting" in str(body), body
+    assert count_rows(db, m.QueueCertificate) == 1
+
+
+# --- update-recents next to marks: no deadlock
+
+
+def fire_mixed(requests_: list) -> list:
+    """POST each ``(url, data)`` at once; the answers' (status, json or text)."""
+    barrier = threading.Barrier(len(requests_))
+
+    def _one(item):
+        url, values = item
+        barrier.wait()
+        res = requests.post(url, data=values, headers={"Host": TEST_HOST}, timeout=120)
+        try:
+            return res.status_code, res.json()
+        except ValueError:
+            return res.status_code, res.text[:500]
+
+    with concurrent.futures.ThreadPoolExecutor(len(requests_)) as pool:
+        return list(pool.map(_one, requests_))
+
+
+def test_update_recents_next_to_marks_never_deadlocks(app, server, db):
+    """The global update-recents rewrites every Domain and PrivateKey; a certificate mark writes
+    its key, itself, then its Domains. Before the lock order (lib/db/actions.py) the two took
+    them crosswise, and PostgreSQL aborted one with `deadlock detected` (a 500)."""
+    from tests.web.test_certificate_signed import upload
+    import webtest
+
+    client = webtest.TestApp(app, extra_environ={"HTTP_HOST": TEST_HOST})
+    ids = [upload(client, stem).json["CertificateSigned"]["id"] for stem in data.LEAVES]
+    answers = []
+    for round_ in range(6):
+        batch = []
+        for i in range(N):
+            if i % 2 == 0:
+                batch.append((server + ADMIN + "/api/update-recents.json", {}))
+            elif i % 4 == 1:
+                cert_id = ids[(i // 4 + round_) % len(ids)]
+                action = "inactive" if (round_ + i) % 2 else "active"
+                batch.append((server + ADMIN + "/certificate-signed/%s/mark.json" % cert_id, {"action": action}))
+            else:
+                batch.append((server + ADMIN + "/domain/a.example.com/mark.json", {"action": "inactive" if round_ % 2 else "active"}))
+        answers.extend(fire_mixed(batch))
+    bad = [a for a in answers if a[0] >= 500 or a[0] not in (200, 400)]
+    assert not bad, bad
+    # a refused mark is a clear transition error, not a conflict
+    assert all(a[1]["result"] == "error" and "already" in a[1]["error"] + str(a[1].get("form_errors")) for a in answers if a[0] == 400), [a for a in answers if a[0] == 400][:3]
+
+
+def test_a_row_made_by_get_or_create_rolls_back_with_its_transaction(db, app_settings):
+    """The savepoint of ``insert_or_find`` stays inside the caller's transaction. (On SQLite a
+    SAVEPOINT opened before the driver's BEGIN made its RELEASE a COMMIT: a dry run, or a request
+    rejected after creating a domain, kept the rows.)"""
+    from peter_sslers.lib.context import ApiContext
+    from peter_sslers.lib.db import getcreate
+
+    before = (count_rows(db, m.Domain), count_rows(db, m.OperationsEvent))
+    with Session(bind=db) as session:
+        ctx = ApiContext(session, app_settings)
+        dbDomain, is_created = getcreate.getcreate__Domain__by_domainName(ctx, "rolled-back.example.com")
+        assert is_created and dbDomain.id
+        session.rollback()
+    assert (count_rows(db, m.Domain), count_rows(db, m.OperationsEvent)) == before
