@@ -29,7 +29,6 @@ import time
 
 import pytest
 import sqlalchemy as sa
-import webtest
 from hypothesis import HealthCheck
 from hypothesis import Phase
 from hypothesis import given

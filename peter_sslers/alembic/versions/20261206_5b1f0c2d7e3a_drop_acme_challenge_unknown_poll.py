@@ -5,7 +5,7 @@ grow this table without bound. Misses are logged at INFO instead (web/views_publ
 The rows it held are dropped with it.
 
 Revision ID: 5b1f0c2d7e3a
-Revises: c9e62761370c
+Revises: 3b1f0c2d9a7e
 Create Date: 2026-12-06 16:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '5b1f0c2d7e3a'
-down_revision = 'c9e62761370c'
+down_revision = "3b1f0c2d9a7e"  # after the queue indexes (both were written the same day)
 branch_labels = None
 depends_on = None
 
