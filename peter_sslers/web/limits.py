@@ -32,11 +32,15 @@ def _error(request, exc):
 
 
 def _content_length(request):
-    """The declared body length: an int, None (not given) or -1 (not a number)."""
+    """The declared body length: an int, None (not given, or ``-1``: unknown) or -1 (not a number)."""
     raw = request.environ.get("CONTENT_LENGTH")
     if raw in (None, ""):
         return None
     raw = raw.strip()
+    if raw == "-1":
+        # "length unknown", as Pyramid's prequest says for a body read from its standard input:
+        # read like a body without a length, within the limit
+        return None
     if not (raw.isascii() and raw.isdigit()):
         return -1
     return int(raw)

@@ -190,6 +190,19 @@ def test_multipart_without_a_usable_boundary_is_400(testapp, db, content_type, b
     assert all_rows(db) == before
 
 
+def test_an_unknown_content_length_is_read_within_the_limit(app, db, app_settings):
+    """Pyramid's prequest sends ``CONTENT_LENGTH: -1`` (unknown) with its standard input as the
+    body: the documented cron recipes. That body is read as one without a length: within the
+    limit it is used, over it a 413 (it was a 400 "not a number", which broke every recipe)."""
+    status, body = _post_raw(app, ADMIN + "/domain/new.json", io.BytesIO(b"domain_name=a.example.com"), "-1")
+    assert status == 200, body
+    assert count_rows(db, m.Domain) == 1
+    huge = io.BytesIO(b"domain_name=" + b"a" * app_settings.request_max_bytes)
+    status, body = _post_raw(app, ADMIN + "/domain/new.json", huge, "-1")
+    assert status == 413 and huge.tell() <= app_settings.request_max_bytes + 1
+    assert count_rows(db, m.Domain) == 1
+
+
 def test_a_bad_content_length_is_400(app, db):
     status, body = _post_raw(app, ADMIN + "/domain/new.json", io.BytesIO(b"domain_name=a.example.com"), "12x")
     assert status == 400 and b"Content-Length" in body
