@@ -52,6 +52,7 @@ def focus_loader(focus_route: str):
 
     return register
 
+
 # the longest error text and other value a redirect's query string carries
 LOCATION_ERROR_MAX = 1000
 LOCATION_VALUE_MAX = 100
