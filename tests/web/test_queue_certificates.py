@@ -322,19 +322,20 @@ def test_a_certificate_from_another_path_closes_the_item(renewapp, db, app_setti
 
 
 def _due(session, days_left=20, **cert_kw):
-    """A certificate of an auto-renew order whose account is usable."""
+    """A 90-day certificate of an auto-renew order whose account is usable."""
     account = f.make_account(session)
     f.make_account_key(session, account=account)
     fqdn_set = f.make_fqdn_set(session)
-    now = meta.utcnow()
-    cert = f.make_certificate_signed(
-        session, fqdn_set=fqdn_set, timestamp_not_after=now + datetime.timedelta(days=days_left), **cert_kw
-    )
+    not_after = meta.utcnow() + datetime.timedelta(days=days_left)
+    cert_kw.setdefault("timestamp_not_before", not_after - datetime.timedelta(days=90))  # a 90-day certificate
+    cert = f.make_certificate_signed(session, fqdn_set=fqdn_set, timestamp_not_after=not_after, **cert_kw)
     order = f.make_acme_order(session, account=account, fqdn_set=fqdn_set, certificate_signed=cert)
     return cert, order
 
 
 def test_update_rules(db, ctx, app_settings):
+    # the fixed-days rule (queue_certificates_renewal_days set): 30 days before the end
+    ctx.settings = dataclasses.replace(app_settings, queue_certificates_renewal_days=30)
     s = ctx.dbsession
     due, due_order = _due(s)  # inside the 30 days
     later, _ = _due(s, days_left=60)  # outside
@@ -346,7 +347,7 @@ def test_update_rules(db, ctx, app_settings):
     covered, covered_order = _due(s, days_left=300, is_active=False)
     f.make_certificate_signed(s, fqdn_set=covered.unique_fqdn_set)  # an active certificate covers it
     superseded, superseded_order = _due(s)
-    f.make_certificate_signed(
+    superseding = f.make_certificate_signed(
         s, fqdn_set=superseded.unique_fqdn_set, timestamp_not_after=meta.utcnow() + datetime.timedelta(days=25)
     )
     no_account = f.make_certificate_signed(s, is_active=False)  # no order, no account
@@ -357,6 +358,10 @@ def test_update_rules(db, ctx, app_settings):
     assert results["count_queued"] == 2
     assert sources == {due.id, deactivated.id}
     assert not sources & {later.id, manual.id, renewed.id, covered.id, superseded.id, no_account.id}
+    # the superseding certificate came from no order (an upload): it is due too, and with no
+    # global default account it is reported, not skipped in silence
+    assert list(results["no_account"]) == [str(superseding.id)]
+    assert results["skipped"][str(superseding.id)].startswith("no_account: no ACME account")
     item = s.scalars(sa.select(m.QueueCertificate).where(m.QueueCertificate.certificate_signed_id__source == due.id)).one()
     assert item.acme_account_id == due_order.acme_account_id
     # the order's specified key is kept while it can sign
