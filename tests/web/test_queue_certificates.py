@@ -4,6 +4,7 @@ failing item lands in the failures list while the rest still process; structured
 enqueue, cancel, lists, the HTML page that refreshes itself, closing items when a certificate
 arrives another way, and the concurrency guard of ``take_queued_certificate``."""
 
+import collections
 import dataclasses
 import datetime
 import threading
@@ -528,3 +529,135 @@ def test_an_item_being_processed_is_not_enqueued_again(db, ctx):
     item.timestamp_process_attempt = ctx.timestamp
     s.flush()
     assert queues._is_renewed_already(ctx, certificate) is False
+
+
+# --- what gets renewed (issue 12): every source, active names only, the right account
+
+
+def _imported(session, names=None, days_left=20, **cert_kw):
+    """A 90-day certificate of no order (an upload, a certbot import)."""
+    not_after = meta.utcnow() + datetime.timedelta(days=days_left)
+    return f.make_certificate_signed(
+        session,
+        fqdn_set=f.make_fqdn_set(session, names),
+        timestamp_not_before=not_after - datetime.timedelta(days=90),
+        timestamp_not_after=not_after,
+        **cert_kw,
+    )
+
+
+def _usable_account(session, **kw):
+    account = f.make_account(session, **kw)
+    f.make_account_key(session, account=account)
+    return account
+
+
+def _waiting(s):
+    return {
+        q.certificate_signed_id__source: q
+        for q in s.scalars(sa.select(m.QueueCertificate).where(m.QueueCertificate.is_active.is_(True)))
+    }
+
+
+def test_update_renews_every_source_with_its_account_and_active_names(db, ctx):
+    s = ctx.dbsession
+    default = _usable_account(s, is_global_default=True)
+    lineage_account = _usable_account(s)
+    uploaded = _imported(s)
+    certbot_import = _imported(s, acme_account_id__renewal=lineage_account.id)
+    all_inactive = _imported(s, names=["gone.example.com"])
+    partly = _imported(s, names=["keep-a.example.com", "keep-b.example.com", "drop.example.com"])
+    not_yet = _imported(s, days_left=60)  # a 90-day certificate with 60 days left: not due (1/3 + 1/10)
+    for domain in s.scalars(sa.select(m.Domain).where(m.Domain.domain_name.in_(["gone.example.com", "drop.example.com"]))):
+        domain.is_active = False
+    s.commit()
+    results = queues.queue_certificates__update(ctx)
+    s.commit()
+    waiting = _waiting(s)
+    assert set(waiting) == {uploaded.id, certbot_import.id, partly.id}, results
+    assert results["count_queued"] == 3 and results["no_account"] == {}
+    # an upload renews with the global default account; a certbot import with its lineage's
+    assert waiting[uploaded.id].acme_account_id == default.id
+    assert waiting[certbot_import.id].acme_account_id == lineage_account.id
+    assert waiting[uploaded.id].unique_fqdn_set_id == uploaded.unique_fqdn_set_id
+    # a set with an inactive name renews its active names only: a set of its own
+    item = waiting[partly.id]
+    assert item.unique_fqdn_set_id != partly.unique_fqdn_set_id
+    assert item.unique_fqdn_set.domains_as_list == ["keep-a.example.com", "keep-b.example.com"]
+    # no active name: not renewed, and said so
+    assert results["skipped"][str(all_inactive.id)] == "no_active_domains: gone.example.com"
+    assert str(not_yet.id) not in results["skipped"]
+    # once: a second run queues nothing
+    again = queues.queue_certificates__update(ctx)
+    assert again["count_queued"] == 0
+    assert again["skipped"][str(partly.id)] == "already_queued"
+    # renewed (the item succeeded): not queued again, even though its old set has no newer certificate
+    item.is_active, item.process_result = False, True
+    s.commit()
+    assert str(partly.id) not in queues.queue_certificates__update(ctx)["skipped"]
+    assert partly.id not in _waiting(s)
+
+
+def test_update_reports_a_certificate_with_no_usable_account(db, ctx):
+    s = ctx.dbsession
+    no_default = _imported(s)  # no order, no lineage account, no global default
+    deactivated = _usable_account(s, is_active=False)
+    lineage_gone = _imported(s, acme_account_id__renewal=deactivated.id)
+    s.commit()
+    results = queues.queue_certificates__update(ctx)
+    s.commit()
+    assert results["count_queued"] == 0
+    assert set(results["no_account"]) == {str(no_default.id), str(lineage_gone.id)}
+    assert "no global default account" in results["no_account"][str(no_default.id)]
+    assert results["no_account"][str(lineage_gone.id)] == "the ACME account %s (certbot_lineage) is not usable" % deactivated.id
+    assert results["skipped"][str(lineage_gone.id)].startswith("no_account: ")
+    events = s.scalars(
+        sa.select(m.OperationsEvent).where(
+            m.OperationsEvent.operations_event_type_id == model_utils.OperationsEventType.QueueCertificate__update__no_account
+        )
+    ).all()
+    assert sorted(str(e.event_payload_json["certificate_signed_id"]) for e in events) == sorted(
+        [str(no_default.id), str(lineage_gone.id)]
+    )
+    assert all(e.operations_event_id__child_of is not None for e in events)
+    # a usable global default account later: the upload is renewed with it; the lineage's
+    # deactivated account is still reported (a lineage account is never silently replaced)
+    _usable_account(s, is_global_default=True)
+    s.commit()
+    results = queues.queue_certificates__update(ctx)
+    assert results["count_queued"] == 1 and list(results["no_account"]) == [str(lineage_gone.id)]
+
+
+# --- when (issue 12): a third of the lifetime, the fixed-days override, the spread
+
+
+def test_renewal_due_at_a_third_of_the_lifetime_spread_over_a_tenth(db, ctx, app_settings):
+    s = ctx.dbsession
+    not_before = datetime.datetime(2027, 1, 1, tzinfo=datetime.timezone.utc)
+    not_after = not_before + datetime.timedelta(days=90)
+    certs = [
+        f.make_certificate_signed(s, timestamp_not_before=not_before, timestamp_not_after=not_after)
+        for _ in range(1000)
+    ]
+    s.flush()
+    base = not_after - datetime.timedelta(days=30)
+    window = datetime.timedelta(days=9)  # 1/10 of 90 days
+    points = [queues.renewal_due_at(ctx, c) for c in certs]
+    assert all(base - window <= p <= base for p in points)
+    # spread over the whole window: every ninth of it (one day) holds some, none holds a crowd
+    per_day = collections.Counter(int((base - p) / datetime.timedelta(days=1)) for p in points)
+    assert sorted(per_day) == list(range(9))
+    assert max(per_day.values()) < 200 and min(per_day.values()) > 60
+    assert len({p for p in points}) > 990  # not one minute: (nearly) all distinct
+    # deterministic: the same certificate, the same point
+    assert queues.renewal_due_at(ctx, certs[0]) == points[0]
+    # no spread: exactly the third
+    ctx.settings = dataclasses.replace(app_settings, queue_certificates_renewal_spread=0.0)
+    assert {queues.renewal_due_at(ctx, c) for c in certs[:50]} == {base}
+    # the fixed-days option wins over the fraction; its spread is at most 10 days
+    ctx.settings = dataclasses.replace(app_settings, queue_certificates_renewal_days=20)
+    points = [queues.renewal_due_at(ctx, c) for c in certs]
+    fixed = not_after - datetime.timedelta(days=20)
+    assert all(fixed - window <= p <= fixed for p in points) and min(points) < fixed - datetime.timedelta(days=8)
+    ctx.settings = dataclasses.replace(app_settings, queue_certificates_renewal_fraction=0.5, queue_certificates_renewal_spread=0.0)
+    assert queues.renewal_due_at(ctx, certs[0]) == not_after - datetime.timedelta(days=45)
