@@ -4,8 +4,12 @@ failing item lands in the failures list while the rest still process; structured
 enqueue, cancel, lists, the HTML page that refreshes itself, closing items when a certificate
 arrives another way, and the concurrency guard of ``take_queued_certificate``."""
 
+import base64
 import collections
 import dataclasses
+import json
+import os
+import shutil
 import datetime
 import threading
 import time
@@ -16,13 +20,17 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from peter_sslers.lib import cert_utils
+from peter_sslers.lib import certbot
 from peter_sslers.lib import errors
 from peter_sslers.lib.context import ApiContext
 from peter_sslers.lib.db import queues
 from peter_sslers.model import meta
+from peter_sslers.scripts import import_certbot
 from peter_sslers.model import objects as m
 from peter_sslers.model import utils as model_utils
 from tests import factories as f
+from tests.certbot_trees import copy_real_tree
+from tests.certbot_trees import manifest as certbot_manifest
 from tests.conftest import count_rows
 from tests.conftest import reset_database
 from tests.web.test_acme_accounts import ADMIN
@@ -30,6 +38,7 @@ from tests.web.test_acme_accounts import app_for
 from tests.web.test_acme_accounts import client
 from tests.web.test_acme_accounts import new_account
 from tests.web.test_acme_accounts import point_database_at
+from tests.web.test_acme_accounts import register_on_pebble
 from tests.web.test_queue_domains import event_types
 
 
@@ -661,3 +670,112 @@ def test_renewal_due_at_a_third_of_the_lifetime_spread_over_a_tenth(db, ctx, app
     assert all(fixed - window <= p <= fixed for p in points) and min(points) < fixed - datetime.timedelta(days=8)
     ctx.settings = dataclasses.replace(app_settings, queue_certificates_renewal_fraction=0.5, queue_certificates_renewal_spread=0.0)
     assert queues.renewal_due_at(ctx, certs[0]) == not_after - datetime.timedelta(days=45)
+
+
+# --- a certbot import is renewed with its lineage's account, against pebble (issue 12)
+
+
+def _jwk_to_pem(jwk: dict) -> str:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    def num(name):
+        raw = jwk[name]
+        return int.from_bytes(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)), "big")
+
+    numbers = rsa.RSAPrivateNumbers(
+        num("p"), num("q"), num("d"), num("dp"), num("dq"), num("qi"), rsa.RSAPublicNumbers(num("e"), num("n"))
+    )
+    return numbers.private_key().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+
+
+def _certbot_tree_on(pebble, tmp_path) -> tuple:
+    """The real certbot tree moved onto the test pebble: server A's accounts and lineages now name
+    ``pebble`` (each account key registered there, as certbot would have), server B's are removed
+    (that pebble is gone). Returns (root, certbot account id -> account URL, lineage -> account id)."""
+    root = copy_real_tree(tmp_path)
+    info = certbot_manifest()
+    servers = {s["label"]: s for s in info["servers"]}
+    old_url, gone_url = servers["A"]["directory_url"], servers["B"]["directory_url"]
+    shutil.rmtree(os.path.join(root, "accounts", servers["B"]["server_dir"].split("/")[0]))
+    lineage_accounts = {}
+    for lineage in info["lineages"]:
+        name = lineage["name"]
+        if lineage["renewal_server"] == gone_url:
+            shutil.rmtree(os.path.join(root, "archive", name))
+            shutil.rmtree(os.path.join(root, "live", name))
+            os.unlink(os.path.join(root, "renewal", name + ".conf"))
+            continue
+        path = os.path.join(root, "renewal", name + ".conf")
+        with open(path) as fh:
+            text = fh.read()
+        with open(path, "w") as fh:
+            fh.write(text.replace(old_url, pebble.directory_url))
+        lineage_accounts[name] = lineage["renewal_account"]
+    new_host = pebble.directory_url.split("://", 1)[1].split("/")[0]
+    os.rename(
+        os.path.join(root, "accounts", servers["A"]["server_dir"].split("/")[0]), os.path.join(root, "accounts", new_host)
+    )
+    urls = {}
+    for account_id in servers["A"]["accounts"]:
+        account_dir = os.path.join(root, "accounts", new_host, "dir", account_id)
+        with open(os.path.join(account_dir, "private_key.json")) as fh:
+            key_pem = _jwk_to_pem(json.load(fh))
+        urls[account_id] = register_on_pebble(pebble, key_pem)
+        with open(os.path.join(account_dir, "regr.json"), "w") as fh:
+            json.dump({"body": {}, "uri": urls[account_id]}, fh)
+    return root, urls, lineage_accounts
+
+
+def test_a_certbot_import_is_renewed_with_its_lineages_account(renewapp, renew_app, db, tmp_path, pebble_always_valid):
+    root, urls, lineage_accounts = _certbot_tree_on(pebble_always_valid, tmp_path)
+    importer = import_certbot.Importer(meta.get_session_factory(db), renew_app.registry.app_settings, echo=lambda t: None)
+    summary_ = importer.import_tree(certbot.read_certbot_dir(root))
+    assert summary_.failures == []
+    with Session(bind=db) as session:
+        account_of_url = {a.account_url: a.id for a in session.scalars(sa.select(m.AcmeAccount))}
+        # each lineage's newest version, and the account its renewal conf names
+        expected = {}  # certificate id -> account id
+        for lineage, certbot_account in lineage_accounts.items():
+            with open(os.path.join(root, "live", lineage, "cert.pem")) as fh:
+                pem = cert_utils.cleanup_pem_text(fh.read())
+            cert = session.scalars(sa.select(m.CertificateSigned).where(m.CertificateSigned.cert_pem == pem)).one()
+            assert cert.acme_account_id__renewal == account_of_url[urls[certbot_account]]
+            assert cert.acme_order is None
+            expected[cert.id] = (cert.acme_account_id__renewal, cert.unique_fqdn_set_id)
+        # every imported version (older ones too) knows its lineage's account
+        assert session.scalar(
+            sa.select(sa.func.count()).select_from(m.CertificateSigned).where(m.CertificateSigned.acme_account_id__renewal.is_(None))
+        ) == 0
+    # single.example.test and single.example.test-0001 are one set: one renewal, of the later certificate
+    sets = {}
+    for cert_id, (_, set_id) in sorted(expected.items()):
+        sets[set_id] = cert_id
+    res = api(renewapp, "update")
+    assert res["results"]["count_queued"] == len(sets) == 3, res
+    assert res["results"]["no_account"] == {}
+    waiting = listed(renewapp, "unprocessed")
+    assert sorted(int(i["source"]["certificate_signed_id"]) for i in waiting.values()) == sorted(sets.values())
+    for item in waiting.values():
+        account_id, _ = expected[int(item["source"]["certificate_signed_id"])]
+        assert item["acme_account_id"] == str(account_id)
+    # renewed through the queue against pebble, each with its lineage's account
+    for _ in range(3):
+        res = api(renewapp, "process")
+        assert res["queue_results"]["count_success"] == 1, res
+        item = res["QueueCertificate"]
+        with Session(bind=db) as session:
+            order = session.get(m.AcmeOrder, int(item["generated"]["acme_order_id"]))
+            source_id = int(item["source"]["certificate_signed_id"])
+            assert order.acme_account_id == expected[source_id][0]
+            assert order.acme_account.account_url in urls.values()
+            assert order.certificate_signed_id__renewal_of == source_id
+            assert order.acme_order_type == "Queue - Certificate Renewal"
+            new_cert = session.get(m.CertificateSigned, order.certificate_signed_id)
+            assert new_cert.unique_fqdn_set_id == expected[source_id][1]
+    assert listed(renewapp, "failures") == {}
+    # renewed: the imports are not queued again (only the new certificates may be, being due in this window)
+    res = api(renewapp, "update")
+    assert not {int(listed(renewapp, "unprocessed")[i]["source"]["certificate_signed_id"]) for i in res["results"]["queue_certificate_ids"]} & set(expected)
