@@ -779,3 +779,19 @@ def test_a_certbot_import_is_renewed_with_its_lineages_account(renewapp, renew_a
     # renewed: the imports are not queued again (only the new certificates may be, being due in this window)
     res = api(renewapp, "update")
     assert not {int(listed(renewapp, "unprocessed")[i]["source"]["certificate_signed_id"]) for i in res["results"]["queue_certificate_ids"]} & set(expected)
+
+
+def test_update_reports_a_set_of_active_names_it_cannot_make(db, ctx):
+    """The active names of a partly inactive set form a new set: a name blocklisted since is
+    reported (`invalid_names`), and the other certificates are still queued."""
+    s = ctx.dbsession
+    _usable_account(s, is_global_default=True)
+    blocked = _imported(s, names=["blocked.example.com", "off.example.com"])
+    fine = _imported(s)
+    s.scalars(sa.select(m.Domain).where(m.Domain.domain_name == "off.example.com")).one().is_active = False
+    s.add(m.DomainBlocklisted(domain_name="blocked.example.com"))
+    s.commit()
+    results = queues.queue_certificates__update(ctx)
+    assert results["skipped"][str(blocked.id)].startswith("invalid_names: ")
+    assert "blocked.example.com" in results["skipped"][str(blocked.id)]
+    assert set(_waiting(s)) == {fine.id}

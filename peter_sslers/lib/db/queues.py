@@ -789,7 +789,11 @@ def queue_certificates__update(ctx) -> Dict[str, Any]:
     seen_sets = set()
     for dbCertificate in _renewal_candidates(ctx):
         key = str(dbCertificate.id)
-        dbSet, inactive = _active_names_set(ctx, dbCertificate)
+        try:
+            dbSet, inactive = _active_names_set(ctx, dbCertificate)
+        except errors.InvalidRequest as exc:  # an active name blocklisted since: reported, the rest go on
+            skipped[key] = "invalid_names: %s" % exc.message
+            continue
         if dbSet is None:
             skipped[key] = "no_active_domains: %s" % ", ".join(inactive)
             continue
