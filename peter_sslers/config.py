@@ -73,6 +73,42 @@ def _parse_positive_int(raw: str) -> Optional[int]:
     return number
 
 
+def _parse_positive_int_days(raw: str) -> Optional[int]:
+    value = raw.strip()
+    if not value or value.lower() == "none":
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError("expected a whole number of days, or `none`")
+    if number < 1:
+        raise ValueError("expected a number of at least 1, or `none`")
+    return number
+
+
+def _parse_fraction_factory(minimum: float, maximum: float, allow_minimum: bool = False) -> Callable[[str], float]:
+    """A number written as `0.33` or `1/3`, above ``minimum`` (or equal, if allowed), below ``maximum``
+    (equal to it only when it is not 1)."""
+
+    def _parse(raw: str) -> float:
+        value = raw.strip()
+        try:
+            if "/" in value:
+                top, bottom = value.split("/", 1)
+                number = float(top) / float(bottom)
+            else:
+                number = float(value)
+        except (ValueError, ZeroDivisionError):
+            raise ValueError("expected a fraction, as `1/3` or `0.33`")
+        if number != number or number < minimum or (number == minimum and not allow_minimum) or number > maximum or (
+            number == maximum and maximum == 1.0
+        ):
+            raise ValueError("expected a fraction from %s to %s" % (minimum, maximum))
+        return number
+
+    return _parse
+
+
 def _parse_int_factory(minimum: int, maximum: Optional[int] = None) -> Callable[[str], int]:
     def _parse(raw: str) -> int:
         try:
@@ -510,10 +546,30 @@ OPTIONS = (
     ),
     Option(
         "queue_certificates_renewal_days",
-        _parse_int_factory(1),
-        30,
-        "The renewal queue's `update` renews certificates that end within this many days.",
-        "a whole number of days, at least 1",
+        _parse_positive_int_days,
+        None,
+        "When set, the renewal queue's `update` renews a certificate this many days before it ends "
+        "(overrides `queue_certificates_renewal_fraction`). Unset (the default): the fraction rule.",
+        "a whole number of days, at least 1, or `none`",
+    ),
+    Option(
+        "queue_certificates_renewal_fraction",
+        _parse_fraction_factory(0.0, 1.0),
+        1.0 / 3,
+        "The renewal queue's `update` renews a certificate when this fraction of its lifetime "
+        "(notAfter - notBefore) remains: 1/3 is 30 days of a 90-day certificate (certbot's rule). "
+        "Not used when `queue_certificates_renewal_days` is set.",
+        "a fraction above 0 and below 1, as `1/3` or `0.33`",
+    ),
+    Option(
+        "queue_certificates_renewal_spread",
+        _parse_fraction_factory(0.0, 0.5, allow_minimum=True),
+        0.1,
+        "Spreads renewals: each certificate's renewal point moves earlier by a fixed share, from its "
+        "certificate digest, of up to this fraction of its lifetime (and of up to 10 days when "
+        "`queue_certificates_renewal_days` is set), so certificates imported together do not all "
+        "renew in the same minute. 0 turns it off.",
+        "a fraction from 0 to 1/2, as `1/10` or `0.1`",
     ),
     # --- openssl fallback
     Option(
@@ -707,7 +763,9 @@ class ApplicationSettings:
     expiring_days: int
     queue_domains_min_per_cert: int
     queue_domains_max_per_cert: int
-    queue_certificates_renewal_days: int
+    queue_certificates_renewal_days: Optional[int]
+    queue_certificates_renewal_fraction: float
+    queue_certificates_renewal_spread: float
     openssl_path: str
     openssl_path_conf: str
     enable_redis: bool
@@ -880,6 +938,8 @@ def options_markdown() -> str:
             default = str(default).lower()
         elif isinstance(default, tuple):
             default = ", ".join(default)
+        elif isinstance(default, float):
+            default = "%.4g" % default
         default_text = "`%s`" % default if default not in (None, "") else "(none)"
         lines.append("| `%s` | %s | %s | %s |" % (option.name, default_text, option.accepted, option.doc))
     lines += ["", "## Old names", ""]

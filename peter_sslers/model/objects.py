@@ -1436,6 +1436,12 @@ class CertificateSigned(Base):
     operations_event_id__created: Mapped[int] = mapped_column(
         sa.ForeignKey("operations_event.id"), index=True
     )
+    # the account that renews a certificate that came from no order here: a certbot lineage's
+    # ``renewal/<name>.conf`` ``account`` (set by the certbot importer). A certificate of an
+    # order renews with the order's account; without either, the global default account.
+    acme_account_id__renewal: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("acme_account.id"), index=True
+    )
 
     # the order that produced this certificate, via AcmeOrder.certificate_signed_id
     acme_order: Mapped[Optional["AcmeOrder"]] = relationship(
@@ -1447,6 +1453,9 @@ class CertificateSigned(Base):
         primaryjoin="CertificateSigned.id == AcmeOrder.certificate_signed_id",
         secondaryjoin="AcmeOrder.acme_account_id == AcmeAccount.id",
         viewonly=True,
+    )
+    acme_account__renewal: Mapped[Optional["AcmeAccount"]] = relationship(
+        foreign_keys=[acme_account_id__renewal]
     )
     acme_order__renewals: Mapped[list["AcmeOrder"]] = relationship(
         foreign_keys="AcmeOrder.certificate_signed_id__renewal_of",

@@ -594,6 +594,7 @@ class OperationsEventType(_Mapping):
         910: "QueueCertificate__insert",
         920: "QueueCertificate__update",
         921: "QueueCertificate__batch",
+        922: "QueueCertificate__update__no_account",
         930: "QueueCertificate__mark",
         931: "QueueCertificate__mark__cancelled",
         940: "QueueCertificate__process",

@@ -29,6 +29,7 @@ import itertools
 import re
 import sys
 from typing import Callable
+from typing import Dict
 from typing import Optional
 
 import sqlalchemy as sa
@@ -105,6 +106,10 @@ class Importer:
         self.echo = echo
         self.summary = certbot.ImportSummary()
         self.database_failures = 0  # in a row
+        # certbot's account id -> the AcmeAccount id, for the accounts imported (or found) in this run
+        self.account_ids: Dict[str, int] = {}
+        # lineage -> its renewal configuration (``account``: the certbot account id that renews it)
+        self.renewals: Dict[str, certbot.RenewalConf] = {}
 
     def _in_transaction(self, work):
         """``work(ctx)`` in a transaction of its own, committed (rolled back in a dry run).
@@ -161,6 +166,8 @@ class Importer:
         except Exception as exc:  # one account's failure must not stop the others
             return self._failed("accounts", account.label, exc, certbot.ACCOUNT_UPLOAD_FIELDS)
         self.database_failures = 0
+        if not self.dry_run:  # a dry run's account rows are rolled back: nothing to link to
+            self.account_ids[account.account_id] = account_id
         if new_server:
             self.summary.note(certbot.new_server_note(*new_server))
         if note:
@@ -180,8 +187,14 @@ class Importer:
         if item.warning:
             self.summary.note("%s: %s" % (item.label, item.warning))
 
+        conf = self.renewals.get(item.lineage)
+        renewal_account_id = self.account_ids.get(conf.account) if conf is not None and conf.account else None
+
         def work(ctx):
             result = create.import__CertificateSigned(ctx, item.cert_pem, item.chain_pem, item.privkey_pem)
+            if renewal_account_id is not None:
+                # the lineage's renewal conf names the account that renews it (`update` uses it)
+                result.CertificateSigned.acme_account_id__renewal = renewal_account_id
             return result.CertificateSigned.id, result.is_created
 
         try:
@@ -199,6 +212,7 @@ class Importer:
         no longer answers: the rest would fail the same way); a note says how many were left.
         """
         total = len(tree.accounts) + len(tree.certificates)
+        self.renewals = tree.renewals
         items = itertools.chain(
             ((self.import_account, a) for a in tree.accounts),
             ((self.import_certificate, c) for c in tree.certificates),

@@ -4,7 +4,12 @@ failing item lands in the failures list while the rest still process; structured
 enqueue, cancel, lists, the HTML page that refreshes itself, closing items when a certificate
 arrives another way, and the concurrency guard of ``take_queued_certificate``."""
 
+import base64
+import collections
 import dataclasses
+import json
+import os
+import shutil
 import datetime
 import threading
 import time
@@ -15,13 +20,17 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from peter_sslers.lib import cert_utils
+from peter_sslers.lib import certbot
 from peter_sslers.lib import errors
 from peter_sslers.lib.context import ApiContext
 from peter_sslers.lib.db import queues
 from peter_sslers.model import meta
+from peter_sslers.scripts import import_certbot
 from peter_sslers.model import objects as m
 from peter_sslers.model import utils as model_utils
 from tests import factories as f
+from tests.certbot_trees import copy_real_tree
+from tests.certbot_trees import manifest as certbot_manifest
 from tests.conftest import count_rows
 from tests.conftest import reset_database
 from tests.web.test_acme_accounts import ADMIN
@@ -29,6 +38,7 @@ from tests.web.test_acme_accounts import app_for
 from tests.web.test_acme_accounts import client
 from tests.web.test_acme_accounts import new_account
 from tests.web.test_acme_accounts import point_database_at
+from tests.web.test_acme_accounts import register_on_pebble
 from tests.web.test_queue_domains import event_types
 
 
@@ -322,19 +332,20 @@ def test_a_certificate_from_another_path_closes_the_item(renewapp, db, app_setti
 
 
 def _due(session, days_left=20, **cert_kw):
-    """A certificate of an auto-renew order whose account is usable."""
+    """A 90-day certificate of an auto-renew order whose account is usable."""
     account = f.make_account(session)
     f.make_account_key(session, account=account)
     fqdn_set = f.make_fqdn_set(session)
-    now = meta.utcnow()
-    cert = f.make_certificate_signed(
-        session, fqdn_set=fqdn_set, timestamp_not_after=now + datetime.timedelta(days=days_left), **cert_kw
-    )
+    not_after = meta.utcnow() + datetime.timedelta(days=days_left)
+    cert_kw.setdefault("timestamp_not_before", not_after - datetime.timedelta(days=90))  # a 90-day certificate
+    cert = f.make_certificate_signed(session, fqdn_set=fqdn_set, timestamp_not_after=not_after, **cert_kw)
     order = f.make_acme_order(session, account=account, fqdn_set=fqdn_set, certificate_signed=cert)
     return cert, order
 
 
 def test_update_rules(db, ctx, app_settings):
+    # the fixed-days rule (queue_certificates_renewal_days set): 30 days before the end
+    ctx.settings = dataclasses.replace(app_settings, queue_certificates_renewal_days=30)
     s = ctx.dbsession
     due, due_order = _due(s)  # inside the 30 days
     later, _ = _due(s, days_left=60)  # outside
@@ -346,7 +357,7 @@ def test_update_rules(db, ctx, app_settings):
     covered, covered_order = _due(s, days_left=300, is_active=False)
     f.make_certificate_signed(s, fqdn_set=covered.unique_fqdn_set)  # an active certificate covers it
     superseded, superseded_order = _due(s)
-    f.make_certificate_signed(
+    superseding = f.make_certificate_signed(
         s, fqdn_set=superseded.unique_fqdn_set, timestamp_not_after=meta.utcnow() + datetime.timedelta(days=25)
     )
     no_account = f.make_certificate_signed(s, is_active=False)  # no order, no account
@@ -357,6 +368,10 @@ def test_update_rules(db, ctx, app_settings):
     assert results["count_queued"] == 2
     assert sources == {due.id, deactivated.id}
     assert not sources & {later.id, manual.id, renewed.id, covered.id, superseded.id, no_account.id}
+    # the superseding certificate came from no order (an upload): it is due too, and with no
+    # global default account it is reported, not skipped in silence
+    assert list(results["no_account"]) == [str(superseding.id)]
+    assert results["skipped"][str(superseding.id)].startswith("no_account: no ACME account")
     item = s.scalars(sa.select(m.QueueCertificate).where(m.QueueCertificate.certificate_signed_id__source == due.id)).one()
     assert item.acme_account_id == due_order.acme_account_id
     # the order's specified key is kept while it can sign
@@ -523,3 +538,260 @@ def test_an_item_being_processed_is_not_enqueued_again(db, ctx):
     item.timestamp_process_attempt = ctx.timestamp
     s.flush()
     assert queues._is_renewed_already(ctx, certificate) is False
+
+
+# --- what gets renewed (issue 12): every source, active names only, the right account
+
+
+def _imported(session, names=None, days_left=20, **cert_kw):
+    """A 90-day certificate of no order (an upload, a certbot import)."""
+    not_after = meta.utcnow() + datetime.timedelta(days=days_left)
+    return f.make_certificate_signed(
+        session,
+        fqdn_set=f.make_fqdn_set(session, names),
+        timestamp_not_before=not_after - datetime.timedelta(days=90),
+        timestamp_not_after=not_after,
+        **cert_kw,
+    )
+
+
+def _usable_account(session, **kw):
+    account = f.make_account(session, **kw)
+    f.make_account_key(session, account=account)
+    return account
+
+
+def _waiting(s):
+    return {
+        q.certificate_signed_id__source: q
+        for q in s.scalars(sa.select(m.QueueCertificate).where(m.QueueCertificate.is_active.is_(True)))
+    }
+
+
+def test_update_renews_every_source_with_its_account_and_active_names(db, ctx):
+    s = ctx.dbsession
+    default = _usable_account(s, is_global_default=True)
+    lineage_account = _usable_account(s)
+    uploaded = _imported(s)
+    certbot_import = _imported(s, acme_account_id__renewal=lineage_account.id)
+    all_inactive = _imported(s, names=["gone.example.com"])
+    partly = _imported(s, names=["keep-a.example.com", "keep-b.example.com", "drop.example.com"])
+    not_yet = _imported(s, days_left=60)  # a 90-day certificate with 60 days left: not due (1/3 + 1/10)
+    for domain in s.scalars(sa.select(m.Domain).where(m.Domain.domain_name.in_(["gone.example.com", "drop.example.com"]))):
+        domain.is_active = False
+    s.commit()
+    results = queues.queue_certificates__update(ctx)
+    s.commit()
+    waiting = _waiting(s)
+    assert set(waiting) == {uploaded.id, certbot_import.id, partly.id}, results
+    assert results["count_queued"] == 3 and results["no_account"] == {}
+    # an upload renews with the global default account; a certbot import with its lineage's
+    assert waiting[uploaded.id].acme_account_id == default.id
+    assert waiting[certbot_import.id].acme_account_id == lineage_account.id
+    assert waiting[uploaded.id].unique_fqdn_set_id == uploaded.unique_fqdn_set_id
+    # a set with an inactive name renews its active names only: a set of its own
+    item = waiting[partly.id]
+    assert item.unique_fqdn_set_id != partly.unique_fqdn_set_id
+    assert item.unique_fqdn_set.domains_as_list == ["keep-a.example.com", "keep-b.example.com"]
+    # no active name: not renewed, and said so
+    assert results["skipped"][str(all_inactive.id)] == "no_active_domains: gone.example.com"
+    assert str(not_yet.id) not in results["skipped"]
+    # once: a second run queues nothing
+    again = queues.queue_certificates__update(ctx)
+    assert again["count_queued"] == 0
+    assert again["skipped"][str(partly.id)] == "already_queued"
+    # renewed (the item succeeded): not queued again, even though its old set has no newer certificate
+    item.is_active, item.process_result = False, True
+    s.commit()
+    assert str(partly.id) not in queues.queue_certificates__update(ctx)["skipped"]
+    assert partly.id not in _waiting(s)
+
+
+def test_update_reports_a_certificate_with_no_usable_account(db, ctx):
+    s = ctx.dbsession
+    no_default = _imported(s)  # no order, no lineage account, no global default
+    deactivated = _usable_account(s, is_active=False)
+    lineage_gone = _imported(s, acme_account_id__renewal=deactivated.id)
+    s.commit()
+    results = queues.queue_certificates__update(ctx)
+    s.commit()
+    assert results["count_queued"] == 0
+    assert set(results["no_account"]) == {str(no_default.id), str(lineage_gone.id)}
+    assert "no global default account" in results["no_account"][str(no_default.id)]
+    assert results["no_account"][str(lineage_gone.id)] == "the ACME account %s (certbot_lineage) is not usable" % deactivated.id
+    assert results["skipped"][str(lineage_gone.id)].startswith("no_account: ")
+    events = s.scalars(
+        sa.select(m.OperationsEvent).where(
+            m.OperationsEvent.operations_event_type_id == model_utils.OperationsEventType.QueueCertificate__update__no_account
+        )
+    ).all()
+    assert sorted(str(e.event_payload_json["certificate_signed_id"]) for e in events) == sorted(
+        [str(no_default.id), str(lineage_gone.id)]
+    )
+    assert all(e.operations_event_id__child_of is not None for e in events)
+    # a usable global default account later: the upload is renewed with it; the lineage's
+    # deactivated account is still reported (a lineage account is never silently replaced)
+    _usable_account(s, is_global_default=True)
+    s.commit()
+    results = queues.queue_certificates__update(ctx)
+    assert results["count_queued"] == 1 and list(results["no_account"]) == [str(lineage_gone.id)]
+
+
+# --- when (issue 12): a third of the lifetime, the fixed-days override, the spread
+
+
+def test_renewal_due_at_a_third_of_the_lifetime_spread_over_a_tenth(db, ctx, app_settings):
+    s = ctx.dbsession
+    not_before = datetime.datetime(2027, 1, 1, tzinfo=datetime.timezone.utc)
+    not_after = not_before + datetime.timedelta(days=90)
+    certs = [
+        f.make_certificate_signed(s, timestamp_not_before=not_before, timestamp_not_after=not_after)
+        for _ in range(1000)
+    ]
+    s.flush()
+    base = not_after - datetime.timedelta(days=30)
+    window = datetime.timedelta(days=9)  # 1/10 of 90 days
+    points = [queues.renewal_due_at(ctx, c) for c in certs]
+    assert all(base - window <= p <= base for p in points)
+    # spread over the whole window: every ninth of it (one day) holds some, none holds a crowd
+    per_day = collections.Counter(int((base - p) / datetime.timedelta(days=1)) for p in points)
+    assert sorted(per_day) == list(range(9))
+    assert max(per_day.values()) < 200 and min(per_day.values()) > 60
+    assert len({p for p in points}) > 990  # not one minute: (nearly) all distinct
+    # deterministic: the same certificate, the same point
+    assert queues.renewal_due_at(ctx, certs[0]) == points[0]
+    # no spread: exactly the third
+    ctx.settings = dataclasses.replace(app_settings, queue_certificates_renewal_spread=0.0)
+    assert {queues.renewal_due_at(ctx, c) for c in certs[:50]} == {base}
+    # the fixed-days option wins over the fraction; its spread is at most 10 days
+    ctx.settings = dataclasses.replace(app_settings, queue_certificates_renewal_days=20)
+    points = [queues.renewal_due_at(ctx, c) for c in certs]
+    fixed = not_after - datetime.timedelta(days=20)
+    assert all(fixed - window <= p <= fixed for p in points) and min(points) < fixed - datetime.timedelta(days=8)
+    ctx.settings = dataclasses.replace(app_settings, queue_certificates_renewal_fraction=0.5, queue_certificates_renewal_spread=0.0)
+    assert queues.renewal_due_at(ctx, certs[0]) == not_after - datetime.timedelta(days=45)
+
+
+# --- a certbot import is renewed with its lineage's account, against pebble (issue 12)
+
+
+def _jwk_to_pem(jwk: dict) -> str:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    def num(name):
+        raw = jwk[name]
+        return int.from_bytes(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)), "big")
+
+    numbers = rsa.RSAPrivateNumbers(
+        num("p"), num("q"), num("d"), num("dp"), num("dq"), num("qi"), rsa.RSAPublicNumbers(num("e"), num("n"))
+    )
+    return numbers.private_key().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+
+
+def _certbot_tree_on(pebble, tmp_path) -> tuple:
+    """The real certbot tree moved onto the test pebble: server A's accounts and lineages now name
+    ``pebble`` (each account key registered there, as certbot would have), server B's are removed
+    (that pebble is gone). Returns (root, certbot account id -> account URL, lineage -> account id)."""
+    root = copy_real_tree(tmp_path)
+    info = certbot_manifest()
+    servers = {s["label"]: s for s in info["servers"]}
+    old_url, gone_url = servers["A"]["directory_url"], servers["B"]["directory_url"]
+    shutil.rmtree(os.path.join(root, "accounts", servers["B"]["server_dir"].split("/")[0]))
+    lineage_accounts = {}
+    for lineage in info["lineages"]:
+        name = lineage["name"]
+        if lineage["renewal_server"] == gone_url:
+            shutil.rmtree(os.path.join(root, "archive", name))
+            shutil.rmtree(os.path.join(root, "live", name))
+            os.unlink(os.path.join(root, "renewal", name + ".conf"))
+            continue
+        path = os.path.join(root, "renewal", name + ".conf")
+        with open(path) as fh:
+            text = fh.read()
+        with open(path, "w") as fh:
+            fh.write(text.replace(old_url, pebble.directory_url))
+        lineage_accounts[name] = lineage["renewal_account"]
+    new_host = pebble.directory_url.split("://", 1)[1].split("/")[0]
+    os.rename(
+        os.path.join(root, "accounts", servers["A"]["server_dir"].split("/")[0]), os.path.join(root, "accounts", new_host)
+    )
+    urls = {}
+    for account_id in servers["A"]["accounts"]:
+        account_dir = os.path.join(root, "accounts", new_host, "dir", account_id)
+        with open(os.path.join(account_dir, "private_key.json")) as fh:
+            key_pem = _jwk_to_pem(json.load(fh))
+        urls[account_id] = register_on_pebble(pebble, key_pem)
+        with open(os.path.join(account_dir, "regr.json"), "w") as fh:
+            json.dump({"body": {}, "uri": urls[account_id]}, fh)
+    return root, urls, lineage_accounts
+
+
+def test_a_certbot_import_is_renewed_with_its_lineages_account(renewapp, renew_app, db, tmp_path, pebble_always_valid):
+    root, urls, lineage_accounts = _certbot_tree_on(pebble_always_valid, tmp_path)
+    importer = import_certbot.Importer(meta.get_session_factory(db), renew_app.registry.app_settings, echo=lambda t: None)
+    summary_ = importer.import_tree(certbot.read_certbot_dir(root))
+    assert summary_.failures == []
+    with Session(bind=db) as session:
+        account_of_url = {a.account_url: a.id for a in session.scalars(sa.select(m.AcmeAccount))}
+        # each lineage's newest version, and the account its renewal conf names
+        expected = {}  # certificate id -> account id
+        for lineage, certbot_account in lineage_accounts.items():
+            with open(os.path.join(root, "live", lineage, "cert.pem")) as fh:
+                pem = cert_utils.cleanup_pem_text(fh.read())
+            cert = session.scalars(sa.select(m.CertificateSigned).where(m.CertificateSigned.cert_pem == pem)).one()
+            assert cert.acme_account_id__renewal == account_of_url[urls[certbot_account]]
+            assert cert.acme_order is None
+            expected[cert.id] = (cert.acme_account_id__renewal, cert.unique_fqdn_set_id)
+        # every imported version (older ones too) knows its lineage's account
+        assert session.scalar(
+            sa.select(sa.func.count()).select_from(m.CertificateSigned).where(m.CertificateSigned.acme_account_id__renewal.is_(None))
+        ) == 0
+    # single.example.test and single.example.test-0001 are one set: one renewal, of the later certificate
+    sets = {}
+    for cert_id, (_, set_id) in sorted(expected.items()):
+        sets[set_id] = cert_id
+    res = api(renewapp, "update")
+    assert res["results"]["count_queued"] == len(sets) == 3, res
+    assert res["results"]["no_account"] == {}
+    waiting = listed(renewapp, "unprocessed")
+    assert sorted(int(i["source"]["certificate_signed_id"]) for i in waiting.values()) == sorted(sets.values())
+    for item in waiting.values():
+        account_id, _ = expected[int(item["source"]["certificate_signed_id"])]
+        assert item["acme_account_id"] == str(account_id)
+    # renewed through the queue against pebble, each with its lineage's account
+    for _ in range(3):
+        res = api(renewapp, "process")
+        assert res["queue_results"]["count_success"] == 1, res
+        item = res["QueueCertificate"]
+        with Session(bind=db) as session:
+            order = session.get(m.AcmeOrder, int(item["generated"]["acme_order_id"]))
+            source_id = int(item["source"]["certificate_signed_id"])
+            assert order.acme_account_id == expected[source_id][0]
+            assert order.acme_account.account_url in urls.values()
+            assert order.certificate_signed_id__renewal_of == source_id
+            assert order.acme_order_type == "Queue - Certificate Renewal"
+            new_cert = session.get(m.CertificateSigned, order.certificate_signed_id)
+            assert new_cert.unique_fqdn_set_id == expected[source_id][1]
+    assert listed(renewapp, "failures") == {}
+    # renewed: the imports are not queued again (only the new certificates may be, being due in this window)
+    res = api(renewapp, "update")
+    assert not {int(listed(renewapp, "unprocessed")[i]["source"]["certificate_signed_id"]) for i in res["results"]["queue_certificate_ids"]} & set(expected)
+
+
+def test_update_reports_a_set_of_active_names_it_cannot_make(db, ctx):
+    """The active names of a partly inactive set form a new set: a name blocklisted since is
+    reported (`invalid_names`), and the other certificates are still queued."""
+    s = ctx.dbsession
+    _usable_account(s, is_global_default=True)
+    blocked = _imported(s, names=["blocked.example.com", "off.example.com"])
+    fine = _imported(s)
+    s.scalars(sa.select(m.Domain).where(m.Domain.domain_name == "off.example.com")).one().is_active = False
+    s.add(m.DomainBlocklisted(domain_name="blocked.example.com"))
+    s.commit()
+    results = queues.queue_certificates__update(ctx)
+    assert results["skipped"][str(blocked.id)].startswith("invalid_names: ")
+    assert "blocked.example.com" in results["skipped"][str(blocked.id)]
+    assert set(_waiting(s)) == {fine.id}

@@ -471,20 +471,20 @@ def queue_certificates__insert(
     private_key_cycle__renewal: Optional[str] = None,
     dbEvent=None,
     field: Optional[str] = None,
+    dbSet: Optional[UniqueFQDNSet] = None,
 ) -> QueueCertificate:
     """Enqueue the renewal of an AcmeOrder, a CertificateSigned or a UniqueFQDNSet (the item's one
     ``*__source``). What is not given comes from the source's order: its account, its renewal
     cycle, its specified key while usable (else ``deferred-associate``); a set has no order, so
-    it needs ``dbAccount``.
+    it needs ``dbAccount``. ``dbSet`` (the names to order) defaults to the source's set; ``update``
+    gives the set of a certificate's active names.
 
     :raises errors.InvalidRequest: (on ``field``, else the account's or the key's field) no
         usable account, a bad strategy/cycle/key, or an item for the same set already waiting.
     """
     dbOrder = _order_of(dbSource)
-    if isinstance(dbSource, UniqueFQDNSet):
-        dbSet = dbSource
-    else:
-        dbSet = dbSource.unique_fqdn_set
+    if dbSet is None:
+        dbSet = dbSource if isinstance(dbSource, UniqueFQDNSet) else dbSource.unique_fqdn_set
     if dbAccount is None and dbOrder is not None:
         dbAccount = dbOrder.acme_account
     if dbAccount is None:
@@ -646,29 +646,98 @@ def _is_renewed_already(ctx, dbCertificate: CertificateSigned) -> bool:
     )
 
 
-def _renewal_candidates(ctx) -> List[CertificateSigned]:
-    """What ``update`` enqueues, oldest certificate first:
+# with ``queue_certificates_renewal_days`` set, the spread is also bounded by this many days
+SPREAD_MAX_DAYS_FIXED = 10
 
-    * active certificates ending within ``queue_certificates_renewal_days`` whose order renews
-      automatically and was not renewed yet, the latest of their set;
+
+def renewal_due_at(ctx, dbCertificate: CertificateSigned) -> datetime.datetime:
+    """When ``update`` renews this certificate (the one place that decides it: ARI may extend it).
+
+    The base point: ``queue_certificates_renewal_days`` before notAfter when that is set, else when
+    ``queue_certificates_renewal_fraction`` (1/3) of the lifetime (notAfter - notBefore) remains.
+    It moves earlier by a share, fixed per certificate (from its PEM digest), of up to
+    ``queue_certificates_renewal_spread`` of the lifetime, so that certificates issued or
+    imported together spread their renewals over that window.
+    """
+    not_after = dbCertificate.timestamp_not_after
+    lifetime = not_after - dbCertificate.timestamp_not_before
+    if lifetime <= datetime.timedelta(0):
+        return not_after
+    days = ctx.settings.queue_certificates_renewal_days
+    window = lifetime * ctx.settings.queue_certificates_renewal_spread
+    if days is not None:
+        base = not_after - datetime.timedelta(days=days)
+        window = min(window, datetime.timedelta(days=SPREAD_MAX_DAYS_FIXED))
+    else:
+        base = not_after - lifetime * ctx.settings.queue_certificates_renewal_fraction
+    share = int(dbCertificate.cert_pem_sha256[:15], 16) / float(16**15)  # uniform in [0, 1)
+    return base - window * share
+
+
+def _is_replaced(ctx, dbCertificate: CertificateSigned, dbSet: UniqueFQDNSet) -> bool:
+    """Another active certificate for the names to renew (``dbSet``) ends later."""
+    if dbSet.id == dbCertificate.unique_fqdn_set_id:
+        return not _is_latest_of_set(ctx, dbCertificate)
+    return bool(
+        ctx.dbsession.scalar(
+            sa.select(sa.func.count())
+            .select_from(CertificateSigned)
+            .where(
+                CertificateSigned.unique_fqdn_set_id == dbSet.id,
+                CertificateSigned.is_active.is_(True),
+                CertificateSigned.timestamp_not_after > dbCertificate.timestamp_not_after,
+            )
+        )
+    )
+
+
+def _active_names_set(ctx, dbCertificate: CertificateSigned) -> Tuple[Optional[UniqueFQDNSet], List[str]]:
+    """The set to renew: the certificate's own when all its names are active domains, else the set
+    of its active names (found or created); None when none is active. Also: the inactive names."""
+    dbSet = dbCertificate.unique_fqdn_set
+    domains = [to_d.domain for to_d in dbSet.to_domains]
+    inactive = sorted(d.domain_name for d in domains if not d.is_active)
+    if not inactive:
+        return dbSet, []
+    active = [d.domain_name for d in domains if d.is_active]
+    if not active:
+        return None, inactive
+    dbActiveSet, _ = getcreate__UniqueFQDNSet__by_domain_names(ctx, active)
+    return dbActiveSet, inactive
+
+
+def _renewal_account(ctx, dbCertificate: CertificateSigned) -> Tuple[Optional[AcmeAccount], str]:
+    """The account a renewal uses and where it came from: the order's, else the one stored on
+    the certificate (a certbot lineage's), else the global default account."""
+    dbOrder = dbCertificate.acme_order
+    if dbOrder is not None:
+        return dbOrder.acme_account, "acme_order"
+    if dbCertificate.acme_account__renewal is not None:
+        return dbCertificate.acme_account__renewal, "certbot_lineage"
+    return get.get__AcmeAccount__global_default(ctx), "global_default"
+
+
+def _renewal_candidates(ctx) -> List[CertificateSigned]:
+    """What ``update`` considers, oldest certificate first:
+
+    * every active certificate, whatever its source (an ACME order, an upload, a certbot
+      import), whose renewal point (``renewal_due_at``) has come, unless its order does not
+      renew automatically or was renewed, or it was renewed already (``_is_renewed_already``);
+      whether a newer certificate replaced it is decided per set of active names by ``update``;
     * certificates deactivated or expired that came from an order (have an account) when no other
       active, unexpired certificate covers their set (the latest such certificate of the set).
     """
     now = ctx.timestamp
-    cutoff = now + datetime.timedelta(days=ctx.settings.queue_certificates_renewal_days)
-    renew = ctx.dbsession.scalars(
+    active = ctx.dbsession.scalars(
         sa.select(CertificateSigned)
-        .join(AcmeOrder, AcmeOrder.certificate_signed_id == CertificateSigned.id)
+        .outerjoin(AcmeOrder, AcmeOrder.certificate_signed_id == CertificateSigned.id)
         .where(
             CertificateSigned.is_active.is_(True),
-            CertificateSigned.timestamp_not_after <= cutoff,
-            CertificateSigned.timestamp_not_after > now,
-            AcmeOrder.is_auto_renew.is_(True),
-            AcmeOrder.is_renewed.is_not(True),
+            sa.or_(AcmeOrder.id.is_(None), sa.and_(AcmeOrder.is_auto_renew.is_(True), AcmeOrder.is_renewed.is_not(True))),
         )
         .order_by(CertificateSigned.id.asc())
     ).all()
-    candidates = [c for c in renew if _is_latest_of_set(ctx, c) and not _is_renewed_already(ctx, c)]
+    candidates = [c for c in active if renewal_due_at(ctx, c) <= now and not _is_renewed_already(ctx, c)]
     covered = (
         sa.select(CertificateSigned.unique_fqdn_set_id)
         .where(CertificateSigned.is_active.is_(True), CertificateSigned.timestamp_not_after > now)
@@ -678,7 +747,7 @@ def _renewal_candidates(ctx) -> List[CertificateSigned]:
         sa.select(CertificateSigned)
         .join(AcmeOrder, AcmeOrder.certificate_signed_id == CertificateSigned.id)
         .where(
-            sa.or_(CertificateSigned.is_active.is_not(True), CertificateSigned.timestamp_not_after <= now),
+            CertificateSigned.is_active.is_not(True),
             CertificateSigned.unique_fqdn_set_id.not_in(covered),
         )
         .order_by(CertificateSigned.timestamp_not_after.desc(), CertificateSigned.id.desc())
@@ -695,38 +764,78 @@ def _renewal_candidates(ctx) -> List[CertificateSigned]:
 
 def queue_certificates__update(ctx) -> Dict[str, Any]:
     """Enqueue every renewal candidate (``_renewal_candidates``) once: not when an item for the
-    same set is waiting already. The item copies the order's account, key strategy and renewal
-    cycle; a candidate whose account is no longer usable is skipped (reported).
+    same set is waiting already (the partial unique index makes it once across instances).
 
-    :returns: ``{"count_queued", "count_skipped", "queue_certificate_ids", "skipped"}``; one
-        ``QueueCertificate__update`` event records it.
+    Names: only active domains are renewed; a certificate with inactive names renews its active
+    names (their own set); with none active it is skipped (``no_active_domains``). A certificate
+    replaced by a later active certificate for the same names is skipped silently (nothing to do).
+    Account: ``_renewal_account``; none, or one no longer usable, is reported in ``no_account``
+    (and ``skipped``) and logged as a ``QueueCertificate__update__no_account`` event.
+
+    :returns: ``{"count_queued", "count_skipped", "queue_certificate_ids", "skipped",
+        "no_account"}``; one ``QueueCertificate__update`` event records it.
     """
-    dbEvent = log__OperationsEvent(
-        ctx, "QueueCertificate__update", {"renewal_days": ctx.settings.queue_certificates_renewal_days}
+    settings = ctx.settings
+    when = (
+        {"renewal_days": settings.queue_certificates_renewal_days}
+        if settings.queue_certificates_renewal_days is not None
+        else {"renewal_fraction": round(settings.queue_certificates_renewal_fraction, 4)}
     )
+    when["renewal_spread"] = round(settings.queue_certificates_renewal_spread, 4)
+    dbEvent = log__OperationsEvent(ctx, "QueueCertificate__update", dict(when))
     queued: List[str] = []
     skipped: Dict[str, str] = {}
+    no_account: Dict[str, str] = {}
+    seen_sets = set()
     for dbCertificate in _renewal_candidates(ctx):
-        if get__QueueCertificate__waiting_by_set(ctx, dbCertificate.unique_fqdn_set_id) is not None:
-            skipped[str(dbCertificate.id)] = "already_queued"
+        key = str(dbCertificate.id)
+        try:
+            dbSet, inactive = _active_names_set(ctx, dbCertificate)
+        except errors.InvalidRequest as exc:  # an active name blocklisted since: reported, the rest go on
+            skipped[key] = "invalid_names: %s" % exc.message
+            continue
+        if dbSet is None:
+            skipped[key] = "no_active_domains: %s" % ", ".join(inactive)
+            continue
+        if dbCertificate.is_active and _is_replaced(ctx, dbCertificate, dbSet):
+            continue
+        if dbSet.id in seen_sets or get__QueueCertificate__waiting_by_set(ctx, dbSet.id) is not None:
+            skipped[key] = "already_queued"
+            continue
+        dbAccount, account_source = _renewal_account(ctx, dbCertificate)
+        if dbAccount is None or not dbAccount.is_usable:
+            reason = (
+                "no ACME account: no order, no certbot lineage account and no global default account"
+                if dbAccount is None
+                else "the ACME account %s (%s) is not usable" % (dbAccount.id, account_source)
+            )
+            no_account[key] = reason
+            skipped[key] = "no_account: " + reason
+            dbNoAccount = log__OperationsEvent(
+                ctx,
+                "QueueCertificate__update__no_account",
+                {"certificate_signed_id": key, "reason": reason},
+                child_of=dbEvent,
+            )
+            log__OperationsObjectEvent(ctx, "QueueCertificate__update__no_account", dbCertificate, dbNoAccount)
             continue
         try:
-            dbQueue = queue_certificates__insert(ctx, dbCertificate, dbEvent=dbEvent)
+            dbQueue = queue_certificates__insert(ctx, dbCertificate, dbAccount=dbAccount, dbSet=dbSet, dbEvent=dbEvent)
         except errors.InvalidRequest as exc:
             # an enqueue running in parallel (another instance's update) won the set's one item
-            waiting = get__QueueCertificate__waiting_by_set(ctx, dbCertificate.unique_fqdn_set_id)
-            skipped[str(dbCertificate.id)] = "already_queued" if waiting is not None else exc.message
+            waiting = get__QueueCertificate__waiting_by_set(ctx, dbSet.id)
+            skipped[key] = "already_queued" if waiting is not None else exc.message
             continue
+        seen_sets.add(dbSet.id)
         queued.append(str(dbQueue.id))
     results = {
         "count_queued": len(queued),
         "count_skipped": len(skipped),
         "queue_certificate_ids": queued,
         "skipped": skipped,
+        "no_account": no_account,
     }
-    dbEvent.event_payload = utils.dumps_payload(
-        utils.new_event_payload(renewal_days=ctx.settings.queue_certificates_renewal_days, **results)
-    )
+    dbEvent.event_payload = utils.dumps_payload(utils.new_event_payload(**when, **results))
     ctx.dbsession.flush(objects=[dbEvent])
     return results
 

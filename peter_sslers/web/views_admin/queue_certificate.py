@@ -150,14 +150,16 @@ class ViewList(_OrderForm):
         get="_get_api_update",
         get_extra="_queue_extra",
         schema=forms.ActionNoFields,
-        about="Enqueue what needs renewing, once: active certificates of auto-renew orders that end within "
-        "`queue_certificates_renewal_days`, and deactivated or expired certificates of an order that nothing "
-        "else covers.",
+        about="Enqueue what needs renewing, once: every active certificate (from an order, an upload or a "
+        "certbot import) whose renewal point has come (a third of its lifetime left, or "
+        "`queue_certificates_renewal_days` before its end when set, spread earlier per certificate), for its "
+        "active names only, with its order's account, else its certbot lineage's, else the global default; "
+        "and deactivated or expired certificates of an order that nothing else covers.",
         example="peter_sslers_prequest -m POST example_development.ini /.well-known/admin/api/queue-certificates/update.json "
         "< /dev/null",
         notes=(
             "`results`: `count_queued`, `queue_certificate_ids`, `count_skipped` and `skipped` "
-            "(certificate id: why).",
+            "(certificate id: why), `no_account` (certificate id: why it has no usable account).",
         ),
     )
     def api_update(self):
