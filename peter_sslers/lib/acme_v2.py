@@ -25,6 +25,7 @@ import email.utils
 import hashlib
 import json
 import logging
+import random
 import re
 import threading
 import time
@@ -41,6 +42,7 @@ from urllib.parse import urljoin
 
 import requests
 import requests.certs
+from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives import serialization
@@ -65,6 +67,8 @@ __all__ = [
     "AcmeKey",
     "AcmeTransport",
     "AcmeClient",
+    "RenewalInfo",
+    "ari_cert_id",
     "jwk_thumbprint",
     "parse_links",
     "parse_retry_after",
@@ -274,6 +278,8 @@ class Directory:
     key_change: str
     terms_of_service: Optional[str]
     raw: dict
+    # RFC 9773 (ARI): the renewalInfo resource, when the server offers it
+    renewal_info: Optional[str] = None
 
     @classmethod
     def from_json(cls, url: str, raw: dict) -> "Directory":
@@ -292,6 +298,7 @@ class Directory:
             key_change=raw["keyChange"],
             terms_of_service=meta.get("termsOfService"),
             raw=raw,
+            renewal_info=raw.get("renewalInfo") if isinstance(raw.get("renewalInfo"), str) else None,
         )
 
 
@@ -496,6 +503,83 @@ class AcmeKey:
 
     def __repr__(self) -> str:
         return "<AcmeKey %s %s>" % (self.alg, self.thumbprint)
+
+
+# --- ACME Renewal Information (RFC 9773)
+
+
+def ari_cert_id(cert_pem: str) -> str:
+    """The RFC 9773 section 4.1 certificate identifier of a certificate (the first one of a chain):
+    base64url(the keyIdentifier of its Authority Key Identifier) "." base64url(the content octets of
+    its DER serial number INTEGER, a leading zero included when the high bit is set).
+
+    :raises errors.InvalidPEM: not a certificate, or one without an AKI keyIdentifier.
+    """
+    certs = _split_certs(cert_pem)
+    if not certs:
+        raise errors.InvalidPEM("ari_cert_id needs a PEM certificate.")
+    try:
+        cert = x509.load_pem_x509_certificate(certs[0].encode("ascii"))
+    except ValueError as exc:
+        raise errors.InvalidPEM("Not a readable certificate: %s" % exc)
+    try:
+        aki = cert.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value
+    except x509.ExtensionNotFound:
+        aki = None
+    if aki is None or not aki.key_identifier:
+        raise errors.InvalidPEM("The certificate has no Authority Key Identifier keyIdentifier: no ARI id.")
+    serial = cert.serial_number
+    # DER INTEGER content: minimal two's complement, so a positive number whose high bit is set
+    # gets a leading zero octet; (bit_length + 8) // 8 is exactly that length
+    serial_der = serial.to_bytes((serial.bit_length() + 8) // 8, "big")
+    return "%s.%s" % (b64url(aki.key_identifier), b64url(serial_der))
+
+
+def _split_certs(cert_pem) -> List[str]:
+    return cert_utils.split_pem_chain(cert_pem) if isinstance(cert_pem, str) else []
+
+
+@dataclass
+class RenewalInfo:
+    """RFC 9773 section 4.2: the window in which the server suggests renewing a certificate.
+
+    ``start`` and ``end`` are aware UTC datetimes; ``retry_after`` the seconds until the client should
+    ask again (the Retry-After header; None when not given); ``raw`` the server's JSON.
+    """
+
+    cert_id: str
+    start: datetime.datetime
+    end: datetime.datetime
+    explanation_url: Optional[str]
+    retry_after: Optional[float]
+    raw: dict
+
+    def choose_time(self, rng: Optional[random.Random] = None) -> datetime.datetime:
+        """A uniformly random time inside the window (RFC 9773 section 4.2: spreads renewals)."""
+        fraction = (rng or random).random()
+        return self.start + (self.end - self.start) * fraction
+
+    @classmethod
+    def from_json(cls, cert_id: str, raw: dict, retry_after: Optional[float]) -> "RenewalInfo":
+        """:raises ValueError: no usable ``suggestedWindow``."""
+        window = raw.get("suggestedWindow")
+        if not isinstance(window, dict):
+            raise ValueError("no suggestedWindow object")
+        start = parse_timestamp(window.get("start"))
+        end = parse_timestamp(window.get("end"))
+        if start is None or end is None:
+            raise ValueError("suggestedWindow start/end are not RFC 3339 timestamps")
+        if end < start:
+            raise ValueError("suggestedWindow ends before it starts")
+        explanation = raw.get("explanationURL")
+        return cls(
+            cert_id=cert_id,
+            start=start,
+            end=end,
+            explanation_url=explanation if isinstance(explanation, str) else None,
+            retry_after=retry_after,
+            raw=raw,
+        )
 
 
 # --- transport
@@ -895,14 +979,43 @@ class AcmeClient:
 
     # -- orders (RFC 8555 section 7.4)
 
-    def new_order(self, domain_names: List[str]) -> OrderResource:
-        """Apply for a certificate for these DNS names (RFC 8555 section 7.4).
+    def new_order(self, domain_names: List[str], replaces: Optional[str] = None) -> OrderResource:
+        """Apply for a certificate for these DNS names (RFC 8555 section 7.4). ``replaces``: the
+        RFC 9773 certificate id (:func:`ari_cert_id`) of the certificate this order replaces; sent
+        only when given.
 
-        :raises errors.AcmeServerError: e.g. ``rejectedIdentifier``, ``malformed``, ``rateLimited``.
+        :raises errors.AcmeServerError: e.g. ``rejectedIdentifier``, ``malformed``, ``rateLimited``,
+            ``alreadyReplaced`` (RFC 9773: ``replaces`` was refused).
         """
         payload = {"identifiers": [{"type": "dns", "value": name} for name in domain_names]}
+        if replaces:
+            payload["replaces"] = replaces
         response = self._post("newOrder", self.transport.directory().new_order, payload)
         return OrderResource.from_json(self._location(response, "order"), response.json)
+
+    # -- renewal information (RFC 9773)
+
+    def get_renewal_info(self, cert_id: str) -> RenewalInfo:
+        """The server's suggested renewal window for a certificate (RFC 9773 section 4.2): an
+        unauthenticated GET of ``{renewalInfo}/{cert_id}``.
+
+        :raises errors.AcmeError: the directory offers no ``renewalInfo``.
+        :raises errors.AcmeNotFound: the server does not know the certificate.
+        :raises errors.AcmeServerError: any other error status.
+        :raises errors.AcmeCommunicationError: no answer, or a body without a usable window.
+        """
+        base = self.transport.directory().renewal_info
+        if not base:
+            raise errors.AcmeError("The ACME server's directory offers no renewalInfo (RFC 9773).")
+        url = base.rstrip("/") + "/" + cert_id
+        response, exchange = self.transport._send("renewalInfo", "GET", url)
+        if response.status_code != 200:
+            raise self.transport._error(response, exchange)
+        success = self.transport._success(response, exchange, expect_json=True)
+        try:
+            return RenewalInfo.from_json(cert_id, success.json, success.retry_after)
+        except ValueError as exc:
+            raise errors.AcmeCommunicationError("GET %s (renewalInfo): not a renewal window: %s" % (url, exc), exchange)
 
     def get_order(self, order_url: str) -> OrderResource:
         """The order (RFC 8555 section 7.1.3, POST-as-GET).

@@ -344,6 +344,7 @@ class AcmeEvent(_Mapping):
     DIRECTORY = 20
     ORDER_POST_AS_GET = 21
     CERTIFICATE_DOWNLOAD = 22
+    RENEWAL_INFO = 23  # RFC 9773 (ARI)
 
     _mapping = {
         4: "v2|newAccount",
@@ -365,6 +366,7 @@ class AcmeEvent(_Mapping):
         20: "v2|directory",
         21: "v2|-order-PostAsGet",
         22: "v2|Certificate-download",
+        23: "v2|renewalInfo",
     }
 
 

@@ -127,7 +127,8 @@ def test_acme_status_from_string_or_unknown():
 
 
 def test_acme_event_ids():
-    assert sorted(utils.AcmeEvent._mapping) == list(range(4, 23))
+    assert sorted(utils.AcmeEvent._mapping) == list(range(4, 24))
+    assert utils.AcmeEvent.as_string(23) == "v2|renewalInfo"  # RFC 9773 (ARI)
     assert utils.AcmeEvent.as_string(17) == "v2|revokeCert"
     assert utils.AcmeEvent.as_string(22) == "v2|Certificate-download"
     assert utils.AcmeEvent.from_string("v2|-order-PostAsGet") == utils.AcmeEvent.ORDER_POST_AS_GET

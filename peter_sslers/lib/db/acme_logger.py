@@ -31,6 +31,7 @@ OPERATION_EVENTS = {
     "finalize": "v2|Order-finalize",
     "certificate": "v2|Certificate-download",
     "revokeCert": "v2|revokeCert",
+    "renewalInfo": "v2|renewalInfo",
 }
 
 _SCOPE_KEYS = (

@@ -29,6 +29,7 @@ from .. import cert_utils
 from .. import errors
 from . import actions
 from . import actions_redis
+from . import ari
 from . import queues
 from .acme_accounts import acme_client
 from .acme_logger import AcmeEventLogger
@@ -284,7 +285,7 @@ def new_order(
     logger = _order_logger(ctx, dbOrder)
     client = _client(ctx, dbOrder, logger)
     try:
-        resource = client.new_order(dbSet.domains_as_list)
+        resource = _new_order_replacing(ctx, client, dbSet.domains_as_list, certificate_signed_id__renewal_of)
     except errors.AcmeError:
         # the server made nothing: keep the attempt, visibly failed
         _finish(dbOrder, "processing_completed_failure")
@@ -318,6 +319,34 @@ def new_order(
     if processing_strategy == "process_single" and resource.status in ("pending", "ready", "processing", "valid"):
         process_order(ctx, dbOrder)
     return dbOrder
+
+
+def _replaces_refused(exc: errors.AcmeServerError) -> bool:
+    """RFC 9773 section 5: the server refused the order's ``replaces`` (already replaced, not a
+    certificate of this account, unknown): the order is worth sending without it."""
+    if exc.code == "alreadyReplaced":
+        return True
+    return exc.status in (400, 403, 404, 409) and "replaces" in (exc.detail or "").lower()
+
+
+def _new_order_replacing(ctx, client, domain_names: List[str], certificate_signed_id__renewal_of: Optional[int]):
+    """newOrder; for the renewal of a certificate, with RFC 9773's ``replaces`` (its ARI id) when the
+    server's directory offers ``renewalInfo``. A refused ``replaces`` is dropped and the order sent
+    once more without it: the refusal created nothing on the server."""
+    replaces = None
+    if certificate_signed_id__renewal_of is not None and client.transport.directory().renewal_info:
+        dbCertificate = ctx.dbsession.get(CertificateSigned, certificate_signed_id__renewal_of)
+        if dbCertificate is not None:
+            replaces = ari.replaces_id(dbCertificate)
+    if replaces is None:
+        return client.new_order(domain_names)
+    try:
+        return client.new_order(domain_names, replaces=replaces)
+    except errors.AcmeServerError as exc:
+        if not _replaces_refused(exc):
+            raise
+        ari.log.info("The ACME server refused replaces=%s (%s); ordering without it.", replaces, exc)
+        return client.new_order(domain_names)
 
 
 # --- processing
