@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from peter_sslers.lib import acme_v2
 from peter_sslers.lib.db import actions_acme
 from peter_sslers.lib.db import ari
+from peter_sslers.lib.db import queues
 from peter_sslers.model import objects as m
 from tests.ari_proxy import ari_proxy  # noqa: F401  (fixtures)
 from tests.ari_proxy import no_ari_proxy  # noqa: F401
@@ -122,3 +123,27 @@ def test_window_in_the_past_gives_a_past_time(ari_proxy, acme_ctx_factory):  # n
     now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
     ari_proxy.window = (now - datetime.timedelta(days=2), now - datetime.timedelta(days=1))
     assert ari.ari_renewal_time(ctx, dbCertificate) < now
+
+
+def test_update_renews_inside_the_ari_window(ari_proxy, acme_ctx_factory):  # noqa: F811
+    """The renewal `update` job follows the CA's window (queues.renewal_due_at): a fresh
+    certificate (pebble's last years) is queued when the window has come, and one whose lifetime
+    rule says 'due' is not while the window is still ahead."""
+    ctx = acme_ctx_factory(ari_proxy)
+    dbAccount = new_account(ctx)
+    dbOrder = actions_acme.new_order(ctx, dbAccount, ["ari-update-now.example.test"])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    ari_proxy.window = (now - datetime.timedelta(hours=2), now - datetime.timedelta(hours=1))
+    results = queues.queue_certificates__update(ctx)
+    ctx.dbsession.commit()
+    assert results["count_queued"] == 1, results
+    dbQueue = ctx.dbsession.get(m.QueueCertificate, int(results["queue_certificate_ids"][0]))
+    assert dbQueue.certificate_signed_id__source == dbOrder.certificate_signed_id
+
+    # the lifetime rule says due (a renewal window of 3,700 days); the CA's window is a week ahead
+    ari.clear_cache()
+    ctx_due = acme_ctx_factory(ari_proxy, queue_certificates_renewal_days="3700")
+    actions_acme.new_order(ctx_due, new_account(ctx_due, contact="later@example.com"), ["ari-update-later.example.test"])
+    ari_proxy.window = (now + datetime.timedelta(days=7), now + datetime.timedelta(days=8))
+    results = queues.queue_certificates__update(ctx_due)
+    assert results["count_queued"] == 0, results

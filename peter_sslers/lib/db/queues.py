@@ -52,6 +52,7 @@ from ...model.objects import UniqueFQDNSet
 from .. import errors
 from .. import utils
 from . import actions_acme
+from . import ari
 from . import get
 from .getcreate import getcreate__Domain__by_domainName
 from .getcreate import getcreate__UniqueFQDNSet__by_domain_names
@@ -658,8 +659,15 @@ def renewal_due_at(ctx, dbCertificate: CertificateSigned) -> datetime.datetime:
     It moves earlier by a share, fixed per certificate (from its PEM digest), of up to
     ``queue_certificates_renewal_spread`` of the lifetime, so that certificates issued or
     imported together spread their renewals over that window.
+
+    ARI (RFC 9773): when the certificate's CA offers ``renewalInfo``, the time chosen inside the
+    window it suggests (``ari.ari_renewal_time``) replaces all of the above: the CA may ask for an
+    early renewal (a revocation to come) or spread its own load. Never later than notAfter.
     """
     not_after = dbCertificate.timestamp_not_after
+    when = ari.ari_renewal_time(ctx, dbCertificate)
+    if when is not None:
+        return min(when, not_after)
     lifetime = not_after - dbCertificate.timestamp_not_before
     if lifetime <= datetime.timedelta(0):
         return not_after
