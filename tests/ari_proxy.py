@@ -58,6 +58,7 @@ class AriProxy:
         self.refuse_replaces = False
         self.new_orders: List[dict] = []
         self.renewal_info_requests: List[str] = []
+        self.directory_requests = 0
         self._pebble_base = "https://127.0.0.1:%d" % pebble.port
         self._session = requests.Session()
         self._session.trust_env = False
@@ -162,6 +163,7 @@ class AriProxy:
                 )
                 content = response.content
                 if path == "/dir" and response.status_code == 200:
+                    proxy.directory_requests += 1
                     directory = response.json()
                     proxy._new_order_path = directory["newOrder"][len(proxy.base_url) :]
                     if proxy.offer_ari:

@@ -147,3 +147,18 @@ def test_update_renews_inside_the_ari_window(ari_proxy, acme_ctx_factory):  # no
     ari_proxy.window = (now + datetime.timedelta(days=7), now + datetime.timedelta(days=8))
     results = queues.queue_certificates__update(ctx_due)
     assert results["count_queued"] == 0, results
+
+
+def test_a_directory_without_renewal_info_is_asked_once_not_per_certificate(no_ari_proxy, acme_ctx_factory):  # noqa: F811
+    """A CA without ARI (or down) costs one directory request per run of `update`, not one per
+    certificate: 10,000 certificates must not mean 10,000 directory fetches."""
+    ctx = acme_ctx_factory(no_ari_proxy)
+    dbAccount = new_account(ctx)
+    certificates = [
+        actions_acme.new_order(ctx, dbAccount, ["ari-db-once-%d.example.test" % i]).certificate_signed for i in range(3)
+    ]
+    ari.clear_cache()
+    before = no_ari_proxy.directory_requests
+    assert [ari.ari_window(ctx, c) for c in certificates] == [None, None, None]
+    assert no_ari_proxy.directory_requests == before + 1
+    assert no_ari_proxy.renewal_info_requests == []

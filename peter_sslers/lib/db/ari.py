@@ -7,7 +7,8 @@ the certificate id a renewal order sends as ``replaces``.
 The answer is cached in memory, per process, until the server's Retry-After (RFC 9773 section 4.3:
 clients poll again after it; without one, after :data:`DEFAULT_RETRY_AFTER`), so a renewal run over
 thousands of certificates asks once per certificate and per Retry-After. A failure is cached for
-:data:`ERROR_RETRY_AFTER`. No column stores it: the window is advice that changes (a CA may move it
+:data:`ERROR_RETRY_AFTER`. A directory without ``renewalInfo`` (or that does not answer) is
+remembered per directory, so a CA without ARI costs one request, not one per certificate. No column stores it: the window is advice that changes (a CA may move it
 forward for a mass revocation), and a restart only costs one request per certificate.
 """
 
@@ -40,6 +41,10 @@ ERROR_RETRY_AFTER = 300.0
 _lock = threading.Lock()
 # (directory URL, certificate id) -> (RenewalInfo or None, monotonic expiry)
 _cache: Dict[Tuple[str, str], Tuple[Optional[acme_v2.RenewalInfo], float]] = {}
+# directory URL -> monotonic expiry: a directory that offers no renewalInfo (or did not answer) is
+# not asked again per certificate until then, so a CA without ARI, or down, costs one request a
+# run, not one per certificate
+_no_ari: Dict[str, float] = {}
 # the time chosen inside each window, stable for as long as the window does not change
 _chosen: Dict[Tuple[str, str], Tuple[datetime.datetime, datetime.datetime, datetime.datetime]] = {}
 
@@ -47,6 +52,7 @@ _chosen: Dict[Tuple[str, str], Tuple[datetime.datetime, datetime.datetime, datet
 def clear_cache() -> None:
     with _lock:
         _cache.clear()
+        _no_ari.clear()
         _chosen.clear()
 
 
@@ -81,8 +87,11 @@ def ari_window(ctx, dbCertificateSigned: CertificateSigned) -> Optional[acme_v2.
     now = time.monotonic()
     with _lock:
         cached = _cache.get(key)
+        no_ari_until = _no_ari.get(dbProvider.directory)
     if cached is not None and cached[1] > now:
         return cached[0]
+    if no_ari_until is not None and no_ari_until > now:
+        return None
     dbOrder = dbCertificateSigned.acme_order
     logger = AcmeEventLogger(
         ctx,
@@ -93,13 +102,21 @@ def ari_window(ctx, dbCertificateSigned: CertificateSigned) -> Optional[acme_v2.
     info: Optional[acme_v2.RenewalInfo] = None
     ttl = ERROR_RETRY_AFTER
     try:
-        if transport.directory().renewal_info:
-            # renewalInfo is an unauthenticated GET: no account key is needed
-            info = acme_v2.AcmeClient(transport, account_key=None).get_renewal_info(cert_id)
-            retry_after = info.retry_after if info.retry_after is not None else DEFAULT_RETRY_AFTER
-            ttl = min(max(retry_after, MIN_RETRY_AFTER), MAX_RETRY_AFTER)
-        else:
-            ttl = DEFAULT_RETRY_AFTER
+        renewal_info_url = transport.directory().renewal_info
+    except errors.AcmeError as exc:
+        log.warning("ARI: the directory %s did not answer: %s", dbProvider.directory, exc)
+        with _lock:
+            _no_ari[dbProvider.directory] = now + ERROR_RETRY_AFTER
+        return None
+    if not renewal_info_url:
+        with _lock:
+            _no_ari[dbProvider.directory] = now + DEFAULT_RETRY_AFTER
+        return None
+    try:
+        # renewalInfo is an unauthenticated GET: no account key is needed
+        info = acme_v2.AcmeClient(transport, account_key=None).get_renewal_info(cert_id)
+        retry_after = info.retry_after if info.retry_after is not None else DEFAULT_RETRY_AFTER
+        ttl = min(max(retry_after, MIN_RETRY_AFTER), MAX_RETRY_AFTER)
     except errors.AcmeError as exc:
         log.warning("ARI for CertificateSigned %s (%s) failed: %s", dbCertificateSigned.id, cert_id, exc)
         info = None
