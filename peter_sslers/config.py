@@ -60,30 +60,26 @@ def _parse_str(raw: str) -> Optional[str]:
     return value or None
 
 
-def _parse_positive_int(raw: str) -> Optional[int]:
-    value = raw.strip()
-    if not value or value.lower() == "none":
-        return None
-    try:
-        number = int(value)
-    except ValueError:
-        raise ValueError("expected a whole number of seconds, or `none`")
-    if number <= 0:
-        raise ValueError("expected a number greater than 0, or `none`")
-    return number
+def _positive_int_parser(unit: str) -> Callable[[str], Optional[int]]:
+    """A whole number of ``unit``, at least 1; empty or `none` is None."""
+
+    def parse(raw: str) -> Optional[int]:
+        value = raw.strip()
+        if not value or value.lower() == "none":
+            return None
+        try:
+            number = int(value)
+        except ValueError:
+            raise ValueError("expected a whole number of %s, or `none`" % unit)
+        if number < 1:
+            raise ValueError("expected a number of at least 1, or `none`")
+        return number
+
+    return parse
 
 
-def _parse_positive_int_days(raw: str) -> Optional[int]:
-    value = raw.strip()
-    if not value or value.lower() == "none":
-        return None
-    try:
-        number = int(value)
-    except ValueError:
-        raise ValueError("expected a whole number of days, or `none`")
-    if number < 1:
-        raise ValueError("expected a number of at least 1, or `none`")
-    return number
+_parse_positive_int = _positive_int_parser("seconds")
+_parse_positive_int_days = _positive_int_parser("days")
 
 
 def _parse_fraction_factory(minimum: float, maximum: float, allow_minimum: bool = False) -> Callable[[str], float]:
