@@ -17,6 +17,7 @@ requires = [
     "psycopg[binary]>=3.1,<4",
     "pyramid>=2.0,<3",
     "pyramid_mako>=1.1,<2",
+    "prometheus_client>=0.17,<1",
     "pyramid_tm>=2.5,<3",
     "redis>=5,<8",
     "requests>=2.31,<3",

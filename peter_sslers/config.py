@@ -527,6 +527,18 @@ OPTIONS = (
         "a whole number of days, at least 1",
     ),
     Option(
+        "health_expiring_days",
+        _parse_int_factory(1, 3650),
+        14,
+        "The horizon N of the health report (`/api/health.json`) and the Prometheus metrics "
+        "(`/api/metrics`): a latest certificate ending within N days counts as expiring, and the "
+        "status turns critical when one ends within N/2 days with no renewal under way, or a failed "
+        "renewal's certificate ends within N days (docs/Monitoring.md). A request may override it "
+        "with `?days=`. Keep it below the renewal point (30 days of a 90-day certificate), so that "
+        "normal renewals never count.",
+        "a whole number of days from 1 to 3650",
+    ),
+    Option(
         "queue_domains_min_per_cert",
         _parse_int_factory(1, 100),
         1,
@@ -757,6 +769,7 @@ class ApplicationSettings:
     upload_max_bytes: int
     request_max_bytes: int
     expiring_days: int
+    health_expiring_days: int
     queue_domains_min_per_cert: int
     queue_domains_max_per_cert: int
     queue_certificates_renewal_days: Optional[int]

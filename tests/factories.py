@@ -244,15 +244,22 @@ def make_challenge(s, authorization=None, domain_name=None, status=None, challen
 
 
 def make_queue_certificate(s, **kw):
+    """A QueueCertificate, not added; the rows it needs are made only when not given (an
+    unwanted set would add a Domain)."""
+    makers = dict(
+        acme_account=make_account,
+        private_key=make_private_key,
+        unique_fqdn_set=make_fqdn_set,
+        operations_event__created=make_event,
+    )
     values = dict(
-        acme_account=make_account(s),
-        private_key=make_private_key(s),
-        unique_fqdn_set=make_fqdn_set(s),
         private_key_cycle_id__renewal=utils.PrivateKeyCycle.SINGLE_CERTIFICATE,
         private_key_strategy_id__requested=utils.PrivateKeyStrategy.DEFERRED_GENERATE,
-        operations_event__created=make_event(s),
     )
     values.update(kw)
+    for name, make in makers.items():
+        if name not in values:
+            values[name] = make(s)
     return m.QueueCertificate(**values)
 
 

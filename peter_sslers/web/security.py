@@ -214,14 +214,16 @@ class TokensFile(_WatchedFile):
 
 
 class AdminSecurityPolicy:
-    """Identity from HTTP Basic (htpasswd) or, on ``.json`` paths, a bearer token.
+    """Identity from HTTP Basic (htpasswd) or, on ``.json`` paths and ``token_paths``, a bearer token.
 
     Off (every request is anonymous and permitted) when no credentials file is configured.
     """
 
-    def __init__(self, htpasswd: Optional[HtpasswdFile], tokens: Optional[TokensFile]):
+    def __init__(self, htpasswd: Optional[HtpasswdFile], tokens: Optional[TokensFile], token_paths: Iterable[str] = ()):
         self.htpasswd = htpasswd
         self.tokens = tokens
+        # paths without `.json` that are still for machines (a Prometheus scraper sends a bearer token)
+        self.token_paths = frozenset(token_paths)
 
     @property
     def enabled(self) -> bool:
@@ -243,11 +245,14 @@ class AdminSecurityPolicy:
             user, sep, password = decoded.partition(":")
             if sep and user and self.htpasswd.verify(user, password):
                 return {"userid": user, "method": "basic"}
-        elif scheme == "bearer" and self.tokens is not None and request.path.endswith(".json") and value:
+        elif scheme == "bearer" and self.tokens is not None and self._takes_tokens(request.path) and value:
             name = self.tokens.verify(value)
             if name is not None:
                 return {"userid": "token:%s" % name, "method": "token"}
         return None
+
+    def _takes_tokens(self, path: str) -> bool:
+        return path.endswith(".json") or path in self.token_paths
 
     def authenticated_userid(self, request):
         identity = request.identity
@@ -385,7 +390,8 @@ def includeme(config):
         tokens = TokensFile(settings.admin_tokens_file) if settings.admin_tokens_file else None
     except ValueError as exc:
         raise ConfigurationError("admin_tokens_file", str(exc)) from None
-    policy = AdminSecurityPolicy(htpasswd, tokens)
+    # the Prometheus metrics (`/api/metrics`) are text, yet read by a scraper: tokens work there too
+    policy = AdminSecurityPolicy(htpasswd, tokens, token_paths=[settings.admin_prefix + "/api/metrics"])
     config.registry.admin_security_policy = policy
     config.registry.admin_allowed_hosts = allowed_hosts(settings)
     config.set_security_policy(policy)

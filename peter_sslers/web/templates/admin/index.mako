@@ -50,6 +50,8 @@
   </ul>
   <h2>The tool</h2>
   <ul>
+    <li><a href="${request.route_path('admin:api:health')}">Health</a>: expiring certificates, failed renewals, queues
+        (<a href="${request.route_path('admin:api:metrics')}">Prometheus metrics</a>)</li>
     <li><a href="${request.route_path('admin:api')}">JSON API</a>: every endpoint, documented</li>
     <li><a href="${request.route_path('admin:settings')}">Settings</a>: the effective configuration</li>
     <li><a href="${request.route_path('admin:help')}">Help</a></li>
