@@ -317,6 +317,25 @@ def test_queue_depth_and_oldest_age_at_a_fixed_clock(dbsession, at_now, now):
     assert health.health_snapshot(later, 14).queue_certificate.oldest_waiting_seconds == 7200
 
 
+def test_unresolved_coverage_events_make_a_warning(dbsession, at_now, monkeypatch, testapp):
+    """The wiring of ``lib/db/coverage.count_unresolved`` (merged from the coverage events)."""
+
+    class FakeCoverage:
+        @staticmethod
+        def count_unresolved(ctx):
+            return 3
+
+    monkeypatch.setattr(health, "_coverage", FakeCoverage)
+    snapshot = health.health_snapshot(at_now, 14)
+    assert (snapshot.status, snapshot.coverage_events_unresolved) == ("warning", 3)
+    assert snapshot.reasons == ["warning: 3 coverage event(s) unresolved"]
+    res = testapp.get(ADMIN + "/api/health.json", status=200)
+    assert res.json["coverage_events_unresolved"] == 3 and res.json["status"] == "warning"
+    values = _metrics(testapp.get(ADMIN + "/api/metrics", status=200))
+    assert values[("peter_sslers_coverage_events_unresolved", ())] == 3
+    assert values[("peter_sslers_health_status", ())] == 1
+
+
 def test_validate_days():
     assert health.validate_days("1") == 1 and health.validate_days(" 3650 ") == 3650
     for bad in ("0", "3651", "-1", "1.5", "", "abc", "١٤", "00014", "1e3"):

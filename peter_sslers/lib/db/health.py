@@ -29,6 +29,7 @@ Definitions (kept in step with docs/Monitoring.md):
 
 import dataclasses
 import datetime
+import importlib.util
 from typing import Any
 from typing import Dict
 from typing import List
@@ -49,9 +50,10 @@ from .queues import IN_FLIGHT_SECONDS
 # Wired at merge: the coverage-assurance events (issue 12, item 5) are built on another branch,
 # with ``count_unresolved(ctx) -> int`` in ``lib/db/coverage.py``. Until that module is here,
 # ``coverage_events_unresolved`` is None (JSON null; the metric is left out).
-try:
+# A module that is there but broken fails the import loudly.
+if importlib.util.find_spec(__package__ + ".coverage") is not None:  # pragma: no cover
     from . import coverage as _coverage  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - the module arrives with the merge
+else:
     _coverage = None
 
 STATUS_OK = "ok"
