@@ -50,6 +50,12 @@ def query__Notification(which: str = "all"):
     return statement.order_by(Notification.id.desc())
 
 
+def count_pending(ctx) -> int:
+    return ctx.dbsession.scalar(
+        sa.select(sa.func.count()).select_from(Notification).where(Notification.notification_status_id == N_STATUS.PENDING)
+    )
+
+
 def channels(settings) -> list:
     """The channels configured now."""
     found = []
@@ -225,9 +231,7 @@ def deliver_pending(ctx, limit: int = DELIVER_LIMIT) -> Dict[str, Any]:
             results["count_sent"] += 1
         ctx.dbsession.flush()
         ctx.checkpoint()
-    results["count_pending"] = ctx.dbsession.scalar(
-        sa.select(sa.func.count()).select_from(Notification).where(Notification.notification_status_id == N_STATUS.PENDING)
-    )
+    results["count_pending"] = count_pending(ctx)
     if results["count_sent"] or results["count_retry"] or results["count_failed"]:
         log__OperationsEvent(ctx, "Notification__deliver", {k: v for k, v in results.items()})
         ctx.dbsession.flush()
