@@ -36,6 +36,7 @@ class ViewList(AcmeHandler):
             "CoverageAssuranceEvents",
             page_title=LIST_TITLES[which],
             which=which,
+            ParentEvent=None,
             count_unresolved=coverage.count_unresolved(self.ctx),
         )
 
@@ -95,7 +96,7 @@ class ViewFocus(AcmeHandler):
             "CoverageAssuranceEvents",
             page_title="Coverage assurance event %s: children" % dbEvent.id,
             which="children",
-            parent=dbEvent,
+            ParentEvent=dbEvent,
             count_unresolved=coverage.count_unresolved(self.ctx),
         )
 

@@ -12,7 +12,7 @@ ${m.result_banner()}
   <a href="${request.route_path('admin:notifications')}">notifications</a>
 </nav>
 % if which == 'children':
-<p>Children of <a href="${request.route_path('admin:coverage_assurance_event:focus', id=parent.id)}">event ${parent.id}</a>.</p>
+<p>Children of <a href="${request.route_path('admin:coverage_assurance_event:focus', id=ParentEvent.id)}">event ${ParentEvent.id}</a>.</p>
 % endif
 ${m.pagination(pagination)}
 % if items:
