@@ -781,8 +781,13 @@ def queue_certificates__update(ctx) -> Dict[str, Any]:
     Account: ``_renewal_account``; none, or one no longer usable, is reported in ``no_account``
     (and ``skipped``) and logged as a ``QueueCertificate__update__no_account`` event.
 
+    Then coverage assurance (``coverage``): events a replacement fixed are resolved, and
+    certificates expiring with nothing renewing them are reported; a certificate with no usable
+    account raises its event too.
+
     :returns: ``{"count_queued", "count_skipped", "queue_certificate_ids", "skipped",
-        "no_account"}``; one ``QueueCertificate__update`` event records it.
+        "no_account", "coverage_assurance": {"resolved", "expiring"}}``; one
+        ``QueueCertificate__update`` event records it.
     """
     settings = ctx.settings
     when = (
