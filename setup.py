@@ -33,6 +33,8 @@ tools_requires = [
 ]
 
 testing_requires = tools_requires + [
+    # tests/lib/test_notify.py: a real SMTP server on loopback (STARTTLS, AUTH)
+    "aiosmtpd>=1.4,<2",
     # tests/web/test_hostile_input.py: hostile values for every form route
     "hypothesis>=6.100,<7",
     "pytest>=8,<10",

@@ -185,6 +185,22 @@ def _parse_url_list(raw: str) -> tuple:
     return tuple(urls)
 
 
+_RE_EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+$")
+
+
+def _parse_email(raw: str) -> Optional[str]:
+    value = raw.strip()
+    if not value:
+        return None
+    if not _RE_EMAIL.match(value):
+        raise ValueError("expected an email address as `name@example.com`")
+    return value
+
+
+def _parse_email_list(raw: str) -> tuple:
+    return tuple(_parse_email(item) for item in _parse_list(raw))
+
+
 def _parse_server_url_list(raw: str) -> tuple:
     """Base URLs of servers: no credentials (they belong in `nginx.userpass`, which is masked),
     no query string or fragment (paths are appended to these URLs)."""
@@ -579,6 +595,116 @@ OPTIONS = (
         "renew in the same minute. 0 turns it off.",
         "a fraction from 0 to 1/2, as `1/10` or `0.1`",
     ),
+    # --- coverage assurance and notifications (docs/Coverage_Assurance.md)
+    Option(
+        "coverage_expiring_days",
+        _parse_int_factory(1, 365),
+        14,
+        "An active certificate, the latest of its set, with no renewal under way, raises a "
+        "`CertificateSigned_expiring` coverage event when it ends within this many days, or within a "
+        "sixth of its lifetime when that is shorter (a 6-day certificate: 1 day).",
+        "a whole number of days, from 1 to 365",
+    ),
+    Option(
+        "notify_webhook_url",
+        _parse_url,
+        None,
+        "Each new coverage event (a failed renewal included) is POSTed as JSON to this URL; retried "
+        "with back-off until it answers 2xx. Unset: no webhook.",
+        "an http(s) URL",
+        secret=True,
+    ),
+    Option(
+        "notify_webhook_secret",
+        _parse_str,
+        None,
+        "Signs each webhook: header `X-Peter-SSLers-Signature: sha256=<hex>` is the HMAC-SHA256, with "
+        "this secret, of the `X-Peter-SSLers-Timestamp` header's value, a dot and the raw body.",
+        "text",
+        secret=True,
+    ),
+    Option(
+        "notify_webhook_timeout",
+        _parse_timeout,
+        10.0,
+        "Seconds to wait for the webhook's server, to connect and for each read.",
+        "seconds, or `none`",
+    ),
+    Option(
+        "notify_email_to",
+        _parse_email_list,
+        (),
+        "Each new coverage event (a failed renewal included) is mailed to these addresses. Needs "
+        "`notify_email_from` and `smtp_host`. Unset: no email.",
+        "a comma-separated list of email addresses",
+    ),
+    Option(
+        "notify_email_from",
+        _parse_email,
+        None,
+        "The sender of the notification emails.",
+        "an email address",
+    ),
+    Option(
+        "notify_max_attempts",
+        _parse_int_factory(1, 100),
+        8,
+        "How many times a notification is tried (waiting 1, 2, 4... minutes between tries, at most "
+        "6 hours) before it is marked failed.",
+        "a whole number from 1 to 100",
+    ),
+    Option(
+        "smtp_host",
+        _parse_str,
+        None,
+        "The SMTP server the notification emails go through.",
+        "a host name or address",
+    ),
+    Option(
+        "smtp_port",
+        _parse_int_factory(1, 65535),
+        25,
+        "The SMTP server's port (587 for submission with STARTTLS).",
+        "a port number",
+    ),
+    Option(
+        "smtp_starttls",
+        _parse_bool,
+        False,
+        "Upgrade the SMTP connection with STARTTLS (the server's certificate is verified) before "
+        "anything else; required for `smtp_username` unless `smtp_host` is a loopback address.",
+        "true or false",
+    ),
+    Option(
+        "smtp_username",
+        _parse_str,
+        None,
+        "Log in to the SMTP server (AUTH) with this name and `smtp_password`.",
+        "text",
+    ),
+    Option(
+        "smtp_password",
+        _parse_str,
+        None,
+        "The password of `smtp_username`.",
+        "text",
+        secret=True,
+    ),
+    Option(
+        "smtp_timeout",
+        _parse_timeout,
+        10.0,
+        "Seconds to wait for the SMTP server.",
+        "seconds, or `none`",
+    ),
+    Option(
+        "smtp_ca_bundle",
+        _parse_file,
+        None,
+        "A PEM file of the CA certificates to trust for the SMTP server's STARTTLS certificate; unset: "
+        "the system's CA store.",
+        "the path of a PEM file",
+    ),
     # --- openssl fallback
     Option(
         "openssl_path",
@@ -775,6 +901,20 @@ class ApplicationSettings:
     queue_certificates_renewal_days: Optional[int]
     queue_certificates_renewal_fraction: float
     queue_certificates_renewal_spread: float
+    coverage_expiring_days: int
+    notify_webhook_url: Optional[str]
+    notify_webhook_secret: Optional[str]
+    notify_webhook_timeout: Optional[float]
+    notify_email_to: tuple
+    notify_email_from: Optional[str]
+    notify_max_attempts: int
+    smtp_host: Optional[str]
+    smtp_port: int
+    smtp_starttls: bool
+    smtp_username: Optional[str]
+    smtp_password: Optional[str]
+    smtp_timeout: Optional[float]
+    smtp_ca_bundle: Optional[str]
     openssl_path: str
     openssl_path_conf: str
     enable_redis: bool
@@ -838,9 +978,15 @@ class ApplicationSettings:
         return rows
 
 
+# secrets that are not URLs: shown as ``********`` whole
+_OPAQUE_SECRETS = ("notify_webhook_secret", "smtp_password")
+
+
 def _mask_secret(name: str, value: str) -> str:
     if name == "nginx.userpass":
         return value.split(":", 1)[0] + ":********"
+    if name in _OPAQUE_SECRETS:
+        return "********"
     return mask_url_secrets(value)
 
 
@@ -924,6 +1070,19 @@ def _cross_check(values: dict) -> dict:
             "nginx.servers_pool_allow_invalid",
             "contradicts `nginx.ca_bundle`: verify against the bundle, or do not verify, not both",
         )
+    if values["notify_email_to"]:
+        for name in ("notify_email_from", "smtp_host"):
+            if not values[name]:
+                raise ConfigurationError(name, "is required when `notify_email_to` is set")
+    if values["smtp_password"] and not values["smtp_username"]:
+        raise ConfigurationError("smtp_password", "needs `smtp_username`")
+    if values["smtp_username"] and not values["smtp_starttls"] and not is_loopback(values["smtp_host"]):
+        raise ConfigurationError(
+            "smtp_username",
+            "would send the password in clear: set `smtp_starttls = true` (or use a loopback `smtp_host`)",
+        )
+    if values["notify_webhook_secret"] and not values["notify_webhook_url"]:
+        raise ConfigurationError("notify_webhook_secret", "needs `notify_webhook_url`")
     return values
 
 

@@ -64,6 +64,8 @@ __all__ = [
     "PrivateKey",
     "QueueDomain",
     "QueueCertificate",
+    "CoverageAssuranceEvent",
+    "Notification",
     "OperationsEvent",
     "OperationsObjectEvent",
 ]
@@ -1990,6 +1992,201 @@ class QueueCertificate(Base):
                 "certificate_signed_id": _id(self.certificate_signed_id__generated),
             },
             "operations_event_id__created": _id(self.operations_event_id__created),
+        }
+
+
+# ==============================================================================
+# coverage assurance: what endangers a name's valid certificate, and who was told
+
+
+class CoverageAssuranceEvent(Base):
+    """Something endangers the coverage of some names: a certificate expiring with no
+    renewal under way, a renewal that failed, no usable ACME account, a key compromised,
+    a certificate revoked (``model_utils.CoverageAssuranceEventType``).
+
+    At least one object is named (key, certificate or queue item). ``subject_key`` says
+    which object the event is about (``CertificateSigned:12``, ``PrivateKey:3``,
+    ``UniqueFQDNSet:4``); a partial unique index keeps ONE unresolved event per type and
+    subject, so a check that runs every hour, or two instances, never raise it twice.
+    A key compromise is a parent event (the key) with one child per certificate of the key.
+    ``lib.db.coverage`` raises and resolves them.
+    """
+
+    __tablename__ = "coverage_assurance_event"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "private_key_id IS NOT NULL OR certificate_signed_id IS NOT NULL OR queue_certificate_id IS NOT NULL",
+            name="check_one_object",
+        ),
+        sa.Index(
+            "uq_coverage_assurance_event_unresolved_subject",
+            "coverage_assurance_event_type_id",
+            "subject_key",
+            unique=True,
+            sqlite_where=sa.text("coverage_assurance_resolution_id = 1"),
+            postgresql_where=sa.text("coverage_assurance_resolution_id = 1"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    timestamp_created: Mapped[datetime.datetime] = mapped_column(
+        TZDateTime, default=utcnow, index=True
+    )
+    timestamp_resolved: Mapped[Optional[datetime.datetime]] = mapped_column(
+        TZDateTime
+    )
+    coverage_assurance_event_type_id: Mapped[int] = mapped_column(index=True)
+    coverage_assurance_event_status_id: Mapped[int]
+    coverage_assurance_resolution_id: Mapped[int] = mapped_column(index=True)
+    subject_key: Mapped[str] = mapped_column(sa.Unicode(64))
+    message: Mapped[str] = mapped_column(sa.Text)
+    private_key_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("private_key.id"), index=True
+    )
+    certificate_signed_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("certificate_signed.id"), index=True
+    )
+    queue_certificate_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("queue_certificate.id"), index=True
+    )
+    # the names concerned, and the account (no usable account, a failed renewal's)
+    unique_fqdn_set_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("unique_fqdn_set.id"), index=True
+    )
+    acme_account_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("acme_account.id"), index=True
+    )
+    coverage_assurance_event_id__parent: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("coverage_assurance_event.id"), index=True
+    )
+
+    private_key: Mapped[Optional["PrivateKey"]] = relationship()
+    certificate_signed: Mapped[Optional["CertificateSigned"]] = relationship()
+    queue_certificate: Mapped[Optional["QueueCertificate"]] = relationship()
+    unique_fqdn_set: Mapped[Optional["UniqueFQDNSet"]] = relationship()
+    acme_account: Mapped[Optional["AcmeAccount"]] = relationship()
+    parent: Mapped[Optional["CoverageAssuranceEvent"]] = relationship(
+        back_populates="children", remote_side=[id]
+    )
+    children: Mapped[list["CoverageAssuranceEvent"]] = relationship(
+        back_populates="parent", order_by="CoverageAssuranceEvent.id"
+    )
+
+    @property
+    def coverage_assurance_event_type(self) -> str:
+        return model_utils.CoverageAssuranceEventType.as_string(
+            self.coverage_assurance_event_type_id
+        )
+
+    @property
+    def coverage_assurance_event_status(self) -> str:
+        return model_utils.CoverageAssuranceEventStatus.as_string(
+            self.coverage_assurance_event_status_id
+        )
+
+    @property
+    def coverage_assurance_resolution(self) -> str:
+        return model_utils.CoverageAssuranceResolution.as_string(
+            self.coverage_assurance_resolution_id
+        )
+
+    @property
+    def is_unresolved(self) -> bool:
+        return (
+            self.coverage_assurance_resolution_id
+            == model_utils.CoverageAssuranceResolution.UNRESOLVED
+        )
+
+    @property
+    def domain_names(self) -> list[str]:
+        return self.unique_fqdn_set.domains_as_list if self.unique_fqdn_set else []
+
+    @property
+    def as_json(self) -> dict[str, Any]:
+        """Reads ``unique_fqdn_set`` (and its domains): eager-load them on lists."""
+        return {
+            "id": _id(self.id),
+            "timestamp_created": _iso(self.timestamp_created),
+            "timestamp_resolved": _iso(self.timestamp_resolved),
+            "coverage_assurance_event_type": self.coverage_assurance_event_type,
+            "coverage_assurance_event_status": self.coverage_assurance_event_status,
+            "coverage_assurance_resolution": self.coverage_assurance_resolution,
+            "message": self.message,
+            "private_key_id": _id(self.private_key_id),
+            "certificate_signed_id": _id(self.certificate_signed_id),
+            "queue_certificate_id": _id(self.queue_certificate_id),
+            "unique_fqdn_set_id": _id(self.unique_fqdn_set_id),
+            "acme_account_id": _id(self.acme_account_id),
+            "domain_names": self.domain_names,
+            "coverage_assurance_event_id__parent": _id(
+                self.coverage_assurance_event_id__parent
+            ),
+        }
+
+
+class Notification(Base):
+    """The outbox: one message to send on one channel (webhook or email).
+
+    Written in the same transaction as what it tells (a coverage event), so a rolled-back
+    event sends nothing and a crash loses nothing; sent after the commit by
+    ``lib.db.notifications.deliver_pending``, retried with exponential back-off up to
+    ``notify_max_attempts``. ``payload`` is the JSON sent (frozen when written).
+    """
+
+    __tablename__ = "notification"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    timestamp_created: Mapped[datetime.datetime] = mapped_column(
+        TZDateTime, default=utcnow
+    )
+    kind: Mapped[str] = mapped_column(sa.Unicode(64))
+    notification_channel_id: Mapped[int]
+    notification_status_id: Mapped[int] = mapped_column(index=True)
+    payload: Mapped[str] = mapped_column(sa.Text)
+    attempts: Mapped[int] = mapped_column(default=0)
+    timestamp_next_attempt: Mapped[datetime.datetime] = mapped_column(
+        TZDateTime, index=True
+    )
+    timestamp_last_attempt: Mapped[Optional[datetime.datetime]] = mapped_column(
+        TZDateTime
+    )
+    timestamp_sent: Mapped[Optional[datetime.datetime]] = mapped_column(TZDateTime)
+    last_error: Mapped[Optional[str]] = mapped_column(sa.Text)
+    coverage_assurance_event_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("coverage_assurance_event.id"), index=True
+    )
+
+    coverage_assurance_event: Mapped[Optional["CoverageAssuranceEvent"]] = (
+        relationship()
+    )
+
+    @property
+    def notification_channel(self) -> str:
+        return model_utils.NotificationChannel.as_string(self.notification_channel_id)
+
+    @property
+    def notification_status(self) -> str:
+        return model_utils.NotificationStatus.as_string(self.notification_status_id)
+
+    @property
+    def payload_json(self) -> dict[str, Any]:
+        return json.loads(self.payload)
+
+    @property
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": _id(self.id),
+            "timestamp_created": _iso(self.timestamp_created),
+            "kind": self.kind,
+            "notification_channel": self.notification_channel,
+            "notification_status": self.notification_status,
+            "attempts": self.attempts,
+            "timestamp_next_attempt": _iso(self.timestamp_next_attempt),
+            "timestamp_last_attempt": _iso(self.timestamp_last_attempt),
+            "timestamp_sent": _iso(self.timestamp_sent),
+            "last_error": self.last_error,
+            "coverage_assurance_event_id": _id(self.coverage_assurance_event_id),
+            "payload": self.payload_json,
         }
 
 

@@ -489,6 +489,58 @@ class PrivateKeyType(_Mapping):
 # Operations log
 
 
+class CoverageAssuranceEventType(_Mapping):
+    """What endangers the coverage of some names (``CoverageAssuranceEvent``).
+
+    The ids of the 2021 design are kept (5 and 6, account keys revoked, are not raised
+    here: an account key is not a certificate's coverage); 7 was raised by the queue for
+    a missing account, here by ``update`` for a certificate with no usable account.
+    """
+
+    _mapping = {
+        1: "PrivateKey_compromised_mark",
+        2: "PrivateKey_compromised_acme",
+        3: "CertificateSigned_revoked_mark",
+        4: "CertificateSigned_revoked_acme",
+        7: "CertificateSigned_no_usable_account",
+        8: "CertificateSigned_expiring",
+        9: "QueueCertificate_renewal_failed",
+    }
+    OPTIONS_PRIVATE_KEY_COMPROMISED = ("PrivateKey_compromised_mark", "PrivateKey_compromised_acme")
+
+
+class CoverageAssuranceEventStatus(_Mapping):
+    """Where an event stands; follows its resolution (``coverage.RESOLUTION_STATUS``)."""
+
+    _mapping = {
+        1: "reported",
+        2: "reported+deactivated",  # reported, and the certificates concerned were deactivated
+        3: "resolved-ignored",
+        4: "resolved-replaced",
+    }
+
+
+class CoverageAssuranceResolution(_Mapping):
+    _mapping = {
+        1: "unresolved",
+        2: "abandoned",
+        3: "PrivateKey_replaced",
+        4: "CertificateSigned_replaced",
+    }
+    UNRESOLVED = 1
+
+
+class NotificationChannel(_Mapping):
+    _mapping = {1: "webhook", 2: "email"}
+
+
+class NotificationStatus(_Mapping):
+    _mapping = {1: "pending", 2: "sent", 3: "failed"}
+    PENDING = 1
+    SENT = 2
+    FAILED = 3
+
+
 class OperationsEventType(_Mapping):
     """Types of ``OperationsEvent`` and statuses of ``OperationsObjectEvent``.
 
@@ -610,6 +662,11 @@ class OperationsEventType(_Mapping):
         1007: "operations__nginx_cache_flush",
         1008: "operations__reconcile_cas",
         1009: "operations__edge_update__fail",  # a withdrawal's Redis/nginx follow-up failed
+        # CoverageAssuranceEvent and its notifications (issue 12)
+        1200: "CoverageAssuranceEvent__mark_resolution",
+        1201: "CoverageAssuranceEvent__insert",
+        1202: "CoverageAssuranceEvent__resolve_replaced",
+        1210: "Notification__deliver",
         # AcmeAccountProvider
         1100: "AcmeAccountProvider__activate_default",
         1101: "AcmeAccountProvider__mark__is_enabled",

@@ -13,6 +13,14 @@ Jobs:
 * ``queue-certificates-update``: enqueue what needs renewing (``/api/queue-certificates/update``);
 * ``queue-certificates-process``: renew ONE queued certificate (``/api/queue-certificates/process``).
 * ``redis-prime``: every active Domain's certificate into Redis (``/api/redis/prime``).
+* ``coverage-check``: resolve the coverage events a replacement fixed, raise those of certificates
+  expiring with nothing renewing them (``update`` does it too);
+* ``notify``: send the notifications that are due (``/api/notifications/deliver``).
+
+The ``queue-certificates-update``, ``queue-certificates-process`` and ``coverage-check`` jobs
+also send the notifications that are due once their own work is committed (``notifications``
+in the answer), so a failed renewal is told at once; run ``notify`` from cron every few minutes
+for the retries.
 """
 
 import argparse
@@ -28,7 +36,9 @@ from ..lib import cert_utils
 from ..lib import errors
 from ..lib.db import actions
 from ..lib.db import actions_redis
+from ..lib.db import coverage
 from ..lib.db import get
+from ..lib.db import notifications
 from ..lib.db import queues
 from ..lib.db.bootstrap import reconcile_certificate_authority
 from ..model import meta
@@ -52,7 +62,12 @@ JOBS = {
     "queue-certificates-update": queues.queue_certificates__update,
     "queue-certificates-process": queues.queue_certificates__process,
     "redis-prime": actions_redis.prime_redis__all,
+    "coverage-check": coverage.check,
+    "notify": notifications.deliver_pending,
 }
+
+# the jobs after which the notifications that are due are sent (in a transaction of their own)
+JOBS_THEN_NOTIFY = ("queue-certificates-update", "queue-certificates-process", "coverage-check")
 
 
 class _Registry:
@@ -79,6 +94,11 @@ def run_job(settings: dict, job: str) -> dict:
         reconcile_certificate_authority(ctx)  # the ini's ACME server, as at app start
         result = _plain(JOBS[job](ctx))  # read while the transaction is open
         ctx.transaction_manager.commit()
+        if job in JOBS_THEN_NOTIFY and isinstance(result, dict):
+            # after the commit: what the job raised is sent; what it rolled back never existed
+            ctx.transaction_manager.begin()
+            result["notifications"] = notifications.deliver_pending(ctx)
+            ctx.transaction_manager.commit()
         if isinstance(result, dict) and result.get("count_fail"):
             # a processed item failed: the job failed (exit 1), its failure is committed on the item
             failures = result.get("failures") or {}

@@ -61,6 +61,7 @@ def admin_routes(config):
     add_route(config, "admin:api:metrics", "/api/metrics")
     add_route(config, "admin:api:nginx:cache_flush", "/api/nginx/cache-flush", jsonify=True)
     add_route(config, "admin:api:nginx:status", "/api/nginx/status.json", json_only=True)
+    add_route(config, "admin:api:notifications:deliver", "/api/notifications/deliver", jsonify=True)
     add_route(config, "admin:api:queue_certificates:process", "/api/queue-certificates/process", jsonify=True)
     add_route(config, "admin:api:queue_certificates:update", "/api/queue-certificates/update", jsonify=True)
     add_route(config, "admin:api:queue_domains:process", "/api/queue-domains/process", jsonify=True)
@@ -285,6 +286,28 @@ def admin_routes(config):
         paginate=True,
     )
 
+    # CoverageAssuranceEvent (what endangers a name's certificate)
+    add_route(config, "admin:coverage_assurance_event:focus", "/coverage-assurance-event/{@id}", jsonify=True)
+    add_route(
+        config,
+        "admin:coverage_assurance_event:focus:children",
+        "/coverage-assurance-event/{@id}/children",
+        jsonify=True,
+        paginate=True,
+    )
+    add_route(config, "admin:coverage_assurance_event:focus:mark", "/coverage-assurance-event/{@id}/mark", jsonify=True)
+    add_route(config, "admin:coverage_assurance_events", "/coverage-assurance-events", jsonify=True)
+    add_route(
+        config, "admin:coverage_assurance_events:all", "/coverage-assurance-events/all", jsonify=True, paginate=True
+    )
+    add_route(
+        config,
+        "admin:coverage_assurance_events:unresolved",
+        "/coverage-assurance-events/unresolved",
+        jsonify=True,
+        paginate=True,
+    )
+
     # Domain
     add_route(config, "admin:domain:new", "/domain/new", jsonify=True)
     add_route(config, "admin:domain:focus", "/domain/{domain_identifier}", jsonify=True)
@@ -319,6 +342,9 @@ def admin_routes(config):
     )
     add_route(config, "admin:domain:focus:update_recents", "/domain/{domain_identifier}/update-recents", jsonify=True)
     add_route(config, "admin:domains", "/domains", jsonify=True, paginate=True)
+
+    # Notification (the outbox of webhooks and emails)
+    add_route(config, "admin:notifications", "/notifications", jsonify=True, paginate=True)
 
     # Operations log
     add_route(config, "admin:operations", "/operations")

@@ -14,6 +14,10 @@ from tests.web.test_acme_orders import order_json
 from tests.web.test_acme_orders import post
 
 
+def coverage_events(app) -> list:
+    return app.get(ADMIN + "/coverage-assurance-events/all.json").json["CoverageAssuranceEvents"]
+
+
 def key_json(app, key_id) -> dict:
     return app.get(ADMIN + "/private-key/%s.json" % key_id).json["PrivateKey"]
 
@@ -47,6 +51,17 @@ def test_revoke_key_compromise_retires_the_key(acmeapp, db, pebble_always_valid)
     sibling_cert = acmeapp.get(ADMIN + "/certificate-signed/%s.json" % sibling_cert_id).json["CertificateSigned"]
     assert sibling_cert["is_revoked"] is True and sibling_cert["is_compromised_private_key"] is True
 
+    # coverage assurance (issue 12): the revoked certificate, and the key with a child for the
+    # other certificate it was serving
+    events = coverage_events(acmeapp)
+    by_type = [(e["coverage_assurance_event_type"], e["certificate_signed_id"], e["private_key_id"]) for e in events]
+    assert len(by_type) == 3 and set(by_type) == {
+        ("CertificateSigned_revoked_acme", order["certificate_signed_id"], None),
+        ("PrivateKey_compromised_acme", None, key_id),
+        ("PrivateKey_compromised_acme", sibling_cert_id, key_id),
+    }
+    assert all(e["coverage_assurance_resolution"] == "unresolved" for e in events)
+
     # a quick renewal of the order (its specified key) and a new order naming the key: a clear 400
     before = rows(db)
     res = acmeapp.post(ADMIN + "/acme-order/%s/renew/quick.json" % order["id"], status=400)
@@ -66,6 +81,13 @@ def test_revoke_key_compromise_retires_the_key(acmeapp, db, pebble_always_valid)
     )
     renewed = order_json(acmeapp, res["AcmeOrder"]["id"])
     assert renewed["acme_status_order"] == "valid" and renewed["private_key_id"] not in (key_id, "0")
+    # its certificate replaces both withdrawn ones: every event resolves by itself, the key's last
+    resolutions = sorted((e["coverage_assurance_event_type"], e["coverage_assurance_resolution"]) for e in coverage_events(acmeapp))
+    assert resolutions == [
+        ("CertificateSigned_revoked_acme", "CertificateSigned_replaced"),
+        ("PrivateKey_compromised_acme", "CertificateSigned_replaced"),
+        ("PrivateKey_compromised_acme", "PrivateKey_replaced"),
+    ]
 
     # the renewal queue: an item renewing the order does not carry the compromised key over; the
     # account's cycle chooses at finalize, and the certificate it makes has another key

@@ -185,6 +185,11 @@ def test_a_failing_item_does_not_stop_the_rest(renewapp, db):
     assert "fail.example.com" in focus and "Cancel" not in focus
     with Session(bind=db) as session:
         assert "QueueCertificate__process__fail" in event_types(session)
+    # the failed renewal is a coverage assurance event (issue 12), about the item and its account
+    (event,) = renewapp.get(ADMIN + "/coverage-assurance-events/unresolved.json").json["CoverageAssuranceEvents"]
+    assert event["coverage_assurance_event_type"] == "QueueCertificate_renewal_failed"
+    assert (event["queue_certificate_id"], event["acme_account_id"]) == (failed["id"], doomed["id"])
+    assert event["domain_names"] == ["fail.example.com"] and "not active" in event["message"]
 
 
 def test_structured_freeform_cancel_and_the_html_loop(renewapp, db):

@@ -30,6 +30,7 @@ from .. import errors
 from . import actions
 from . import actions_redis
 from . import ari
+from . import coverage
 from . import queues
 from .acme_accounts import acme_client
 from .acme_logger import AcmeEventLogger
@@ -800,6 +801,7 @@ def revoke_certificate(ctx, dbCertificate: CertificateSigned, reason: Optional[i
         cert_key_pem = dbCertificate.private_key.key_pem
     with logger.scope(certificate_signed_id=dbCertificate.id):
         client.revoke_certificate(dbCertificate.cert_pem, reason=reason, cert_key_pem=cert_key_pem)
+    was_serving = bool(dbCertificate.is_active) and dbCertificate.timestamp_not_after > ctx.timestamp
     dbCertificate.timestamp_revoked_upstream = ctx.timestamp
     dbCertificate.is_revoked = True
     dbCertificate.is_active = False
@@ -823,7 +825,7 @@ def revoke_certificate(ctx, dbCertificate: CertificateSigned, reason: Optional[i
         from .update import update_PrivateKey__mark
 
         dbCertificate.is_compromised_private_key = True
-        update_PrivateKey__mark(ctx, dbKey, "compromised")
+        update_PrivateKey__mark(ctx, dbKey, "compromised", via_acme=True)
     domain_ids = actions.domain_ids__of_certificates(ctx, [dbCertificate.id])
     actions.update_recents__domains(ctx, domain_ids)
     # once committed (the checkpoint below), Redis and the nginx caches stop serving it
@@ -833,6 +835,9 @@ def revoke_certificate(ctx, dbCertificate: CertificateSigned, reason: Optional[i
         revoked_certificate_ids=[dbCertificate.id],
         compromised_private_key_ids=[dbKey.id] if key_compromised else [],
     )
+    if was_serving:
+        # its names need another certificate (coverage assurance), notified with this commit
+        coverage.raise_certificate_revoked(ctx, dbCertificate, via_acme=True)
     ctx.checkpoint()
 
 

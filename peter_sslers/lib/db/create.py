@@ -16,6 +16,7 @@ from .. import cert_utils
 from .. import errors
 from .. import utils
 from . import actions
+from . import coverage
 from . import get
 from .getcreate import getcreate__CertificateCAChain__by_pem_text
 from .getcreate import getcreate__PrivateKey__by_pem_text
@@ -128,6 +129,9 @@ def import__CertificateSigned(
     _link_chain(ctx, dbCertificate, dbChain, is_upstream_default=is_upstream_default and is_created)
     if is_created and dbCertificate.is_active:
         actions.update_recents__domains(ctx, [d.domain_id for d in dbCertificate.unique_fqdn_set.to_domains])
+        # the one place every certificate arrives (ACME download, upload, certbot import): the
+        # coverage events it replaces are resolved
+        coverage.resolve_replaced_by(ctx, dbCertificate)
     return CertificateImport(dbCertificate, is_created, dbChain, is_created__chain, dbPrivateKey, is_created__key)
 
 

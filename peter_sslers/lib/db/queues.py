@@ -53,6 +53,7 @@ from .. import errors
 from .. import utils
 from . import actions_acme
 from . import ari
+from . import coverage
 from . import get
 from .getcreate import getcreate__Domain__by_domainName
 from .getcreate import getcreate__UniqueFQDNSet__by_domain_names
@@ -780,8 +781,13 @@ def queue_certificates__update(ctx) -> Dict[str, Any]:
     Account: ``_renewal_account``; none, or one no longer usable, is reported in ``no_account``
     (and ``skipped``) and logged as a ``QueueCertificate__update__no_account`` event.
 
+    Then coverage assurance (``coverage``): events a replacement fixed are resolved, and
+    certificates expiring with nothing renewing them are reported; a certificate with no usable
+    account raises its event too.
+
     :returns: ``{"count_queued", "count_skipped", "queue_certificate_ids", "skipped",
-        "no_account"}``; one ``QueueCertificate__update`` event records it.
+        "no_account", "coverage_assurance": {"resolved", "expiring"}}``; one
+        ``QueueCertificate__update`` event records it.
     """
     settings = ctx.settings
     when = (
@@ -826,6 +832,7 @@ def queue_certificates__update(ctx) -> Dict[str, Any]:
                 child_of=dbEvent,
             )
             log__OperationsObjectEvent(ctx, "QueueCertificate__update__no_account", dbCertificate, dbNoAccount)
+            coverage.raise_no_usable_account(ctx, dbCertificate, dbAccount, reason)
             continue
         try:
             dbQueue = queue_certificates__insert(ctx, dbCertificate, dbAccount=dbAccount, dbSet=dbSet, dbEvent=dbEvent)
@@ -836,12 +843,17 @@ def queue_certificates__update(ctx) -> Dict[str, Any]:
             continue
         seen_sets.add(dbSet.id)
         queued.append(str(dbQueue.id))
+    # coverage assurance: what was replaced is resolved; what expires with nothing renewing it
+    # (after the enqueueing above, so a certificate just queued is not reported) is raised
+    coverage_resolved = coverage.resolve_replaced_all(ctx)
+    coverage_expiring = coverage.check_expiring(ctx)
     results = {
         "count_queued": len(queued),
         "count_skipped": len(skipped),
         "queue_certificate_ids": queued,
         "skipped": skipped,
         "no_account": no_account,
+        "coverage_assurance": {"resolved": coverage_resolved, "expiring": coverage_expiring},
     }
     dbEvent.event_payload = utils.dumps_payload(utils.new_event_payload(**when, **results))
     ctx.dbsession.flush(objects=[dbEvent])
@@ -944,6 +956,9 @@ def _record_result(ctx, dbQueue: QueueCertificate, dbOrder: Optional[AcmeOrder],
     dbEvent = log__OperationsEvent(ctx, event_type, payload, child_of=dbParent)
     log__OperationsObjectEvent(ctx, event_type, dbQueue, dbEvent)
     ctx.dbsession.flush()
+    if not success:
+        # a failed renewal is a coverage event (once per certificate), notified with this commit
+        coverage.raise_renewal_failed(ctx, dbQueue, error)
 
 
 def queue_certificates__process(ctx) -> Dict[str, Any]:

@@ -8,6 +8,7 @@ from ...model.objects import PrivateKey
 from .. import errors
 from . import actions
 from . import actions_redis
+from . import coverage
 from .logger import log__OperationsEvent
 from .logger import log__OperationsObjectEvent
 
@@ -96,19 +97,26 @@ def update_CertificateSigned__mark(ctx, dbCertificate: CertificateSigned, action
     actions_redis.refresh_domains__after_commit(
         ctx, domain_ids, revoked_certificate_ids=[] if dbCertificate.is_active else [dbCertificate.id]
     )
+    if action == "revoked" and was_active:
+        # a serving certificate withdrawn for good: its names need another (coverage assurance)
+        coverage.raise_certificate_revoked(ctx, dbCertificate, via_acme=False)
     return event_name
 
 
 PRIVATE_KEY_MARK_ACTIONS = ("active", "inactive", "compromised")
 
 
-def update_PrivateKey__mark(ctx, dbPrivateKey: PrivateKey, action: str) -> dict:
+def update_PrivateKey__mark(ctx, dbPrivateKey: PrivateKey, action: str, via_acme: bool = False) -> dict:
     """Activate or deactivate a key, or declare it compromised.
 
     Compromised is final: the key is deactivated, and every certificate made with it is
     marked revoked (locally) and inactive; the Domains they covered get their latest
     certificates recomputed; after the commit the key and those certificates leave Redis and
     the nginx caches (``actions_redis.refresh_domains__after_commit``).
+
+    A compromise raises a coverage assurance event for the key, with a child for each of its
+    certificates that was serving (``coverage.raise_key_compromised``; ``via_acme``: the
+    compromise came with a revocation on the ACME server).
 
     :returns: ``{"event": name, "certificate_signed_ids": [...]}`` (the certificates revoked).
     :raises errors.InvalidRequest: an unknown action, or the placeholder key.
@@ -123,6 +131,7 @@ def update_PrivateKey__mark(ctx, dbPrivateKey: PrivateKey, action: str) -> dict:
     if dbPrivateKey.is_compromised:
         raise errors.InvalidTransition("The key is compromised; that is final.", field="action")
     revoked_ids = []
+    serving_ids = []
     if action == "active":
         if dbPrivateKey.is_active:
             raise errors.InvalidTransition("The key is already active.", field="action")
@@ -137,6 +146,13 @@ def update_PrivateKey__mark(ctx, dbPrivateKey: PrivateKey, action: str) -> dict:
         revoked_ids = ctx.dbsession.scalars(
             sa.select(CertificateSigned.id).where(
                 CertificateSigned.private_key_id == dbPrivateKey.id, CertificateSigned.is_revoked.is_not(True)
+            )
+        ).all()
+        serving_ids = ctx.dbsession.scalars(
+            sa.select(CertificateSigned.id).where(
+                CertificateSigned.id.in_(revoked_ids),
+                CertificateSigned.is_active.is_(True),
+                CertificateSigned.timestamp_not_after > ctx.timestamp,
             )
         ).all()
     event_name = "PrivateKey__mark__%s" % action
@@ -164,5 +180,8 @@ def update_PrivateKey__mark(ctx, dbPrivateKey: PrivateKey, action: str) -> dict:
     elif action == "compromised":
         # no certificate to revoke, but the key itself must leave Redis
         actions_redis.refresh_domains__after_commit(ctx, [], compromised_private_key_ids=[dbPrivateKey.id])
+    if action == "compromised":
+        ctx.dbsession.flush()
+        coverage.raise_key_compromised(ctx, dbPrivateKey, serving_ids, via_acme=via_acme)
     ctx.dbsession.flush()
     return {"event": event_name, "certificate_signed_ids": revoked_ids}

@@ -81,3 +81,18 @@ class QueueCertificateNewFreeform(colander.Schema):
     )
     acme_account_id = _id("acme_account_id", "The AcmeAccount to order with; default: the global default account")
     private_key_option, private_key_id, private_key_cycle__renewal = _order_key_fields()
+
+
+# --- coverage assurance events (issue 12)
+
+COVERAGE_ASSURANCE_EVENT_MARK_ACTIONS = ("resolution",)
+
+
+class CoverageAssuranceEventMark(colander.Schema):
+    action = _string("action", "What to change", choices=COVERAGE_ASSURANCE_EVENT_MARK_ACTIONS)
+    resolution = _string(
+        "resolution",
+        "The event's new resolution (`unresolved` reopens a resolved event; `abandoned` also stops a new "
+        "event of the same type for the same subject; the focus page offers the valid ones)",
+        choices=tuple(model_utils.CoverageAssuranceResolution.options()),
+    )

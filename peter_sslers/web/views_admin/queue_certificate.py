@@ -159,7 +159,9 @@ class ViewList(_OrderForm):
         "< /dev/null",
         notes=(
             "`results`: `count_queued`, `queue_certificate_ids`, `count_skipped` and `skipped` "
-            "(certificate id: why), `no_account` (certificate id: why it has no usable account).",
+            "(certificate id: why), `no_account` (certificate id: why it has no usable account), "
+            "`coverage_assurance`: `resolved` (event ids a replacement fixed), `expiring` (certificate id: "
+            "the event raised for it).",
         ),
     )
     def api_update(self):

@@ -36,6 +36,9 @@
   <h2>Objects</h2>
   <ul>
     <li><a href="${request.route_path('admin:domains')}">Domains</a> (<a href="${request.route_path('admin:domain:new')}">add one</a>)</li>
+    <li><a href="${request.route_path('admin:coverage_assurance_events:unresolved')}">Coverage assurance events</a>:
+        what endangers a name's certificate (<a href="${request.route_path('admin:coverage_assurance_events:all')}">all</a>,
+        <a href="${request.route_path('admin:notifications')}">notifications sent</a>)</li>
     <li><a href="${request.route_path('admin:operations:log')}">Operations log</a>
         (<a href="${request.route_path('admin:operations:redis')}">Redis primes</a>)</li>
   </ul>
@@ -46,6 +49,7 @@
     <li><a href="${request.route_path('admin:api:queue_domains:process')}">Process the domain queue</a></li>
     <li><a href="${request.route_path('admin:api:queue_certificates:update')}">Update the renewal queue</a>,
         <a href="${request.route_path('admin:api:queue_certificates:process')}">process it</a></li>
+    <li><a href="${request.route_path('admin:api:notifications:deliver')}">Send the notifications that are due</a></li>
     <li><a href="${request.route_path('admin:api:redis:prime')}">Prime Redis</a>${'' if request.registry.app_settings.enable_redis else ' (Redis is not enabled)'}</li>
   </ul>
   <h2>The tool</h2>

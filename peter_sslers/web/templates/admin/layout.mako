@@ -20,6 +20,7 @@
       <a href="${request.route_path('admin:unique_fqdn_sets')}">Sets</a>
       <a href="${request.route_path('admin:queue_domains')}">Queue</a>
       <a href="${request.route_path('admin:queue_certificates')}">Renewals</a>
+      <a href="${request.route_path('admin:coverage_assurance_events:unresolved')}">Coverage</a>
       <a href="${request.route_path('admin:search')}">Search</a>
       <a href="${request.route_path('admin:operations:log')}">Operations</a>
       <a href="${request.route_path('admin:api')}">API</a>
