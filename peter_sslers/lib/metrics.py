@@ -100,12 +100,11 @@ class HealthCollector(Collector):
             snapshot.domains_active_without_certificate,
         )
         yield gauge("acme_accounts_active", "Active ACME accounts.", snapshot.acme_accounts_active)
-        if snapshot.coverage_events_unresolved is not None:
-            yield gauge(
-                "coverage_events_unresolved",
-                "Coverage-assurance events not resolved yet.",
-                snapshot.coverage_events_unresolved,
-            )
+        yield gauge(
+            "coverage_events_unresolved",
+            "Coverage-assurance events not resolved yet.",
+            snapshot.coverage_events_unresolved,
+        )
 
 
 def render_metrics(read_snapshot: Callable[[], HealthSnapshot]) -> bytes:

@@ -23,9 +23,8 @@ import webtest
 ADMIN = "/.well-known/admin"
 DAY = datetime.timedelta(days=1)
 HOUR = datetime.timedelta(hours=1)
-# what `coverage_events_unresolved` is on an empty database: null until the coverage events are
-# merged (lib/db/coverage.py), then 0
-NO_EVENTS = None if health._coverage is None else 0
+# what `coverage_events_unresolved` is on an empty database
+NO_EVENTS = 0
 
 
 # --- arranging
@@ -317,15 +316,14 @@ def test_queue_depth_and_oldest_age_at_a_fixed_clock(dbsession, at_now, now):
     assert health.health_snapshot(later, 14).queue_certificate.oldest_waiting_seconds == 7200
 
 
-def test_unresolved_coverage_events_make_a_warning(dbsession, at_now, monkeypatch, testapp):
-    """The wiring of ``lib/db/coverage.count_unresolved`` (merged from the coverage events)."""
+def test_unresolved_coverage_events_make_a_warning(dbsession, at_now, testapp):
+    """Unresolved coverage-assurance events (lib/db/coverage.py) count, and make a warning."""
+    from peter_sslers.lib.db import coverage
 
-    class FakeCoverage:
-        @staticmethod
-        def count_unresolved(ctx):
-            return 3
-
-    monkeypatch.setattr(health, "_coverage", FakeCoverage)
+    for n in range(3):
+        dbCertificate = _certificate(dbsession, ["cae-%d.example.com" % n], meta.utcnow() + 80 * DAY)
+        assert coverage.raise_certificate_revoked(at_now, dbCertificate, via_acme=False) is not None
+    dbsession.commit()
     snapshot = health.health_snapshot(at_now, 14)
     assert (snapshot.status, snapshot.coverage_events_unresolved) == ("warning", 3)
     assert snapshot.reasons == ["warning: 3 coverage event(s) unresolved"]
@@ -372,11 +370,11 @@ def test_the_queries_do_not_grow_with_the_data(dbsession, at_now, now, count_que
     assert len(snapshot.items_expiring) == health.ITEMS_SHOWN
     assert small.count == large.count
     # totals, queues, latest, failed counts; expiring, expired, failed items; their names
-    assert large.count <= 8 + (0 if health._coverage is None else 1), large.statements
+    assert large.count <= 9, large.statements
     # the metrics read the counts only
     with count_queries() as counts_only:
         health.health_snapshot(at_now, 30, items=0)
-    assert counts_only.count <= 4 + (0 if health._coverage is None else 1)
+    assert counts_only.count <= 5
 
 
 # --- the routes
@@ -501,7 +499,7 @@ def test_metrics_parse_back(testapp, dbsession, ctx):
     assert values[("peter_sslers_certificates_active", ())] == 0
     assert ("peter_sslers_certificate_earliest_expiry_seconds", ()) not in values  # no certificate: no value
     assert values[("peter_sslers_queue_oldest_waiting_seconds", (("queue", "domain"),))] == 0
-    assert (("peter_sslers_coverage_events_unresolved", ()) in values) == (health._coverage is not None)
+    assert values[("peter_sslers_coverage_events_unresolved", ())] == 0
 
     s = dbsession
     now = meta.utcnow()

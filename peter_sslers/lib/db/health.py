@@ -29,7 +29,6 @@ Definitions (kept in step with docs/Monitoring.md):
 
 import dataclasses
 import datetime
-import importlib.util
 from typing import Any
 from typing import Dict
 from typing import List
@@ -47,14 +46,7 @@ from ...model.objects import QueueDomain
 from ...model.objects import UniqueFQDNSet2Domain
 from .queues import IN_FLIGHT_SECONDS
 
-# Wired at merge: the coverage-assurance events (issue 12, item 5) are built on another branch,
-# with ``count_unresolved(ctx) -> int`` in ``lib/db/coverage.py``. Until that module is here,
-# ``coverage_events_unresolved`` is None (JSON null; the metric is left out).
-# A module that is there but broken fails the import loudly.
-if importlib.util.find_spec(__package__ + ".coverage") is not None:  # pragma: no cover
-    from . import coverage as _coverage  # type: ignore[attr-defined]
-else:
-    _coverage = None
+from . import coverage
 
 STATUS_OK = "ok"
 STATUS_WARNING = "warning"
@@ -69,11 +61,9 @@ DAYS_MAX = 3650
 ITEMS_SHOWN = 10
 
 
-def count_coverage_events_unresolved(ctx) -> Optional[int]:
-    """The unresolved coverage-assurance events, or None while that feature is not installed."""
-    if _coverage is None:
-        return None
-    return _coverage.count_unresolved(ctx)
+def count_coverage_events_unresolved(ctx) -> int:
+    """The unresolved coverage-assurance events (Coverage_Assurance.md), key children included."""
+    return coverage.count_unresolved(ctx)
 
 
 @dataclasses.dataclass
@@ -111,7 +101,7 @@ class HealthSnapshot:
     domains_active: int
     domains_active_without_certificate: int
     acme_accounts_active: int
-    coverage_events_unresolved: Optional[int]
+    coverage_events_unresolved: int
     items_expiring: List[dict] = dataclasses.field(default_factory=list)
     items_expired_latest: List[dict] = dataclasses.field(default_factory=list)
     items_renewals_failed: List[dict] = dataclasses.field(default_factory=list)
