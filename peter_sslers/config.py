@@ -807,6 +807,10 @@ class ApplicationSettings:
     certificate_authorities_enable: tuple
     cleanup_pending_authorizations: bool
     block_competing_challenges: bool
+    http01_selfcheck: bool
+    http01_selfcheck_address: Optional[str]
+    http01_selfcheck_resolver: Optional[str]
+    http01_selfcheck_timeout: float
     enable_views_public: bool
     enable_views_admin: bool
     enable_acme_flow: bool

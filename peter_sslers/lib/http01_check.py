@@ -40,6 +40,8 @@ MAX_BODY_BYTES = 8192
 # how many names are checked at once
 WORKERS = 8
 PATH_PREFIX = "/.well-known/acme-challenge/"
+# where http:// and https:// URLs without a port connect
+DEFAULT_PORTS = (80, 443)
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 # what RFC 8555 section 8.3 lets the server strip from the end of the body
 TRAILING_WHITESPACE = " \t\r\n"
@@ -159,11 +161,11 @@ def _short(body: bytes, limit: int = 60) -> str:
     return repr(text) + ("..." if len(body) > limit else "")
 
 
-def _fetch_once(url: str, address, resolver, deadline: float) -> Tuple[int, Optional[str], bytes]:
+def _fetch_once(url: str, address, resolver, deadline: float, ports) -> Tuple[int, Optional[str], bytes]:
     """One GET without following redirects: ``(status, Location, body)``."""
     parts = urllib.parse.urlsplit(url)
     host = parts.hostname or ""
-    default_port = 443 if parts.scheme == "https" else 80
+    default_port = ports[1] if parts.scheme == "https" else ports[0]
     try:
         url_port = parts.port or default_port
     except ValueError:
@@ -229,14 +231,16 @@ def check(
     address: Optional[Tuple[str, int]] = None,
     resolver: Optional[Tuple[str, int]] = None,
     timeout: float = 5.0,
+    ports: Tuple[int, int] = DEFAULT_PORTS,
 ) -> CheckResult:
     """Fetch one probe's URL as an ACME server would; ``timeout`` bounds the whole check of the
-    name (redirects included)."""
+    name (redirects included). ``ports``: where an http and an https URL without a port connect
+    (the CA's 80 and 443; tests use loopback ports), when no ``address`` overrides them."""
     deadline = time.monotonic() + timeout
     url = "http://%s%s%s" % (probe.domain_name, PATH_PREFIX, probe.token)
     try:
         for _ in range(MAX_REDIRECTS + 1):
-            status, location, body = _fetch_once(url, address, resolver, deadline)
+            status, location, body = _fetch_once(url, address, resolver, deadline, ports)
             if status in REDIRECT_STATUSES and location:
                 target = urllib.parse.urljoin(url, location.strip())
                 parts = urllib.parse.urlsplit(target)
@@ -266,9 +270,12 @@ def check_all(
     address: Optional[Tuple[str, int]] = None,
     resolver: Optional[Tuple[str, int]] = None,
     timeout: float = 5.0,
+    ports: Tuple[int, int] = DEFAULT_PORTS,
 ) -> List[CheckResult]:
     """Check every probe, ``WORKERS`` at a time; results in the order of ``probes``."""
     if not probes:
         return []
     with concurrent.futures.ThreadPoolExecutor(max_workers=min(WORKERS, len(probes))) as pool:
-        return list(pool.map(lambda p: check(p, address=address, resolver=resolver, timeout=timeout), probes))
+        return list(
+            pool.map(lambda p: check(p, address=address, resolver=resolver, timeout=timeout, ports=ports), probes)
+        )
