@@ -916,6 +916,17 @@ class AcmeChallengeProbe(Base):
     # the sweep of expired probes
     timestamp_expires: Mapped[datetime.datetime] = mapped_column(TZDateTime, index=True)
 
+    @property
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": _id(self.id),
+            "token": self.token,
+            "domain_name": self.domain_name,
+            "key_authorization": self.key_authorization,
+            "timestamp_created": _iso(self.timestamp_created),
+            "timestamp_expires": _iso(self.timestamp_expires),
+        }
+
 
 # ==============================================================================
 # public challenge polls (audit of hits on /.well-known/acme-challenge/; misses are

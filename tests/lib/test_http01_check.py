@@ -3,6 +3,7 @@ server, a port that accepts and never answers, a closed port, a small DNS server
 
 import http.server
 import socket
+import ssl
 import threading
 
 import dns.message
@@ -12,6 +13,7 @@ import pytest
 
 from peter_sslers.lib import http01_check
 from tests.pebble import free_port
+from tests.pebble import write_tls_files
 
 TOKEN = "pr0be-token_abcdefghijklmnopqrstuvwxyz0123456"
 KEYAUTH = TOKEN + ".thumbprint-of-the-account-key_0123456789abcdef"
@@ -23,9 +25,10 @@ class LoopbackHTTP:
     """Answers from ``routes``: path -> (status, headers, body); anything else ``default`` (a 404).
     ``hosts`` lists the Host header of every request."""
 
-    def __init__(self, default=(404, {}, b"not found")):
+    def __init__(self, default=(404, {}, b"not found"), tls_files=None):
         self.routes = {}
         self.default = default
+        self.server_names = []  # TLS SNI
         self.hosts = []
         owner = self
 
@@ -45,6 +48,11 @@ class LoopbackHTTP:
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
+        if tls_files:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(tls_files["cert"], tls_files["key"])
+            context.sni_callback = lambda sock, name, ctx: self.server_names.append(name)
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
@@ -210,6 +218,23 @@ def test_check_all_keeps_the_order_and_checks_each_name(site):
     assert [r.domain_name for r in results] == [p.domain_name for p in probes]
     assert [r.ok for r in results] == [i % 2 == 0 for i in range(12)]
     assert sorted(site.hosts) == sorted(p.domain_name for p in probes)
+
+
+def test_a_redirect_to_https_is_followed_without_verifying_the_certificate(site, tmp_path):
+    """As the CA's http-01 does: the name's certificate (here one for 127.0.0.1 from an unknown
+    CA) is not verified; the URL's host is the TLS server name. Resolved by a loopback DNS server,
+    with the test's ports standing in for 80 and 443."""
+    tls = LoopbackHTTP(default=(200, {}, KEYAUTH.encode()), tls_files=write_tls_files(str(tmp_path)))
+    dns_server = LoopbackDNS()
+    try:
+        site.routes[PATH] = (301, {"Location": "https://%s%s" % (NAME, PATH)}, b"")
+        result = run(site, address=None, resolver=("127.0.0.1", dns_server.port), ports=(site.port, tls.port))
+        assert result.ok, result.reason
+        assert result.url == "https://%s%s" % (NAME, PATH)
+        assert tls.server_names == [NAME] and tls.hosts == [NAME]
+    finally:
+        dns_server.close()
+        tls.close()
 
 
 def test_the_resolver_option_resolves_with_that_dns_server(site):
