@@ -24,6 +24,7 @@ import concurrent.futures
 import dataclasses
 import http.client
 import ipaddress
+import logging
 import socket
 import ssl
 import time
@@ -32,6 +33,8 @@ from typing import List
 from typing import Optional
 from typing import Sequence
 from typing import Tuple
+
+log = logging.getLogger(__name__)
 
 # Let's Encrypt follows at most 10 redirects
 MAX_REDIRECTS = 10
@@ -263,6 +266,12 @@ def check(
         raise _CheckFailed("more than %s redirects" % MAX_REDIRECTS)
     except _CheckFailed as exc:
         return CheckResult(probe.domain_name, False, str(exc), url)
+    except socket.timeout:
+        # the deadline passed between two steps (e.g. after the DNS answer)
+        return CheckResult(probe.domain_name, False, "timed out", url)
+    except Exception as exc:  # noqa: BLE001 - fail closed: a name we could not check is not sent
+        log.exception("http-01 self-check of %s", probe.domain_name)
+        return CheckResult(probe.domain_name, False, "the check failed: %s: %s" % (type(exc).__name__, exc), url)
 
 
 def check_all(
