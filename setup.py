@@ -12,6 +12,8 @@ requires = [
     "bcrypt>=4.0,<6",
     "colander>=2.0,<3",
     "cryptography>=41,<50",
+    # the http-01 self-check's resolver (http01_selfcheck_resolver)
+    "dnspython>=2.6,<3",
     "Mako>=1.2,<2",
     "PasteDeploy>=3.0,<4",
     "psycopg[binary]>=3.1,<4",

@@ -18,6 +18,8 @@ from typing import Any
 from typing import Callable
 from typing import Optional
 
+from .lib import http01_check
+
 
 class ConfigurationError(ValueError):
     """An ini option has a value peter_sslers cannot use."""
@@ -130,6 +132,32 @@ def _parse_timeout(raw: str) -> Optional[float]:
         raise ValueError("expected a number of seconds, or `none` for no time-out")
     if number <= 0:
         raise ValueError("expected a number of seconds greater than 0, or `none`")
+    return number
+
+
+def _parse_selfcheck_address(raw: str) -> Optional[str]:
+    value = raw.strip()
+    if not value:
+        return None
+    http01_check.parse_address(value)
+    return value
+
+
+def _parse_selfcheck_resolver(raw: str) -> Optional[str]:
+    value = raw.strip()
+    if not value:
+        return None
+    http01_check.parse_resolver(value)
+    return value
+
+
+def _parse_selfcheck_timeout(raw: str) -> float:
+    try:
+        number = float(raw.strip())
+    except ValueError:
+        raise ValueError("expected a number of seconds")
+    if not 0 < number <= 60:
+        raise ValueError("expected a number of seconds greater than 0, at most 60")
     return number
 
 
@@ -424,6 +452,42 @@ OPTIONS = (
         True,
         "Refuse a new order while one of its domains has an active challenge in another order.",
         "true or false",
+    ),
+    # --- the http-01 self-check (docs/Http01_SelfCheck.md)
+    Option(
+        "http01_selfcheck",
+        _parse_bool,
+        False,
+        "Before an order is sent to the ACME server, check that every http-01 name answers through "
+        "the public path (`http://{name}/.well-known/acme-challenge/{token}`) with a probe's key "
+        "authorization. If any name fails, no order is placed at all and the error lists each failing "
+        "name and why: a misrouted name then spends none of the CA's failed-validation allowance.",
+        "true or false",
+    ),
+    Option(
+        "http01_selfcheck_address",
+        _parse_selfcheck_address,
+        None,
+        "Where the self-check connects instead of resolving each name (`host:port`, e.g. "
+        "`127.0.0.1:80` for a load balancer in front of this host); the name is still sent as the "
+        "`Host` header. When unset, names are resolved (see `http01_selfcheck_resolver`) and port "
+        "80 is used.",
+        "`host:port` or `[ipv6]:port`",
+    ),
+    Option(
+        "http01_selfcheck_resolver",
+        _parse_selfcheck_resolver,
+        None,
+        "The DNS server the self-check resolves names with (with dnspython), instead of the "
+        "system's resolver: e.g. a public resolver, so names resolve as the CA sees them.",
+        "an IP address, optionally with `:port` (`[ipv6]:port`)",
+    ),
+    Option(
+        "http01_selfcheck_timeout",
+        _parse_selfcheck_timeout,
+        5.0,
+        "Seconds the self-check gives each name (connections, redirects and body together).",
+        "a number of seconds greater than 0, at most 60",
     ),
     # --- which views run
     Option(
@@ -881,6 +945,10 @@ class ApplicationSettings:
     certificate_authorities_enable: tuple
     cleanup_pending_authorizations: bool
     block_competing_challenges: bool
+    http01_selfcheck: bool
+    http01_selfcheck_address: Optional[str]
+    http01_selfcheck_resolver: Optional[str]
+    http01_selfcheck_timeout: float
     enable_views_public: bool
     enable_views_admin: bool
     enable_acme_flow: bool

@@ -40,6 +40,27 @@ class ConflictingObject(InvalidRequest):
     """The request would duplicate or contradict an object that already exists."""
 
 
+class Http01SelfCheckFailed(InvalidRequest):
+    """The http-01 self-check (``http01_selfcheck``): some names did not answer their probe
+    through the public path, so no order was sent to the ACME server, not even for the names
+    that passed (a renewal that dropped a name would leave it uncovered unnoticed).
+
+    ``failures`` maps each failing name to the reason (time-out, refused, HTTP status, wrong
+    body, DNS...); ``checked`` lists every name checked. An input error on ``domain_names``, so
+    the renewal queue records the item as failed and the admin form shows the message.
+    """
+
+    def __init__(self, failures: dict, checked: list, field: str = "domain_names"):
+        self.failures = dict(failures)
+        self.checked = list(checked)
+        message = "The http-01 self-check failed for %s of %s name(s); nothing was sent to the ACME server: %s" % (
+            len(self.failures),
+            len(self.checked),
+            "; ".join("%s: %s" % (name, reason) for name, reason in sorted(self.failures.items())),
+        )
+        super().__init__(message, field=field)
+
+
 class DatabaseNotInitialized(PeterSSLersError):
     """The database has no schema or no seed data yet."""
 

@@ -49,6 +49,7 @@ __all__ = [
     "AcmeOrder2AcmeAuthorization",
     "AcmeAuthorization",
     "AcmeChallenge",
+    "AcmeChallengeProbe",
     "AcmeChallengePoll",
     "RemoteIpAddress",
     "AcmeEventLog",
@@ -889,6 +890,43 @@ class AcmeChallenge(Base):
                 "id": _id(self.domain_id),
                 "domain_name": self.domain.domain_name,
             },
+        }
+
+
+class AcmeChallengeProbe(Base):
+    """A short-lived stand-in for an http-01 challenge, made by the http-01 self-check
+    (``lib.db.http01_selfcheck``) before an order is sent to the ACME server.
+
+    There is no real token before the order exists, so the self-check stores a random token
+    and the key authorization the account would answer (``token + "." + thumbprint``), and the
+    public responder of any instance answers it for ``domain_name`` until
+    ``timestamp_expires``. The self-check deletes its probes when done; expired ones are swept
+    by the next check and are never served.
+    """
+
+    __tablename__ = "acme_challenge_probe"
+    __table_args__ = (_check_lowercase("domain_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # the public responder looks probes up by token, after a miss on acme_challenge
+    token: Mapped[str] = mapped_column(sa.Unicode(255), unique=True)
+    domain_name: Mapped[str] = mapped_column(sa.Unicode(255))
+    key_authorization: Mapped[str] = mapped_column(sa.Unicode(255))
+    timestamp_created: Mapped[datetime.datetime] = mapped_column(
+        TZDateTime, default=utcnow
+    )
+    # the sweep of expired probes
+    timestamp_expires: Mapped[datetime.datetime] = mapped_column(TZDateTime, index=True)
+
+    @property
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": _id(self.id),
+            "token": self.token,
+            "domain_name": self.domain_name,
+            "key_authorization": self.key_authorization,
+            "timestamp_created": _iso(self.timestamp_created),
+            "timestamp_expires": _iso(self.timestamp_expires),
         }
 
 

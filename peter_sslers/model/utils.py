@@ -614,6 +614,7 @@ class OperationsEventType(_Mapping):
         674: "AcmeOrder__acme_server__deactivate_authorizations",
         675: "AcmeOrder__acme_server__sync_authorizations",
         676: "AcmeOrder__failure",
+        677: "AcmeOrder__http01_selfcheck",  # before an order: its names answered a probe, or not
         680: "AcmeAuthorization__acme_server__sync",
         681: "AcmeAuthorization__acme_server__deactivate",
         685: "AcmeChallenge__acme_server__sync",

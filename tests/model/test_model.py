@@ -152,7 +152,9 @@ def test_operations_event_type():
 def test_all_lists_every_mapped_class():
     mapped = {mapper.class_.__name__ for mapper in meta.Base.registry.mappers}
     assert mapped == set(m.__all__)
-    assert len(meta.Base.metadata.tables) == 25  # acme_challenge_unknown_poll dropped: the responder stores no misses
+    # acme_challenge_unknown_poll dropped (the responder stores no misses); acme_challenge_probe
+    # added (issue 12: the http-01 self-check)
+    assert len(meta.Base.metadata.tables) == 28
 
 
 def test_every_foreign_key_column_is_indexed():
@@ -802,6 +804,14 @@ def _build_everything(s):
         ),
     )
     f._add(s, m.DomainBlocklisted(domain_name="blocked.example.com"))
+    now = datetime.datetime.now(datetime.timezone.utc)
+    f._add(
+        s,
+        m.AcmeChallengeProbe(
+            token="probe-token", domain_name="json.example.com", key_authorization="probe-token.thumbprint",
+            timestamp_created=now, timestamp_expires=now + datetime.timedelta(minutes=1),
+        ),
+    )
     queue_domain = f._add(s, m.QueueDomain(domain_name="queued.example.com", operations_event__created=f.make_event(s)))
     queue_cert = f._add(s, f.make_queue_certificate(s, acme_order__source=order))
     event = f.make_event(s)

@@ -31,6 +31,7 @@ from . import actions
 from . import actions_redis
 from . import ari
 from . import coverage
+from . import http01_selfcheck
 from . import queues
 from .acme_accounts import acme_client
 from .acme_logger import AcmeEventLogger
@@ -39,6 +40,7 @@ from .getcreate import getcreate__CertificateRequest__by_pem_text
 from .getcreate import getcreate__Domain__by_domainName
 from .getcreate import getcreate__PrivateKey__by_pem_text
 from .getcreate import getcreate__UniqueFQDNSet__by_domain_names
+from .getcreate import validate_set_names
 from .logger import log__OperationsEvent
 from .logger import log__OperationsObjectEvent
 
@@ -220,6 +222,8 @@ def new_order(
     through to a certificate.
 
     :raises errors.InvalidRequest: bad names, strategy, key or account (nothing is sent then).
+    :raises errors.Http01SelfCheckFailed: (``http01_selfcheck`` on) some names did not answer their
+        probe through the public path; nothing is sent (the check's event is committed).
     :raises errors.ConflictingObject: another order is already validating one of the names.
     :raises AcmeOrderFailed: the server refused to validate or issue (recorded on the order).
     :raises errors.AcmeError: the server or the network failed; what the server did is committed.
@@ -250,6 +254,12 @@ def new_order(
             raise errors.InvalidRequest("Choose an active private key.", field="private_key_id")
     else:
         dbPrivateKey = ctx.dbsession.get(PrivateKey, 0)
+    if http01_selfcheck.is_enabled(ctx):
+        # before anything is written or sent: a name that does not answer through the public path
+        # would only spend the CA's failed-validation allowance. Every name is http-01 today;
+        # dns-01 names (issue 13) are to be left out of this list.
+        names = validate_set_names(ctx, domain_names, field="domain_names")
+        http01_selfcheck.check_before_order(ctx, dbAccount, names)
     dbSet, _ = getcreate__UniqueFQDNSet__by_domain_names(ctx, domain_names, field="domain_names")
     domain_ids = [link.domain_id for link in dbSet.to_domains]
     if ctx.settings.block_competing_challenges:

@@ -13,6 +13,7 @@ from ...model.objects import AcmeAccountKey
 from ...model.objects import AcmeAccountProvider
 from ...model.objects import AcmeAuthorization
 from ...model.objects import AcmeChallenge
+from ...model.objects import AcmeChallengeProbe
 from ...model.objects import AcmeChallengePoll
 from ...model.objects import AcmeEventLog
 from ...model.objects import AcmeOrder
@@ -94,6 +95,19 @@ def get__AcmeChallenge__answerable(ctx, token: str, domain_name: str) -> Optiona
         .limit(1)
     )
     return ctx.dbsession.scalars(statement).first()
+
+
+def get__AcmeChallengeProbe__answerable(ctx, token: str, domain_name: str) -> Optional[AcmeChallengeProbe]:
+    """The http-01 self-check's probe for ``token`` on ``domain_name``, if not expired
+    (``ctx.timestamp``). One query on the token's unique index; the responder asks only after a
+    miss on the real challenges."""
+    return ctx.dbsession.scalars(
+        sa.select(AcmeChallengeProbe).where(
+            AcmeChallengeProbe.token == token,
+            AcmeChallengeProbe.domain_name == domain_name,
+            AcmeChallengeProbe.timestamp_expires > ctx.timestamp,
+        )
+    ).first()
 
 
 # the statuses of an authorization and an order whose http-01 challenge the responder answers

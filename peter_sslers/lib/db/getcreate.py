@@ -127,10 +127,11 @@ def _insert_domain(ctx, domain_name: str, is_from_queue_domain: bool = False) ->
 # --- UniqueFQDNSet
 
 
-def getcreate__UniqueFQDNSet__by_domain_names(
+def validate_set_names(
     ctx, domain_names: Iterable[str], allow_wildcard: bool = False, field: str = "domain_names"
-) -> Tuple[UniqueFQDNSet, bool]:
-    """Find or create the set of these domains (creating the Domains that are missing).
+) -> List[str]:
+    """The names a set of them can be made of: valid, normalised, sorted, deduplicated; reads
+    the blocklist and writes nothing.
 
     :raises errors.InvalidRequest: (on ``field``) no names, more than 100, an invalid
         name, or a blocklisted one.
@@ -146,6 +147,17 @@ def getcreate__UniqueFQDNSet__by_domain_names(
     blocked = get.get__DomainBlocklisted__names(ctx, names)
     if blocked:
         raise errors.InvalidRequest("Blocklisted: %s." % ", ".join(sorted(blocked)), field=field)
+    return names
+
+
+def getcreate__UniqueFQDNSet__by_domain_names(
+    ctx, domain_names: Iterable[str], allow_wildcard: bool = False, field: str = "domain_names"
+) -> Tuple[UniqueFQDNSet, bool]:
+    """Find or create the set of these domains (creating the Domains that are missing).
+
+    :raises errors.InvalidRequest: as ``validate_set_names``.
+    """
+    names = validate_set_names(ctx, domain_names, allow_wildcard=allow_wildcard, field=field)
     existing = {
         d.domain_name: d for d in ctx.dbsession.scalars(sa.select(Domain).where(Domain.domain_name.in_(names)))
     }

@@ -7,6 +7,7 @@ from pyramid.view import view_config
 
 from ...lib import utils
 from ...lib.db.get import get__AcmeChallenge__answerable
+from ...lib.db.get import get__AcmeChallengeProbe__answerable
 from ...lib.db.getcreate import getcreate__RemoteIpAddress
 from ...model.objects import AcmeChallengePoll
 from ...model.objects import Domain
@@ -34,6 +35,9 @@ def public_challenge(request):
     would let them grow a table without bound (and, on SQLite, take the write lock the
     ACME flow needs). It is logged at INFO instead, for operators tracing a failed
     validation; the ACME server's own error is kept with the order's events.
+
+    After a miss on the challenges, a live probe of the http-01 self-check
+    (``AcmeChallengeProbe``, not expired) for this token and host is answered the same way.
     """
     token = request.matchdict["challenge"]
     if not utils.RE_ACME_TOKEN.match(token):
@@ -46,6 +50,11 @@ def public_challenge(request):
         return _text("not found\n", status=404)
     dbChallenge = get__AcmeChallenge__answerable(ctx, token, domain_name)
     if dbChallenge is None:
+        # the http-01 self-check's probe (lib/db/http01_selfcheck.py): answered like a challenge,
+        # never once expired; not recorded (the check's own OperationsEvent says what it saw)
+        dbProbe = get__AcmeChallengeProbe__answerable(ctx, token, domain_name)
+        if dbProbe is not None:
+            return _text(dbProbe.key_authorization)
         log.info(
             "acme-challenge miss: host=%r token=%r from %s",
             domain_name[:MISS_LOG_MAX],
