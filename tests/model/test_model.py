@@ -141,9 +141,10 @@ def test_operations_event_type():
     assert ops.ApiDomains__certificate_if_needed == 2010
     for name in ops.options():
         assert getattr(ops, name) == ops.from_string(name)
-    # objects that no longer exist have no events
+    # objects that do not exist (yet) have no events
     for name in ops.options():
-        assert not name.startswith(("AcmeDnsServer", "CoverageAssuranceEvent"))
+        assert not name.startswith("AcmeDnsServer")
+    assert ops.CoverageAssuranceEvent__insert == ops.from_string("CoverageAssuranceEvent__insert")
 
 
 # ==============================================================================
@@ -810,6 +811,46 @@ def _build_everything(s):
         m.AcmeChallengeProbe(
             token="probe-token", domain_name="json.example.com", key_authorization="probe-token.thumbprint",
             timestamp_created=now, timestamp_expires=now + datetime.timedelta(minutes=1),
+        ),
+    )
+    cae_parent = f._add(
+        s,
+        m.CoverageAssuranceEvent(
+            timestamp_created=now,
+            coverage_assurance_event_type_id=utils.CoverageAssuranceEventType.from_string("PrivateKey_compromised_mark"),
+            coverage_assurance_event_status_id=utils.CoverageAssuranceEventStatus.from_string("reported"),
+            coverage_assurance_resolution_id=utils.CoverageAssuranceResolution.UNRESOLVED,
+            subject_key="PrivateKey:%s" % key.id,
+            message="key compromised",
+            private_key=key,
+            acme_account_id=account.id,
+        ),
+    )
+    cae_child = f._add(
+        s,
+        m.CoverageAssuranceEvent(
+            timestamp_created=now,
+            timestamp_resolved=now,
+            coverage_assurance_event_type_id=utils.CoverageAssuranceEventType.from_string("PrivateKey_compromised_mark"),
+            coverage_assurance_event_status_id=utils.CoverageAssuranceEventStatus.from_string("resolved-replaced"),
+            coverage_assurance_resolution_id=utils.CoverageAssuranceResolution.from_string("CertificateSigned_replaced"),
+            subject_key="CertificateSigned:%s" % cert.id,
+            message="certificate of a compromised key",
+            certificate_signed=cert,
+            unique_fqdn_set_id=fqdn_set.id,
+            coverage_assurance_event_id__parent=cae_parent.id,
+        ),
+    )
+    f._add(
+        s,
+        m.Notification(
+            timestamp_created=now,
+            kind="coverage_assurance_event",
+            notification_channel_id=utils.NotificationChannel.from_string("webhook"),
+            notification_status_id=utils.NotificationStatus.PENDING,
+            payload=json.dumps({"coverage_assurance_event_id": str(cae_child.id)}),
+            timestamp_next_attempt=now,
+            coverage_assurance_event_id=cae_parent.id,
         ),
     )
     queue_domain = f._add(s, m.QueueDomain(domain_name="queued.example.com", operations_event__created=f.make_event(s)))
