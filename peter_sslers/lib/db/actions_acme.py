@@ -31,6 +31,7 @@ from . import actions
 from . import actions_redis
 from . import ari
 from . import queues
+from . import rate_limits
 from .acme_accounts import acme_client
 from .acme_logger import AcmeEventLogger
 from .create import import__CertificateSigned
@@ -220,6 +221,8 @@ def new_order(
 
     :raises errors.InvalidRequest: bad names, strategy, key or account (nothing is sent then).
     :raises errors.ConflictingObject: another order is already validating one of the names.
+    :raises errors.RateLimitDeferred: the order would go beyond one of the CA's rate limits
+        (``rate_limits.check_new_order``); nothing is sent.
     :raises AcmeOrderFailed: the server refused to validate or issue (recorded on the order).
     :raises errors.AcmeError: the server or the network failed; what the server did is committed.
     """
@@ -259,6 +262,9 @@ def new_order(
                 % ", ".join(str(o.id) for o in competing),
                 field="domain_names",
             )
+    # the one choke point of every new order (forms, retries, renewals, both queues): an order
+    # beyond the CA's rate limits is not sent (errors.RateLimitDeferred says until when)
+    rate_limits.check_new_order(ctx, dbAccount.id, dbSet)
 
     dbOrder = AcmeOrder()
     dbOrder.is_processing = True
