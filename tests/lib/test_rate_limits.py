@@ -19,6 +19,7 @@ from peter_sslers.lib.db import rate_limits
 from peter_sslers.model import objects as m
 from peter_sslers.model import utils as model_utils
 from tests import factories as f
+from tests.web.test_acme_accounts import ADMIN
 from tests.web.test_queue_certificates import _due
 
 HOUR = datetime.timedelta(hours=1)
@@ -332,3 +333,52 @@ def test_backoff_never_outlives_the_certificate(db, ctx, app_settings, monkeypat
     # 1 h (base), then min(2 h, 5 h / 4), min(4 h, 3.75 h / 4), ...
     assert seen[0] == HOUR and seen[1] == 1.25 * HOUR and seen[2] == 0.9375 * HOUR
     assert seen[3] == (6 * HOUR - HOUR - 1.25 * HOUR - 0.9375 * HOUR) / 4
+
+
+# --- the other paths to an order: an admin form, the domain queue
+
+
+def test_an_admin_order_beyond_a_limit_is_a_clear_form_error(testapp, db, dbsession):
+    """test.ini keeps Let's Encrypt's limits: 5 certificates for one set in a week are the most."""
+    s = dbsession
+    provider = s.scalars(sa.select(m.AcmeAccountProvider).where(m.AcmeAccountProvider.is_default.is_(True))).one()
+    account = f.make_account(s, provider=provider, is_global_default=True)
+    f.make_account_key(s, account=account)
+    fqdn_set = f.make_fqdn_set(s, ["five-times.example.com"])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    for days in range(5):
+        f.make_certificate_signed(s, fqdn_set=fqdn_set, timestamp_not_before=now - days * DAY, is_active=False)
+    s.commit()
+    orders = s.scalar(sa.select(sa.func.count()).select_from(m.AcmeOrder))
+    values = {
+        "domain_names_http01": "five-times.example.com",
+        "processing_strategy": "process_single",
+        "acme_account_id": str(account.id),
+    }
+    res = testapp.post(ADMIN + "/acme-order/new/freeform.json", values, status=400)
+    assert res.json["result"] == "error"
+    assert res.json["error"].startswith(
+        "rate limit: duplicate certificates for this set (five-times.example.com): 5 in the last 7 days; next possible at "
+    )
+    assert res.json["form_errors"] == {"domain_names_http01": res.json["error"]}
+    res = testapp.post(ADMIN + "/acme-order/new/freeform", values, status=400)
+    assert "rate limit: duplicate certificates for this set" in res.text
+    s.expire_all()
+    assert s.scalar(sa.select(sa.func.count()).select_from(m.AcmeOrder)) == orders
+
+
+def test_the_domain_queue_gives_its_names_back_when_a_limit_refuses(db, ctx, app_settings):
+    limited(ctx, app_settings, rate_limit_orders_per_account=1)
+    s = ctx.dbsession
+    account = usable_account(s)
+    f.make_acme_order(s, account=account, timestamp_created=ctx.timestamp - HOUR)
+    s.commit()
+    assert queues.queue_domains__add(ctx, ["queued-limited.example.com"]) == {"queued-limited.example.com": "queued"}
+    s.commit()
+    with pytest.raises(errors.RateLimitDeferred) as caught:
+        queues.queue_domains__process(ctx, account)
+    assert caught.value.limit == "orders_per_account" and caught.value.not_before == ctx.timestamp + 2 * HOUR
+    s.expire_all()
+    waiting = s.scalars(queues.query__QueueDomain("waiting")).all()
+    assert [q.domain_name for q in waiting] == ["queued-limited.example.com"]
+    assert s.scalar(sa.select(sa.func.count()).select_from(m.AcmeOrder)) == 1
