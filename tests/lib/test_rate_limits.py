@@ -382,3 +382,28 @@ def test_the_domain_queue_gives_its_names_back_when_a_limit_refuses(db, ctx, app
     waiting = s.scalars(queues.query__QueueDomain("waiting")).all()
     assert [q.domain_name for q in waiting] == ["queued-limited.example.com"]
     assert s.scalar(sa.select(sa.func.count()).select_from(m.AcmeOrder)) == 1
+
+
+def test_the_renewal_queue_pages_show_a_deferred_item(testapp, db, dbsession):
+    s = dbsession
+    fqdn_set = f.make_fqdn_set(s, ["deferred-page.example.com"])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    for days in range(5):  # test.ini: Let's Encrypt's 5 duplicate certificates a week
+        f.make_certificate_signed(s, fqdn_set=fqdn_set, timestamp_not_before=now - days * DAY, is_active=False)
+    item = f.make_queue_certificate(
+        s, acme_account=usable_account(s), unique_fqdn_set=fqdn_set, unique_fqdn_set__source=fqdn_set, is_active=True
+    )
+    s.add(item)
+    s.commit()
+    res = testapp.post(ADMIN + "/queue-certificates/process.json", "", status=200)
+    assert res.json["result"] == "success"
+    results = res.json["queue_results"]
+    assert (results["count_deferred"], results["count_fail"], results["count_waiting_later"]) == (1, 0, 1)
+    assert results["deferred"][str(item.id)].startswith("rate limit: duplicate certificates for this set")
+    not_before = res.json["QueueCertificate"]["timestamp_not_before"]
+    assert not_before and res.json["QueueCertificate"]["is_active"] is True
+    # HTML: nothing ready now; the item's page says until when
+    res = testapp.post(ADMIN + "/queue-certificates/process", "", status=200)
+    assert "No item is ready: nothing was processed. 1 item(s) wait for the CA" in res.text
+    res = testapp.get(ADMIN + "/queue-certificate/%s" % item.id, status=200)
+    assert "not before (the CA&#39;s rate limits)" in res.text or "not before (the CA's rate limits)" in res.text

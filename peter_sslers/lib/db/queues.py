@@ -789,6 +789,8 @@ def queue_certificates__update(ctx) -> Dict[str, Any]:
     replaced by a later active certificate for the same names is skipped silently (nothing to do).
     Account: ``_renewal_account``; none, or one no longer usable, is reported in ``no_account``
     (and ``skipped``) and logged as a ``QueueCertificate__update__no_account`` event.
+    Back-off: a set whose last renewal failed is skipped until its ``timestamp_retry_after``
+    (``skipped``: ``backoff: until <time> (attempt n)``; see ``_schedule_retry``).
 
     :returns: ``{"count_queued", "count_skipped", "queue_certificate_ids", "skipped",
         "no_account"}``; one ``QueueCertificate__update`` event records it.
