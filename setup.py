@@ -17,6 +17,8 @@ requires = [
     "Mako>=1.2,<2",
     "PasteDeploy>=3.0,<4",
     "psycopg[binary]>=3.1,<4",
+    # the CA's per-registered-domain rate limit: the Public Suffix List, bundled (no network at run time)
+    "publicsuffixlist>=1.0,<2",
     "pyramid>=2.0,<3",
     "pyramid_mako>=1.1,<2",
     "prometheus_client>=0.17,<1",

@@ -769,6 +769,55 @@ OPTIONS = (
         "the system's CA store.",
         "the path of a PEM file",
     ),
+    Option(
+        "queue_certificates_retry_base",
+        _parse_int_factory(60),
+        3600,
+        "A renewal that failed is not enqueued again by `update` at once: after its n-th failure in a row it "
+        "waits this many seconds times 2^(n-1), up to `queue_certificates_retry_max`, and never more than a "
+        "quarter of the time the certificate has left; the CA's Retry-After wins when later "
+        "(docs/Automation.md, \"The CA's rate limits and back-off\").",
+        "a whole number of seconds, at least 60",
+    ),
+    Option(
+        "queue_certificates_retry_max",
+        _parse_int_factory(60),
+        86400,
+        "The longest back-off wait of a failed renewal (see `queue_certificates_retry_base`).",
+        "a whole number of seconds, at least 60, not below `queue_certificates_retry_base`",
+    ),
+    # --- the CA's rate limits (Let's Encrypt's published limits; 0 = no limit)
+    Option(
+        "rate_limit_orders_per_account",
+        _parse_int_factory(0),
+        300,
+        "The most new orders one ACME account places in 3 hours (Let's Encrypt: 300). An order beyond it is "
+        "not sent: it is deferred (the renewal queue) or refused (a form) until the window allows it. 0: no limit.",
+        "a whole number, 0 for no limit",
+    ),
+    Option(
+        "rate_limit_certificates_per_domain",
+        _parse_int_factory(0),
+        50,
+        "The most certificates issued in 7 days for names under one registered domain (the Public Suffix "
+        "List's public suffix plus one label; Let's Encrypt: 50). 0: no limit.",
+        "a whole number, 0 for no limit",
+    ),
+    Option(
+        "rate_limit_duplicate_certificates",
+        _parse_int_factory(0),
+        5,
+        "The most certificates issued in 7 days for the exact same set of names (Let's Encrypt: 5). 0: no limit.",
+        "a whole number, 0 for no limit",
+    ),
+    Option(
+        "rate_limit_failed_validations",
+        _parse_int_factory(0),
+        5,
+        "The most failed (invalid) authorizations in one hour for one name and one account (Let's Encrypt: 5); "
+        "an order with a name beyond it is not sent. 0: no limit.",
+        "a whole number, 0 for no limit",
+    ),
     # --- openssl fallback
     Option(
         "openssl_path",
@@ -983,6 +1032,12 @@ class ApplicationSettings:
     smtp_password: Optional[str]
     smtp_timeout: Optional[float]
     smtp_ca_bundle: Optional[str]
+    queue_certificates_retry_base: int
+    queue_certificates_retry_max: int
+    rate_limit_orders_per_account: int
+    rate_limit_certificates_per_domain: int
+    rate_limit_duplicate_certificates: int
+    rate_limit_failed_validations: int
     openssl_path: str
     openssl_path_conf: str
     enable_redis: bool
@@ -1125,6 +1180,10 @@ def _cross_check(values: dict) -> dict:
     if values["queue_domains_min_per_cert"] > values["queue_domains_max_per_cert"]:
         raise ConfigurationError(
             "queue_domains_min_per_cert", "must not be greater than `queue_domains_max_per_cert`"
+        )
+    if values["queue_certificates_retry_max"] < values["queue_certificates_retry_base"]:
+        raise ConfigurationError(
+            "queue_certificates_retry_max", "must not be below `queue_certificates_retry_base`"
         )
     if values["enable_redis"]:
         if not values["redis_url"]:

@@ -17,6 +17,8 @@ rewriting. The proxy itself only:
 Pebble 2.4 ignores the unknown ``replaces`` field of a newOrder (Go's JSON decoding), so it is passed
 through as sent. :attr:`refuse_replaces` makes the proxy answer a newOrder carrying ``replaces`` with
 RFC 9773's ``alreadyReplaced`` problem (409) without forwarding it, to test the client's retry.
+:attr:`new_order_answer` ``(status, problem, headers)`` answers every newOrder with that, unforwarded
+(a CA's ``rateLimited`` 429 or a 503 with ``Retry-After``: tests/lib/test_rate_limits_pebble.py).
 
 Fixture: ``ari_proxy`` (function scope) in front of the session's ``pebble_always_valid``.
 """
@@ -56,6 +58,8 @@ class AriProxy:
         self.retry_after = 21600
         self.renewal_info_status = 200
         self.refuse_replaces = False
+        # (status, problem or None, headers): answer every newOrder with it, unforwarded (a CA's rateLimited)
+        self.new_order_answer: Optional[Tuple[int, Optional[dict], dict]] = None
         self.new_orders: List[dict] = []
         self.renewal_info_requests: List[str] = []
         self.directory_requests = 0
@@ -144,6 +148,12 @@ class AriProxy:
                 if self.command == "POST" and path == proxy._new_order_path and body:
                     payload = _b64url_json(json.loads(body)["payload"])
                     proxy.new_orders.append(payload)
+                    if proxy.new_order_answer is not None:
+                        status, problem, extra = proxy.new_order_answer
+                        body = json.dumps(problem).encode() if problem is not None else b"busy"
+                        kind = "application/problem+json" if problem is not None else "text/plain"
+                        self._reply(status, body, [("Content-Type", kind)] + list(extra.items()))
+                        return
                     if proxy.refuse_replaces and "replaces" in payload:
                         problem = {
                             "type": "urn:ietf:params:acme:error:alreadyReplaced",

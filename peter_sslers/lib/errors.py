@@ -61,6 +61,26 @@ class Http01SelfCheckFailed(InvalidRequest):
         super().__init__(message, field=field)
 
 
+class RateLimitDeferred(InvalidRequest):
+    """An order that would go beyond one of the CA's rate limits (``lib.db.rate_limits``): it was
+    NOT sent. ``limit`` names the limit (``orders_per_account``, ``certificates_per_domain``,
+    ``duplicate_certificates``, ``failed_validations``), ``subject`` what it was counted for (an
+    account id, a registered domain, a set of names, a name), ``count`` and ``maximum`` the count in
+    the window and the limit, ``window`` its length (a timedelta), ``not_before`` the first time
+    the window allows the order again (an aware datetime). The renewal queue defers its item to
+    ``not_before``; a form shows the message.
+    """
+
+    def __init__(self, message: str, limit: str, subject: str, count: int, maximum: int, window, not_before):
+        super().__init__(message, field="domain_names")
+        self.limit = limit
+        self.subject = subject
+        self.count = count
+        self.maximum = maximum
+        self.window = window
+        self.not_before = not_before
+
+
 class DatabaseNotInitialized(PeterSSLersError):
     """The database has no schema or no seed data yet."""
 
@@ -169,6 +189,9 @@ class AcmeServerError(AcmeError):
         self.subproblems = [s for s in subproblems if isinstance(s, dict)] if isinstance(subproblems, list) else []
         self.exchange = exchange
         self.retry_after = retry_after
+        # the server's own "come back later": RFC 8555 section 6.6 (rateLimited, with Retry-After), or
+        # an HTTP 503 / 429 that gave a Retry-After; callers must not ask again before ``retry_after``
+        self.is_rate_limited = self.code == "rateLimited" or (status in (429, 503) and retry_after is not None)
         where = " (%s %s %s)" % (exchange.operation, exchange.method, exchange.url) if exchange is not None else ""
         super().__init__(
             "ACME server error: HTTP %s%s%s%s"

@@ -385,6 +385,10 @@ class AcmeOrder(Base):
     """
 
     __tablename__ = "acme_order"
+    __table_args__ = (
+        # the CA's "new orders per account" window (lib/db/rate_limits.py): one index range
+        sa.Index("ix_acme_order_acme_account_id_timestamp_created", "acme_account_id", "timestamp_created"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     is_processing: Mapped[Optional[bool]] = mapped_column(default=True, index=True)
@@ -1441,7 +1445,10 @@ class CertificateSigned(Base):
     timestamp_created: Mapped[datetime.datetime] = mapped_column(
         TZDateTime, default=utcnow
     )
-    timestamp_not_before: Mapped[datetime.datetime] = mapped_column(TZDateTime)
+    # indexed: the CA's per-registered-domain window counts the certificates issued lately
+    timestamp_not_before: Mapped[datetime.datetime] = mapped_column(
+        TZDateTime, index=True
+    )
     timestamp_not_after: Mapped[datetime.datetime] = mapped_column(
         TZDateTime, index=True
     )
@@ -1924,6 +1931,16 @@ class QueueCertificate(Base):
     )
     process_result: Mapped[Optional[bool]]
     is_active: Mapped[Optional[bool]] = mapped_column(default=True, index=True)
+    # a waiting item deferred by the CA's rate limits is not taken before this time
+    timestamp_not_before: Mapped[Optional[datetime.datetime]] = mapped_column(
+        TZDateTime
+    )
+    # a failed item: its set is not enqueued again before this time (back-off, the CA's
+    # Retry-After); ``count_failures`` is this failure's rank since the set's last success
+    timestamp_retry_after: Mapped[Optional[datetime.datetime]] = mapped_column(
+        TZDateTime
+    )
+    count_failures: Mapped[Optional[int]]
     private_key_cycle_id__renewal: Mapped[int]
     private_key_strategy_id__requested: Mapped[int]
     acme_account_id: Mapped[int] = mapped_column(
@@ -2014,6 +2031,9 @@ class QueueCertificate(Base):
             # tri-states: see the class docstring
             "is_active": self.is_active,
             "process_result": self.process_result,
+            "timestamp_not_before": _iso(self.timestamp_not_before),
+            "timestamp_retry_after": _iso(self.timestamp_retry_after),
+            "count_failures": self.count_failures,
             "private_key_cycle__renewal": self.private_key_cycle__renewal,
             "private_key_strategy__requested": self.private_key_strategy__requested,
             "acme_account_id": _id(self.acme_account_id),

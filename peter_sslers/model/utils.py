@@ -655,6 +655,7 @@ class OperationsEventType(_Mapping):
         940: "QueueCertificate__process",
         941: "QueueCertificate__process__success",
         942: "QueueCertificate__process__fail",
+        943: "QueueCertificate__process__deferred",  # the CA's rate limits: back to waiting until later
         # operations
         1002: "operations__update_recents__global",
         1003: "operations__update_recents__domains",

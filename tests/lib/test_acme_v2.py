@@ -614,6 +614,37 @@ class TestRetryAfter:
         assert (caught.value.code, caught.value.retry_after) == ("rateLimited", 3600.0)
         assert fake_clock.sleeps == [] and len(session.posts()) == 1
 
+    def test_503_with_a_far_http_date_is_raised_with_it(self, session, client, fake_clock):
+        """A 503 on any request whose Retry-After (an HTTP-date) is hours away: raised at once, the
+        wait in seconds on the error, for the caller to record (issue 12: the renewal's next try)."""
+        session.on(
+            "POST",
+            DIRECTORY["newOrder"],
+            {
+                "status": 503,
+                "text": "down for maintenance",
+                "headers": {"Retry-After": "Sun, 06 Nov 1994 10:49:37 GMT", "Date": "Sun, 06 Nov 1994 08:49:37 GMT"},
+            },
+        )
+        with pytest.raises(errors.AcmeServerError) as caught:
+            client.new_order(["a.example.com"])
+        assert (caught.value.status, caught.value.retry_after, caught.value.is_rate_limited) == (503, 7200.0, True)
+        assert fake_clock.sleeps == [] and len(session.posts()) == 1
+
+    @pytest.mark.parametrize(
+        "status, body, headers, expected",
+        [
+            (429, problem("rateLimited", 429), {}, True),  # rateLimited without Retry-After
+            (400, problem("malformed"), {"Retry-After": "60"}, False),
+            (503, problem("serverInternal", 503), {}, False),  # busy, no time given: not a rate limit
+        ],
+    )
+    def test_is_rate_limited(self, session, client, status, body, headers, expected):
+        session.on("POST", DIRECTORY["newOrder"], {"status": status, "json": body, "headers": headers})
+        with pytest.raises(errors.AcmeServerError) as caught:
+            client.new_order(["a.example.com"])
+        assert caught.value.is_rate_limited is expected
+
     def test_busy_retry_never_passes_a_poll_deadline(self, session, client, fake_clock):
         session.on(
             "POST",

@@ -33,6 +33,7 @@ from . import ari
 from . import coverage
 from . import http01_selfcheck
 from . import queues
+from . import rate_limits
 from .acme_accounts import acme_client
 from .acme_logger import AcmeEventLogger
 from .create import import__CertificateSigned
@@ -225,6 +226,8 @@ def new_order(
     :raises errors.Http01SelfCheckFailed: (``http01_selfcheck`` on) some names did not answer their
         probe through the public path; nothing is sent (the check's event is committed).
     :raises errors.ConflictingObject: another order is already validating one of the names.
+    :raises errors.RateLimitDeferred: the order would go beyond one of the CA's rate limits
+        (``rate_limits.check_new_order``); nothing is sent.
     :raises AcmeOrderFailed: the server refused to validate or issue (recorded on the order).
     :raises errors.AcmeError: the server or the network failed; what the server did is committed.
     """
@@ -270,6 +273,9 @@ def new_order(
                 % ", ".join(str(o.id) for o in competing),
                 field="domain_names",
             )
+    # the one choke point of every new order (forms, retries, renewals, both queues): an order
+    # beyond the CA's rate limits is not sent (errors.RateLimitDeferred says until when)
+    rate_limits.check_new_order(ctx, dbAccount.id, dbSet)
 
     dbOrder = AcmeOrder()
     dbOrder.is_processing = True

@@ -435,6 +435,16 @@ def get__QueueCertificate__count_waiting(ctx) -> int:
     )
 
 
+def get__QueueCertificate__count_ready(ctx) -> int:
+    """Waiting items a processor can take now (not deferred by a rate limit)."""
+    table = QueueCertificate.__table__
+    return ctx.dbsession.scalar(
+        sa.select(sa.func.count())
+        .select_from(table)
+        .where(table.c.is_active.is_(True), _is_ready(table.c, ctx.timestamp))
+    )
+
+
 def get__QueueCertificate__waiting_by_set(ctx, unique_fqdn_set_id: int) -> Optional[QueueCertificate]:
     return ctx.dbsession.scalars(
         sa.select(QueueCertificate).where(
@@ -780,6 +790,8 @@ def queue_certificates__update(ctx) -> Dict[str, Any]:
     replaced by a later active certificate for the same names is skipped silently (nothing to do).
     Account: ``_renewal_account``; none, or one no longer usable, is reported in ``no_account``
     (and ``skipped``) and logged as a ``QueueCertificate__update__no_account`` event.
+    Back-off: a set whose last renewal failed is skipped until its ``timestamp_retry_after``
+    (``skipped``: ``backoff: until <time> (attempt n)``; see ``_schedule_retry``).
 
     Then coverage assurance (``coverage``): events a replacement fixed are resolved, and
     certificates expiring with nothing renewing them are reported; a certificate with no usable
@@ -815,6 +827,13 @@ def queue_certificates__update(ctx) -> Dict[str, Any]:
             continue
         if dbSet.id in seen_sets or get__QueueCertificate__waiting_by_set(ctx, dbSet.id) is not None:
             skipped[key] = "already_queued"
+            continue
+        dbFailed = get__QueueCertificate__backoff_by_set(ctx, dbSet.id)
+        if dbFailed is not None:
+            skipped[key] = "backoff: until %s (attempt %s)" % (
+                dbFailed.timestamp_retry_after.isoformat(),
+                dbFailed.count_failures,
+            )
             continue
         dbAccount, account_source = _renewal_account(ctx, dbCertificate)
         if dbAccount is None or not dbAccount.is_usable:
@@ -863,14 +882,19 @@ def queue_certificates__update(ctx) -> Dict[str, Any]:
 # --- process
 
 
+def _is_ready(columns, now: datetime.datetime):
+    """A waiting item is ready unless a rate limit deferred it past ``now`` (``timestamp_not_before``)."""
+    return sa.or_(columns.timestamp_not_before.is_(None), columns.timestamp_not_before <= now)
+
+
 def take_queued_certificate(ctx) -> Optional[QueueCertificate]:
-    """Claim the oldest waiting item for this process with the guarded UPDATE of
-    ``take_queued_domains`` (one row): it is marked processed (``is_active`` False) with
-    ``timestamp_process_attempt``; ``process_result`` stays NULL until the outcome is known.
-    The caller commits the claim before talking to an ACME server."""
+    """Claim the oldest waiting item that is ready (not deferred by a rate limit past now) for this
+    process with the guarded UPDATE of ``take_queued_domains`` (one row): it is marked processed
+    (``is_active`` False) with ``timestamp_process_attempt``; ``process_result`` stays NULL until
+    the outcome is known. The caller commits the claim before talking to an ACME server."""
     picked = (
         sa.select(QueueCertificate.id)
-        .where(QueueCertificate.is_active.is_(True))
+        .where(QueueCertificate.is_active.is_(True), _is_ready(QueueCertificate.__table__.c, ctx.timestamp))
         .order_by(QueueCertificate.id.asc())
         .limit(1)
         .with_for_update(skip_locked=True)  # PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: nothing
@@ -878,7 +902,11 @@ def take_queued_certificate(ctx) -> Optional[QueueCertificate]:
     table = QueueCertificate.__table__
     statement = (
         sa.update(table)
-        .where(table.c.is_active.is_(True), table.c.id.in_(picked.scalar_subquery()))
+        .where(
+            table.c.is_active.is_(True),
+            _is_ready(table.c, ctx.timestamp),
+            table.c.id.in_(picked.scalar_subquery()),
+        )
         .values(is_active=False, timestamp_process_attempt=ctx.timestamp)
         .returning(table.c.id)
     )
@@ -938,7 +966,16 @@ def _attempted_order(ctx, exc: Exception, dbQueue: QueueCertificate, before_id: 
     ).first()
 
 
-def _record_result(ctx, dbQueue: QueueCertificate, dbOrder: Optional[AcmeOrder], error: Optional[str], dbParent):
+def _record_result(
+    ctx,
+    dbQueue: QueueCertificate,
+    dbOrder: Optional[AcmeOrder],
+    error: Optional[str],
+    dbParent,
+    exc: Optional[Exception] = None,
+):
+    """The outcome on the item and in the log; a failure also gets its back-off
+    (``_schedule_retry``; ``exc`` may carry the CA's Retry-After)."""
     success = error is None
     dbQueue.is_active = False
     dbQueue.process_result = success
@@ -947,12 +984,17 @@ def _record_result(ctx, dbQueue: QueueCertificate, dbOrder: Optional[AcmeOrder],
         dbQueue.acme_order_id__generated = dbOrder.id
         dbQueue.certificate_request_id__generated = dbOrder.certificate_request_id
         dbQueue.certificate_signed_id__generated = dbOrder.certificate_signed_id
+    if not success:
+        _schedule_retry(ctx, dbQueue, exc)
     event_type = "QueueCertificate__process__success" if success else "QueueCertificate__process__fail"
     payload = {
         "queue_certificate_id": str(dbQueue.id),
         "acme_order_id": str(dbOrder.id) if dbOrder is not None else None,
         "status": "success" if success else "error - %s" % error,
     }
+    if not success:
+        payload["retry_after"] = dbQueue.timestamp_retry_after.isoformat()
+        payload["count_failures"] = dbQueue.count_failures
     dbEvent = log__OperationsEvent(ctx, event_type, payload, child_of=dbParent)
     log__OperationsObjectEvent(ctx, event_type, dbQueue, dbEvent)
     ctx.dbsession.flush()
@@ -961,10 +1003,110 @@ def _record_result(ctx, dbQueue: QueueCertificate, dbOrder: Optional[AcmeOrder],
         coverage.raise_renewal_failed(ctx, dbQueue, error)
 
 
+def _defer(ctx, dbQueue: QueueCertificate, exc: errors.RateLimitDeferred, dbParent) -> None:
+    """Give a claimed item back to the queue, not to be taken before ``exc.not_before``. An item
+    for the same set enqueued meanwhile (one waiting item per set) is deferred instead, and this
+    one cancelled."""
+    dbWaiting = get__QueueCertificate__waiting_by_set(ctx, dbQueue.unique_fqdn_set_id)
+    if dbWaiting is not None:
+        dbQueue.is_active = None
+        dbQueue.timestamp_processed = ctx.timestamp
+        dbWaiting.timestamp_not_before = exc.not_before
+    else:
+        dbQueue.is_active = True
+        dbQueue.timestamp_not_before = exc.not_before
+    payload = {
+        "queue_certificate_id": str(dbQueue.id),
+        "status": "deferred - %s" % exc.message,
+        "limit": exc.limit,
+        "not_before": exc.not_before.isoformat(),
+    }
+    dbEvent = log__OperationsEvent(ctx, "QueueCertificate__process__deferred", payload, child_of=dbParent)
+    log__OperationsObjectEvent(ctx, "QueueCertificate__process__deferred", dbQueue, dbEvent)
+    ctx.dbsession.flush()
+
+
+def backoff_wait(
+    base: int, maximum: int, attempt: int, not_after: Optional[datetime.datetime], now: datetime.datetime
+) -> datetime.timedelta:
+    """How long a set waits after its ``attempt``-th failure in a row: ``base * 2^(attempt-1)``
+    seconds, at most ``maximum``, and at most a quarter of the time its certificate has left (so
+    retries keep coming, ever closer, before notAfter); past notAfter, at most ``base``."""
+    wait = datetime.timedelta(seconds=min(base * 2 ** min(max(attempt, 1) - 1, 40), maximum))
+    if not_after is not None:
+        left = not_after - now
+        wait = min(wait, left / 4) if left > datetime.timedelta(0) else min(wait, datetime.timedelta(seconds=base))
+    return wait
+
+
+def _item_not_after(ctx, dbQueue: QueueCertificate) -> Optional[datetime.datetime]:
+    """The end of the certificate the item renews: its source certificate's, its source order's,
+    else the latest active certificate of its set (None: nothing covers it)."""
+    dbCertificate = dbQueue.certificate_signed__source
+    if dbCertificate is None and dbQueue.acme_order__source is not None:
+        dbCertificate = dbQueue.acme_order__source.certificate_signed
+    if dbCertificate is not None:
+        return dbCertificate.timestamp_not_after
+    return ctx.dbsession.scalar(
+        sa.select(sa.func.max(CertificateSigned.timestamp_not_after)).where(
+            CertificateSigned.unique_fqdn_set_id == dbQueue.unique_fqdn_set_id, CertificateSigned.is_active.is_(True)
+        )
+    )
+
+
+def _last_outcome_of_set(ctx, unique_fqdn_set_id: int, exclude_id: Optional[int] = None) -> Optional[QueueCertificate]:
+    """The set's latest processed item with an outcome (success or failure)."""
+    statement = sa.select(QueueCertificate).where(
+        QueueCertificate.unique_fqdn_set_id == unique_fqdn_set_id,
+        QueueCertificate.is_active.is_(False),
+        QueueCertificate.process_result.is_not(None),
+    )
+    if exclude_id is not None:
+        statement = statement.where(QueueCertificate.id != exclude_id)
+    return ctx.dbsession.scalars(statement.order_by(QueueCertificate.id.desc()).limit(1)).first()
+
+
+def _schedule_retry(ctx, dbQueue: QueueCertificate, exc: Optional[Exception]) -> None:
+    """A failed item's back-off: ``count_failures`` (1 + the failures of its set in a row before it,
+    since the last success) and ``timestamp_retry_after`` (``backoff_wait``; the CA's Retry-After
+    when later: asking earlier would only be refused)."""
+    dbPrevious = _last_outcome_of_set(ctx, dbQueue.unique_fqdn_set_id, exclude_id=dbQueue.id)
+    attempt = 1
+    if dbPrevious is not None and dbPrevious.process_result is False:
+        attempt = (dbPrevious.count_failures or 1) + 1
+    settings = ctx.settings
+    wait = backoff_wait(
+        settings.queue_certificates_retry_base,
+        settings.queue_certificates_retry_max,
+        attempt,
+        _item_not_after(ctx, dbQueue),
+        ctx.timestamp,
+    )
+    retry_at = ctx.timestamp + wait
+    if isinstance(exc, errors.AcmeServerError) and exc.retry_after is not None:
+        retry_at = max(retry_at, ctx.timestamp + datetime.timedelta(seconds=exc.retry_after))
+    dbQueue.count_failures = attempt
+    dbQueue.timestamp_retry_after = retry_at
+
+
+def get__QueueCertificate__backoff_by_set(ctx, unique_fqdn_set_id: int) -> Optional[QueueCertificate]:
+    """The set's failed item whose back-off has not ended yet (``update`` does not enqueue the set
+    then), or None."""
+    dbLast = _last_outcome_of_set(ctx, unique_fqdn_set_id)
+    if dbLast is None or dbLast.process_result is not False or dbLast.timestamp_retry_after is None:
+        return None
+    return dbLast if dbLast.timestamp_retry_after > ctx.timestamp else None
+
+
 def queue_certificates__process(ctx) -> Dict[str, Any]:
-    """Renew ONE item: the oldest waiting one (claimed by ``take_queued_certificate`` and committed
-    before any ACME call), with an order of type "Queue - Certificate Renewal" carried through to
-    its certificate (``process_single``).
+    """Renew ONE item: the oldest waiting one that is ready (claimed by ``take_queued_certificate``
+    and committed before any ACME call), with an order of type "Queue - Certificate Renewal"
+    carried through to its certificate (``process_single``).
+
+    An order the CA's rate limits do not allow now (``errors.RateLimitDeferred``, nothing sent) is
+    not a failure: the item goes back to waiting, not before the time the window allows it
+    (``count_deferred``, ``deferred``: item id: why). A failure gets a back-off
+    (``_schedule_retry``): ``update`` does not enqueue its set again before then.
 
     The outcome is recorded on the item (``process_result``, ``timestamp_processed``, the
     generated order, CSR and certificate). A failure (an ACME error, an account no longer
@@ -973,8 +1115,9 @@ def queue_certificates__process(ctx) -> Dict[str, Any]:
     item. Any other exception is recorded the same way, then propagates. The old certificate is
     left active: the new one replaces it as the domains' latest (update-recents).
 
-    :returns: ``{"count_total", "count_success", "count_fail", "count_remaining", "failures",
-        "QueueCertificate"}`` (the item, or None when the queue was empty); the
+    :returns: ``{"count_total", "count_success", "count_fail", "count_deferred", "count_remaining"
+        (ready now), "count_waiting_later" (deferred past now), "failures", "deferred",
+        "QueueCertificate"}`` (the item, or None when nothing was ready); the
         ``QueueCertificate__process`` event carries the counts.
     """
     dbEvent = log__OperationsEvent(ctx, "QueueCertificate__process", {})
@@ -983,13 +1126,17 @@ def queue_certificates__process(ctx) -> Dict[str, Any]:
         "count_total": 0,
         "count_success": 0,
         "count_fail": 0,
+        "count_deferred": 0,
         "count_remaining": 0,
+        "count_waiting_later": 0,
         "failures": {},
+        "deferred": {},
         "QueueCertificate": None,
     }
 
     def _finish_event():
-        results["count_remaining"] = get__QueueCertificate__count_waiting(ctx)
+        results["count_remaining"] = get__QueueCertificate__count_ready(ctx)
+        results["count_waiting_later"] = get__QueueCertificate__count_waiting(ctx) - results["count_remaining"]
         payload = {k: v for k, v in results.items() if k != "QueueCertificate"}
         payload["queue_certificate_id"] = str(dbQueue.id) if dbQueue is not None else None
         dbEvent.event_payload = utils.dumps_payload(utils.new_event_payload(**payload))
@@ -1007,11 +1154,19 @@ def queue_certificates__process(ctx) -> Dict[str, Any]:
     before_id = ctx.dbsession.scalar(sa.select(sa.func.max(AcmeOrder.id))) or 0
     try:
         dbOrder = _renewal_order(ctx, dbQueue)
+    except errors.RateLimitDeferred as exc:
+        # nothing was sent: not a failure; the item waits for the window (``_defer``)
+        _defer(ctx, dbQueue, exc, dbEvent)
+        results["count_deferred"] = 1
+        results["deferred"][str(dbQueue.id)] = exc.message
+        _finish_event()
+        ctx.checkpoint()
+        return results
     except Exception as exc:
         if isinstance(exc, sa.exc.SQLAlchemyError):
             raise  # the session is unusable; the item stays claimed, the event says which
         message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
-        _record_result(ctx, dbQueue, _attempted_order(ctx, exc, dbQueue, before_id), message, dbEvent)
+        _record_result(ctx, dbQueue, _attempted_order(ctx, exc, dbQueue, before_id), message, dbEvent, exc=exc)
         results["count_fail"] = 1
         results["failures"][str(dbQueue.id)] = message
         _finish_event()

@@ -120,8 +120,12 @@ class ViewList(_OrderForm):
         "`process_single`) on its account, names, key strategy and renewal cycle.",
         example="curl -X POST {ADMIN_URL}/queue-certificates/process.json",
         notes=(
-            "`queue_results`: `count_total` (0 when the queue was empty), `count_success`, `count_fail`, "
-            "`count_remaining`, `failures` (item id: error); `QueueCertificate`: the item processed.",
+            "`queue_results`: `count_total` (0 when no item was ready), `count_success`, `count_fail`, "
+            "`count_deferred`, `count_remaining` (items ready now), `count_waiting_later` (items deferred "
+            "by the CA's rate limits past now), `failures` and `deferred` (item id: why); "
+            "`QueueCertificate`: the item processed.",
+            "An order beyond the CA's rate limits is not sent: the item is deferred (`deferred`: the limit "
+            "and the time it allows the order), waits and is not a failure (HTTP 200).",
             "A failed renewal is recorded on the item (`process_result: false`, the failures list) and answered "
             "HTTP 502 with `result: error` (the job failed; the next call goes on with the next item).",
             "HTML: a GET shows the queue's progress; each POST (the page's button) processes one item and "
@@ -159,7 +163,8 @@ class ViewList(_OrderForm):
         "< /dev/null",
         notes=(
             "`results`: `count_queued`, `queue_certificate_ids`, `count_skipped` and `skipped` "
-            "(certificate id: why), `no_account` (certificate id: why it has no usable account), "
+            "(certificate id: why; `backoff: until <time> (attempt n)` after failed renewals), "
+            "`no_account` (certificate id: why it has no usable account), "
             "`coverage_assurance`: `resolved` (event ids a replacement fixed), `expiring` (certificate id: "
             "the event raised for it).",
         ),

@@ -22,6 +22,12 @@ ${m.result_banner()}
   <tr><th>processing attempted</th><td>${m.timestamp(item.timestamp_process_attempt)}</td></tr>
   <tr><th>processed or cancelled</th><td>${m.timestamp(item.timestamp_processed)}</td></tr>
   <tr><th>result</th><td>${m.boolean(item.process_result)}</td></tr>
+% if item.timestamp_not_before:
+  <tr><th>not before (the CA's rate limits)</th><td>${m.timestamp(item.timestamp_not_before)}</td></tr>
+% endif
+% if item.timestamp_retry_after:
+  <tr><th>retry not before (back-off)</th><td>${m.timestamp(item.timestamp_retry_after)} (failure ${item.count_failures} in a row)</td></tr>
+% endif
   <tr><th>generated</th><td>
   % if item.acme_order_id__generated:
     <a href="${request.route_path('admin:acme_order:focus', id=item.acme_order_id__generated)}">AcmeOrder ${item.acme_order_id__generated}</a>

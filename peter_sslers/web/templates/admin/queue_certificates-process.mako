@@ -7,7 +7,9 @@
 <h1>Process the renewal queue ${m.json_twin()}</h1>
 % if results is not None:
   % if not results['count_total']:
-<div class="alert alert-success">The queue is empty: nothing was processed.</div>
+<div class="alert alert-success">No item is ready: nothing was processed.${' %s item(s) wait for the CA\'s rate limits.' % results['count_waiting_later'] if results.get('count_waiting_later') else ''}</div>
+  % elif results.get('count_deferred'):
+<div class="alert alert-warning">Item <a href="${request.route_path('admin:queue_certificate:focus', id=results['QueueCertificate'].id)}">${results['QueueCertificate'].id}</a> deferred, nothing was sent: ${'; '.join(results['deferred'].values())}</div>
   % elif results['count_success']:
 <div class="alert alert-success">Item <a href="${request.route_path('admin:queue_certificate:focus', id=results['QueueCertificate'].id)}">${results['QueueCertificate'].id}</a> renewed (${', '.join(results['QueueCertificate'].domains_as_list)}).</div>
   % else:
