@@ -311,6 +311,8 @@ class Pebble:
         value removes the variable.
     :param dns_server: ``"127.0.0.1:<port>"`` of a DNS server for pebble's VA (a :class:`ChallTestSrv`).
     :param http_port: the port pebble's VA connects to for http-01 (default: a free one).
+    :param config_extra: extra keys of pebble's config object, over ours (e.g.
+        ``{"externalAccountBindingRequired": True, "externalAccountMACKeys": {"kid-1": "<base64url>"}}``).
     """
 
     def __init__(
@@ -321,6 +323,7 @@ class Pebble:
         http_port: Optional[int] = None,
         tls_port: Optional[int] = None,
         startup_timeout: float = STARTUP_TIMEOUT,
+        config_extra: Optional[dict] = None,
     ):
         self.binary = _binary("pebble")
         self._own_workdir = workdir is None
@@ -350,6 +353,7 @@ class Pebble:
                 "externalAccountBindingRequired": False,
             }
         }
+        config["pebble"].update(config_extra or {})
         with open(self.config_path, "w") as f:
             json.dump(config, f, indent=2)
         self.process: Optional[subprocess.Popen] = None
@@ -653,11 +657,19 @@ class PebbleFactory:
         self.workdir = workdir
         self.started: List[Pebble] = []
 
-    def __call__(self, dns_server: Optional[str] = None, http_port: Optional[int] = None, **env) -> Pebble:
+    def __call__(
+        self,
+        dns_server: Optional[str] = None,
+        http_port: Optional[int] = None,
+        config_extra: Optional[dict] = None,
+        **env,
+    ) -> Pebble:
         merged = dict(DEFAULT_ENV, PEBBLE_VA_ALWAYS_VALID="1")
         merged.update(env)
         workdir = os.path.join(self.workdir, "pebble-%d" % (len(self.started) + 1))
-        pebble = _start_or_fail(lambda: Pebble(workdir, merged, dns_server=dns_server, http_port=http_port))
+        pebble = _start_or_fail(
+            lambda: Pebble(workdir, merged, dns_server=dns_server, http_port=http_port, config_extra=config_extra)
+        )
         self.started.append(pebble)
         _start_or_fail(pebble.start)
         return pebble
@@ -671,7 +683,9 @@ class PebbleFactory:
 def make_pebble(tmp_path):
     """A factory for this test's own pebbles: ``make_pebble(PEBBLE_WFE_NONCEREJECT=50)`` starts one
     (always-valid, no VA sleep, no nonce rejection, no authz reuse unless overridden; a None value
-    removes a variable; ``dns_server=`` and ``http_port=`` pass through). All stop after the test."""
+    removes a variable; ``dns_server=``, ``http_port=`` and ``config_extra=`` (keys of pebble's config,
+    e.g. External Account Binding) pass through). All stop after the test. For one pebble shared by a
+    module, make a ``PebbleFactory`` in a module-scoped fixture (``tmp_path_factory``) the same way."""
     require_switch()
     factory = PebbleFactory(str(tmp_path))
     yield factory

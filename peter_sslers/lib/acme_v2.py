@@ -23,6 +23,7 @@ import collections
 import datetime
 import email.utils
 import hashlib
+import hmac
 import json
 import logging
 import random
@@ -65,6 +66,8 @@ __all__ = [
     "AuthorizationResource",
     "OrderResource",
     "AcmeKey",
+    "ExternalAccountKey",
+    "decode_eab_hmac_key",
     "AcmeTransport",
     "AcmeClient",
     "RenewalInfo",
@@ -280,6 +283,8 @@ class Directory:
     raw: dict
     # RFC 9773 (ARI): the renewalInfo resource, when the server offers it
     renewal_info: Optional[str] = None
+    # RFC 8555 section 7.1.1 ``meta.externalAccountRequired``: newAccount needs External Account Binding
+    external_account_required: bool = False
 
     @classmethod
     def from_json(cls, url: str, raw: dict) -> "Directory":
@@ -299,6 +304,7 @@ class Directory:
             terms_of_service=meta.get("termsOfService"),
             raw=raw,
             renewal_info=raw.get("renewalInfo") if isinstance(raw.get("renewalInfo"), str) else None,
+            external_account_required=meta.get("externalAccountRequired") is True,
         )
 
 
@@ -503,6 +509,64 @@ class AcmeKey:
 
     def __repr__(self) -> str:
         return "<AcmeKey %s %s>" % (self.alg, self.thumbprint)
+
+
+# --- External Account Binding (RFC 8555 section 7.3.4)
+
+# the MAC algorithms of RFC 7518 section 3.2 an EAB may use
+EAB_ALGORITHMS = {"HS256": hashlib.sha256, "HS384": hashlib.sha384, "HS512": hashlib.sha512}
+EAB_HMAC_KEY_MAX_LENGTH = 1024
+_RE_B64URL = re.compile(r"^[A-Za-z0-9_-]+={0,2}$")
+
+
+def decode_eab_hmac_key(text: str) -> bytes:
+    """The EAB HMAC key as the CA hands it out (base64url, RFC 4648 section 5; padding optional,
+    surrounding whitespace ignored) -> its bytes.
+
+    :raises ValueError: not base64url, or empty. The message never holds the key.
+    """
+    text = (text or "").strip()
+    if not text:
+        raise ValueError("The EAB HMAC key is empty.")
+    if len(text) > EAB_HMAC_KEY_MAX_LENGTH:
+        raise ValueError("The EAB HMAC key is longer than %d characters." % EAB_HMAC_KEY_MAX_LENGTH)
+    # strict: base64.urlsafe_b64decode silently drops characters outside the alphabet, which would
+    # turn a mistyped key into another key
+    if not _RE_B64URL.match(text):
+        raise ValueError("The EAB HMAC key is not base64url (only A-Z, a-z, 0-9, `-` and `_`, as the CA gives it).")
+    unpadded = text.rstrip("=")
+    if len(unpadded) % 4 == 1 or (text != unpadded and len(text) % 4):
+        raise ValueError("The EAB HMAC key is not base64url: its length is impossible for base64.")
+    return b64url_decode(unpadded)
+
+
+@dataclass(frozen=True)
+class ExternalAccountKey:
+    """An EAB credential from the CA: its key id and the HMAC key (bytes, already decoded).
+
+    The HMAC key is a secret: it is left out of ``repr`` and never sent; only MACs made with it are.
+    """
+
+    kid: str
+    hmac_key: bytes = field(repr=False)
+    alg: str = "HS256"
+
+    def __post_init__(self):
+        if self.alg not in EAB_ALGORITHMS:
+            raise ValueError("EAB algorithms are %s." % ", ".join(EAB_ALGORITHMS))
+        if not self.kid:
+            raise ValueError("The EAB key id is empty.")
+        if not self.hmac_key:
+            raise ValueError("The EAB HMAC key is empty.")
+
+    def binding(self, account_jwk: dict, url: str) -> dict:
+        """The ``externalAccountBinding`` of a newAccount request (RFC 8555 section 7.3.4): a
+        flattened JWS whose protected header is ``{alg, kid, url}`` (no nonce, no jwk), whose
+        payload is the account's public JWK, MACed with the HMAC key."""
+        protected_b64 = b64url(_json_bytes({"alg": self.alg, "kid": self.kid, "url": url}))
+        payload_b64 = b64url(_json_bytes(account_jwk))
+        mac = hmac.new(self.hmac_key, ("%s.%s" % (protected_b64, payload_b64)).encode("ascii"), EAB_ALGORITHMS[self.alg])
+        return {"protected": protected_b64, "payload": payload_b64, "signature": b64url(mac.digest())}
 
 
 # --- ACME Renewal Information (RFC 9773)
@@ -866,6 +930,10 @@ def _header_values(response: requests.Response, name: str) -> List[str]:
 
 # --- the client
 
+# the problem codes with which a server refuses a newAccount's External Account Binding (a bad MAC,
+# an unknown or used key id, an algorithm it does not take)
+EAB_REFUSALS = ("unauthorized", "malformed", "badSignatureAlgorithm")
+
 
 class AcmeClient:
     """The RFC 8555 operations, for one account (``account_key``, and ``account_url`` once known).
@@ -929,15 +997,23 @@ class AcmeClient:
         contact: Optional[List[str]] = None,
         terms_of_service_agreed: bool = True,
         only_return_existing: bool = False,
+        external_account: Optional[ExternalAccountKey] = None,
     ) -> Tuple[AccountResource, bool]:
         """Register the account key, or find its account (RFC 8555 sections 7.3, 7.3.1).
 
         ``only_return_existing`` asks for an existing account only (a missing one raises
         AcmeServerError with code ``accountDoesNotExist``). Sets :attr:`account_url`.
 
+        ``external_account`` binds the new account to the CA's external account (section 7.3.4).
+        When the directory says ``externalAccountRequired`` and none is given, nothing is sent
+        (unless :attr:`account_url` is already known: the server finds an existing account
+        without a binding), and ExternalAccountBindingError is raised.
+
         :returns: ``(account, created)``: created is True for 201, False for 200 (it existed).
+        :raises errors.ExternalAccountBindingError: the binding is required and missing (before
+            newAccount, or the server's ``externalAccountRequired``), or the server refused the one given.
         :raises errors.AcmeServerError: e.g. ``accountDoesNotExist``, ``invalidContact``,
-            ``unsupportedContact``, ``externalAccountRequired``.
+            ``unsupportedContact``.
         """
         payload = {}
         if only_return_existing:
@@ -947,7 +1023,33 @@ class AcmeClient:
         if contact:
             payload["contact"] = list(contact)
         directory = self.transport.directory()
-        response = self.transport.post("newAccount", directory.new_account, payload, self.account_key, kid=None)
+        binding = external_account is not None and not only_return_existing
+        if binding:
+            payload["externalAccountBinding"] = external_account.binding(self.account_key.jwk, directory.new_account)
+        elif directory.external_account_required and not only_return_existing and not self.account_url:
+            raise errors.ExternalAccountBindingError(
+                "The ACME server %s requires External Account Binding (its directory says externalAccountRequired): "
+                "give the EAB key id and HMAC key the CA issued (`eab_kid`, `eab_hmac_key`). Nothing was sent."
+                % self.transport.directory_url
+            )
+        try:
+            response = self.transport.post("newAccount", directory.new_account, payload, self.account_key, kid=None)
+        except errors.AcmeServerError as exc:
+            if exc.code == "externalAccountRequired":
+                raise errors.ExternalAccountBindingError(
+                    "The ACME server requires External Account Binding (externalAccountRequired): give the EAB key "
+                    "id and HMAC key the CA issued (`eab_kid`, `eab_hmac_key`). It said: %s"
+                    % (exc.detail or "no detail"),
+                    problem=exc.problem,
+                ) from exc
+            if binding and exc.code in EAB_REFUSALS:
+                raise errors.ExternalAccountBindingError(
+                    "The ACME server refused the External Account Binding (HTTP %s %s): %s. Check the EAB key id "
+                    "and HMAC key." % (exc.status, exc.code, exc.detail or "no detail"),
+                    field="eab_hmac_key",
+                    problem=exc.problem,
+                ) from exc
+            raise
         url = self._location(response, "account")
         self.account_url = url
         return AccountResource.from_json(url, response.json), response.status == 201

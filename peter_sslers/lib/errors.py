@@ -81,6 +81,17 @@ class RateLimitDeferred(InvalidRequest):
         self.not_before = not_before
 
 
+class ExternalAccountBindingError(InvalidRequest):
+    """External Account Binding (RFC 8555 section 7.3.4) stops a registration: the ACME server
+    requires it and none was given (refused before newAccount is sent: ``problem`` is None), or the
+    server refused the binding given (``problem`` is its problem document). ``field`` is
+    ``eab_kid`` or ``eab_hmac_key``. The HMAC key is never in the message."""
+
+    def __init__(self, message: str, field: str = "eab_kid", problem: dict = None):
+        super().__init__(message, field=field)
+        self.problem = problem
+
+
 class DatabaseNotInitialized(PeterSSLersError):
     """The database has no schema or no seed data yet."""
 

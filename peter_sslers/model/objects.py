@@ -192,6 +192,9 @@ class AcmeAccount(Base):
     contact: Mapped[Optional[str]] = mapped_column(sa.Unicode(255))
     terms_of_service: Mapped[Optional[str]] = mapped_column(sa.Unicode(255))
     account_url: Mapped[Optional[str]] = mapped_column(sa.Unicode(255), unique=True)
+    # RFC 8555 7.3.4: the CA's External Account Binding key id the account was created with (the
+    # HMAC key is never stored); NULL: not bound by us
+    eab_kid: Mapped[Optional[str]] = mapped_column(sa.Unicode(255))
     count_acme_orders: Mapped[int] = mapped_column(default=0)
     count_certificate_signeds: Mapped[int] = mapped_column(default=0)
     timestamp_last_certificate_request: Mapped[Optional[datetime.datetime]] = (
@@ -274,6 +277,8 @@ class AcmeAccount(Base):
             "contact": self.contact,
             "terms_of_service": self.terms_of_service,
             "account_url": self.account_url,
+            "eab_kid": self.eab_kid,
+            "is_eab_bound": self.eab_kid is not None,
             "is_active": bool(self.is_active),
             "is_global_default": bool(self.is_global_default),
             "is_usable": self.is_usable,

@@ -108,6 +108,36 @@ def normalize_contact(contact: Optional[str], field: str = "account__contact") -
     return contact
 
 
+# the column that keeps the EAB key id of a bound account
+EAB_KID_MAX_LENGTH = AcmeAccount.eab_kid.property.columns[0].type.length
+
+
+def parse_external_account(eab_kid: Optional[str], eab_hmac_key: Optional[str]) -> Optional[acme_v2.ExternalAccountKey]:
+    """The External Account Binding credential of a registration form (RFC 8555 section 7.3.4):
+    both fields or neither (None). The HMAC key is base64url, as CAs hand it out.
+
+    :raises errors.FormInvalid: one without the other, a key that is not base64url, a key id that
+        is too long or holds control characters. No message holds the HMAC key.
+    """
+    eab_kid = (eab_kid or "").strip() or None
+    eab_hmac_key = (eab_hmac_key or "").strip() or None
+    if eab_kid is None and eab_hmac_key is None:
+        return None
+    if eab_kid is None:
+        raise errors.FormInvalid({"eab_kid": "Required with `eab_hmac_key`: External Account Binding needs both."})
+    if eab_hmac_key is None:
+        raise errors.FormInvalid({"eab_hmac_key": "Required with `eab_kid`: External Account Binding needs both."})
+    if _RE_CONTROL.search(eab_kid) or len(eab_kid) > EAB_KID_MAX_LENGTH:
+        raise errors.FormInvalid(
+            {"eab_kid": "The EAB key id must be at most %d characters, without control characters." % EAB_KID_MAX_LENGTH}
+        )
+    try:
+        hmac_key = acme_v2.decode_eab_hmac_key(eab_hmac_key)
+    except ValueError as exc:
+        raise errors.FormInvalid({"eab_hmac_key": str(exc)})
+    return acme_v2.ExternalAccountKey(kid=eab_kid, hmac_key=hmac_key)
+
+
 def get__AcmeAccountProvider__for_use(ctx, provider_id) -> AcmeAccountProvider:
     """An enabled ACME server by id.
 
@@ -236,19 +266,27 @@ def new__AcmeAccount(
     key_technology: str = "RSA",
     private_key_cycle: str = "single_certificate",
     private_key_technology: str = "RSA",
+    external_account: Optional[acme_v2.ExternalAccountKey] = None,
 ) -> Tuple[AcmeAccount, bool]:
     """A new account: a key made here, registered on the ACME server (newAccount, RFC 8555 7.3),
     and only then stored. If the server refuses, or cannot be reached, nothing is stored but the
     record of the exchange.
 
+    ``external_account`` binds it to the CA's external account (RFC 8555 7.3.4, see
+    :func:`parse_external_account`); the account keeps its key id (``eab_kid``), never the HMAC key.
+
     :returns: ``(dbAccount, created_on_server)``.
+    :raises errors.ExternalAccountBindingError: the server requires a binding and none was given
+        (nothing sent), or it refused the binding.
     """
     _check_key_policy(private_key_cycle, private_key_technology)
     key_pem = generate_account_key(key_technology)
     logger = AcmeEventLogger(ctx)
     client = acme_v2.AcmeClient(acme_transport(ctx, dbProvider, logger), acme_v2.AcmeKey(key_pem))
     resource, is_created = client.new_account(
-        contact=["mailto:%s" % contact] if contact else None, terms_of_service_agreed=True
+        contact=["mailto:%s" % contact] if contact else None,
+        terms_of_service_agreed=True,
+        external_account=external_account,
     )
     dbAccount, _ = getcreate__AcmeAccount(
         ctx,
@@ -262,9 +300,13 @@ def new__AcmeAccount(
         key_source="generated",
     )
     dbAccount.timestamp_last_authenticated = ctx.timestamp
+    event_payload = {"account_url": resource.url, "is_created": is_created}
+    if external_account is not None and is_created:
+        dbAccount.eab_kid = external_account.kid
+        event_payload["eab_kid"] = external_account.kid
     for dbEvent in logger.records:
         dbEvent.acme_account_id = dbAccount.id
-    _checkpoint_event(ctx, "AcmeAccount__create", dbAccount, {"account_url": resource.url, "is_created": is_created})
+    _checkpoint_event(ctx, "AcmeAccount__create", dbAccount, event_payload)
     _maybe_make_global_default(ctx, dbAccount)
     return dbAccount, is_created
 
@@ -507,19 +549,30 @@ def _checkpoint_event(ctx, event: str, dbAccount: AcmeAccount, payload: dict) ->
     ctx.checkpoint()
 
 
-def register(ctx, dbAccount: AcmeAccount, only_return_existing: bool = False) -> dict:
+def register(
+    ctx,
+    dbAccount: AcmeAccount,
+    only_return_existing: bool = False,
+    external_account: Optional[acme_v2.ExternalAccountKey] = None,
+) -> dict:
     """newAccount (RFC 8555 7.3): create the account on the server, or find it.
 
-    The server's account URL and terms are stored and committed at once.
+    The server's account URL and terms are stored and committed at once. ``external_account``
+    binds an account the server creates (RFC 8555 7.3.4); its key id is kept as ``eab_kid``.
 
     :returns: ``{"is_created": bool}`` (False when the server already knew the key).
     :raises errors.AcmeServerError: e.g. code ``accountDoesNotExist`` with ``only_return_existing``.
     :raises errors.ConflictingObject: the server's account URL belongs to another local account.
+    :raises errors.ExternalAccountBindingError: the server requires a binding and none was given
+        (nothing sent), or it refused the binding.
     """
     client = acme_client(ctx, dbAccount)
     contact = ["mailto:%s" % dbAccount.contact] if dbAccount.contact else None
     resource, is_created = client.new_account(
-        contact=contact, terms_of_service_agreed=True, only_return_existing=only_return_existing
+        contact=contact,
+        terms_of_service_agreed=True,
+        only_return_existing=only_return_existing,
+        external_account=external_account,
     )
     owner = ctx.dbsession.scalars(
         sa.select(AcmeAccount).where(AcmeAccount.account_url == resource.url, AcmeAccount.id != dbAccount.id)
@@ -537,7 +590,12 @@ def register(ctx, dbAccount: AcmeAccount, only_return_existing: bool = False) ->
         dbAccount.is_active = False
         dbAccount.timestamp_deactivated = dbAccount.timestamp_deactivated or ctx.timestamp
     event = "AcmeAccount__check" if only_return_existing else "AcmeAccount__authenticate"
-    _checkpoint_event(ctx, event, dbAccount, {"account_url": resource.url, "is_created": is_created})
+    event_payload = {"account_url": resource.url, "is_created": is_created}
+    if external_account is not None and is_created and not only_return_existing:
+        # bound only when the server created it: an existing account ignores the binding sent
+        dbAccount.eab_kid = external_account.kid
+        event_payload["eab_kid"] = external_account.kid
+    _checkpoint_event(ctx, event, dbAccount, event_payload)
     _maybe_make_global_default(ctx, dbAccount)
     return {"is_created": is_created, "status": resource.status}
 

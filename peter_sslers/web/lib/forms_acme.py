@@ -71,6 +71,26 @@ def _account_policy(required: bool = False):
     )
 
 
+def _external_account_binding():
+    """``eab_kid`` and ``eab_hmac_key``: External Account Binding (RFC 8555 section 7.3.4), both or neither."""
+    return (
+        _string(
+            "eab_kid",
+            "Optional, with `eab_hmac_key`: the External Account Binding key id the CA issued (CAs such as "
+            "ZeroSSL or Google Trust Services require one)",
+            missing=None,
+            max_length=column_length(model.AcmeAccount.eab_kid),
+        ),
+        _string(
+            "eab_hmac_key",
+            "Optional, with `eab_kid`: the EAB HMAC key, base64url as the CA gives it (a secret: never stored "
+            "nor shown)",
+            missing=None,
+            max_length=1024,
+        ),
+    )
+
+
 # --- AcmeAccount
 
 
@@ -88,6 +108,11 @@ class AcmeAccountNew(colander.Schema):
         choices=tuple(ACCOUNT_KEY_TECHNOLOGIES),
     )
     account__private_key_cycle, account__private_key_technology = _account_policy()
+    eab_kid, eab_hmac_key = _external_account_binding()
+
+
+class AcmeAccountAuthenticate(colander.Schema):
+    eab_kid, eab_hmac_key = _external_account_binding()
 
 
 class AcmeAccountUpload(colander.Schema):

@@ -150,6 +150,8 @@ def error_envelope(message: str, form_errors: dict = None, operation: str = None
 class Handler:
     # the failures of an outside service an action answers with 502/503 (``outside_error``)
     OUTSIDE_ERRORS = (errors.AcmeError, errors.RedisUnavailable)
+    # form fields holding secrets: a rejected form is shown again without them (the EAB HMAC key)
+    SECRET_FIELDS = frozenset({"eab_hmac_key"})
 
     def __init__(self, request):
         self.request = request
@@ -351,7 +353,11 @@ class Handler:
         if self.is_json:
             return error_envelope(exc.message, form_errors, operation=self.action_operation())
         # text only: a file part (a cgi FieldStorage) cannot fill a form field, and is not even a bool
-        form_values = {key: value for key, value in self.request.POST.items() if isinstance(value, str)}
+        form_values = {
+            key: value
+            for key, value in self.request.POST.items()
+            if isinstance(value, str) and key not in self.SECRET_FIELDS
+        }
         values = {"form_errors": form_errors, "error": exc.message, "form_values": form_values}
         values.update(template_values)
         return values

@@ -40,7 +40,8 @@ def _form_options(handler: AcmeHandler) -> dict:
 
 
 def _form_page(handler: AcmeHandler) -> dict:
-    return dict(_form_options(handler), form_errors={}, form_values=dict(handler.request.GET))
+    values = {key: value for key, value in handler.request.GET.items() if key not in handler.SECRET_FIELDS}
+    return dict(_form_options(handler), form_errors={}, form_values=values)
 
 
 def _contact(raw, required: bool):
@@ -72,11 +73,18 @@ class ViewNew(AcmeHandler):
         "(terms of service agreed).",
         example="curl --form 'account__contact=admin@example.com' --form 'account_key_technology=EC' "
         "{ADMIN_URL}/acme-account/new.json",
-        notes=("The first usable account on the default ACME server becomes the global default.",),
+        notes=(
+            "The first usable account on the default ACME server becomes the global default.",
+            "External Account Binding (RFC 8555 7.3.4): `eab_kid` and `eab_hmac_key` together, as the CA issued them. "
+            "When the server's directory says `externalAccountRequired` and they are missing, nothing is sent and "
+            "the answer is a 400 on `eab_kid`; a binding the server refuses is a 400 on `eab_hmac_key`. The "
+            "account keeps `eab_kid`; the HMAC key is neither stored nor echoed.",
+        ),
     )
     def new(self):
         try:
             values = self.validate(forms_acme.AcmeAccountNew)
+            external_account = acme_accounts.parse_external_account(values["eab_kid"], values["eab_hmac_key"])
             if values["acme_account_provider_id"] is None:
                 dbProvider = get.get__AcmeAccountProvider__default(self.ctx)
                 if dbProvider is None:
@@ -90,6 +98,7 @@ class ViewNew(AcmeHandler):
                 key_technology=values["account_key_technology"],
                 private_key_cycle=values["account__private_key_cycle"],
                 private_key_technology=values["account__private_key_technology"],
+                external_account=external_account,
             )
         except errors.InvalidRequest as exc:
             return self.form_error(exc, **_form_options(self))
@@ -281,8 +290,14 @@ class ViewFocus(AcmeHandler):
     @admin_view(
         "admin:acme_account:focus:acme_server:authenticate",
         post=True,
+        schema=forms_acme.AcmeAccountAuthenticate,
         about="Register the account with the ACME server (newAccount, terms agreed), or find it there.",
         example="curl -X POST {ADMIN_URL}/acme-account/1/acme-server/authenticate.json",
+        notes=(
+            "`eab_kid` and `eab_hmac_key` (together) bind an account the server creates to the CA's external "
+            "account (RFC 8555 7.3.4). A server requiring it refuses an account it does not know yet without them "
+            "(400 on `eab_kid`, nothing sent); an account it knows is found without them.",
+        ),
     )
     def authenticate(self):
         return self._register("authenticate", only_return_existing=False)
@@ -300,8 +315,14 @@ class ViewFocus(AcmeHandler):
     def _register(self, operation: str, only_return_existing: bool):
         dbAccount, focus_url = self._server_action()
         try:
+            external_account = None
+            if not only_return_existing:
+                values = self.validate(forms_acme.AcmeAccountAuthenticate)
+                external_account = acme_accounts.parse_external_account(values["eab_kid"], values["eab_hmac_key"])
             self.require_enabled_server(dbAccount.acme_account_provider)
-            registered = acme_accounts.register(self.ctx, dbAccount, only_return_existing=only_return_existing)
+            registered = acme_accounts.register(
+                self.ctx, dbAccount, only_return_existing=only_return_existing, external_account=external_account
+            )
         except errors.InvalidRequest as exc:
             return self.action_error(exc, focus_url, operation)
         except errors.AcmeError as exc:

@@ -12,6 +12,13 @@
   <tr><th>contact</th><td>${acct.contact or '-'}</td></tr>
   <tr><th>ACME server</th><td>${acct.acme_account_provider.name} <code>${acct.acme_account_provider.url}</code></td></tr>
   <tr><th>account URL</th><td><code>${acct.account_url or 'not registered'}</code></td></tr>
+  <tr><th>External Account Binding</th><td>
+  % if acct.eab_kid:
+    bound, key id <code>${acct.eab_kid}</code>
+  % else:
+    -
+  % endif
+  </td></tr>
   <tr><th>terms of service</th><td>${acct.terms_of_service or '-'}</td></tr>
   <tr><th>status</th><td>
   % if acct.is_global_default:
@@ -70,6 +77,16 @@ ${m.downloads([
   ${a.post_button(r('admin:acme_account:focus:acme_server:authenticate'), 'Authenticate (register)')}
   ${a.post_button(r('admin:acme_account:focus:acme_server:check'), 'Check')}
 </p>
+  % if not acct.account_url:
+<form method="POST" action="${r('admin:acme_account:focus:acme_server:authenticate')}">${csrf_input()}
+  <p class="muted">A CA that requires External Account Binding registers a new account only with the EAB key id and HMAC key it issued (the key is not stored).</p>
+  <label for="eab_kid">EAB key id</label>
+  <input type="text" id="eab_kid" name="eab_kid" value="" autocomplete="off">
+  <label for="eab_hmac_key">EAB HMAC key (base64url)</label>
+  <input type="password" id="eab_hmac_key" name="eab_hmac_key" value="" autocomplete="off">
+  <p><button type="submit">Register with External Account Binding</button></p>
+</form>
+  % endif
   % if acct.account_url and acct.is_active:
 <form method="POST" action="${r('admin:acme_account:focus:acme_server:key_change')}">${csrf_input()}
   New key ${a.select('account_key_technology', account_key_technologies, key.key_technology if key else 'RSA')}

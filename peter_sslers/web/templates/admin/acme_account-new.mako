@@ -24,5 +24,13 @@ ${m.form_errors(form_errors)}
   ${a.select('account__private_key_cycle', private_key_cycles, form_values.get('account__private_key_cycle', 'single_certificate'))}
   <label for="account__private_key_technology">Certificate keys of its orders: technology</label>
   ${a.select('account__private_key_technology', private_key_technologies, form_values.get('account__private_key_technology', 'RSA'))}
+  <fieldset>
+    <legend>External Account Binding (only for CAs that require it: ZeroSSL, Google Trust Services, ...)</legend>
+    <p class="muted">Both or neither, as the CA issued them. The HMAC key is used to sign the registration only: it is never stored nor shown again.</p>
+    <label for="eab_kid">EAB key id</label>
+    <input type="text" id="eab_kid" name="eab_kid" value="${form_values.get('eab_kid', '')}" autocomplete="off">
+    <label for="eab_hmac_key">EAB HMAC key (base64url)</label>
+    <input type="password" id="eab_hmac_key" name="eab_hmac_key" value="" autocomplete="off">
+  </fieldset>
   <p><button type="submit">Create and register</button></p>
 </form>
