@@ -1756,10 +1756,10 @@ class AcmeDnsServer(Base):
     domain: Mapped[Optional[str]] = mapped_column(sa.Unicode(255))
     is_active: Mapped[bool] = mapped_column(default=True)
     is_global_default: Mapped[Optional[bool]] = mapped_column(index=True, unique=True)
-    timestamp_last_checked: Mapped[Optional[datetime.datetime]] = mapped_column(
+    # the last time its /health answered 200 (the check action)
+    timestamp_last_healthy: Mapped[Optional[datetime.datetime]] = mapped_column(
         TZDateTime
     )
-    is_healthy: Mapped[Optional[bool]]
     operations_event_id__created: Mapped[int] = mapped_column(
         sa.ForeignKey("operations_event.id"), index=True
     )
@@ -1779,8 +1779,7 @@ class AcmeDnsServer(Base):
             "is_global_default": bool(self.is_global_default),
             "timestamp_created": _iso(self.timestamp_created),
             "timestamp_updated": _iso(self.timestamp_updated),
-            "timestamp_last_checked": _iso(self.timestamp_last_checked),
-            "is_healthy": self.is_healthy,
+            "timestamp_last_healthy": _iso(self.timestamp_last_healthy),
             "operations_event_id__created": _id(self.operations_event_id__created),
         }
 

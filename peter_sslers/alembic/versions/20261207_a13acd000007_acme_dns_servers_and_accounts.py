@@ -1,7 +1,7 @@
 """acme-dns servers and their per-domain accounts (dns-01 through acme-dns)
 
 acme_dns_server: the root URL of an acme-dns HTTP API (unique), active or not, at most one global
-default, the zone its fulldomains live under, the last health check. acme_dns_server_account: the
+default, the zone its fulldomains live under, the last time its health check passed. acme_dns_server_account: the
 credentials of one domain on one server; at most one active account per (server, domain), kept
 by a partial unique index (the 2021 table's unique (server, domain, is_active) allowed only one
 inactive account per pair too).
@@ -31,8 +31,7 @@ def upgrade():
     sa.Column('domain', sa.Unicode(length=255), nullable=True),
     sa.Column('is_active', sa.Boolean(), nullable=False),
     sa.Column('is_global_default', sa.Boolean(), nullable=True),
-    sa.Column('timestamp_last_checked', sa.DateTime(), nullable=True),
-    sa.Column('is_healthy', sa.Boolean(), nullable=True),
+    sa.Column('timestamp_last_healthy', sa.DateTime(), nullable=True),
     sa.Column('operations_event_id__created', sa.Integer(), nullable=False),
     sa.CheckConstraint('is_global_default IS NULL OR is_global_default IS TRUE', name=op.f('ck_acme_dns_server_is_global_default_true_or_null')),
     sa.ForeignKeyConstraint(['operations_event_id__created'], ['operations_event.id'], name=op.f('fk_acme_dns_server_operations_event_id__created_operations_event')),
