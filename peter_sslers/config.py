@@ -489,6 +489,32 @@ OPTIONS = (
         "Seconds the self-check gives each name (connections, redirects and body together).",
         "a number of seconds greater than 0, at most 60",
     ),
+    # --- acme-dns (docs/AcmeDns.md)
+    Option(
+        "acme_dns_timeout",
+        _parse_selfcheck_timeout,
+        10.0,
+        "Seconds each request to an acme-dns server's API may take (register, update, health), "
+        "and each DNS query of the CNAME audit.",
+        "a number of seconds greater than 0, at most 60",
+    ),
+    Option(
+        "acme_dns_ca_bundle",
+        _parse_file,
+        None,
+        "A PEM file of the CA certificates to trust for the TLS of the acme-dns servers (a private "
+        "CA). When unset, the system's trust store is used. TLS is always verified.",
+        "the path of a PEM file",
+    ),
+    Option(
+        "acme_dns_audit_resolver",
+        _parse_selfcheck_resolver,
+        None,
+        "The DNS server the acme-dns CNAME audit asks (with dnspython) whether "
+        "`_acme-challenge.{domain}` is a CNAME to the account's `fulldomain`, instead of the "
+        "system's resolver: e.g. a public resolver, so the answer is what the CA sees.",
+        "an IP address, optionally with `:port` (`[ipv6]:port`)",
+    ),
     # --- which views run
     Option(
         "enable_views_public",
@@ -998,6 +1024,9 @@ class ApplicationSettings:
     http01_selfcheck_address: Optional[str]
     http01_selfcheck_resolver: Optional[str]
     http01_selfcheck_timeout: float
+    acme_dns_timeout: float
+    acme_dns_ca_bundle: Optional[str]
+    acme_dns_audit_resolver: Optional[str]
     enable_views_public: bool
     enable_views_admin: bool
     enable_acme_flow: bool

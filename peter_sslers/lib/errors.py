@@ -236,3 +236,33 @@ def for_field(field: str):
     except InvalidRequest as exc:
         exc.field = field
         raise
+
+
+# --- acme-dns (raised by lib.acme_dns) -------------------------------------------------------
+
+
+class AcmeDnsError(PeterSSLersError):
+    """Anything that went wrong talking to an acme-dns server (``lib.acme_dns``).
+
+    ``server`` is the server's root URL; ``message`` says what failed, never with a password in it.
+    """
+
+    def __init__(self, message: str, server: str = None):
+        super().__init__(message)
+        self.message = message
+        self.server = server
+
+
+class AcmeDnsUnreachable(AcmeDnsError):
+    """No answer: connection refused, DNS, TLS verification, a time-out."""
+
+
+class AcmeDnsServerError(AcmeDnsError):
+    """The server answered with an error status (``status``), or a body that is not what its API
+    promises. ``error`` is acme-dns's own error word when it sent one (``forbidden``: wrong
+    credentials or subdomain; ``bad_txt``, ``bad_subdomain``, ``invalid_allowfrom_cidr``...)."""
+
+    def __init__(self, message: str, server: str = None, status: int = None, error: str = None):
+        super().__init__(message, server=server)
+        self.status = status
+        self.error = error

@@ -51,6 +51,8 @@ __all__ = [
     "AcmeChallenge",
     "AcmeChallengeProbe",
     "AcmeChallengePoll",
+    "AcmeDnsServer",
+    "AcmeDnsServerAccount",
     "RemoteIpAddress",
     "AcmeEventLog",
     "CertificateCA",
@@ -1733,6 +1735,159 @@ class DomainBlocklisted(Base):
     @property
     def as_json(self) -> dict[str, Any]:
         return {"id": _id(self.id), "domain_name": self.domain_name}
+
+
+# ==============================================================================
+# acme-dns servers and their per-domain accounts (dns-01; docs/AcmeDns.md)
+
+
+class AcmeDnsServer(Base):
+    """An acme-dns server: the root URL of its HTTP API.
+
+    ``is_global_default`` (True or NULL) marks the server new accounts are registered on when
+    none is named. ``domain`` is the zone its ``fulldomain``s live under (learned from the first
+    registration or import; shown to operators, never trusted for anything).
+    """
+
+    __tablename__ = "acme_dns_server"
+    __table_args__ = (_check_true_or_null("is_global_default"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    timestamp_created: Mapped[datetime.datetime] = mapped_column(
+        TZDateTime, default=utcnow
+    )
+    timestamp_updated: Mapped[Optional[datetime.datetime]] = mapped_column(TZDateTime)
+    root_url: Mapped[str] = mapped_column(sa.Unicode(255), unique=True)
+    domain: Mapped[Optional[str]] = mapped_column(sa.Unicode(255))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    is_global_default: Mapped[Optional[bool]] = mapped_column(index=True, unique=True)
+    # the last time its /health answered 200 (the check action)
+    timestamp_last_healthy: Mapped[Optional[datetime.datetime]] = mapped_column(
+        TZDateTime
+    )
+    operations_event_id__created: Mapped[int] = mapped_column(
+        sa.ForeignKey("operations_event.id"), index=True
+    )
+
+    acme_dns_server_accounts: Mapped[list["AcmeDnsServerAccount"]] = relationship(
+        back_populates="acme_dns_server", order_by="AcmeDnsServerAccount.id.desc()"
+    )
+    operations_event__created: Mapped["OperationsEvent"] = relationship()
+
+    @property
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": _id(self.id),
+            "root_url": self.root_url,
+            "domain": self.domain,
+            "is_active": bool(self.is_active),
+            "is_global_default": bool(self.is_global_default),
+            "timestamp_created": _iso(self.timestamp_created),
+            "timestamp_updated": _iso(self.timestamp_updated),
+            "timestamp_last_healthy": _iso(self.timestamp_last_healthy),
+            "operations_event_id__created": _id(self.operations_event_id__created),
+        }
+
+
+class AcmeDnsServerAccount(Base):
+    """The acme-dns credentials of one Domain on one AcmeDnsServer.
+
+    The operator delegates ``_acme-challenge.<domain>`` to ``fulldomain`` with a CNAME; dns-01
+    TXT values for the domain (and its wildcard) are then written through ``/update`` with
+    ``username`` and ``password``. ``password`` is a secret: ``as_json`` masks it (see
+    ``as_json_with_password``). At most one active account per domain and server (a partial
+    unique index: deactivated accounts are kept, any number of them). ``allowfrom`` is the JSON
+    list of CIDR ranges the server accepts updates from (empty: any).
+    """
+
+    __tablename__ = "acme_dns_server_account"
+    __table_args__ = (
+        sa.Index(
+            "uq_acme_dns_server_account_active_domain",
+            "acme_dns_server_id",
+            "domain_id",
+            unique=True,
+            sqlite_where=sa.text("is_active IS TRUE"),
+            postgresql_where=sa.text("is_active IS TRUE"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    timestamp_created: Mapped[datetime.datetime] = mapped_column(
+        TZDateTime, default=utcnow
+    )
+    acme_dns_server_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("acme_dns_server.id"), index=True
+    )
+    domain_id: Mapped[int] = mapped_column(sa.ForeignKey("domain.id"), index=True)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    # registered here through /register, or imported (credentials made elsewhere)
+    is_imported: Mapped[bool] = mapped_column(default=False)
+    username: Mapped[str] = mapped_column(sa.Unicode(255))
+    password: Mapped[str] = mapped_column(sa.Unicode(255))
+    fulldomain: Mapped[str] = mapped_column(sa.Unicode(255))
+    subdomain: Mapped[str] = mapped_column(sa.Unicode(255))
+    allowfrom: Mapped[str] = mapped_column(sa.Unicode(1024), default="[]")
+    timestamp_last_update: Mapped[Optional[datetime.datetime]] = mapped_column(
+        TZDateTime
+    )
+    operations_event_id__created: Mapped[int] = mapped_column(
+        sa.ForeignKey("operations_event.id"), index=True
+    )
+
+    acme_dns_server: Mapped["AcmeDnsServer"] = relationship(
+        back_populates="acme_dns_server_accounts"
+    )
+    domain: Mapped["Domain"] = relationship()
+    operations_event__created: Mapped["OperationsEvent"] = relationship()
+
+    @property
+    def allowfrom_list(self) -> list[str]:
+        return json.loads(self.allowfrom or "[]")
+
+    @property
+    def password_sample(self) -> str:
+        """The first and last characters only: enough to tell two keys apart."""
+        if not self.password:
+            return ""
+        return "%s\u2026%s" % (self.password[:2], self.password[-2:])
+
+    @property
+    def cname_name(self) -> str:
+        return "_acme-challenge." + self.domain.domain_name
+
+    @property
+    def cname_record(self) -> str:
+        """The record the operator creates in the domain's zone."""
+        return "%s. CNAME %s." % (self.cname_name, self.fulldomain)
+
+    @property
+    def as_json(self) -> dict[str, Any]:
+        """Reads ``domain`` and ``acme_dns_server``. The password is masked."""
+        return {
+            "id": _id(self.id),
+            "acme_dns_server_id": _id(self.acme_dns_server_id),
+            "acme_dns_server_root_url": self.acme_dns_server.root_url,
+            "domain_id": _id(self.domain_id),
+            "domain_name": self.domain.domain_name,
+            "is_active": bool(self.is_active),
+            "is_imported": bool(self.is_imported),
+            "username": self.username,
+            "password_sample": self.password_sample,
+            "fulldomain": self.fulldomain,
+            "subdomain": self.subdomain,
+            "allowfrom": self.allowfrom_list,
+            "cname_name": self.cname_name,
+            "cname_record": self.cname_record,
+            "timestamp_created": _iso(self.timestamp_created),
+            "timestamp_last_update": _iso(self.timestamp_last_update),
+            "operations_event_id__created": _id(self.operations_event_id__created),
+        }
+
+    @property
+    def as_json_with_password(self) -> dict[str, Any]:
+        """``as_json`` plus the password: only where the operator asked for it by name."""
+        return dict(self.as_json, password=self.password)
 
 
 class UniqueFQDNSet(Base):

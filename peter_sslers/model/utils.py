@@ -673,6 +673,18 @@ class OperationsEventType(_Mapping):
         1100: "AcmeAccountProvider__activate_default",
         1101: "AcmeAccountProvider__mark__is_enabled",
         1102: "AcmeAccountProvider__insert",  # an imported account's unknown ACME server
+        # acme-dns (issue 13; the 2021 ids)
+        1300: "AcmeDnsServer__insert",
+        1301: "AcmeDnsServer__mark",
+        1302: "AcmeDnsServer__mark__active",
+        1303: "AcmeDnsServer__mark__inactive",
+        1304: "AcmeDnsServer__mark__default",
+        1305: "AcmeDnsServer__mark__notdefault",
+        1306: "AcmeDnsServer__edit",
+        1307: "AcmeDnsServer__check",
+        1400: "AcmeDnsServerAccount__insert",
+        1401: "AcmeDnsServerAccount__import",
+        1402: "AcmeDnsServerAccount__update_txt",
         # API
         2001: "ApiDomains__enable",
         2002: "ApiDomains__disable",

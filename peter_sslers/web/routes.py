@@ -155,6 +155,36 @@ def admin_routes(config):
     add_route(config, "admin:acme_challenge_polls", "/acme-challenge-polls", jsonify=True, paginate=True)
     add_route(config, "admin:acme_challenges", "/acme-challenges", jsonify=True, paginate=True)
 
+    # AcmeDnsServer and AcmeDnsServerAccount (acme-dns; docs/AcmeDns.md)
+    add_route(config, "admin:acme_dns_server:new", "/acme-dns-server/new", jsonify=True)
+    add_route(config, "admin:acme_dns_server:focus", "/acme-dns-server/{@id}", jsonify=True)
+    add_route(
+        config,
+        "admin:acme_dns_server:focus:acme_dns_server_accounts",
+        "/acme-dns-server/{@id}/acme-dns-server-accounts",
+        jsonify=True,
+        paginate=True,
+    )
+    add_route(config, "admin:acme_dns_server:focus:check", "/acme-dns-server/{@id}/check", jsonify=True)
+    add_route(config, "admin:acme_dns_server:focus:edit", "/acme-dns-server/{@id}/edit", jsonify=True)
+    add_route(
+        config, "admin:acme_dns_server:focus:ensure_domains", "/acme-dns-server/{@id}/ensure-domains", jsonify=True
+    )
+    add_route(
+        config,
+        "admin:acme_dns_server:focus:ensure_domains_results",
+        "/acme-dns-server/{@id}/ensure-domains-results",
+        jsonify=True,
+    )
+    add_route(config, "admin:acme_dns_server:focus:import_domain", "/acme-dns-server/{@id}/import-domain", jsonify=True)
+    add_route(config, "admin:acme_dns_server:focus:mark", "/acme-dns-server/{@id}/mark", jsonify=True)
+    add_route(config, "admin:acme_dns_servers", "/acme-dns-servers", jsonify=True, paginate=True)
+    add_route(config, "admin:acme_dns_server_account:focus", "/acme-dns-server-account/{@id}", jsonify=True)
+    add_route(
+        config, "admin:acme_dns_server_account:focus:audit", "/acme-dns-server-account/{@id}/audit", jsonify=True
+    )
+    add_route(config, "admin:acme_dns_server_accounts", "/acme-dns-server-accounts", jsonify=True, paginate=True)
+
     # AcmeEventLog
     add_route(config, "admin:acme_event_log:focus", "/acme-event-log/{@id}", jsonify=True)
     add_route(config, "admin:acme_event_logs", "/acme-event-logs", jsonify=True, paginate=True)

@@ -141,9 +141,10 @@ def test_operations_event_type():
     assert ops.ApiDomains__certificate_if_needed == 2010
     for name in ops.options():
         assert getattr(ops, name) == ops.from_string(name)
-    # objects that do not exist (yet) have no events
-    for name in ops.options():
-        assert not name.startswith("AcmeDnsServer")
+    # acme-dns (issue 13) kept the 2021 ids
+    assert ops.AcmeDnsServer__insert == 1300 == ops.from_string("AcmeDnsServer__insert")
+    assert ops.AcmeDnsServer__edit == 1306
+    assert ops.AcmeDnsServerAccount__insert == 1400
     assert ops.CoverageAssuranceEvent__insert == ops.from_string("CoverageAssuranceEvent__insert")
 
 
@@ -154,8 +155,8 @@ def test_all_lists_every_mapped_class():
     mapped = {mapper.class_.__name__ for mapper in meta.Base.registry.mappers}
     assert mapped == set(m.__all__)
     # acme_challenge_unknown_poll dropped (the responder stores no misses); acme_challenge_probe
-    # added (issue 12: the http-01 self-check)
-    assert len(meta.Base.metadata.tables) == 28
+    # added (issue 12: the http-01 self-check); acme_dns_server and acme_dns_server_account (issue 13)
+    assert len(meta.Base.metadata.tables) == 30
 
 
 def test_every_foreign_key_column_is_indexed():
@@ -853,6 +854,27 @@ def _build_everything(s):
             coverage_assurance_event_id=cae_parent.id,
         ),
     )
+    acme_dns_server = f._add(
+        s,
+        m.AcmeDnsServer(
+            root_url="https://acme-dns.example.com", domain="acme-dns.example.com", is_global_default=True,
+            operations_event__created=f.make_event(s),
+        ),
+    )
+    f._add(
+        s,
+        m.AcmeDnsServerAccount(
+            acme_dns_server=acme_dns_server,
+            domain=domain,
+            username="0a1b2c3d-0000-4000-8000-000000000001",
+            password="p" * 40,
+            fulldomain="0a1b2c3d-0000-4000-8000-000000000002.acme-dns.example.com",
+            subdomain="0a1b2c3d-0000-4000-8000-000000000002",
+            allowfrom='["192.0.2.0/24"]',
+            timestamp_last_update=now,
+            operations_event__created=f.make_event(s),
+        ),
+    )
     queue_domain = f._add(s, m.QueueDomain(domain_name="queued.example.com", operations_event__created=f.make_event(s)))
     queue_cert = f._add(s, f.make_queue_certificate(s, acme_order__source=order))
     event = f.make_event(s)
@@ -945,3 +967,32 @@ def test_as_json_shapes(dbsession):
         "unique_fqdn_set_id": None,
     }
     assert queue_json["is_active"] is True
+
+
+def test_acme_dns_json_masks_the_password(dbsession):
+    _build_everything(dbsession)
+    dbsession.expire_all()
+    account = dbsession.scalars(sa.select(m.AcmeDnsServerAccount)).one()
+    payload = account.as_json
+    assert "password" not in payload and "p" * 40 not in json.dumps(payload)
+    assert payload["password_sample"] == "pp\u2026pp"
+    assert payload["allowfrom"] == ["192.0.2.0/24"]
+    assert payload["cname_record"] == "_acme-challenge.json.example.com. CNAME %s." % account.fulldomain
+    assert account.as_json_with_password["password"] == "p" * 40
+    server_json = account.acme_dns_server.as_json
+    assert server_json["is_global_default"] is True and server_json["root_url"] == "https://acme-dns.example.com"
+
+
+def test_acme_dns_one_active_account_per_domain_and_server(dbsession):
+    _build_everything(dbsession)
+    account = dbsession.scalars(sa.select(m.AcmeDnsServerAccount)).one()
+    values = dict(
+        acme_dns_server_id=account.acme_dns_server_id, domain_id=account.domain_id, username=account.username,
+        password=account.password, fulldomain=account.fulldomain, subdomain=account.subdomain,
+        operations_event_id__created=account.operations_event_id__created,
+    )
+    # inactive ones: any number
+    for _ in range(2):
+        f._add(dbsession, m.AcmeDnsServerAccount(is_active=False, **values))
+    dbsession.flush()
+    f.assert_rejected(dbsession, m.AcmeDnsServerAccount(**values))

@@ -10,6 +10,7 @@ from typing import Optional
 
 import colander
 
+from ...lib.db.acme_dns import ACME_DNS_SERVER_MARK_ACTIONS
 from ...lib.db.getcreate import MAX_DOMAINS_PER_SET
 from ...lib.db.update import CERTIFICATE_SIGNED_MARK_ACTIONS
 from ...lib.db.update import DOMAIN_MARK_ACTIONS
@@ -255,6 +256,68 @@ class UniqueFQDNSetModify(colander.Schema):
     domain_names_del = _domain_names(
         "domain_names_del", "Domain names to remove, separated by commas", missing=""
     )
+
+
+# --- acme-dns (docs/AcmeDns.md)
+
+
+def _acme_dns_root_url() -> colander.SchemaNode:
+    return colander.SchemaNode(
+        Text(column_length(model.AcmeDnsServer.root_url)),
+        name="root_url",
+        description="The root URL of the acme-dns HTTP API, e.g. `https://auth.example.com` (http or https)",
+    )
+
+
+def _allowfrom() -> colander.SchemaNode:
+    return colander.SchemaNode(
+        Text(1000),
+        name="allowfrom",
+        description="CIDR ranges the account may update from, separated by commas (optional: any)",
+        missing="",
+    )
+
+
+class AcmeDnsServerNew(colander.Schema):
+    root_url = _acme_dns_root_url()
+    is_global_default = colander.SchemaNode(
+        Choice(("0", "1")),
+        name="is_global_default",
+        description="`1`: make it the global default acme-dns server",
+        validator=OneOf(("0", "1")),
+        missing="0",
+    )
+
+
+class AcmeDnsServerEdit(colander.Schema):
+    root_url = _acme_dns_root_url()
+
+
+class AcmeDnsServerMark(colander.Schema):
+    action = _action(ACME_DNS_SERVER_MARK_ACTIONS)
+
+
+class AcmeDnsServerEnsureDomains(colander.Schema):
+    domain_names = _domain_names(
+        "domain_names",
+        "Domain names, separated by commas (1 to 100; a wildcard name stands for its base name)",
+    )
+    allowfrom = _allowfrom()
+
+
+def _acme_dns_text(name: str, description: str, column) -> colander.SchemaNode:
+    return colander.SchemaNode(Text(column_length(column)), name=name, description=description)
+
+
+class AcmeDnsServerImportDomain(colander.Schema):
+    domain_name = _acme_dns_text("domain_name", "The domain the credentials are for", model.Domain.domain_name)
+    username = _acme_dns_text("username", "The acme-dns user name (a UUID)", model.AcmeDnsServerAccount.username)
+    password = _acme_dns_text("password", "The acme-dns key (40 characters)", model.AcmeDnsServerAccount.password)
+    fulldomain = _acme_dns_text(
+        "fulldomain", "The account's full domain (`<subdomain>.<acme-dns zone>`)", model.AcmeDnsServerAccount.fulldomain
+    )
+    subdomain = _acme_dns_text("subdomain", "The account's subdomain", model.AcmeDnsServerAccount.subdomain)
+    allowfrom = _allowfrom()
 
 
 class ActionNoFields(colander.Schema):

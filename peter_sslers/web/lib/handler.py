@@ -117,6 +117,10 @@ def outside_status(exc: Exception) -> tuple:
     """
     if isinstance(exc, errors.RedisUnavailable):
         return STATUS_UPSTREAM_UNREACHABLE, "redis"
+    if isinstance(exc, errors.AcmeDnsUnreachable):
+        return STATUS_UPSTREAM_UNREACHABLE, "acme-dns"
+    if isinstance(exc, errors.AcmeDnsError):
+        return STATUS_UPSTREAM_BAD_ANSWER, "acme-dns"
     if isinstance(exc, errors.AcmeTimeout):
         return STATUS_UPSTREAM_UNREACHABLE, "acme"
     if isinstance(exc, errors.AcmeCommunicationError):
@@ -127,7 +131,7 @@ def outside_status(exc: Exception) -> tuple:
 
 def outside_error_message(exc: Exception) -> str:
     """The sentence naming the outside service and what failed (views and ``peter_sslers_job``)."""
-    if isinstance(exc, errors.RedisUnavailable):
+    if isinstance(exc, (errors.RedisUnavailable, errors.AcmeDnsError)):
         return exc.message
     if isinstance(exc, errors.AcmeServerError):
         return "The ACME server answered HTTP %s: %s" % (exc.status, exc.detail or exc.code or "an error")
@@ -149,9 +153,10 @@ def error_envelope(message: str, form_errors: dict = None, operation: str = None
 
 class Handler:
     # the failures of an outside service an action answers with 502/503 (``outside_error``)
-    OUTSIDE_ERRORS = (errors.AcmeError, errors.RedisUnavailable)
-    # form fields holding secrets: a rejected form is shown again without them (the EAB HMAC key)
-    SECRET_FIELDS = frozenset({"eab_hmac_key"})
+    OUTSIDE_ERRORS = (errors.AcmeError, errors.RedisUnavailable, errors.AcmeDnsError)
+    # form fields holding secrets: a rejected form is shown again without them (the EAB HMAC key,
+    # an imported acme-dns account's key)
+    SECRET_FIELDS = frozenset({"eab_hmac_key", "password"})
 
     def __init__(self, request):
         self.request = request
@@ -252,6 +257,12 @@ class Handler:
             payload["error"] = exc.message
             payload["server"] = exc.server
             payload["redis_server"] = exc.server
+        elif isinstance(exc, errors.AcmeDnsError):
+            payload["error"] = exc.message
+            payload["server"] = exc.server
+            if isinstance(exc, errors.AcmeDnsServerError):
+                payload["status"] = exc.status
+                payload["acme_dns_error"] = exc.error
         elif isinstance(exc, AcmeOrderFailed):
             payload["error"] = "ACME server: %s" % exc.message
             payload["problem"] = exc.problem

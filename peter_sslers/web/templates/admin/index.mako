@@ -36,6 +36,8 @@
   <h2>Objects</h2>
   <ul>
     <li><a href="${request.route_path('admin:domains')}">Domains</a> (<a href="${request.route_path('admin:domain:new')}">add one</a>)</li>
+    <li><a href="${request.route_path('admin:acme_dns_servers')}">acme-dns servers</a> and their
+        <a href="${request.route_path('admin:acme_dns_server_accounts')}">per-domain accounts</a> (dns-01)</li>
     <li><a href="${request.route_path('admin:coverage_assurance_events:unresolved')}">Coverage assurance events</a>:
         what endangers a name's certificate (<a href="${request.route_path('admin:coverage_assurance_events:all')}">all</a>,
         <a href="${request.route_path('admin:notifications')}">notifications sent</a>)</li>
