@@ -99,6 +99,10 @@ def normalize_zone(zone: str) -> str:
     text = (zone or "").strip().rstrip(".").lower()
     if not text:
         raise errors.InvalidRequest("The zone is empty: give a DNS name such as `example.com`.", field="zone")
+    if not text.isascii():
+        raise errors.InvalidRequest(
+            "The zone `%s` is not ASCII: give an internationalized name in its `xn--` form." % text[:100], field="zone"
+        )
     if "*" in text:
         raise errors.InvalidRequest("A zone is not a wildcard: give its name, e.g. `example.com`.", field="zone")
     try:

@@ -155,7 +155,8 @@ def test_all_lists_every_mapped_class():
     assert mapped == set(m.__all__)
     # acme_challenge_unknown_poll dropped (the responder stores no misses); acme_challenge_probe
     # added (issue 12: the http-01 self-check)
-    assert len(meta.Base.metadata.tables) == 28
+    # dns_backend_rfc2136 added (issue 13: dns-01 through RFC 2136)
+    assert len(meta.Base.metadata.tables) == 29
 
 
 def test_every_foreign_key_column_is_indexed():
@@ -851,6 +852,18 @@ def _build_everything(s):
             payload=json.dumps({"coverage_assurance_event_id": str(cae_child.id)}),
             timestamp_next_attempt=now,
             coverage_assurance_event_id=cae_parent.id,
+        ),
+    )
+    f._add(
+        s,
+        m.DnsBackendRfc2136(
+            zone="json.example.com",
+            server="127.0.0.1",
+            port=53,
+            tsig_key_name="peter-sslers",
+            tsig_algorithm="hmac-sha256",
+            tsig_secret="c2VjcmV0",
+            timestamp_updated=now,
         ),
     )
     queue_domain = f._add(s, m.QueueDomain(domain_name="queued.example.com", operations_event__created=f.make_event(s)))

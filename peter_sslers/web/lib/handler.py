@@ -117,6 +117,10 @@ def outside_status(exc: Exception) -> tuple:
     """
     if isinstance(exc, errors.RedisUnavailable):
         return STATUS_UPSTREAM_UNREACHABLE, "redis"
+    if isinstance(exc, errors.DnsUnreachable):
+        return STATUS_UPSTREAM_UNREACHABLE, "dns"
+    if isinstance(exc, errors.DnsError):
+        return STATUS_UPSTREAM_BAD_ANSWER, "dns"
     if isinstance(exc, errors.AcmeTimeout):
         return STATUS_UPSTREAM_UNREACHABLE, "acme"
     if isinstance(exc, errors.AcmeCommunicationError):
@@ -127,7 +131,7 @@ def outside_status(exc: Exception) -> tuple:
 
 def outside_error_message(exc: Exception) -> str:
     """The sentence naming the outside service and what failed (views and ``peter_sslers_job``)."""
-    if isinstance(exc, errors.RedisUnavailable):
+    if isinstance(exc, (errors.RedisUnavailable, errors.DnsError)):
         return exc.message
     if isinstance(exc, errors.AcmeServerError):
         return "The ACME server answered HTTP %s: %s" % (exc.status, exc.detail or exc.code or "an error")
@@ -149,7 +153,7 @@ def error_envelope(message: str, form_errors: dict = None, operation: str = None
 
 class Handler:
     # the failures of an outside service an action answers with 502/503 (``outside_error``)
-    OUTSIDE_ERRORS = (errors.AcmeError, errors.RedisUnavailable)
+    OUTSIDE_ERRORS = (errors.AcmeError, errors.RedisUnavailable, errors.DnsError)
 
     def __init__(self, request):
         self.request = request
@@ -250,6 +254,11 @@ class Handler:
             payload["error"] = exc.message
             payload["server"] = exc.server
             payload["redis_server"] = exc.server
+        elif isinstance(exc, errors.DnsError):
+            payload["error"] = exc.message
+            payload["server"] = exc.server
+            if getattr(exc, "report", None) is not None:
+                payload["report"] = exc.report
         elif isinstance(exc, AcmeOrderFailed):
             payload["error"] = "ACME server: %s" % exc.message
             payload["problem"] = exc.problem
