@@ -19,14 +19,18 @@ TEST_DEBIAN_PACKAGES := openssl curl pebble redis-server
 # Debian packages checked with dpkg, not by a command: nginx with its Lua module and the Lua
 # libraries the edge handler uses (tools/nginx_conf/, tests/edge/). Installing Debian's nginx
 # would start the system nginx on port 80 of every interface: test-deps blocks service starts
-# during the install (policy-rc.d); the tests run nginx themselves on loopback.
-TEST_DEBIAN_LIBRARIES := nginx libnginx-mod-http-lua lua-resty-core lua-cjson
+# during the install (policy-rc.d); the tests run nginx themselves on loopback. bind9 (named, in
+# /usr/sbin) likewise: its service would answer on port 53; tests/bind9.py runs its own named on
+# a free loopback port with a throwaway configuration (dns-01, RFC 2136).
+TEST_DEBIAN_LIBRARIES := nginx libnginx-mod-http-lua lua-resty-core lua-cjson bind9
 # The switches of the tests that need those services: `make test` runs everything.
 export SSL_RUN_LETSENCRYPT_API_TESTS ?= 1
 # The nginx cache tests run against tools/fake_server.py on loopback (Python's standard library
 # only); the edge tests (tests/edge/) against Debian's nginx with the Lua module, and Redis.
 export SSL_RUN_NGINX_TESTS ?= 1
 export SSL_RUN_REDIS_TESTS ?= 1
+# dns-01: RFC 2136 updates and the visibility wait against Debian's bind9 on loopback (tests/bind9.py)
+export SSL_RUN_DNS_TESTS ?= 1
 SSL_TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
 .PHONY: run demo test install install-test test-deps test-redis test-sqlite test-postgresql clean

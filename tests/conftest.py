@@ -26,6 +26,7 @@ from peter_sslers.lib.db.bootstrap import reconcile_certificate_authority
 from peter_sslers.lib.db.bootstrap import seed_database
 from peter_sslers.model import meta
 from peter_sslers.scripts.initializedb import initialize_database
+from tests.bind9 import bind9  # noqa: F401  (fixture: the DNS tests' bind9)
 from tests.browser import BrowserTestApp
 from tests.pebble import http01_responder  # noqa: F401  (fixtures: the ACME tests' pebble)
 from tests.pebble import make_pebble  # noqa: F401

@@ -266,3 +266,50 @@ class AcmeDnsServerError(AcmeDnsError):
         super().__init__(message, server=server)
         self.status = status
         self.error = error
+
+
+# --- DNS (raised by lib.dns01: RFC 2136 updates and the TXT visibility wait) -----------------
+
+
+class DnsError(PeterSSLersError):
+    """Anything that went wrong talking to a DNS server (an RFC 2136 update or a query).
+
+    ``server`` is ``host:port`` of the server concerned (None when none was reached yet); the
+    message never holds a TSIG secret.
+    """
+
+    def __init__(self, message: str, server: str = None):
+        super().__init__(message)
+        self.message = message
+        self.server = server
+
+
+class DnsUpdateRefused(DnsError):
+    """The server answered an update with an error: ``rcode`` is its text (``REFUSED``,
+    ``NOTAUTH``: usually a TSIG key it does not know or a wrong secret; ``NOTZONE``: the name is
+    not in that zone; ...). A TSIG failure the client saw itself (a bad signature on the answer)
+    has ``rcode`` ``BADSIG``/``BADKEY``/``BADTIME``."""
+
+    def __init__(self, message: str, server: str = None, rcode: str = None):
+        super().__init__(message, server)
+        self.rcode = rcode
+
+
+class DnsUnreachable(DnsError):
+    """No answer at all: connection refused, no route, a time-out, a host name that does not resolve."""
+
+
+class DnsZoneNotFound(DnsError):
+    """The zone does not exist in the DNS (NXDOMAIN) or has no NS records: its authoritative
+    servers cannot be found."""
+
+
+class DnsNotVisible(DnsError):
+    """``wait_visible`` reached its deadline before every authoritative server answered the TXT
+    value. ``seen`` lists the servers that did; ``missing`` maps each other server to what it
+    last answered (no record, other values, NXDOMAIN, a time-out...)."""
+
+    def __init__(self, message: str, seen: list, missing: dict, server: str = None):
+        super().__init__(message, server)
+        self.seen = list(seen)
+        self.missing = dict(missing)

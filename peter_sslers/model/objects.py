@@ -69,6 +69,7 @@ __all__ = [
     "QueueCertificate",
     "CoverageAssuranceEvent",
     "Notification",
+    "DnsBackendRfc2136",
     "OperationsEvent",
     "OperationsObjectEvent",
 ]
@@ -2405,6 +2406,57 @@ class Notification(Base):
             "last_error": self.last_error,
             "coverage_assurance_event_id": _id(self.coverage_assurance_event_id),
             "payload": self.payload_json,
+        }
+
+
+# ==============================================================================
+# dns-01: the DNS backends that publish the TXT records (docs/Dns01.md)
+
+# what the JSON and the pages show instead of a TSIG secret
+SECRET_MASK = "********"
+
+
+class DnsBackendRfc2136(Base):
+    """One zone updated through RFC 2136 dynamic updates signed with TSIG (``lib.dns01``).
+
+    ``zone`` is lower-case without a trailing dot; a name is handled by the longest active zone
+    that encloses it (``lib.db.dns_backends.backend_for_name``). ``server``/``port`` take the
+    updates (the primary). ``visibility_nameservers`` (``host[:port], ...``) are the servers the
+    visibility wait asks; empty: the zone's NS records, port 53. ``tsig_secret`` is a secret:
+    ``as_json`` masks it, nothing logs it.
+    """
+
+    __tablename__ = "dns_backend_rfc2136"
+    __table_args__ = (_check_lowercase("zone"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    timestamp_created: Mapped[datetime.datetime] = mapped_column(
+        TZDateTime, default=utcnow
+    )
+    timestamp_updated: Mapped[Optional[datetime.datetime]] = mapped_column(TZDateTime)
+    zone: Mapped[str] = mapped_column(sa.Unicode(255), unique=True)
+    server: Mapped[str] = mapped_column(sa.Unicode(255))
+    port: Mapped[int] = mapped_column(default=53)
+    tsig_key_name: Mapped[str] = mapped_column(sa.Unicode(255))
+    tsig_algorithm: Mapped[str] = mapped_column(sa.Unicode(32))
+    tsig_secret: Mapped[str] = mapped_column(sa.Unicode(255))
+    visibility_nameservers: Mapped[Optional[str]] = mapped_column(sa.Unicode(1024))
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+    @property
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": _id(self.id),
+            "timestamp_created": _iso(self.timestamp_created),
+            "timestamp_updated": _iso(self.timestamp_updated),
+            "zone": self.zone,
+            "server": self.server,
+            "port": self.port,
+            "tsig_key_name": self.tsig_key_name,
+            "tsig_algorithm": self.tsig_algorithm,
+            "tsig_secret": SECRET_MASK,
+            "visibility_nameservers": self.visibility_nameservers,
+            "is_active": self.is_active,
         }
 
 

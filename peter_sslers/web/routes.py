@@ -338,6 +338,14 @@ def admin_routes(config):
         paginate=True,
     )
 
+    # DnsBackendRfc2136 (dns-01 through RFC 2136 dynamic updates, docs/Dns01.md)
+    add_route(config, "admin:dns_backend_rfc2136:new", "/dns-backend-rfc2136/new", jsonify=True)
+    add_route(config, "admin:dns_backend_rfc2136:focus", "/dns-backend-rfc2136/{@id}", jsonify=True)
+    add_route(config, "admin:dns_backend_rfc2136:focus:edit", "/dns-backend-rfc2136/{@id}/edit", jsonify=True)
+    add_route(config, "admin:dns_backend_rfc2136:focus:mark", "/dns-backend-rfc2136/{@id}/mark", jsonify=True)
+    add_route(config, "admin:dns_backend_rfc2136:focus:test", "/dns-backend-rfc2136/{@id}/test", jsonify=True)
+    add_route(config, "admin:dns_backend_rfc2136s", "/dns-backends-rfc2136", jsonify=True, paginate=True)
+
     # Domain
     add_route(config, "admin:domain:new", "/domain/new", jsonify=True)
     add_route(config, "admin:domain:focus", "/domain/{domain_identifier}", jsonify=True)

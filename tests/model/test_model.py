@@ -155,8 +155,9 @@ def test_all_lists_every_mapped_class():
     mapped = {mapper.class_.__name__ for mapper in meta.Base.registry.mappers}
     assert mapped == set(m.__all__)
     # acme_challenge_unknown_poll dropped (the responder stores no misses); acme_challenge_probe
-    # added (issue 12: the http-01 self-check); acme_dns_server and acme_dns_server_account (issue 13)
-    assert len(meta.Base.metadata.tables) == 30
+    # added (issue 12: the http-01 self-check); acme_dns_server and acme_dns_server_account,
+    # dns_backend_rfc2136 (issue 13: dns-01 through acme-dns and RFC 2136)
+    assert len(meta.Base.metadata.tables) == 31
 
 
 def test_every_foreign_key_column_is_indexed():
@@ -873,6 +874,18 @@ def _build_everything(s):
             allowfrom='["192.0.2.0/24"]',
             timestamp_last_update=now,
             operations_event__created=f.make_event(s),
+        ),
+    )
+    f._add(
+        s,
+        m.DnsBackendRfc2136(
+            zone="json.example.com",
+            server="127.0.0.1",
+            port=53,
+            tsig_key_name="peter-sslers",
+            tsig_algorithm="hmac-sha256",
+            tsig_secret="c2VjcmV0",
+            timestamp_updated=now,
         ),
     )
     queue_domain = f._add(s, m.QueueDomain(domain_name="queued.example.com", operations_event__created=f.make_event(s)))

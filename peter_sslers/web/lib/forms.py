@@ -11,10 +11,12 @@ from typing import Optional
 import colander
 
 from ...lib.db.acme_dns import ACME_DNS_SERVER_MARK_ACTIONS
+from ...lib.db.dns_backends import MARK_ACTIONS as DNS_BACKEND_MARK_ACTIONS
 from ...lib.db.getcreate import MAX_DOMAINS_PER_SET
 from ...lib.db.update import CERTIFICATE_SIGNED_MARK_ACTIONS
 from ...lib.db.update import DOMAIN_MARK_ACTIONS
 from ...lib.db.update import PRIVATE_KEY_MARK_ACTIONS
+from ...lib.dns01 import TSIG_ALGORITHMS
 from ...model import objects as model
 
 # --- ids and text: what any field or route placeholder may hold
@@ -322,3 +324,51 @@ class AcmeDnsServerImportDomain(colander.Schema):
 
 class ActionNoFields(colander.Schema):
     """An action that needs no field: an HTTP POST is enough."""
+
+
+# --- dns-01: DNS backends (RFC 2136), docs/Dns01.md
+
+DNS_TSIG_ALGORITHMS = TSIG_ALGORITHMS
+
+
+def _dns_text(name: str, column, description: str, missing=colander.required) -> colander.SchemaNode:
+    return colander.SchemaNode(Text(column_length(column)), name=name, description=description, missing=missing)
+
+
+class DnsBackendRfc2136New(colander.Schema):
+    zone = _dns_text("zone", model.DnsBackendRfc2136.zone, "The zone, e.g. `example.com` (lower-cased, no trailing dot)")
+    server = _dns_text(
+        "server", model.DnsBackendRfc2136.server, "The server taking the updates (its primary): an IP address or host name"
+    )
+    port = colander.SchemaNode(Text(5), name="port", description="Its port (default 53)", missing="")
+    tsig_key_name = _dns_text(
+        "tsig_key_name", model.DnsBackendRfc2136.tsig_key_name, "The TSIG key's name, as in the server's `key` statement"
+    )
+    tsig_algorithm = colander.SchemaNode(
+        Choice(DNS_TSIG_ALGORITHMS),
+        name="tsig_algorithm",
+        description="The TSIG algorithm",
+        validator=OneOf(DNS_TSIG_ALGORITHMS),
+        missing="hmac-sha256",
+    )
+    tsig_secret = _dns_text(
+        "tsig_secret", model.DnsBackendRfc2136.tsig_secret, "The TSIG secret, base64 (`tsig-keygen` prints it)"
+    )
+    visibility_nameservers = _dns_text(
+        "visibility_nameservers",
+        model.DnsBackendRfc2136.visibility_nameservers,
+        "The servers the visibility wait asks, `host[:port]` separated by commas (optional; empty: the zone's NS "
+        "records, port 53)",
+        missing="",
+    )
+
+
+class DnsBackendRfc2136Edit(DnsBackendRfc2136New):
+    tsig_secret = _dns_text(
+        "tsig_secret", model.DnsBackendRfc2136.tsig_secret, "A new TSIG secret, base64 (empty: keep the current one)",
+        missing="",
+    )
+
+
+class DnsBackendRfc2136Mark(colander.Schema):
+    action = _action(DNS_BACKEND_MARK_ACTIONS)

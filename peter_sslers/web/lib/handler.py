@@ -121,6 +121,10 @@ def outside_status(exc: Exception) -> tuple:
         return STATUS_UPSTREAM_UNREACHABLE, "acme-dns"
     if isinstance(exc, errors.AcmeDnsError):
         return STATUS_UPSTREAM_BAD_ANSWER, "acme-dns"
+    if isinstance(exc, errors.DnsUnreachable):
+        return STATUS_UPSTREAM_UNREACHABLE, "dns"
+    if isinstance(exc, errors.DnsError):
+        return STATUS_UPSTREAM_BAD_ANSWER, "dns"
     if isinstance(exc, errors.AcmeTimeout):
         return STATUS_UPSTREAM_UNREACHABLE, "acme"
     if isinstance(exc, errors.AcmeCommunicationError):
@@ -131,7 +135,7 @@ def outside_status(exc: Exception) -> tuple:
 
 def outside_error_message(exc: Exception) -> str:
     """The sentence naming the outside service and what failed (views and ``peter_sslers_job``)."""
-    if isinstance(exc, (errors.RedisUnavailable, errors.AcmeDnsError)):
+    if isinstance(exc, (errors.RedisUnavailable, errors.AcmeDnsError, errors.DnsError)):
         return exc.message
     if isinstance(exc, errors.AcmeServerError):
         return "The ACME server answered HTTP %s: %s" % (exc.status, exc.detail or exc.code or "an error")
@@ -153,10 +157,10 @@ def error_envelope(message: str, form_errors: dict = None, operation: str = None
 
 class Handler:
     # the failures of an outside service an action answers with 502/503 (``outside_error``)
-    OUTSIDE_ERRORS = (errors.AcmeError, errors.RedisUnavailable, errors.AcmeDnsError)
+    OUTSIDE_ERRORS = (errors.AcmeError, errors.RedisUnavailable, errors.AcmeDnsError, errors.DnsError)
     # form fields holding secrets: a rejected form is shown again without them (the EAB HMAC key,
-    # an imported acme-dns account's key)
-    SECRET_FIELDS = frozenset({"eab_hmac_key", "password"})
+    # an imported acme-dns account's key, a DNS backend's TSIG secret)
+    SECRET_FIELDS = frozenset({"eab_hmac_key", "password", "tsig_secret"})
 
     def __init__(self, request):
         self.request = request
@@ -263,6 +267,11 @@ class Handler:
             if isinstance(exc, errors.AcmeDnsServerError):
                 payload["status"] = exc.status
                 payload["acme_dns_error"] = exc.error
+        elif isinstance(exc, errors.DnsError):
+            payload["error"] = exc.message
+            payload["server"] = exc.server
+            if getattr(exc, "report", None) is not None:
+                payload["report"] = exc.report
         elif isinstance(exc, AcmeOrderFailed):
             payload["error"] = "ACME server: %s" % exc.message
             payload["problem"] = exc.problem

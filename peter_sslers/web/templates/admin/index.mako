@@ -38,6 +38,8 @@
     <li><a href="${request.route_path('admin:domains')}">Domains</a> (<a href="${request.route_path('admin:domain:new')}">add one</a>)</li>
     <li><a href="${request.route_path('admin:acme_dns_servers')}">acme-dns servers</a> and their
         <a href="${request.route_path('admin:acme_dns_server_accounts')}">per-domain accounts</a> (dns-01)</li>
+    <li><a href="${request.route_path('admin:dns_backend_rfc2136s')}">DNS backends (RFC 2136)</a>: the zones whose dns-01
+        records are published by dynamic updates (<a href="${request.route_path('admin:dns_backend_rfc2136:new')}">add one</a>)</li>
     <li><a href="${request.route_path('admin:coverage_assurance_events:unresolved')}">Coverage assurance events</a>:
         what endangers a name's certificate (<a href="${request.route_path('admin:coverage_assurance_events:all')}">all</a>,
         <a href="${request.route_path('admin:notifications')}">notifications sent</a>)</li>
