@@ -154,8 +154,9 @@ def test_all_lists_every_mapped_class():
     mapped = {mapper.class_.__name__ for mapper in meta.Base.registry.mappers}
     assert mapped == set(m.__all__)
     # acme_challenge_unknown_poll dropped (the responder stores no misses); acme_challenge_probe
-    # added (issue 12: the http-01 self-check)
-    assert len(meta.Base.metadata.tables) == 28
+    # added (issue 12: the http-01 self-check); acme_orderless and acme_orderless_challenge added
+    # (issue 13: the ACME-flow tool)
+    assert len(meta.Base.metadata.tables) == 30
 
 
 def test_every_foreign_key_column_is_indexed():
@@ -811,6 +812,14 @@ def _build_everything(s):
         m.AcmeChallengeProbe(
             token="probe-token", domain_name="json.example.com", key_authorization="probe-token.thumbprint",
             timestamp_created=now, timestamp_expires=now + datetime.timedelta(minutes=1),
+        ),
+    )
+    orderless = f._add(s, m.AcmeOrderless(domain_names="json.example.com", acme_account=account))
+    f._add(
+        s,
+        m.AcmeOrderlessChallenge(
+            acme_orderless=orderless, domain_name="json.example.com", token="orderless-token",
+            keyauthorization="orderless-token.thumbprint", timestamp_polled_last=now, count_polled=1,
         ),
     )
     cae_parent = f._add(
