@@ -36,6 +36,10 @@
   <h2>Objects</h2>
   <ul>
     <li><a href="${request.route_path('admin:domains')}">Domains</a> (<a href="${request.route_path('admin:domain:new')}">add one</a>)</li>
+% if request.registry.app_settings.enable_acme_flow:
+    <li><a href="${request.route_path('admin:acme_orderlesss')}">AcmeOrderless (ACME-flow)</a>: manual http-01 challenges for
+        another ACME client's order (<a href="${request.route_path('admin:acme_orderless:new')}">new</a>)</li>
+% endif
     <li><a href="${request.route_path('admin:coverage_assurance_events:unresolved')}">Coverage assurance events</a>:
         what endangers a name's certificate (<a href="${request.route_path('admin:coverage_assurance_events:all')}">all</a>,
         <a href="${request.route_path('admin:notifications')}">notifications sent</a>)</li>
