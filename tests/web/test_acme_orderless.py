@@ -415,3 +415,34 @@ def test_a_miss_with_the_option_on_is_three_queries_and_no_write(client, db, cou
     assert len([s for s in statements if s.startswith("SELECT")]) == 3, statements
     assert not [s for s in statements if s.startswith(("INSERT", "UPDATE", "DELETE"))], statements
 
+
+
+def test_gets_and_other_methods_on_the_actions_change_nothing(client, db):
+    """tests/web/test_actions.py's checks, over the tool's routes (absent from the suite's app)."""
+    from tests.web.test_actions import HOSTILE_QUERY
+    from tests.web.test_actions import action_routes
+    from tests.web.test_actions import fill
+    from tests.web.test_actions import table_counts
+
+    new_orderless(client, names="example.com")  # id 1, its challenge id 1
+    routes = [r for r in action_routes(client.app.registry) if "orderless" in r[0]]
+    assert len(routes) == 8, routes
+    before = table_counts(db)
+    for name, pattern in routes:
+        path = fill(pattern)
+        res = client.get(path + HOSTILE_QUERY, status="*")
+        assert res.status_int < 500, (name, path, res.status)
+        if name.endswith("|json"):
+            assert res.status_int == 200 and res.json["method"] == "POST", (name, res.text[:200])
+        for method in ("HEAD", "PUT", "DELETE", "OPTIONS"):
+            res = client.request(path + HOSTILE_QUERY, method=method, status="*")
+            assert res.status_int < 500, (method, name, res.status)
+        assert table_counts(db) == before, (name, path)
+    # and every GET route of the tool
+    from pyramid.interfaces import IRoutesMapper
+
+    for route in client.app.registry.getUtility(IRoutesMapper).get_routes():
+        if "orderless" in route.name:
+            res = client.get(fill("/" + route.pattern.lstrip("/")) + HOSTILE_QUERY, status="*")
+            assert res.status_int < 500, (route.name, res.status)
+    assert table_counts(db) == before
