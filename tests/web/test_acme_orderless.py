@@ -8,6 +8,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from peter_sslers.lib import acme_v2
 from peter_sslers.model import objects as m
+from peter_sslers.model import utils
 from tests import factories as f
 from tests.browser import BrowserTestApp
 from tests.conftest import TEST_HOST
@@ -251,13 +252,38 @@ def test_duplicate_tokens_are_refused(client, db, dbsession):
     # the same token again, here or in another live AcmeOrderless
     res = add(client, o["id"], status=400, domain="www.example.com", token=TOKEN, keyauthorization=KEYAUTH)
     assert "already used" in res.json["form_errors"]["token"]
-    o2 = new_orderless(client)
-    add(client, o2["id"], status=400, domain="example.com", token=TOKEN, keyauthorization=KEYAUTH)
+    o2 = new_orderless(client, names="example.org")
+    add(client, o2["id"], status=400, domain="example.org", token=TOKEN, keyauthorization=KEYAUTH)
     # a real challenge still in play holds its token too
     f.make_challenge(dbsession, domain_name="example.net", token=TOKEN2)
     dbsession.commit()
-    res = add(client, o2["id"], status=400, domain="example.com", token=TOKEN2, keyauthorization=TOKEN2 + "." + THUMB)
+    res = add(client, o2["id"], status=400, domain="example.org", token=TOKEN2, keyauthorization=TOKEN2 + "." + THUMB)
     assert "already used" in res.json["error"]
+
+
+def test_competing_names_are_refused(client, db, dbsession, make_app):
+    """`block_competing_challenges`: a name another AcmeOrderless or a pending AcmeOrder is still
+    validating; free again once that is deactivated or finished."""
+    o = new_orderless(client, names="example.com")
+    res = client.post(ADMIN + "/acme-orderless/new.json", {"domain_names_http01": "www.example.com,example.com"},
+                      status=400)
+    assert "AcmeOrderless %s" % o["id"] in res.json["form_errors"]["domain_names_http01"]
+    client.post(ADMIN + "/acme-orderless/%s/deactivate.json" % o["id"], {}, status=200)
+    new_orderless(client, names="www.example.com,example.com")
+    dbOrder = f.make_acme_order(dbsession, fqdn_set=f.make_fqdn_set(dbsession, ["example.net"]))
+    dbOrder.acme_status_order_id = utils.Acme_Status_Order.PENDING
+    dbOrder.is_processing = True
+    dbsession.commit()
+    res = client.post(ADMIN + "/acme-orderless/new.json", {"domain_names_http01": "example.net"}, status=400)
+    assert "AcmeOrder %s" % dbOrder.id in res.json["error"]
+    # the option off: no such check
+    relaxed = BrowserTestApp(make_app(enable_acme_flow="true", block_competing_challenges="false"),
+                             extra_environ={"HTTP_HOST": TEST_HOST})
+    res = relaxed.post(ADMIN + "/acme-orderless/new.json", {"domain_names_http01": "example.net"}, status=200)
+    client.post(ADMIN + "/acme-orderless/%s/deactivate.json" % res.json["AcmeOrderless"]["id"], {}, status=200)
+    dbOrder.acme_status_order_id = utils.Acme_Status_Order.VALID
+    dbsession.commit()
+    new_orderless(client, names="example.net,example.org")
 
 
 def test_update_edits_and_clears(client, db):

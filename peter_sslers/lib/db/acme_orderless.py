@@ -21,8 +21,11 @@ from .. import utils
 from ...model import utils as model_utils
 from ...model.objects import AcmeAccount
 from ...model.objects import AcmeChallenge
+from ...model.objects import AcmeOrder
 from ...model.objects import AcmeOrderless
 from ...model.objects import AcmeOrderlessChallenge
+from ...model.objects import Domain
+from ...model.objects import UniqueFQDNSet2Domain
 from . import get
 from .getcreate import MAX_DOMAINS_PER_SET
 
@@ -111,6 +114,30 @@ def token_in_use(ctx, token: str, exclude_challenge_ids: tuple = ()) -> bool:
     return ctx.dbsession.scalar(statement.limit(1)) is not None
 
 
+def competing(ctx, names: list) -> list:
+    """What is still validating any of ``names``: ``AcmeOrder N`` (processing, pending on the
+    server: the rule of ``block_competing_challenges`` for new orders) and ``AcmeOrderless N``
+    (processing), sorted."""
+    orders = ctx.dbsession.scalars(
+        sa.select(AcmeOrder.id)
+        .join(UniqueFQDNSet2Domain, UniqueFQDNSet2Domain.unique_fqdn_set_id == AcmeOrder.unique_fqdn_set_id)
+        .join(Domain, Domain.id == UniqueFQDNSet2Domain.domain_id)
+        .where(
+            Domain.domain_name.in_(names),
+            AcmeOrder.is_processing.is_(True),
+            AcmeOrder.acme_status_order_id.in_(model_utils.Acme_Status_Order.IDS_BLOCKING),
+        )
+        .distinct()
+    ).all()
+    orderlesss = ctx.dbsession.scalars(
+        sa.select(AcmeOrderless.id)
+        .join(AcmeOrderlessChallenge, AcmeOrderlessChallenge.acme_orderless_id == AcmeOrderless.id)
+        .where(AcmeOrderlessChallenge.domain_name.in_(names), AcmeOrderless.is_processing.is_(True))
+        .distinct()
+    ).all()
+    return ["AcmeOrder %s" % i for i in sorted(orders)] + ["AcmeOrderless %s" % i for i in sorted(orderlesss)]
+
+
 def _require_processing(dbOrderless: AcmeOrderless) -> None:
     if not dbOrderless.is_processing:
         raise errors.InvalidTransition("This AcmeOrderless is deactivated: it cannot be changed.")
@@ -121,7 +148,8 @@ def create(ctx, domain_names_raw: str, dbAccount: Optional[AcmeAccount] = None) 
     (no token yet: the operator fills them in).
 
     :raises errors.InvalidRequest: no names, a bad, wildcard or blocklisted name, too many names,
-        an account without an active key.
+        an account without an active key; with ``block_competing_challenges``, a name an AcmeOrder
+        or another AcmeOrderless is still validating (``errors.ConflictingObject``).
     """
     field = "domain_names_http01"
     names = utils.split_domain_names(domain_names_raw)
@@ -136,6 +164,13 @@ def create(ctx, domain_names_raw: str, dbAccount: Optional[AcmeAccount] = None) 
     blocked = get.get__DomainBlocklisted__names(ctx, names)
     if blocked:
         raise errors.InvalidRequest("Blocklisted: %s." % ", ".join(blocked), field=field)
+    if ctx.settings.block_competing_challenges:
+        others = competing(ctx, names)
+        if others:
+            raise errors.ConflictingObject(
+                "Still validating some of these names: %s; finish or deactivate first." % ", ".join(others),
+                field=field,
+            )
     account_thumbprint(dbAccount)  # an attached account must have a key to check against
     dbOrderless = AcmeOrderless(
         timestamp_created=ctx.timestamp,
