@@ -331,6 +331,15 @@ def admin_routes(config):
         paginate=True,
     )
     add_route(config, "admin:domain:focus:mark", "/domain/{domain_identifier}/mark", jsonify=True)
+    if config.registry.app_settings.enable_acme_flow:
+        # the ACME-flow tool's containers with a challenge for this name (see acme_orderless_routes)
+        add_route(
+            config,
+            "admin:domain:focus:acme_orderlesss",
+            "/domain/{domain_identifier}/acme-orderlesss",
+            jsonify=True,
+            paginate=True,
+        )
     add_route(
         config,
         "admin:domain:focus:nginx_cache_expire",

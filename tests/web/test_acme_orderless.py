@@ -78,6 +78,27 @@ def test_new_creates_placeholders_for_each_name(client, db):
     assert "www.example.com" in res.text and "Add a challenge" in res.text
 
 
+def test_the_containers_of_a_domain(client, db, dbsession):
+    o1 = new_orderless(client, names="example.com,www.example.com")
+    o2 = new_orderless(client, names="example.org")
+    res = client.get(ADMIN + "/domain/www.example.com/acme-orderlesss.json", status=200)
+    assert list(res.json["AcmeOrderlesss"]) == [o1["id"]]
+    res = client.get(ADMIN + "/domain/EXAMPLE.org/acme-orderlesss.json", status=200)
+    assert list(res.json["AcmeOrderlesss"]) == [o2["id"]]
+    client.get(ADMIN + "/domain/example.org/acme-orderlesss/1.json", status=200)
+    assert client.get(ADMIN + "/domain/nothing.example.net/acme-orderlesss.json", status=200).json["AcmeOrderlesss"] == {}
+    res = client.get(ADMIN + "/domain/example.org/acme-orderlesss", status=200)
+    assert "for example.org" in res.text
+    # by a Domain's id; an unknown id and a name no domain can have are 404
+    dbDomain = f.make_domain(dbsession, "example.com")
+    dbsession.commit()
+    res = client.get(ADMIN + "/domain/%s/acme-orderlesss.json" % dbDomain.id, status=200)
+    assert list(res.json["AcmeOrderlesss"]) == [o1["id"]]
+    assert "containers for this name" in client.get(ADMIN + "/domain/%s" % dbDomain.id, status=200).text
+    client.get(ADMIN + "/domain/987654/acme-orderlesss.json", status=404)
+    client.get(ADMIN + "/domain/not_a_name/acme-orderlesss.json", status=404)
+
+
 def test_new_html_form_and_redirect(client, db):
     res = client.get(ADMIN + "/acme-orderless/new", status=200)
     form = res.forms[0]
@@ -416,6 +437,7 @@ def test_everything_is_404_when_the_option_is_off(client, db, app):
         "/acme-orderless/%s" % o["id"], "/acme-orderless/%s/add-challenge" % o["id"],
         "/acme-orderless/%s/update" % o["id"], "/acme-orderless/%s/deactivate" % o["id"],
         "/acme-orderless/%s/acme-challenge/%s" % (o["id"], c),
+        "/domain/example.com/acme-orderlesss",
     ]
     for path in paths:
         off.get(ADMIN + path, status=404)

@@ -387,8 +387,8 @@ def _routes(**settings):
     return [(route.name, "/" + route.pattern.lstrip("/")) for route in mapper.get_routes()]
 
 
-# the ACME-flow tool's routes (issue 13), registered after the AcmeOrder block only when
-# `enable_acme_flow` is on
+# the ACME-flow tool's routes (issue 13), registered only when `enable_acme_flow` is on: its block
+# after the AcmeOrder block, and the Domain's list of its containers in the Domain block
 EXPECTED_ACME_FLOW = [
     ('admin:acme_orderless:new|json', '/.well-known/admin/acme-orderless/new.json'),
     ('admin:acme_orderless:new', '/.well-known/admin/acme-orderless/new'),
@@ -406,6 +406,10 @@ EXPECTED_ACME_FLOW = [
     ('admin:acme_orderlesss_paginated', '/.well-known/admin/acme-orderlesss/{page:\\d+}'),
     ('admin:acme_orderlesss|json', '/.well-known/admin/acme-orderlesss.json'),
     ('admin:acme_orderlesss', '/.well-known/admin/acme-orderlesss'),
+    ('admin:domain:focus:acme_orderlesss_paginated|json', '/.well-known/admin/domain/{domain_identifier}/acme-orderlesss/{page:\\d+}.json'),
+    ('admin:domain:focus:acme_orderlesss_paginated', '/.well-known/admin/domain/{domain_identifier}/acme-orderlesss/{page:\\d+}'),
+    ('admin:domain:focus:acme_orderlesss|json', '/.well-known/admin/domain/{domain_identifier}/acme-orderlesss.json'),
+    ('admin:domain:focus:acme_orderlesss', '/.well-known/admin/domain/{domain_identifier}/acme-orderlesss'),
 ]
 
 
@@ -416,9 +420,10 @@ def test_routes_snapshot():
 def test_acme_flow_routes_only_when_enabled():
     with_flow = _routes(enable_acme_flow="true")
     assert [r for r in with_flow if r not in EXPECTED] == EXPECTED_ACME_FLOW
-    at = with_flow.index(EXPECTED_ACME_FLOW[0])
+    assert [r for r in with_flow if r not in EXPECTED_ACME_FLOW] == EXPECTED
+    at = with_flow.index(('admin:acme_orderless:new|json', '/.well-known/admin/acme-orderless/new.json'))
     assert with_flow[at - 1][0] == "admin:acme_orders:list"
-    assert with_flow[:at] + with_flow[at + len(EXPECTED_ACME_FLOW):] == EXPECTED
+    assert with_flow[at + 15][0] == "admin:acme_orderlesss"
     assert not [name for name, _ in _routes() if "orderless" in name]
 
 

@@ -607,10 +607,18 @@ def query__AcmeChallenge(status_ids=None, acme_authorization_id: Optional[int] =
     return statement.order_by(AcmeChallenge.id.desc())
 
 
-def query__AcmeOrderless(is_processing: Optional[bool] = None):
+def query__AcmeOrderless(is_processing: Optional[bool] = None, domain_name: Optional[str] = None):
     statement = sa.select(AcmeOrderless).options(selectinload(AcmeOrderless.acme_orderless_challenges))
     if is_processing is not None:
         statement = statement.where(AcmeOrderless.is_processing.is_(is_processing))
+    if domain_name is not None:
+        statement = statement.where(
+            AcmeOrderless.id.in_(
+                sa.select(AcmeOrderlessChallenge.acme_orderless_id).where(
+                    AcmeOrderlessChallenge.domain_name == domain_name
+                )
+            )
+        )
     return statement.order_by(AcmeOrderless.id.desc())
 
 

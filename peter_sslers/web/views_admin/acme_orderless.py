@@ -8,12 +8,14 @@ Scanned (and its routes registered) only when the option is on: otherwise every 
 from pyramid.httpexceptions import HTTPNotFound
 
 from ...lib import errors
+from ...lib import utils
 from ...lib.db import acme_orderless
 from ...lib.db import get
 from ..lib import forms
 from ..lib.handler import Handler
 from ..lib.handler import focus_loader
 from ..lib.viewconfig import admin_view
+from .domain import domain_identifier
 
 
 @focus_loader("admin:acme_orderless:focus")
@@ -35,7 +37,27 @@ class ViewList(Handler):
     @admin_view("admin:acme_orderlesss", renderer="/admin/acme_orderlesss.mako", paginate=True)
     def list(self):
         """AcmeOrderless ("AcmeFlow") containers of manual challenges, newest first."""
-        return self.paged_list(get.query__AcmeOrderless(), "AcmeOrderlesss")
+        return self.paged_list(get.query__AcmeOrderless(), "AcmeOrderlesss", domain_name=None)
+
+
+    @admin_view(
+        "admin:domain:focus:acme_orderlesss", renderer="/admin/acme_orderlesss.mako", paginate=True, section="domain"
+    )
+    def for_domain(self):
+        """AcmeOrderless containers with a challenge for this name (a Domain id, or any name: the
+        tool's names need no Domain)."""
+        identifier = domain_identifier(self)
+        if identifier.isascii() and identifier.isdigit():
+            dbDomain = get.get__Domain__by_id(self.ctx, forms.parse_id(identifier))
+            if dbDomain is None:
+                raise HTTPNotFound("The Domain `%s` was not found." % identifier)
+            name = dbDomain.domain_name
+        else:
+            try:
+                name = utils.validate_domain_name(identifier)
+            except errors.InvalidRequest:
+                raise HTTPNotFound("The Domain was not found: that is not a domain name.")
+        return self.paged_list(get.query__AcmeOrderless(domain_name=name), "AcmeOrderlesss", domain_name=name)
 
 
 class ViewNew(Handler):

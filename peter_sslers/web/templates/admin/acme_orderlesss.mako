@@ -3,7 +3,7 @@
 <%block name="title">AcmeOrderless (ACME-flow)</%block>
 <%block name="breadcrumb"><a href="${request.route_path('admin')}">Admin</a> / AcmeOrderless</%block>
 
-<h1>AcmeOrderless (ACME-flow) ${m.json_twin()}</h1>
+<h1>AcmeOrderless (ACME-flow)${(' for ' + domain_name) if domain_name else ''} ${m.json_twin()}</h1>
 <p class="muted">Manual http-01 challenges for an order another ACME client placed: the public responder serves them
   while the container is processing. <a href="${request.route_path('admin:acme_orderless:new')}">New AcmeOrderless</a></p>
 ${m.pagination(pagination)}
