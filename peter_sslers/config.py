@@ -535,9 +535,11 @@ OPTIONS = (
         "enable_acme_flow",
         _parse_bool,
         False,
-        "The 2021 'AcmeFlow' tool (manual challenges without an ACME order). It is not part of this "
-        "version: the option is read so old ini files load, and `true` is refused.",
-        "false",
+        "The ACME-flow tool (the 2021 'AcmeFlow', AcmeOrderless): manual challenge containers whose "
+        "http-01 challenges (token and key authorization, typed in by hand) the public responder serves, "
+        "for an order placed by another ACME client (certbot --manual...). Off: every `/acme-orderless` "
+        "route is a 404 and the responder ignores those challenges. See docs/AcmeFlow.md.",
+        "true or false",
     ),
     Option(
         "admin_prefix",
@@ -1202,10 +1204,6 @@ def _cross_check(values: dict) -> dict:
             "is below `upload_max_bytes` (%s): no upload that size could arrive" % values["upload_max_bytes"],
         )
 
-    if values["enable_acme_flow"]:
-        raise ConfigurationError(
-            "enable_acme_flow", "the AcmeFlow tool is not part of this version; set it to false"
-        )
     if values["queue_domains_min_per_cert"] > values["queue_domains_max_per_cert"]:
         raise ConfigurationError(
             "queue_domains_min_per_cert", "must not be greater than `queue_domains_max_per_cert`"

@@ -87,6 +87,7 @@ GOOD = [
     ("enable_views_public", "true", "enable_views_public", True),
     ("enable_views_admin", "on", "enable_views_admin", True),
     ("enable_acme_flow", "false", "enable_acme_flow", False),
+    ("enable_acme_flow", "true", "enable_acme_flow", True),
     ("admin_prefix", "/manage/ssl/", "admin_prefix", "/manage/ssl"),
     ("admin_server", "http://10.0.0.1:7201/", "admin_server", "http://10.0.0.1:7201"),
     ("admin_url", "https://admin.example.com/.well-known/admin", "admin_url", "https://admin.example.com/.well-known/admin"),
@@ -246,9 +247,8 @@ def test_cross_option_rules():
     assert settings.certificate_authority_name == "custom"
     assert settings.certificate_authority_directory == "https://acme.example.com/dir"
 
-    with pytest.raises(ConfigurationError) as excinfo:
-        parse(enable_acme_flow="true")
-    assert excinfo.value.option == "enable_acme_flow"
+    # the ACME-flow tool (issue 13) is part of this version: off by default, on when asked
+    assert parse(enable_acme_flow="true").enable_acme_flow is True
 
     with pytest.raises(ConfigurationError) as excinfo:
         parse(queue_domains_min_per_cert="20", queue_domains_max_per_cert="10")

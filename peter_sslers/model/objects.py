@@ -50,6 +50,8 @@ __all__ = [
     "AcmeAuthorization",
     "AcmeChallenge",
     "AcmeChallengeProbe",
+    "AcmeOrderless",
+    "AcmeOrderlessChallenge",
     "AcmeChallengePoll",
     "AcmeDnsServer",
     "AcmeDnsServerAccount",
@@ -939,6 +941,125 @@ class AcmeChallengeProbe(Base):
             "key_authorization": self.key_authorization,
             "timestamp_created": _iso(self.timestamp_created),
             "timestamp_expires": _iso(self.timestamp_expires),
+        }
+
+
+# ==============================================================================
+# the ACME-flow tool (``enable_acme_flow``): manual challenges without an ACME order
+
+
+class AcmeOrderless(Base):
+    """The ACME-flow tool's container (the 2021 "AcmeFlow"): a set of domain names whose
+    http-01 challenges an operator types in by hand, for an order another ACME client placed
+    (``certbot --manual``...). peter_sslers never talks to the ACME server about it: it only
+    serves the challenges from the public responder while ``is_processing``.
+
+    ``domain_names`` are canonical, sorted and comma-separated: only they may get challenges.
+    ``acme_account_id`` is optional: with an account, a key authorization must carry its key's
+    thumbprint (and may be left out, to be computed). Deactivated: ``is_processing`` False and
+    ``timestamp_finalized`` set; it is never served or edited again.
+    """
+
+    __tablename__ = "acme_orderless"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    timestamp_created: Mapped[datetime.datetime] = mapped_column(
+        TZDateTime, default=utcnow
+    )
+    timestamp_updated: Mapped[Optional[datetime.datetime]] = mapped_column(TZDateTime)
+    timestamp_finalized: Mapped[Optional[datetime.datetime]] = mapped_column(TZDateTime)
+    is_processing: Mapped[bool] = mapped_column(default=True, index=True)
+    domain_names: Mapped[str] = mapped_column(sa.Text)
+    acme_account_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("acme_account.id"), index=True
+    )
+
+    acme_account: Mapped[Optional["AcmeAccount"]] = relationship()
+    acme_orderless_challenges: Mapped[list["AcmeOrderlessChallenge"]] = relationship(
+        back_populates="acme_orderless", order_by="AcmeOrderlessChallenge.id"
+    )
+
+    @property
+    def domain_names_list(self) -> list[str]:
+        return [name for name in self.domain_names.split(",") if name]
+
+    @property
+    def as_json(self) -> dict[str, Any]:
+        """Reads ``acme_orderless_challenges``."""
+        return {
+            "id": _id(self.id),
+            "timestamp_created": _iso(self.timestamp_created),
+            "timestamp_updated": _iso(self.timestamp_updated),
+            "timestamp_finalized": _iso(self.timestamp_finalized),
+            "is_processing": self.is_processing,
+            "domain_names": self.domain_names_list,
+            "acme_account_id": _id(self.acme_account_id),
+            "acme_orderless_challenges": [
+                c.as_json for c in self.acme_orderless_challenges
+            ],
+        }
+
+
+class AcmeOrderlessChallenge(Base):
+    """One manual http-01 challenge of an AcmeOrderless, for one of its names.
+
+    The token is validated (base64url, 22 to 128 characters) and the key authorization is
+    ``token + "." + thumbprint`` (checked in ``lib.db.acme_orderless``) before they are stored;
+    both stay NULL on a placeholder until the operator fills them in. The public responder
+    looks these up by token (after a miss on ``acme_challenge``) and answers only for
+    ``domain_name`` while the container is processing; a hit counts in ``count_polled``.
+    """
+
+    __tablename__ = "acme_orderless_challenge"
+    __table_args__ = (
+        _check_lowercase("domain_name"),
+        sa.CheckConstraint(
+            "keyauthorization IS NULL OR token IS NOT NULL",
+            name="keyauthorization_needs_token",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    acme_orderless_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("acme_orderless.id"), index=True
+    )
+    domain_name: Mapped[str] = mapped_column(sa.Unicode(255))
+    acme_challenge_type_id: Mapped[int] = mapped_column(
+        default=model_utils.AcmeChallengeType.HTTP_01
+    )
+    timestamp_created: Mapped[datetime.datetime] = mapped_column(
+        TZDateTime, default=utcnow
+    )
+    timestamp_updated: Mapped[Optional[datetime.datetime]] = mapped_column(TZDateTime)
+    # the public responder looks challenges up by token
+    token: Mapped[Optional[str]] = mapped_column(sa.Unicode(255), index=True)
+    keyauthorization: Mapped[Optional[str]] = mapped_column(sa.Unicode(255))
+    count_polled: Mapped[int] = mapped_column(default=0)
+    timestamp_polled_last: Mapped[Optional[datetime.datetime]] = mapped_column(
+        TZDateTime
+    )
+
+    acme_orderless: Mapped["AcmeOrderless"] = relationship(
+        back_populates="acme_orderless_challenges"
+    )
+
+    @property
+    def acme_challenge_type(self) -> str:
+        return model_utils.AcmeChallengeType.as_string(self.acme_challenge_type_id)
+
+    @property
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": _id(self.id),
+            "acme_orderless_id": _id(self.acme_orderless_id),
+            "domain_name": self.domain_name,
+            "acme_challenge_type": self.acme_challenge_type,
+            "token": self.token,
+            "keyauthorization": self.keyauthorization,
+            "timestamp_created": _iso(self.timestamp_created),
+            "timestamp_updated": _iso(self.timestamp_updated),
+            "count_polled": self.count_polled,
+            "timestamp_polled_last": _iso(self.timestamp_polled_last),
         }
 
 

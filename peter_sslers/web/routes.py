@@ -229,6 +229,10 @@ def admin_routes(config):
         paginate=True,
     )
 
+    # AcmeOrderless: the ACME-flow tool, registered only when `enable_acme_flow` is on (else 404)
+    if config.registry.app_settings.enable_acme_flow:
+        acme_orderless_routes(config)
+
     # CertificateCA
     add_route(config, "admin:certificate_ca:upload_cert", "/certificate-ca/upload-cert", jsonify=True)
     add_route(config, "admin:certificate_ca:focus", "/certificate-ca/{@id}", jsonify=True)
@@ -365,6 +369,15 @@ def admin_routes(config):
         paginate=True,
     )
     add_route(config, "admin:domain:focus:mark", "/domain/{domain_identifier}/mark", jsonify=True)
+    if config.registry.app_settings.enable_acme_flow:
+        # the ACME-flow tool's containers with a challenge for this name (see acme_orderless_routes)
+        add_route(
+            config,
+            "admin:domain:focus:acme_orderlesss",
+            "/domain/{domain_identifier}/acme-orderlesss",
+            jsonify=True,
+            paginate=True,
+        )
     add_route(
         config,
         "admin:domain:focus:nginx_cache_expire",
@@ -458,3 +471,19 @@ def admin_routes(config):
     add_route(config, "admin:unique_fqdn_set:focus:modify", "/unique-fqdn-set/{@id}/modify", jsonify=True)
     add_route(config, "admin:unique_fqdn_set:focus:update_recents", "/unique-fqdn-set/{@id}/update-recents", jsonify=True)
     add_route(config, "admin:unique_fqdn_sets", "/unique-fqdn-sets", jsonify=True, paginate=True)
+
+
+def acme_orderless_routes(config):
+    """The ACME-flow tool's routes (the 2021 paths and names), under the admin prefix."""
+    add_route(config, "admin:acme_orderless:new", "/acme-orderless/new", jsonify=True)
+    add_route(config, "admin:acme_orderless:focus", "/acme-orderless/{@id}", jsonify=True)
+    add_route(
+        config,
+        "admin:acme_orderless:focus:acme_challenge",
+        r"/acme-orderless/{@id}/acme-challenge/{id_challenge:\d+}",
+        jsonify=True,
+    )
+    add_route(config, "admin:acme_orderless:focus:add_challenge", "/acme-orderless/{@id}/add-challenge", jsonify=True)
+    add_route(config, "admin:acme_orderless:focus:deactivate", "/acme-orderless/{@id}/deactivate", jsonify=True)
+    add_route(config, "admin:acme_orderless:focus:update", "/acme-orderless/{@id}/update", jsonify=True)
+    add_route(config, "admin:acme_orderlesss", "/acme-orderlesss", jsonify=True, paginate=True)

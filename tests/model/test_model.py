@@ -156,8 +156,9 @@ def test_all_lists_every_mapped_class():
     assert mapped == set(m.__all__)
     # acme_challenge_unknown_poll dropped (the responder stores no misses); acme_challenge_probe
     # added (issue 12: the http-01 self-check); acme_dns_server and acme_dns_server_account,
-    # dns_backend_rfc2136 (issue 13: dns-01 through acme-dns and RFC 2136)
-    assert len(meta.Base.metadata.tables) == 31
+    # dns_backend_rfc2136 (issue 13: dns-01 through acme-dns and RFC 2136); acme_orderless and
+    # acme_orderless_challenge (issue 13: the ACME-flow tool)
+    assert len(meta.Base.metadata.tables) == 33
 
 
 def test_every_foreign_key_column_is_indexed():
@@ -813,6 +814,14 @@ def _build_everything(s):
         m.AcmeChallengeProbe(
             token="probe-token", domain_name="json.example.com", key_authorization="probe-token.thumbprint",
             timestamp_created=now, timestamp_expires=now + datetime.timedelta(minutes=1),
+        ),
+    )
+    orderless = f._add(s, m.AcmeOrderless(domain_names="json.example.com", acme_account=account))
+    f._add(
+        s,
+        m.AcmeOrderlessChallenge(
+            acme_orderless=orderless, domain_name="json.example.com", token="orderless-token",
+            keyauthorization="orderless-token.thumbprint", timestamp_polled_last=now, count_polled=1,
         ),
     )
     cae_parent = f._add(

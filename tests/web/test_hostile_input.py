@@ -194,6 +194,8 @@ def build_world(testapp, dbengine, closed_url) -> World:
     )
     account_id = int(res.json["AcmeAccount"]["id"])
     testapp.post(ADMIN + "/queue-domains/add.json", {"domain_names_http01": "queued.example.com"}, status=200)
+    res = testapp.post(ADMIN + "/acme-orderless/new.json", {"domain_names_http01": "example.com"}, status=200)
+    orderless_id = int(res.json["AcmeOrderless"]["id"])
     with sa.orm.Session(bind=dbengine, expire_on_commit=False) as s:
         dbAccount = s.get(m.AcmeAccount, account_id)
         dbAccount.account_url = closed_url + "/acct/1"
@@ -223,6 +225,7 @@ def build_world(testapp, dbengine, closed_url) -> World:
             "acme-authorization": dbAuthz.id,
             "acme-challenge": dbChallenge.id,
             "acme-order": dbOrder.id,
+            "acme-orderless": orderless_id,
             "certificate-signed": dbCertificate.id,
             "certificate-ca": s.scalars(sa.select(m.CertificateCA.id)).first(),
             "certificate-ca-chain": s.scalars(sa.select(m.CertificateCAChain.id)).first(),
@@ -275,9 +278,10 @@ def fill(pattern: str, world: World, hostile_id) -> str:
 
 @pytest.fixture
 def hostile_app(make_app, db):
-    """The app, its default ACME server a closed port on loopback (an ACME call fails at once)."""
+    """The app, its default ACME server a closed port on loopback (an ACME call fails at once),
+    with the ACME-flow tool on (its routes are registered only then)."""
     closed_url = "https://127.0.0.1:%d" % free_port()
-    app = make_app(certificate_authority_directory=closed_url + "/dir")
+    app = make_app(certificate_authority_directory=closed_url + "/dir", enable_acme_flow="true")
     return app, closed_url
 
 

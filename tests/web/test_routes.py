@@ -1,5 +1,6 @@
 """Every route, snapshotted: a route change shows up as a reviewed diff of this list."""
 
+import pytest
 from pyramid.config import Configurator
 
 from peter_sslers.config import ApplicationSettings
@@ -432,12 +433,49 @@ def _routes(**settings):
     return [(route.name, "/" + route.pattern.lstrip("/")) for route in mapper.get_routes()]
 
 
+# the ACME-flow tool's routes (issue 13), registered only when `enable_acme_flow` is on: its block
+# after the AcmeOrder block, and the Domain's list of its containers in the Domain block
+EXPECTED_ACME_FLOW = [
+    ('admin:acme_orderless:new|json', '/.well-known/admin/acme-orderless/new.json'),
+    ('admin:acme_orderless:new', '/.well-known/admin/acme-orderless/new'),
+    ('admin:acme_orderless:focus|json', '/.well-known/admin/acme-orderless/{id:\\d+}.json'),
+    ('admin:acme_orderless:focus', '/.well-known/admin/acme-orderless/{id:\\d+}'),
+    ('admin:acme_orderless:focus:acme_challenge|json', '/.well-known/admin/acme-orderless/{id:\\d+}/acme-challenge/{id_challenge:\\d+}.json'),
+    ('admin:acme_orderless:focus:acme_challenge', '/.well-known/admin/acme-orderless/{id:\\d+}/acme-challenge/{id_challenge:\\d+}'),
+    ('admin:acme_orderless:focus:add_challenge|json', '/.well-known/admin/acme-orderless/{id:\\d+}/add-challenge.json'),
+    ('admin:acme_orderless:focus:add_challenge', '/.well-known/admin/acme-orderless/{id:\\d+}/add-challenge'),
+    ('admin:acme_orderless:focus:deactivate|json', '/.well-known/admin/acme-orderless/{id:\\d+}/deactivate.json'),
+    ('admin:acme_orderless:focus:deactivate', '/.well-known/admin/acme-orderless/{id:\\d+}/deactivate'),
+    ('admin:acme_orderless:focus:update|json', '/.well-known/admin/acme-orderless/{id:\\d+}/update.json'),
+    ('admin:acme_orderless:focus:update', '/.well-known/admin/acme-orderless/{id:\\d+}/update'),
+    ('admin:acme_orderlesss_paginated|json', '/.well-known/admin/acme-orderlesss/{page:\\d+}.json'),
+    ('admin:acme_orderlesss_paginated', '/.well-known/admin/acme-orderlesss/{page:\\d+}'),
+    ('admin:acme_orderlesss|json', '/.well-known/admin/acme-orderlesss.json'),
+    ('admin:acme_orderlesss', '/.well-known/admin/acme-orderlesss'),
+    ('admin:domain:focus:acme_orderlesss_paginated|json', '/.well-known/admin/domain/{domain_identifier}/acme-orderlesss/{page:\\d+}.json'),
+    ('admin:domain:focus:acme_orderlesss_paginated', '/.well-known/admin/domain/{domain_identifier}/acme-orderlesss/{page:\\d+}'),
+    ('admin:domain:focus:acme_orderlesss|json', '/.well-known/admin/domain/{domain_identifier}/acme-orderlesss.json'),
+    ('admin:domain:focus:acme_orderlesss', '/.well-known/admin/domain/{domain_identifier}/acme-orderlesss'),
+]
+
+
 def test_routes_snapshot():
     assert _routes() == EXPECTED
 
 
-def test_json_twins_come_before_their_html_routes():
-    names = [name for name, _ in _routes()]
+def test_acme_flow_routes_only_when_enabled():
+    with_flow = _routes(enable_acme_flow="true")
+    assert [r for r in with_flow if r not in EXPECTED] == EXPECTED_ACME_FLOW
+    assert [r for r in with_flow if r not in EXPECTED_ACME_FLOW] == EXPECTED
+    at = with_flow.index(('admin:acme_orderless:new|json', '/.well-known/admin/acme-orderless/new.json'))
+    assert with_flow[at - 1][0] == "admin:acme_orders:list"
+    assert with_flow[at + 15][0] == "admin:acme_orderlesss"
+    assert not [name for name, _ in _routes() if "orderless" in name]
+
+
+@pytest.mark.parametrize("flow", ["false", "true"])
+def test_json_twins_come_before_their_html_routes(flow):
+    names = [name for name, _ in _routes(enable_acme_flow=flow)]
     for name in names:
         html = name[: -len("|json")]
         if name.endswith("|json") and html in names:  # config.json, parse.json have no HTML twin

@@ -18,6 +18,8 @@ from ...model.objects import AcmeChallengePoll
 from ...model.objects import AcmeEventLog
 from ...model.objects import AcmeOrder
 from ...model.objects import AcmeOrder2AcmeAuthorization
+from ...model.objects import AcmeOrderless
+from ...model.objects import AcmeOrderlessChallenge
 from ...model.objects import CertificateCA
 from ...model.objects import CertificateCAChain
 from ...model.objects import CertificateRequest
@@ -107,6 +109,27 @@ def get__AcmeChallengeProbe__answerable(ctx, token: str, domain_name: str) -> Op
             AcmeChallengeProbe.domain_name == domain_name,
             AcmeChallengeProbe.timestamp_expires > ctx.timestamp,
         )
+    ).first()
+
+
+def get__AcmeOrderlessChallenge__answerable(ctx, token: str, domain_name: str) -> Optional[AcmeOrderlessChallenge]:
+    """The ACME-flow tool's challenge for ``token`` on ``domain_name`` (``enable_acme_flow``): one
+    query on the token's index, only while its AcmeOrderless is processing, only once a key
+    authorization is set, and never for a blocklisted name. The responder asks only after a miss
+    on the real challenges, and only when the option is on."""
+    return ctx.dbsession.scalars(
+        sa.select(AcmeOrderlessChallenge)
+        .join(AcmeOrderless, AcmeOrderlessChallenge.acme_orderless_id == AcmeOrderless.id)
+        .where(
+            AcmeOrderlessChallenge.token == token,
+            AcmeOrderlessChallenge.domain_name == domain_name,
+            AcmeOrderlessChallenge.acme_challenge_type_id == model_utils.AcmeChallengeType.HTTP_01,
+            AcmeOrderlessChallenge.keyauthorization.is_not(None),
+            AcmeOrderless.is_processing.is_(True),
+            ~sa.exists().where(DomainBlocklisted.domain_name == domain_name),
+        )
+        .order_by(AcmeOrderlessChallenge.id.desc())
+        .limit(1)
     ).first()
 
 
@@ -479,6 +502,14 @@ def get__AcmeChallenge(ctx, challenge_id: int) -> Optional[AcmeChallenge]:
     ).first()
 
 
+def get__AcmeOrderless(ctx, orderless_id: int) -> Optional[AcmeOrderless]:
+    return ctx.dbsession.scalars(
+        sa.select(AcmeOrderless)
+        .options(selectinload(AcmeOrderless.acme_orderless_challenges))
+        .where(AcmeOrderless.id == orderless_id)
+    ).first()
+
+
 def get__AcmeEventLog(ctx, event_id: int) -> Optional[AcmeEventLog]:
     return ctx.dbsession.get(AcmeEventLog, event_id)
 
@@ -574,6 +605,21 @@ def query__AcmeChallenge(status_ids=None, acme_authorization_id: Optional[int] =
     if acme_authorization_id is not None:
         statement = statement.where(AcmeChallenge.acme_authorization_id == acme_authorization_id)
     return statement.order_by(AcmeChallenge.id.desc())
+
+
+def query__AcmeOrderless(is_processing: Optional[bool] = None, domain_name: Optional[str] = None):
+    statement = sa.select(AcmeOrderless).options(selectinload(AcmeOrderless.acme_orderless_challenges))
+    if is_processing is not None:
+        statement = statement.where(AcmeOrderless.is_processing.is_(is_processing))
+    if domain_name is not None:
+        statement = statement.where(
+            AcmeOrderless.id.in_(
+                sa.select(AcmeOrderlessChallenge.acme_orderless_id).where(
+                    AcmeOrderlessChallenge.domain_name == domain_name
+                )
+            )
+        )
+    return statement.order_by(AcmeOrderless.id.desc())
 
 
 def query__AcmeChallengePoll():

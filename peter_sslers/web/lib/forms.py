@@ -372,3 +372,71 @@ class DnsBackendRfc2136Edit(DnsBackendRfc2136New):
 
 class DnsBackendRfc2136Mark(colander.Schema):
     action = _action(DNS_BACKEND_MARK_ACTIONS)
+
+
+# --- the ACME-flow tool (AcmeOrderless)
+
+
+class AcmeOrderlessNew(colander.Schema):
+    domain_names_http01 = colander.SchemaNode(
+        Text(DOMAIN_NAMES_MAX_LENGTH),
+        name="domain_names_http01",
+        description="The names of the other client's order, separated by commas (http-01 only: no wildcards); "
+        "`domain_names` is read too",
+        aliases=("domain_names",),
+    )
+    acme_account_id = colander.SchemaNode(
+        Id("an AcmeAccount id"),
+        name="acme_account_id",
+        description="Optional: the AcmeAccount whose key the other client uses; key authorizations must then "
+        "carry its thumbprint, and may be left out to be computed",
+        missing=None,
+    )
+
+
+class AcmeOrderlessAddChallenge(colander.Schema):
+    domain = colander.SchemaNode(
+        Text(column_length(model.AcmeOrderlessChallenge.domain_name)),
+        name="domain",
+        description="One of the AcmeOrderless's names",
+    )
+    acme_challenge_type = colander.SchemaNode(
+        Choice(("http-01",)),
+        name="acme_challenge_type",
+        description="The challenge type (default http-01, the only one served)",
+        validator=OneOf(("http-01",)),
+        missing="http-01",
+    )
+    token = colander.SchemaNode(
+        Text(column_length(model.AcmeOrderlessChallenge.token)),
+        name="token",
+        description="Optional: the challenge's token (base64url, 22 to 128 characters); without it a "
+        "placeholder to fill in with `update`",
+        missing="",
+    )
+    keyauthorization = colander.SchemaNode(
+        Text(column_length(model.AcmeOrderlessChallenge.keyauthorization)),
+        name="keyauthorization",
+        description="The key authorization, `token.thumbprint` (computed when left out and an AcmeAccount is "
+        "attached)",
+        missing="",
+    )
+
+
+class AcmeOrderlessUpdate(colander.Schema):
+    """Free-form fields ``<challenge id>_token`` and ``<challenge id>_keyauthorization`` (2021); the
+    schema only documents them (``lib.db.acme_orderless.update_challenges`` reads the form)."""
+
+    challenge_token = colander.SchemaNode(
+        Text(column_length(model.AcmeOrderlessChallenge.token)),
+        name="{challenge_id}_token",
+        description="The new token of challenge {challenge_id} (empty: cleared, no longer served)",
+        missing="",
+    )
+    challenge_keyauthorization = colander.SchemaNode(
+        Text(column_length(model.AcmeOrderlessChallenge.keyauthorization)),
+        name="{challenge_id}_keyauthorization",
+        description="Its key authorization, `token.thumbprint` (computed when left out and an AcmeAccount is "
+        "attached)",
+        missing="",
+    )

@@ -7,7 +7,9 @@ from pyramid.view import view_config
 
 from ...lib import utils
 from ...lib.db.get import get__AcmeChallenge__answerable
+from ...lib.db import acme_orderless
 from ...lib.db.get import get__AcmeChallengeProbe__answerable
+from ...lib.db.get import get__AcmeOrderlessChallenge__answerable
 from ...lib.db.getcreate import getcreate__RemoteIpAddress
 from ...model.objects import AcmeChallengePoll
 from ...model.objects import Domain
@@ -36,7 +38,9 @@ def public_challenge(request):
     ACME flow needs). It is logged at INFO instead, for operators tracing a failed
     validation; the ACME server's own error is kept with the order's events.
 
-    After a miss on the challenges, a live probe of the http-01 self-check
+    After a miss on the challenges, and only when ``enable_acme_flow`` is on, a challenge of the
+    ACME-flow tool (``AcmeOrderlessChallenge`` of a processing AcmeOrderless, for this token and
+    host) is answered the same way; its hit is counted on the row. Then a live probe of the http-01 self-check
     (``AcmeChallengeProbe``, not expired) for this token and host is answered the same way.
     """
     token = request.matchdict["challenge"]
@@ -49,6 +53,12 @@ def public_challenge(request):
         # a Host no Domain can have (NUL, which PostgreSQL refuses, or too long): not asked
         return _text("not found\n", status=404)
     dbChallenge = get__AcmeChallenge__answerable(ctx, token, domain_name)
+    if dbChallenge is None and ctx.settings.enable_acme_flow:
+        # the ACME-flow tool's manual challenges (lib/db/acme_orderless.py), one query on their token index
+        dbManual = get__AcmeOrderlessChallenge__answerable(ctx, token, domain_name)
+        if dbManual is not None:
+            acme_orderless.record_poll(ctx, dbManual)
+            return _text(dbManual.keyauthorization)
     if dbChallenge is None:
         # the http-01 self-check's probe (lib/db/http01_selfcheck.py): answered like a challenge,
         # never once expired; not recorded (the check's own OperationsEvent says what it saw)

@@ -64,3 +64,7 @@ ${m.table_certificate_signeds(CertificateSigneds)}
   <li><a href="${request.route_path('admin:unique_fqdn_set:focus', id=s.id)}">set ${s.id}</a>: ${s.domain_names}</li>
 % endfor
 </ul>
+% if request.registry.app_settings.enable_acme_flow:
+
+<p><a href="${request.route_path('admin:domain:focus:acme_orderlesss', domain_identifier=Domain.id)}">AcmeOrderless (ACME-flow) containers for this name</a></p>
+% endif

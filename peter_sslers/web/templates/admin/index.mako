@@ -40,6 +40,10 @@
         <a href="${request.route_path('admin:acme_dns_server_accounts')}">per-domain accounts</a> (dns-01)</li>
     <li><a href="${request.route_path('admin:dns_backend_rfc2136s')}">DNS backends (RFC 2136)</a>: the zones whose dns-01
         records are published by dynamic updates (<a href="${request.route_path('admin:dns_backend_rfc2136:new')}">add one</a>)</li>
+% if request.registry.app_settings.enable_acme_flow:
+    <li><a href="${request.route_path('admin:acme_orderlesss')}">AcmeOrderless (ACME-flow)</a>: manual http-01 challenges for
+        another ACME client's order (<a href="${request.route_path('admin:acme_orderless:new')}">new</a>)</li>
+% endif
     <li><a href="${request.route_path('admin:coverage_assurance_events:unresolved')}">Coverage assurance events</a>:
         what endangers a name's certificate (<a href="${request.route_path('admin:coverage_assurance_events:all')}">all</a>,
         <a href="${request.route_path('admin:notifications')}">notifications sent</a>)</li>

@@ -1,0 +1,349 @@
+"""The ACME-flow tool (``enable_acme_flow``): AcmeOrderless, manual http-01 challenges.
+
+An operator runs another ACME client (``certbot --manual``, a script...) whose order needs
+http-01 answers on hosts that point at peter_sslers. They create an AcmeOrderless with the
+order's names, then type in each challenge's token and key authorization; the public
+responder serves them (``get.get__AcmeOrderlessChallenge__answerable``) until the container is
+deactivated. peter_sslers never talks to the ACME server about these.
+
+Every function validates everything before it changes anything, and raises
+``errors.InvalidRequest`` (with the form field at fault) on bad input.
+"""
+
+import re
+from typing import Optional
+
+import sqlalchemy as sa
+
+from .. import acme_v2
+from .. import errors
+from .. import utils
+from ...model import utils as model_utils
+from ...model.objects import AcmeAccount
+from ...model.objects import AcmeChallenge
+from ...model.objects import AcmeOrder
+from ...model.objects import AcmeOrderless
+from ...model.objects import AcmeOrderlessChallenge
+from ...model.objects import Domain
+from ...model.objects import UniqueFQDNSet2Domain
+from . import get
+from .getcreate import MAX_DOMAINS_PER_SET
+
+# RFC 8555 section 8.1: a token is base64url without padding and carries at least 128 bits of
+# entropy (22 characters); 128 characters is far past any CA's and keeps `token.thumbprint` in
+# its column.
+TOKEN_MIN_LENGTH = 22
+TOKEN_MAX_LENGTH = 128
+RE_TOKEN = re.compile(r"^[A-Za-z0-9_-]{%d,%d}$" % (TOKEN_MIN_LENGTH, TOKEN_MAX_LENGTH))
+# RFC 7638 thumbprint of the account key: base64url of a SHA-256 digest, 43 characters
+RE_THUMBPRINT = re.compile(r"^[A-Za-z0-9_-]{43}$")
+
+CHALLENGE_TYPES = ("http-01",)
+
+
+def validate_token(token: str, field: str = "token") -> str:
+    token = (token or "").strip()
+    if not RE_TOKEN.match(token):
+        raise errors.InvalidRequest(
+            "Not an ACME token: %d to %d characters of base64url (A-Z, a-z, 0-9, `-`, `_`)."
+            % (TOKEN_MIN_LENGTH, TOKEN_MAX_LENGTH),
+            field=field,
+        )
+    return token
+
+
+def account_thumbprint(dbAccount: Optional[AcmeAccount]) -> Optional[str]:
+    """The JWK thumbprint of the account's active key (None without an account)."""
+    if dbAccount is None:
+        return None
+    dbKey = dbAccount.acme_account_key
+    if dbKey is None:
+        raise errors.InvalidRequest("The ACME account %s has no active key." % dbAccount.id, field="acme_account_id")
+    return acme_v2.AcmeKey(dbKey.key_pem).thumbprint
+
+
+def validate_keyauthorization(
+    token: str, keyauthorization: Optional[str], thumbprint: Optional[str], field: str = "keyauthorization"
+) -> str:
+    """``token.thumbprint`` for this token (and this account's thumbprint, when one is attached).
+
+    Left out with an account attached: computed from the account's key.
+    """
+    keyauthorization = (keyauthorization or "").strip()
+    if not keyauthorization:
+        if thumbprint is None:
+            raise errors.InvalidRequest(
+                "The key authorization is needed (`token.thumbprint`): no ACME account is attached to compute it.",
+                field=field,
+            )
+        return "%s.%s" % (token, thumbprint)
+    head, dot, tail = keyauthorization.partition(".")
+    if not dot or head != token or not RE_THUMBPRINT.match(tail):
+        raise errors.InvalidRequest(
+            "Not the key authorization of this token: `token.thumbprint` (the thumbprint is 43 characters of "
+            "base64url).",
+            field=field,
+        )
+    if thumbprint is not None and tail != thumbprint:
+        raise errors.InvalidRequest(
+            "The key authorization does not carry the thumbprint of the attached ACME account's key.", field=field
+        )
+    return keyauthorization
+
+
+def token_in_use(ctx, token: str, exclude_challenge_ids: tuple = ()) -> bool:
+    """Is ``token`` held by a live challenge: a real one still in play, or an ACME-flow one of a
+    processing container (other than ``exclude_challenge_ids``, which are being rewritten)?"""
+    real = ctx.dbsession.scalar(
+        sa.select(AcmeChallenge.id)
+        .where(
+            AcmeChallenge.token == token,
+            AcmeChallenge.acme_status_challenge_id.in_(model_utils.Acme_Status_Challenge.IDS_POSSIBLY_ACTIVE),
+        )
+        .limit(1)
+    )
+    if real is not None:
+        return True
+    statement = (
+        sa.select(AcmeOrderlessChallenge.id)
+        .join(AcmeOrderless, AcmeOrderlessChallenge.acme_orderless_id == AcmeOrderless.id)
+        .where(AcmeOrderlessChallenge.token == token, AcmeOrderless.is_processing.is_(True))
+    )
+    if exclude_challenge_ids:
+        statement = statement.where(AcmeOrderlessChallenge.id.not_in(list(exclude_challenge_ids)))
+    return ctx.dbsession.scalar(statement.limit(1)) is not None
+
+
+def competing(ctx, names: list) -> list:
+    """What is still validating any of ``names``: ``AcmeOrder N`` (processing, pending on the
+    server: the rule of ``block_competing_challenges`` for new orders) and ``AcmeOrderless N``
+    (processing), sorted."""
+    orders = ctx.dbsession.scalars(
+        sa.select(AcmeOrder.id)
+        .join(UniqueFQDNSet2Domain, UniqueFQDNSet2Domain.unique_fqdn_set_id == AcmeOrder.unique_fqdn_set_id)
+        .join(Domain, Domain.id == UniqueFQDNSet2Domain.domain_id)
+        .where(
+            Domain.domain_name.in_(names),
+            AcmeOrder.is_processing.is_(True),
+            AcmeOrder.acme_status_order_id.in_(model_utils.Acme_Status_Order.IDS_BLOCKING),
+        )
+        .distinct()
+    ).all()
+    orderlesss = ctx.dbsession.scalars(
+        sa.select(AcmeOrderless.id)
+        .join(AcmeOrderlessChallenge, AcmeOrderlessChallenge.acme_orderless_id == AcmeOrderless.id)
+        .where(AcmeOrderlessChallenge.domain_name.in_(names), AcmeOrderless.is_processing.is_(True))
+        .distinct()
+    ).all()
+    return ["AcmeOrder %s" % i for i in sorted(orders)] + ["AcmeOrderless %s" % i for i in sorted(orderlesss)]
+
+
+def _require_processing(dbOrderless: AcmeOrderless) -> None:
+    if not dbOrderless.is_processing:
+        raise errors.InvalidTransition("This AcmeOrderless is deactivated: it cannot be changed.")
+
+
+def create(ctx, domain_names_raw: str, dbAccount: Optional[AcmeAccount] = None) -> AcmeOrderless:
+    """A processing AcmeOrderless for these names, with one placeholder http-01 challenge each
+    (no token yet: the operator fills them in).
+
+    :raises errors.InvalidRequest: no names, a bad, wildcard or blocklisted name, too many names,
+        an account without an active key; with ``block_competing_challenges``, a name an AcmeOrder
+        or another AcmeOrderless is still validating (``errors.ConflictingObject``).
+    """
+    field = "domain_names_http01"
+    names = utils.split_domain_names(domain_names_raw)
+    if not names:
+        raise errors.InvalidRequest("No domain names.", field=field)
+    try:
+        names = utils.validate_domain_names(names)
+    except errors.InvalidRequest as exc:
+        raise errors.InvalidRequest(exc.message, field=field)
+    if len(names) > MAX_DOMAINS_PER_SET:
+        raise errors.InvalidRequest("At most %d domain names." % MAX_DOMAINS_PER_SET, field=field)
+    blocked = get.get__DomainBlocklisted__names(ctx, names)
+    if blocked:
+        raise errors.InvalidRequest("Blocklisted: %s." % ", ".join(blocked), field=field)
+    if ctx.settings.block_competing_challenges:
+        others = competing(ctx, names)
+        if others:
+            raise errors.ConflictingObject(
+                "Still validating some of these names: %s; finish or deactivate first." % ", ".join(others),
+                field=field,
+            )
+    account_thumbprint(dbAccount)  # an attached account must have a key to check against
+    dbOrderless = AcmeOrderless(
+        timestamp_created=ctx.timestamp,
+        is_processing=True,
+        domain_names=",".join(names),
+        acme_account=dbAccount,
+    )
+    ctx.dbsession.add(dbOrderless)
+    for name in names:
+        ctx.dbsession.add(
+            AcmeOrderlessChallenge(
+                acme_orderless=dbOrderless,
+                domain_name=name,
+                acme_challenge_type_id=model_utils.AcmeChallengeType.HTTP_01,
+                timestamp_created=ctx.timestamp,
+            )
+        )
+    ctx.dbsession.flush()
+    return dbOrderless
+
+
+def add_challenge(
+    ctx,
+    dbOrderless: AcmeOrderless,
+    domain_name: str,
+    token: Optional[str] = None,
+    keyauthorization: Optional[str] = None,
+    challenge_type: str = "http-01",
+) -> AcmeOrderlessChallenge:
+    """Another challenge for one of the container's names: a placeholder (no token), or a token
+    with its key authorization (computed when an account is attached and it is left out).
+
+    :raises errors.InvalidRequest: deactivated, a name not of this container, a bad or live
+        token, a bad key authorization, a type other than http-01.
+    """
+    _require_processing(dbOrderless)
+    if challenge_type not in CHALLENGE_TYPES:
+        raise errors.InvalidRequest("Only http-01 challenges are served.", field="acme_challenge_type")
+    try:
+        name = utils.validate_domain_name(domain_name or "")
+    except errors.InvalidRequest as exc:
+        raise errors.InvalidRequest(exc.message, field="domain")
+    if name not in dbOrderless.domain_names_list:
+        raise errors.InvalidRequest(
+            "`%s` is not one of this AcmeOrderless's names (%s)." % (name, ", ".join(dbOrderless.domain_names_list)),
+            field="domain",
+        )
+    token, keyauthorization = _token_and_keyauthorization(ctx, dbOrderless, token, keyauthorization)
+    dbChallenge = AcmeOrderlessChallenge(
+        acme_orderless=dbOrderless,
+        domain_name=name,
+        acme_challenge_type_id=model_utils.AcmeChallengeType.HTTP_01,
+        timestamp_created=ctx.timestamp,
+        token=token,
+        keyauthorization=keyauthorization,
+    )
+    ctx.dbsession.add(dbChallenge)
+    dbOrderless.timestamp_updated = ctx.timestamp
+    ctx.dbsession.flush()
+    return dbChallenge
+
+
+def _token_and_keyauthorization(
+    ctx,
+    dbOrderless: AcmeOrderless,
+    token: Optional[str],
+    keyauthorization: Optional[str],
+    exclude_challenge_ids: tuple = (),
+    prefix: str = "",
+) -> tuple:
+    """The validated ``(token, keyauthorization)``: both None when neither is given."""
+    token = (token or "").strip()
+    keyauthorization = (keyauthorization or "").strip()
+    if not token:
+        if keyauthorization:
+            raise errors.InvalidRequest("A key authorization needs its token.", field=prefix + "token")
+        return None, None
+    token = validate_token(token, field=prefix + "token")
+    keyauthorization = validate_keyauthorization(
+        token, keyauthorization, account_thumbprint(dbOrderless.acme_account), field=prefix + "keyauthorization"
+    )
+    if token_in_use(ctx, token, exclude_challenge_ids):
+        raise errors.InvalidRequest("This token is already used by a live challenge.", field=prefix + "token")
+    return token, keyauthorization
+
+
+# ``<challenge id>_token`` and ``<challenge id>_keyauthorization``: the fields of ``update``
+RE_UPDATE_FIELD = re.compile(r"^(\d{1,10})_(token|keyauthorization)$")
+
+
+def update_challenges(ctx, dbOrderless: AcmeOrderless, fields: dict) -> list:
+    """Edit challenges from the 2021 free-form fields ``<id>_token`` and ``<id>_keyauthorization``.
+
+    A challenge named by either field gets both values (an empty token clears it: the challenge is
+    no longer served). Other fields are ignored. Returns the ids of the challenges that changed.
+
+    :raises errors.InvalidRequest: deactivated, no challenge field, a challenge not of this
+        container, a bad or live token, a bad key authorization.
+    """
+    _require_processing(dbOrderless)
+    by_id = {str(c.id): c for c in dbOrderless.acme_orderless_challenges}
+    named = []
+    for key in fields:
+        match = RE_UPDATE_FIELD.match(key)
+        if match is None:
+            continue
+        challenge_id = match.group(1)
+        if challenge_id not in by_id:
+            raise errors.InvalidRequest(
+                "Challenge %s is not one of this AcmeOrderless's challenges." % challenge_id, field=key
+            )
+        if challenge_id not in named:
+            named.append(challenge_id)
+    if not named:
+        raise errors.InvalidRequest(
+            "Nothing to update: send `<challenge id>_token` and `<challenge id>_keyauthorization`.", field="Error_Main"
+        )
+    # validate every challenge before changing any; a token may appear only once in the request,
+    # and the challenges it rewrites do not hold their old tokens against it (a token may move)
+    rewritten = tuple(by_id[challenge_id].id for challenge_id in named)
+    wanted = {}
+    seen_tokens = {}
+    for challenge_id in sorted(named, key=int):
+        dbChallenge = by_id[challenge_id]
+        token, keyauthorization = _token_and_keyauthorization(
+            ctx,
+            dbOrderless,
+            fields.get("%s_token" % challenge_id),
+            fields.get("%s_keyauthorization" % challenge_id),
+            exclude_challenge_ids=rewritten,
+            prefix="%s_" % challenge_id,
+        )
+        if token is not None:
+            if token in seen_tokens:
+                raise errors.InvalidRequest(
+                    "The same token is given to challenges %s and %s." % (seen_tokens[token], challenge_id),
+                    field="%s_token" % challenge_id,
+                )
+            seen_tokens[token] = challenge_id
+        wanted[challenge_id] = (token, keyauthorization)
+    changed = []
+    for challenge_id, (token, keyauthorization) in wanted.items():
+        dbChallenge = by_id[challenge_id]
+        if (dbChallenge.token, dbChallenge.keyauthorization) == (token, keyauthorization):
+            continue
+        dbChallenge.token = token
+        dbChallenge.keyauthorization = keyauthorization
+        dbChallenge.timestamp_updated = ctx.timestamp
+        changed.append(challenge_id)
+    if changed:
+        dbOrderless.timestamp_updated = ctx.timestamp
+    ctx.dbsession.flush()
+    return changed
+
+
+def deactivate(ctx, dbOrderless: AcmeOrderless) -> None:
+    """Stop serving the container's challenges, for good.
+
+    :raises errors.InvalidTransition: already deactivated.
+    """
+    if not dbOrderless.is_processing:
+        raise errors.InvalidTransition("This AcmeOrderless is already deactivated.")
+    dbOrderless.is_processing = False
+    dbOrderless.timestamp_finalized = ctx.timestamp
+    dbOrderless.timestamp_updated = ctx.timestamp
+    ctx.dbsession.flush()
+
+
+def record_poll(ctx, dbChallenge: AcmeOrderlessChallenge) -> None:
+    """A hit of the public responder: one UPDATE, counted in SQL (concurrent hits all count)."""
+    ctx.dbsession.execute(
+        sa.update(AcmeOrderlessChallenge)
+        .where(AcmeOrderlessChallenge.id == dbChallenge.id)
+        .values(count_polled=AcmeOrderlessChallenge.count_polled + 1, timestamp_polled_last=ctx.timestamp)
+        .execution_options(synchronize_session=False)
+    )
