@@ -880,6 +880,26 @@ def take_queued_certificate(ctx) -> Optional[QueueCertificate]:
     ).one()
 
 
+def _stalled_order(ctx, dbQueue: QueueCertificate) -> Optional[AcmeOrder]:
+    """The newest renewal order of this item's set and account that a failed attempt left in play
+    (created on the server, still processing, no certificate), if any."""
+    return ctx.dbsession.scalars(
+        sa.select(AcmeOrder)
+        .where(
+            AcmeOrder.unique_fqdn_set_id == dbQueue.unique_fqdn_set_id,
+            AcmeOrder.acme_account_id == dbQueue.acme_account_id,
+            AcmeOrder.acme_order_type_id == model_utils.AcmeOrderType.from_string("Queue - Certificate Renewal"),
+            AcmeOrder.is_processing.is_(True),
+            AcmeOrder.order_url.is_not(None),
+            AcmeOrder.certificate_signed_id.is_(None),
+            AcmeOrder.acme_status_order_id.in_(
+                [model_utils.Acme_Status_Order.from_string(s) for s in ("pending", "ready", "processing", "valid")]
+            ),
+        )
+        .order_by(AcmeOrder.id.desc())
+    ).first()
+
+
 def _renewal_order(ctx, dbQueue: QueueCertificate) -> AcmeOrder:
     """Order the item's certificate: its account, names, key strategy and renewal cycle."""
     dbAccount = dbQueue.acme_account
@@ -892,6 +912,16 @@ def _renewal_order(ctx, dbQueue: QueueCertificate) -> AcmeOrder:
         private_key_strategy, dbPrivateKey = "deferred-associate", None
     dbSourceCertificate = dbQueue.certificate_signed__source
     dbSourceOrder = dbQueue.acme_order__source or (dbSourceCertificate.acme_order if dbSourceCertificate else None)
+    dbStalled = _stalled_order(ctx, dbQueue)
+    if dbStalled is not None:
+        # an earlier attempt's order, left in play by a failure of the server or the network:
+        # carry it on (the server keeps its authorizations); a pending one would otherwise block
+        # every new order for these names (`block_competing_challenges`) until it expired
+        try:
+            actions_acme.process_order(ctx, dbStalled)
+            return dbStalled
+        except (actions_acme.AcmeOrderFailed, errors.InvalidTransition, errors.AcmeNotFound):
+            pass  # the server gave it up or lost it (recorded on the order): a new order
     return actions_acme.new_order(
         ctx,
         dbAccount,
