@@ -167,3 +167,72 @@ class FaultProxy:
             do_POST = _handle
 
         return Handler
+
+
+# --- the proxies in a process of their own (the simulation's Python process is busy enough)
+
+
+class _PebbleInfo:
+    def __init__(self, port: int, workdir: str, ca_bundle_path: str):
+        self.port = port
+        self.workdir = workdir
+        self.ca_bundle_path = ca_bundle_path
+
+
+def _serve(conn, pebbles: dict, seed: int) -> None:
+    proxies = {}
+    for index, (label, info) in enumerate(sorted(pebbles.items())):
+        proxies[label] = FaultProxy(_PebbleInfo(*info), seed=seed + index)
+    conn.send({label: proxy.port for label, proxy in proxies.items()})
+    while True:
+        command, payload = conn.recv()
+        if command == "configure":
+            for label, (rate_500, rate_503, outages) in payload.items():
+                proxy = proxies[label]
+                with proxy._lock:
+                    proxy.rate_500, proxy.rate_503, proxy.outages = rate_500, rate_503, list(outages)
+            conn.send(None)
+        elif command == "counts":
+            conn.send({label: dict(proxy.counts) for label, proxy in proxies.items()})
+        else:
+            for proxy in proxies.values():
+                proxy.close()
+            conn.send(None)
+            return
+
+
+class ProxyProcess:
+    """One :class:`FaultProxy` per pebble, served by a child process; controlled through a pipe."""
+
+    def __init__(self, pebbles: dict, seed: int = 0):
+        import multiprocessing
+
+        context = multiprocessing.get_context("spawn")
+        self._conn, child = context.Pipe()
+        info = {label: (p.port, p.workdir, p.ca_bundle_path) for label, p in pebbles.items()}
+        self.process = context.Process(target=_serve, args=(child, info, seed), name="fault-proxies", daemon=True)
+        self.process.start()
+        self.ports = self._conn.recv()
+
+    def directory_url(self, label: str) -> str:
+        return "https://127.0.0.1:%d/dir" % self.ports[label]
+
+    def configure(self, settings: dict) -> None:
+        """``{label: (rate_500, rate_503, [(start, end), ...])}``."""
+        self._conn.send(("configure", settings))
+        self._conn.recv()
+
+    def counts(self) -> dict:
+        self._conn.send(("counts", None))
+        return self._conn.recv()
+
+    def close(self) -> None:
+        if self.process.is_alive():
+            try:
+                self._conn.send(("stop", None))
+                self._conn.recv()
+            except (OSError, EOFError):
+                pass
+            self.process.join(timeout=10)
+            if self.process.is_alive():
+                self.process.terminate()

@@ -49,6 +49,7 @@ import bisect
 import collections
 import datetime
 import json
+import multiprocessing
 import os
 import platform
 import random
@@ -98,7 +99,7 @@ from peter_sslers.scripts.import_certbot import Importer  # noqa: E402
 from peter_sslers.scripts.initializedb import initialize_database  # noqa: E402
 from peter_sslers.web.database import new_script_context  # noqa: E402
 
-from sim_faultproxy import FaultProxy  # noqa: E402
+from sim_faultproxy import ProxyProcess  # noqa: E402
 from tests.certbot_trees import SyntheticTree  # noqa: E402  (the tests' certbot account writer)
 from tests.certbot_trees import key_pem as pkcs8_pem  # noqa: E402
 from tests.pebble import Pebble  # noqa: E402  (the tests' pebble runner: TLS files, config, start/stop)
@@ -109,10 +110,10 @@ DOC_END = "<!-- simulate:end -->"
 SOURCES = (  # (source, share of the sets)
     ("order-90", 0.22),
     ("order-90-rsa", 0.06),
-    ("order-short", 0.10),
+    ("order-short", 0.06),
     ("queue", 0.05),
-    ("upload", 0.32),
-    ("certbot", 0.25),
+    ("upload", 0.34),
+    ("certbot", 0.27),
 )
 # Let's Encrypt's limits (https://letsencrypt.org/docs/rate-limits/), measured here in simulated time
 LE_NEW_ORDERS_PER_ACCOUNT_3H = 300
@@ -182,7 +183,9 @@ class Clock:
         self.t0 = time.time()
 
     def start(self) -> None:
-        self.t0 = time.time()
+        # a whole second: the database keeps timestamps to the second, so nothing done after the
+        # start may read as before it
+        self.t0 = float(int(time.time()))
 
     def day(self, when=None) -> float:
         if when is None:
@@ -203,14 +206,14 @@ class Clock:
 # --- the fleet
 
 
-def plan_fleet(domains: int, rnd: random.Random):
+def plan_fleet(domains: int, rnd: random.Random, mix=SOURCES):
     """``[(source, technology, names)]`` covering exactly ``domains`` names."""
     plans = []
     total = 0
     index = 0
     prefixes = ("www", "api", "mail", "shop")
-    sources = [s for s, _ in SOURCES]
-    weights = [w for _, w in SOURCES]
+    sources = [s for s, _ in mix]
+    weights = [w for _, w in mix]
     while total < domains:
         base = "site%04d.test" % index
         index += 1
@@ -288,7 +291,7 @@ class Simulation:
         self.clock = Clock(args.day_seconds)
         self.workdir = tempfile.mkdtemp(prefix="peter_sslers-simulate-")
         self.pebbles = {}
-        self.proxies = {}
+        self.proxies = None
         self.engine = None
         self.cleanup_db = lambda: None
         self.samples = []  # (day, active domains, uncovered count)
@@ -301,6 +304,7 @@ class Simulation:
         self.set_source = {}  # frozenset(names) -> (source, lifetime days of the first certificate)
         self.accounts = {}  # label -> AcmeAccount id
         self.lock = threading.Lock()
+        self.pool = None
 
     # -- services
 
@@ -321,21 +325,26 @@ class Simulation:
                 json.dump(pebble_config, f, indent=2)
             pebble.start()
             self.pebbles[label] = pebble
-            self.proxies[label] = FaultProxy(pebble, seed=args.seed + len(self.proxies))
+        self.proxies = ProxyProcess(self.pebbles, seed=args.seed)
+        self.directories = {label: self.proxies.directory_url(label) for label in self.pebbles}
         self.bundle = os.path.join(self.workdir, "ca-bundle.pem")
         with open(self.bundle, "w") as out:
             for pebble in self.pebbles.values():
                 with open(pebble.ca_bundle_path) as f:
                     out.write(f.read())
         log("pebbles: 90-day CA at %s, %s-day CA at %s (validity %s s and %s s)" % (
-            self.proxies["ca-90"].directory_url, args.short_days, self.proxies["ca-short"].directory_url,
+            self.directories["ca-90"], args.short_days, self.directories["ca-short"],
             int(round(90 * args.day_seconds)), int(round(args.short_days * args.day_seconds))))
 
     def open_database(self) -> None:
         args = self.args
         url = args.database_url
         if not url:
-            url = "sqlite:///%s" % os.path.join(self.workdir, "simulate.sqlite")
+            directory = self.workdir
+            if args.sqlite_dir:
+                directory = tempfile.mkdtemp(prefix="peter_sslers-simulate-", dir=args.sqlite_dir)
+                self.cleanup_db = lambda: shutil.rmtree(directory, ignore_errors=True)
+            url = "sqlite:///%s" % os.path.join(directory, "simulate.sqlite")
         else:
             parsed = sa.engine.make_url(url)
             if parsed.get_backend_name() != "postgresql":
@@ -364,7 +373,7 @@ class Simulation:
             "enable_views_public": "false",
             "enable_views_admin": "false",
             "certificate_authority": "pebble",
-            "certificate_authority_directory": self.proxies["ca-90"].directory_url,
+            "certificate_authority_directory": self.directories["ca-90"],
             "certificate_authority_ca_bundle": self.bundle,
             "queue_domains_min_per_cert": "1",
         }
@@ -386,7 +395,7 @@ class Simulation:
     def make_accounts(self, session) -> None:
         ctx = self.ctx(session)
         provider_90 = get.get__AcmeAccountProvider__default(ctx)
-        provider_short = create.create__AcmeAccountProvider(ctx, "pebble-short", self.proxies["ca-short"].directory_url)
+        provider_short = create.create__AcmeAccountProvider(ctx, "pebble-short", self.directories["ca-short"])
         provider_short.is_enabled = True
         session.flush()
         self.providers = {"ca-90": provider_90.id, "ca-short": provider_short.id}
@@ -422,63 +431,62 @@ class Simulation:
         session.commit()
 
     def build_fleet(self) -> None:
+        """The fleet, in the order that keeps it youngest at day 0: the 90-day orders (several threads),
+        the short-lived orders, then the uploads and the certbot import (minted just before)."""
         args = self.args
         ca = LocalCA()
-        plans = plan_fleet(args.domains, self.rnd)
-        now = datetime.datetime.now(UTC)
+        plans = plan_fleet(args.domains, self.rnd, args.mix)
         tree = SyntheticTree(os.path.join(self.workdir, "letsencrypt"))
         certbot_accounts = []
         with Session(bind=self.engine) as session:
             self.make_accounts(session)
-            # the certbot accounts: registered on pebble (as certbot would have), then written as files
-            for label in ("ca-90", "ca-90", "ca-short"):
-                key = ec.generate_private_key(ec.SECP256R1())
-                directory = self.proxies[label].directory_url
-                client = acme_v2.AcmeClient(
-                    acme_v2.AcmeTransport(directory, ca_bundle=self.bundle),
-                    acme_v2.AcmeKey(pkcs8_pem(key)),
-                )
-                resource, _ = client.new_account(contact=None, terms_of_service_agreed=True)
-                account_id = "%032x" % self.rnd.getrandbits(128)
-                tree.add_account(directory.split("://", 1)[1], account_id, key=key, account_url=resource.url)
-                certbot_accounts.append((label, directory, account_id))
-            counts = collections.Counter()
-            for index, (source, technology, names) in enumerate(plans):
-                counts[source] += 1
-                lifetime = 90
-                if source == "order-90":
-                    self.order(session, "default-ec", names)
-                elif source == "order-90-rsa":
-                    self.order(session, "team-rsa", names)
-                elif source == "order-short":
-                    lifetime = args.short_days
-                    key_pem = cert_utils.new_private_key(key_technology="EC", curve="P-384")
-                    dbKey, _ = getcreate__PrivateKey__by_pem_text(self.ctx(session), key_pem)
-                    self.order(session, "short-ec", names, dbKey=dbKey)
-                elif source == "queue":
-                    ctx = self.ctx(session)
-                    queues.queue_domains__add(ctx, names)
-                    queues.queue_domains__process(
-                        ctx, session.get(m.AcmeAccount, self.accounts["default-ec"]), max_domains_per_certificate=len(names)
-                    )
-                    session.commit()
-                elif source == "upload":
-                    lifetime = 90 if self.rnd.random() < 0.8 else 30
+        # the certbot accounts: registered on pebble (as certbot would have), then written as files
+        for label in ("ca-90", "ca-90", "ca-short"):
+            key = ec.generate_private_key(ec.SECP256R1())
+            directory = self.directories[label]
+            client = acme_v2.AcmeClient(
+                acme_v2.AcmeTransport(directory, ca_bundle=self.bundle), acme_v2.AcmeKey(pkcs8_pem(key))
+            )
+            resource, _ = client.new_account(contact=None, terms_of_service_agreed=True)
+            account_id = "%032x" % self.rnd.getrandbits(128)
+            tree.add_account(directory.split("://", 1)[1], account_id, key=key, account_url=resource.url)
+            certbot_accounts.append((label, directory, account_id))
+        counts = collections.Counter(source for source, _, _ in plans)
+        orders = {"long": [], "short": []}
+        local = []
+        for index, (source, technology, names) in enumerate(plans):
+            lifetime = 90
+            if source == "order-90":
+                orders["long"].append(("default-ec", names))
+            elif source == "order-90-rsa":
+                orders["long"].append(("team-rsa", names))
+            elif source == "queue":
+                orders["long"].append(("queue", names))
+            elif source == "order-short":
+                lifetime = args.short_days
+                orders["short"].append(("short-ec", names))
+            else:
+                if source == "upload" and self.rnd.random() < 0.2:
+                    lifetime = 30
+                # a random part of the lifetime has passed, at most 85%
+                local.append((source, technology, names, lifetime, self.rnd.uniform(0, lifetime * 0.85), index))
+            self.set_source[frozenset(names)] = (source, lifetime)
+        self.initial_orders(orders["long"])
+        self.initial_orders(orders["short"])
+        now = datetime.datetime.now(UTC)
+        with Session(bind=self.engine) as session:
+            for source, technology, names, lifetime, age, index in local:
+                if source == "upload":
                     key = new_key(technology)
-                    age = self.rnd.uniform(0, lifetime * 0.97)
                     not_before = now - self.clock.delta(age)
                     cert_pem = ca.leaf(names, key, not_before, not_before + self.clock.delta(lifetime))
                     create.import__CertificateSigned(self.ctx(session), cert_pem, ca.chain_pem, pkcs8_pem(key))
                     session.commit()
-                else:  # certbot
+                else:
                     label, directory, account_id = certbot_accounts[index % len(certbot_accounts)]
                     versions = self.rnd.choice((1, 2, 3))
-                    age = self.rnd.uniform(0, 90 * 0.97)
                     self.write_lineage(tree, ca, names, technology, versions, age, directory, account_id, now)
-                    lifetime = 90
-                self.set_source[frozenset(names)] = (source, lifetime)
-                if index % 50 == 49:
-                    log("fleet: %d/%d sets" % (index + 1, len(plans)))
+        log("fleet: %d uploads made, %d certbot lineages written" % (counts["upload"], counts["certbot"]))
         # the certbot directory, with the import's own code (`peter_sslers_import_certbot`)
         importer = Importer(meta.get_session_factory(self.engine), self.app_settings, echo=lambda text: None)
         summary = importer.import_tree(certbot.read_certbot_dir(tree.root), quiet=True)
@@ -487,6 +495,46 @@ class Simulation:
         run_job(self.registry, "update-recents")
         self.fleet = {"sets": len(plans), "domains": args.domains, "by_source": dict(counts)}
         log("fleet: %d domains in %d sets: %s" % (args.domains, len(plans), dict(counts)))
+
+    def initial_orders(self, orders) -> None:
+        pending = list(reversed(orders))
+        queue_lock = threading.Lock()
+
+        def worker():
+            with Session(bind=self.engine) as session:
+                while True:
+                    with self.lock:
+                        if not pending:
+                            return
+                        label, names = pending.pop()
+                    try:
+                        if label == "queue":
+                            with queue_lock:  # the domain queue hands out its oldest names: one at a time
+                                ctx = self.ctx(session)
+                                queues.queue_domains__add(ctx, names)
+                                queues.queue_domains__process(
+                                    ctx, session.get(m.AcmeAccount, self.accounts["default-ec"]),
+                                    max_domains_per_certificate=len(names),
+                                )
+                                session.commit()
+                        elif label == "short-ec":
+                            # a specified P-384 key, which the renewals keep
+                            key_pem = cert_utils.new_private_key(key_technology="EC", curve="P-384")
+                            dbKey, _ = getcreate__PrivateKey__by_pem_text(self.ctx(session), key_pem)
+                            session.commit()
+                            self.order(session, label, names, dbKey)
+                        else:
+                            self.order(session, label, names)
+                    except Exception as exc:  # the set starts without a certificate: the year shows it
+                        session.rollback()
+                        self.errors.append("setup order for %s: %r" % (names[0], exc))
+
+        threads = [threading.Thread(target=worker) for _ in range(self.args.workers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        log("fleet: %d orders made" % len(orders))
 
     def write_lineage(self, tree, ca, names, technology, versions, age, directory, account_id, now) -> None:
         name = names[0]
@@ -559,43 +607,28 @@ class Simulation:
             self.uncovered_total += uncovered
 
     def process_queue(self) -> dict:
-        """``queue-certificates-process`` by several workers until the queue is empty."""
+        """``queue-certificates-process`` by ``--workers`` processes in parallel until the queue is empty."""
         totals = collections.Counter()
-
-        def worker():
-            while True:
-                try:
-                    result = run_job(self.registry, "queue-certificates-process", reconcile=False)
-                except Exception as exc:  # a job that raised: recorded, and the worker goes on
-                    with self.lock:
-                        totals["exceptions"] += 1
-                        if len(self.errors) < 50:
-                            self.errors.append("day %.2f: %s" % (self.clock.day(), "".join(traceback.format_exception_only(type(exc), exc)).strip()))
-                    continue
-                with self.lock:
-                    totals["processed"] += result["count_total"]
-                    totals["success"] += result["count_success"]
-                    totals["fail"] += result["count_fail"]
-                if not result["count_total"]:
-                    return
-
-        threads = [threading.Thread(target=worker, name="worker-%d" % i) for i in range(self.args.workers)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        for counts, errors in self.pool.map(_drain, range(self.args.workers)):
+            totals.update(counts)
+            for error in errors:
+                if len(self.errors) < 50:
+                    self.errors.append("day %.2f: %s" % (self.clock.day(), error))
         return totals
 
     def run_year(self) -> None:
         args = self.args
-        for label, proxy in self.proxies.items():
-            proxy.rate_500 = args.fault_500
-            proxy.rate_503 = args.fault_503
+        # the workers: processes forked now (no connection of this process's pool goes with them),
+        # each with an engine of its own, as several machines' crons would be
+        self.engine.dispose()
+        self.pool = multiprocessing.get_context("fork").Pool(args.workers, _worker_init, (self.settings,))
         self.clock.start()
-        if args.outage_days > 0:
-            for label, share in (("ca-90", 0.4), ("ca-short", 0.7)):
-                start = self.clock.at(args.days * share)
-                self.proxies[label].outages.append((start, start + args.outage_days * args.day_seconds))
+        faults = {}
+        for label, share in (("ca-90", 0.4), ("ca-short", 0.7)):
+            start = self.clock.at(args.days * share)
+            outages = [(start, start + args.outage_days * args.day_seconds)] if args.outage_days > 0 else []
+            faults[label] = (args.fault_500, args.fault_503, outages)
+        self.proxies.configure(faults)
         tick = 0
         last_daily = -1
         totals = collections.Counter()
@@ -743,16 +776,18 @@ class Simulation:
                 if old is not None and new is not None:
                     lifetime = (old.timestamp_not_after - old.timestamp_not_before).total_seconds() / args.day_seconds
                     left = (old.timestamp_not_after - new.timestamp_created).total_seconds() / args.day_seconds
-                    margins.append((left, lifetime))
+                    # certificates issued during the run (renewals themselves) or before it (the fleet)
+                    during = clock.day(old.timestamp_created) >= 0
+                    margins.append((left, lifetime, during))
         closest = {}
-        for left, lifetime in margins:
-            key = "%d-day" % round(lifetime)
+        for left, lifetime, during in margins:
+            key = "%d-day%s" % (round(lifetime), "" if during else " (from setup)")
             if key not in closest or left < closest[key]["days_left"]:
                 closest[key] = {"days_left": round(left, 2), "share_left": round(left / lifetime, 3)}
 
         failed_items = [i for i in items if i.process_result is False]
         attempts = collections.Counter(i.certificate_signed_id__source for i in items if i.certificate_signed_id__source)
-        fault_counts = {label: dict(p.counts) for label, p in self.proxies.items()}
+        fault_counts = self.proxies.counts()
         domain_days_sampled = sum(active for _, active, _ in self.samples) * args.tick
         return {
             "parameters": {
@@ -812,8 +847,10 @@ class Simulation:
         }
 
     def close(self) -> None:
-        for proxy in self.proxies.values():
-            proxy.close()
+        if self.pool is not None:
+            self.pool.terminate()
+        if self.proxies is not None:
+            self.proxies.close()
         for pebble in self.pebbles.values():
             pebble.stop()
         if self.engine is not None:
@@ -821,6 +858,35 @@ class Simulation:
         self.cleanup_db()
         if not self.args.keep:
             shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+_WORKER = {}
+
+
+def _worker_init(settings: dict) -> None:
+    engine = meta.get_engine(settings)
+    _WORKER["registry"] = Registry(engine, ApplicationSettings.from_settings(settings))
+
+
+def _drain(_index):
+    """One worker: ``queue-certificates-process`` until the queue is empty. Returns (counts, errors)."""
+    totals = collections.Counter()
+    errors = []
+    while True:
+        try:
+            result = run_job(_WORKER["registry"], "queue-certificates-process", reconcile=False)
+        except Exception as exc:  # a job that raised: recorded, and the worker goes on
+            totals["exceptions"] += 1
+            errors.append("".join(traceback.format_exception_only(type(exc), exc)).strip())
+            if totals["exceptions"] >= 20:
+                break
+            continue
+        totals["processed"] += result["count_total"]
+        totals["success"] += result["count_success"]
+        totals["fail"] += result["count_fail"]
+        if not result["count_total"]:
+            break
+    return dict(totals), errors
 
 
 def sliding_max(days, width: float) -> int:
@@ -871,7 +937,7 @@ def markdown(result: dict) -> str:
             c["uncovered_domain_days"], c["domain_days_sampled"], c["samples"]),
         "| renewals | %d; busiest day %s (day %s); per week: %s |" % (
             r["total"], r["max_per_day"], r["max_day"], " ".join(str(n) for n in r["per_week"])),
-        "| closest call (life left when the renewal arrived) | %s |" % "; ".join(
+        "| closest call (life left on a certificate when its renewal arrived; \"from setup\": one the run began with) | %s |" % "; ".join(
             "%s: %.2f days (%.0f%%)" % (k, v["days_left"], 100 * v["share_left"]) for k, v in sorted(r["closest_call"].items())),
         "| busiest 3 simulated hours, per account (LE: %d) | %s |" % (rl["limit_orders_per_account_3h"], "; ".join(
             "%s %d (day %s)" % (k, v["busiest_3h"], v["at_day"]) for k, v in sorted(rl["orders_per_account"].items()))),
@@ -910,6 +976,16 @@ def write_doc(path: str, section: str) -> None:
         f.write(text)
 
 
+def parse_mix(text: str):
+    mix = []
+    for part in text.split(","):
+        source, _, weight = part.partition(":")
+        if source not in dict(SOURCES):
+            raise argparse.ArgumentTypeError("unknown source %r (known: %s)" % (source, ", ".join(dict(SOURCES))))
+        mix.append((source, float(weight or 1)))
+    return tuple(mix)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--domains", type=int, default=1000)
@@ -923,7 +999,18 @@ def main(argv=None) -> int:
     parser.add_argument("--fault-503", type=float, default=0.02, help="share of requests answered 503")
     parser.add_argument("--outage-days", type=float, default=1.0, help="each CA is down once for this long")
     parser.add_argument("--seed", type=int, default=12)
+    parser.add_argument(
+        "--mix",
+        type=parse_mix,
+        default=SOURCES,
+        help="the sources' shares, e.g. order-short:2,upload:1 (default: %s)" % ",".join("%s:%s" % kv for kv in SOURCES),
+    )
     parser.add_argument("--database-url", default=None, help="a PostgreSQL URL (a schema of its own; default: SQLite)")
+    parser.add_argument(
+        "--sqlite-dir",
+        default="/dev/shm" if os.path.isdir("/dev/shm") else None,
+        help="where the SQLite file goes (default: /dev/shm, a tmpfs: a commit's fsync is not what is measured)",
+    )
     parser.add_argument("--result", default=os.path.join(ROOT, "bench", "simulate_result.json"))
     parser.add_argument("--doc", default=os.path.join(ROOT, "docs", "Performance.md"))
     parser.add_argument("--no-doc", action="store_true", help="do not write docs/Performance.md")
@@ -937,13 +1024,19 @@ def main(argv=None) -> int:
     try:
         sim.start_pebbles()
         sim.open_database()
-        trust_all_simulated_cas(sim.bundle, [p.directory_url for p in sim.proxies.values()])
+        trust_all_simulated_cas(sim.bundle, list(sim.directories.values()))
         sim.build_fleet()
         setup_seconds = time.time() - started
         log("setup took %.0f s; the year starts (%s simulated days of %s s)" % (setup_seconds, args.days, args.day_seconds))
         sim.run_year()
         year_seconds = time.time() - started - setup_seconds
-        result = sim.measure()
+        try:
+            result = sim.measure()
+        except Exception:
+            traceback.print_exc()
+            log("measuring failed; the database is kept in %s" % sim.workdir)
+            args.keep = True
+            raise
     finally:
         sim.close()
     result.update(

@@ -726,7 +726,7 @@ def _renewal_account(ctx, dbCertificate: CertificateSigned) -> Tuple[Optional[Ac
 
 
 def _renewal_candidates(ctx) -> List[CertificateSigned]:
-    """What ``update`` considers, oldest certificate first:
+    """What ``update`` considers, the active certificate that expires first first, then the lapsed ones:
 
     * every active certificate, whatever its source (an ACME order, an upload, a certbot
       import), whose renewal point (``renewal_due_at``) has come, unless its order does not
@@ -746,6 +746,9 @@ def _renewal_candidates(ctx) -> List[CertificateSigned]:
         .order_by(CertificateSigned.id.asc())
     ).all()
     candidates = [c for c in active if renewal_due_at(ctx, c) <= now and not _is_renewed_already(ctx, c)]
+    # the soonest to expire first: the queue is processed in this order, so after an outage or a
+    # large import the certificates with the least time left are renewed first
+    candidates.sort(key=lambda c: (c.timestamp_not_after, c.id))
     covered = (
         sa.select(CertificateSigned.unique_fqdn_set_id)
         .where(CertificateSigned.is_active.is_(True), CertificateSigned.timestamp_not_after > now)
