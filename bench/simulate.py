@@ -30,10 +30,11 @@ once (the 90-day CA at 40% of the run, the short one at 70%). pebble validates n
 (``PEBBLE_VA_ALWAYS_VALID=1``, ``PEBBLE_VA_NOSLEEP=1``): the simulation is about renewal timing, not
 about http-01.
 
-The cron: every ``--tick`` simulated days the runner runs the jobs ``peter_sslers_job`` runs, with its
-entry points (``scripts.jobs.JOBS``, each in a transaction of its own): ``queue-certificates-update``,
-then ``queue-certificates-process`` by ``--workers`` threads in parallel (several machines' crons)
-until the queue is empty; ``deactivate-expired`` once a simulated day.
+The cron: the jobs ``peter_sslers_job`` runs, with its entry points (``scripts.jobs.JOBS``, each in a
+transaction of its own): ``queue-certificates-update`` every ``--tick`` simulated days;
+``queue-certificates-process`` by ``--workers`` processes in parallel (several machines' crons), each
+working the queue down every simulated half hour; ``deactivate-expired`` once a simulated day. The
+first cron run, which renews what the imported fleet has due already, runs before day 0.
 
 Measured: at every tick, for every active domain, whether the certificate ``config.json`` would serve
 (``exports.served_field``) is valid now (active, notBefore <= now < notAfter): the uncovered
@@ -54,6 +55,7 @@ import os
 import platform
 import random
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -110,10 +112,10 @@ DOC_END = "<!-- simulate:end -->"
 SOURCES = (  # (source, share of the sets)
     ("order-90", 0.22),
     ("order-90-rsa", 0.06),
-    ("order-short", 0.06),
+    ("order-short", 0.03),
     ("queue", 0.05),
-    ("upload", 0.34),
-    ("certbot", 0.27),
+    ("upload", 0.35),
+    ("certbot", 0.29),
 )
 # Let's Encrypt's limits (https://letsencrypt.org/docs/rate-limits/), measured here in simulated time
 LE_NEW_ORDERS_PER_ACCOUNT_3H = 300
@@ -472,7 +474,6 @@ class Simulation:
                 local.append((source, technology, names, lifetime, self.rnd.uniform(0, lifetime * 0.85), index))
             self.set_source[frozenset(names)] = (source, lifetime)
         self.initial_orders(orders["long"])
-        self.initial_orders(orders["short"])
         now = datetime.datetime.now(UTC)
         with Session(bind=self.engine) as session:
             for source, technology, names, lifetime, age, index in local:
@@ -493,6 +494,16 @@ class Simulation:
         if summary.failed:
             raise SystemExit("the certbot import failed: %s" % "\n".join(summary.lines()))
         run_job(self.registry, "update-recents")
+        # the first cron run works off what the imported fleet has due already (up to 85% of a
+        # lifetime gone): in compressed time that backlog would take simulated weeks, in real life
+        # an hour. Then the short-lived certificates, last, so that they start the year young.
+        self.start_workers()
+        started = time.time()
+        update = run_job(self.registry, "queue-certificates-update")
+        drained = self.process_queue()
+        self.warm_up = dict(drained, queued=update["count_queued"], seconds=round(time.time() - started, 1))
+        log("fleet: the first cron run renewed what was due: %s" % self.warm_up)
+        self.initial_orders(orders["short"])
         self.fleet = {"sets": len(plans), "domains": args.domains, "by_source": dict(counts)}
         log("fleet: %d domains in %d sets: %s" % (args.domains, len(plans), dict(counts)))
 
@@ -606,6 +617,12 @@ class Simulation:
             self.samples.append((day, len(domains), uncovered))
             self.uncovered_total += uncovered
 
+    def start_workers(self) -> None:
+        """The queue workers: processes forked now (no connection of this process's pool goes with
+        them), each with an engine of its own, as several machines' crons would be."""
+        self.engine.dispose()
+        self.pool = multiprocessing.get_context("fork").Pool(self.args.workers, _worker_init, (self.settings,))
+
     def process_queue(self) -> dict:
         """``queue-certificates-process`` by ``--workers`` processes in parallel until the queue is empty."""
         totals = collections.Counter()
@@ -618,10 +635,6 @@ class Simulation:
 
     def run_year(self) -> None:
         args = self.args
-        # the workers: processes forked now (no connection of this process's pool goes with them),
-        # each with an engine of its own, as several machines' crons would be
-        self.engine.dispose()
-        self.pool = multiprocessing.get_context("fork").Pool(args.workers, _worker_init, (self.settings,))
         self.clock.start()
         faults = {}
         for label, share in (("ca-90", 0.4), ("ca-short", 0.7)):
@@ -633,6 +646,10 @@ class Simulation:
         last_daily = -1
         totals = collections.Counter()
         next_report = 0.0
+        # `queue-certificates-process` runs on its own schedule, as in docs/Automation.md's crontab
+        # (every 5 minutes there): each worker works the queue down, then looks again after a
+        # simulated half hour, until the year ends
+        working = self.pool.map_async(_work, [(self.clock.at(args.days), args.day_seconds / 48.0)] * args.workers)
         while True:
             target = self.clock.at(tick * args.tick)
             wait = target - time.time()
@@ -651,11 +668,12 @@ class Simulation:
                 totals["queued"] += update["count_queued"]
             except Exception as exc:
                 self.errors.append("day %.2f update: %r" % (day, exc))
-            totals.update(self.process_queue())
             self.ticks += 1
             self.max_tick_seconds = max(self.max_tick_seconds, time.time() - started)
             if day >= next_report:
-                log("day %6.2f: %s; uncovered domain-samples so far %d" % (day, dict(totals), self.uncovered_total))
+                with Session(bind=self.engine) as session:
+                    waiting = queues.get__QueueCertificate__count_waiting(self.ctx(session))
+                log("day %6.2f: %s, %d waiting; uncovered domain-samples so far %d" % (day, dict(totals), waiting, self.uncovered_total))
                 next_report += max(1.0, args.days / 20.0)
             tick += 1
             if time.time() > self.clock.at(tick * args.tick):
@@ -666,6 +684,9 @@ class Simulation:
                     self.late_ticks += skipped
                     tick += skipped
         self.sample_coverage()
+        for counts, errors in working.get():
+            totals.update(counts)
+            self.errors.extend(errors[:10])
         self.run_totals = dict(totals)
 
     # -- the measures
@@ -839,6 +860,7 @@ class Simulation:
                 "job_exceptions": self.errors[:20],
             },
             "run": {
+                "first_cron_run_before_day_0": getattr(self, "warm_up", {}),
                 "ticks": self.ticks,
                 "skipped_ticks": self.late_ticks,
                 "max_tick_seconds": round(self.max_tick_seconds, 2),
@@ -889,6 +911,20 @@ def _drain(_index):
     return dict(totals), errors
 
 
+def _work(arguments):
+    """One worker for the year: work the queue down, wait ``idle`` seconds, again, until ``stop_at``."""
+    stop_at, idle = arguments
+    totals = collections.Counter()
+    errors = []
+    while time.time() < stop_at:
+        counts, new_errors = _drain(0)
+        totals.update(counts)
+        errors.extend(new_errors)
+        if not counts.get("processed"):
+            time.sleep(min(idle, max(0.0, stop_at - time.time())))
+    return dict(totals), errors[:20]
+
+
 def sliding_max(days, width: float) -> int:
     best = 0
     for i, d in enumerate(days):
@@ -930,7 +966,7 @@ def markdown(result: dict) -> str:
             ", ".join("%s %d" % kv for kv in sorted(result["fleet"]["by_source"].items()))),
         "| simulated days, D (real seconds a day) | %s, %s; the 90-day CA issues for %d s, the %s-day CA for %d s |" % (
             p["days"], p["day_seconds"], round(90 * p["day_seconds"]), p["short_days"], round(p["short_days"] * p["day_seconds"])),
-        "| cron | every %s day: update, then %d workers process the queue until empty; deactivate-expired daily |" % (p["tick_days"], p["workers"]),
+        "| cron | update every %s day; %d workers process the queue, each every simulated half hour until it is empty; deactivate-expired daily; the first cron run (before day 0) renewed %s certificates the imported fleet had due |" % (p["tick_days"], p["workers"], result["run"]["first_cron_run_before_day_0"].get("success")),
         "| database | %s |" % p["database"],
         "| wall time | %.0f s (setup %.0f s, the year %.0f s) |" % (result["wall_seconds"], result["setup_seconds"], result["year_seconds"]),
         "| **uncovered domain-days** | **%s** of %s sampled (%d samples of every active domain) |" % (
@@ -1019,6 +1055,7 @@ def main(argv=None) -> int:
     # the client's waits, compressed as the clock is (its 1 s polling back-off would be hours)
     acme_v2.POLL_FIRST_WAIT = min(acme_v2.POLL_FIRST_WAIT, max(0.02, args.day_seconds / 200.0))
     acme_v2.POLL_MAX_WAIT = min(acme_v2.POLL_MAX_WAIT, max(0.1, args.day_seconds / 20.0))
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))  # stop: clean up as on Ctrl-C
     started = time.time()
     sim = Simulation(args)
     try:
