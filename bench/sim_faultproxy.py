@@ -185,7 +185,10 @@ def _serve(conn, pebbles: dict, seed: int) -> None:
         proxies[label] = FaultProxy(_PebbleInfo(*info), seed=seed + index)
     conn.send({label: proxy.port for label, proxy in proxies.items()})
     while True:
-        command, payload = conn.recv()
+        try:
+            command, payload = conn.recv()
+        except (EOFError, OSError):  # the simulation is gone: so are we
+            command, payload = "stop", None
         if command == "configure":
             for label, (rate_500, rate_503, outages) in payload.items():
                 proxy = proxies[label]
@@ -197,7 +200,10 @@ def _serve(conn, pebbles: dict, seed: int) -> None:
         else:
             for proxy in proxies.values():
                 proxy.close()
-            conn.send(None)
+            try:
+                conn.send(None)
+            except (OSError, ValueError):
+                pass
             return
 
 

@@ -301,6 +301,7 @@ class Simulation:
         self.uncovered_total = 0
         self.errors = []
         self.ticks = 0
+        self.update_seconds = []
         self.late_ticks = 0
         self.max_tick_seconds = 0.0
         self.set_source = {}  # frozenset(names) -> (source, lifetime days of the first certificate)
@@ -385,6 +386,11 @@ class Simulation:
             openssl_path=self.app_settings.openssl_path, openssl_path_conf=self.app_settings.openssl_path_conf
         )
         self.engine = meta.get_engine(self.settings)
+        if self.engine.dialect.name == "sqlite":
+            # several processes write (the queue workers, the update): in WAL mode a reader never
+            # blocks a writer. A property of the database file, as an operator would set it.
+            with self.engine.connect() as connection:
+                connection.exec_driver_sql("PRAGMA journal_mode=WAL")
         initialize_database(self.engine, self.app_settings)
         self.registry = Registry(self.engine, self.app_settings)
         self.db_name = self.engine.dialect.name
@@ -470,8 +476,9 @@ class Simulation:
             else:
                 if source == "upload" and self.rnd.random() < 0.2:
                     lifetime = 30
-                # a random part of the lifetime has passed, at most 85%
-                local.append((source, technology, names, lifetime, self.rnd.uniform(0, lifetime * 0.85), index))
+                # a random part of the lifetime has passed, at most 55% (not due yet): the compressed
+                # clock would turn an overdue backlog into weeks (in real life: an hour of renewals)
+                local.append((source, technology, names, lifetime, self.rnd.uniform(0, lifetime * 0.55), index))
             self.set_source[frozenset(names)] = (source, lifetime)
         self.initial_orders(orders["long"])
         now = datetime.datetime.now(UTC)
@@ -494,8 +501,8 @@ class Simulation:
         if summary.failed:
             raise SystemExit("the certbot import failed: %s" % "\n".join(summary.lines()))
         run_job(self.registry, "update-recents")
-        # the first cron run works off what the imported fleet has due already (up to 85% of a
-        # lifetime gone): in compressed time that backlog would take simulated weeks, in real life
+        # the first cron run works off what the fleet has due already (setup takes simulated time: a
+        # minute is 12 simulated days): in compressed time a backlog takes simulated days, in real life
         # an hour. Then the short-lived certificates, last, so that they start the year young.
         self.start_workers()
         started = time.time()
@@ -643,6 +650,7 @@ class Simulation:
             faults[label] = (args.fault_500, args.fault_503, outages)
         self.proxies.configure(faults)
         tick = 0
+        next_update = 0.0
         last_daily = -1
         totals = collections.Counter()
         next_report = 0.0
@@ -663,11 +671,15 @@ class Simulation:
             if int(day) != last_daily:
                 last_daily = int(day)
                 run_job(self.registry, "deactivate-expired")
-            try:
-                update = run_job(self.registry, "queue-certificates-update")
-                totals["queued"] += update["count_queued"]
-            except Exception as exc:
-                self.errors.append("day %.2f update: %r" % (day, exc))
+            if day >= next_update:
+                next_update += args.update_every
+                try:
+                    update_started = time.time()
+                    update = run_job(self.registry, "queue-certificates-update")
+                    self.update_seconds.append(time.time() - update_started)
+                    totals["queued"] += update["count_queued"]
+                except Exception as exc:
+                    self.errors.append("day %.2f update: %r" % (day, exc))
             self.ticks += 1
             self.max_tick_seconds = max(self.max_tick_seconds, time.time() - started)
             if day >= next_report:
@@ -817,6 +829,7 @@ class Simulation:
                 "day_seconds": args.day_seconds,
                 "short_days": args.short_days,
                 "tick_days": args.tick,
+                "update_every_days": args.update_every,
                 "workers": args.workers,
                 "nonce_reject_percent": args.nonce_reject,
                 "fault_500": args.fault_500,
@@ -861,6 +874,9 @@ class Simulation:
             },
             "run": {
                 "first_cron_run_before_day_0": getattr(self, "warm_up", {}),
+                "update_runs": len(self.update_seconds),
+                "update_seconds_max": round(max(self.update_seconds, default=0), 2),
+                "update_seconds_mean": round(sum(self.update_seconds) / max(1, len(self.update_seconds)), 2),
                 "ticks": self.ticks,
                 "skipped_ticks": self.late_ticks,
                 "max_tick_seconds": round(self.max_tick_seconds, 2),
@@ -966,7 +982,7 @@ def markdown(result: dict) -> str:
             ", ".join("%s %d" % kv for kv in sorted(result["fleet"]["by_source"].items()))),
         "| simulated days, D (real seconds a day) | %s, %s; the 90-day CA issues for %d s, the %s-day CA for %d s |" % (
             p["days"], p["day_seconds"], round(90 * p["day_seconds"]), p["short_days"], round(p["short_days"] * p["day_seconds"])),
-        "| cron | update every %s day; %d workers process the queue, each every simulated half hour until it is empty; deactivate-expired daily; the first cron run (before day 0) renewed %s certificates the imported fleet had due |" % (p["tick_days"], p["workers"], result["run"]["first_cron_run_before_day_0"].get("success")),
+        "| cron | update every %s day; coverage sampled every %s day; %d workers process the queue, each every simulated half hour until it is empty; deactivate-expired daily; the first cron run (before day 0) renewed %s certificates the imported fleet had due |" % (p["update_every_days"], p["tick_days"], p["workers"], result["run"]["first_cron_run_before_day_0"].get("success")),
         "| database | %s |" % p["database"],
         "| wall time | %.0f s (setup %.0f s, the year %.0f s) |" % (result["wall_seconds"], result["setup_seconds"], result["year_seconds"]),
         "| **uncovered domain-days** | **%s** of %s sampled (%d samples of every active domain) |" % (
@@ -1028,7 +1044,10 @@ def main(argv=None) -> int:
     parser.add_argument("--days", type=float, default=365)
     parser.add_argument("--day-seconds", type=float, default=2.4, help="real seconds per simulated day (D)")
     parser.add_argument("--short-days", type=int, default=10, help="the lifetime the short-lived CA issues")
-    parser.add_argument("--tick", type=float, default=0.25, help="simulated days between two cron runs")
+    parser.add_argument("--tick", type=float, default=0.25, help="simulated days between two coverage samples")
+    parser.add_argument(
+        "--update-every", type=float, default=1.0, help="simulated days between two queue-certificates-update runs (cron: daily)"
+    )
     parser.add_argument("--workers", type=int, default=3, help="queue processors in parallel")
     parser.add_argument("--nonce-reject", type=int, default=10, help="PEBBLE_WFE_NONCEREJECT (percent)")
     parser.add_argument("--fault-500", type=float, default=0.01, help="share of requests answered 500")
