@@ -893,9 +893,11 @@ class Simulation:
             pebble.stop()
         if self.engine is not None:
             self.engine.dispose()
-        self.cleanup_db()
         if not self.args.keep:
+            self.cleanup_db()
             shutil.rmtree(self.workdir, ignore_errors=True)
+        else:
+            log("kept: %s and the database %s" % (self.workdir, self.settings.get("sqlalchemy.url")))
 
 
 _WORKER = {}

@@ -24,7 +24,7 @@ def test_a_few_simulated_days_keep_every_domain_covered(tmp_path):
     command = [
         sys.executable, SIMULATE,
         "--domains", "12", "--days", "3", "--day-seconds", "2", "--short-days", "3", "--tick", "0.5",
-        "--workers", "2", "--outage-days", "0.75", "--seed", "3", "--fault-500", "0.03", "--fault-503", "0.1",
+        "--workers", "2", "--update-every", "0.5", "--outage-days", "0.25", "--seed", "3", "--fault-500", "0.03", "--fault-503", "0.1",
         "--mix", "order-short:3,upload:1,certbot:1,order-90:1",
         "--result", str(result_path), "--no-doc",
     ]  # fmt: skip
