@@ -70,7 +70,7 @@ demo: install-test
 	$(BIN)/python tools/demo.py $(DEMO_ARGS)
 
 # A year of renewals for 1,000 domains in compressed time against two real pebbles (bench/simulate.py):
-# writes bench/simulate_result.json and its section of docs/Performance.md. About 20 minutes;
+# writes bench/simulate_result.json and its section of docs/Performance.md. About 35 minutes;
 # a smaller run: make simulate SIM_ARGS="--domains 100 --days 60"
 SIM_ARGS ?=
 simulate: install-test

@@ -1,6 +1,6 @@
 """`make simulate`: a year of renewals for 1,000 domains, in compressed time, against real pebbles.
 
-    .venv/bin/python bench/simulate.py [--domains 1000] [--days 365] [--day-seconds 2.4] [--workers 3]
+    .venv/bin/python bench/simulate.py [--domains 1000] [--days 365] [--day-seconds 5] [--workers 5]
                                        [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/test]
 
 The clock. pebble stamps real notBefore/notAfter and peter_sslers reads the real clock, so the year
@@ -17,7 +17,7 @@ certificate, from mixed sources:
   account (`order-90-rsa`), on the short-lived CA (``--short-days``, default 10) with a specified
   P-384 key that renewals keep (`order-short`), and through the domain queue (`queue`);
 * uploads (`upload`): certificates minted here by a throwaway CA (RSA 2048, EC P-256 or P-384; a
-  90- or 30-day lifetime of which a random part has passed), imported through the upload code and
+  90- or 30-day lifetime of which up to 55% has passed: not due yet), imported through the upload code and
   renewed by the global default account (90-day CA);
 * certbot imports (`certbot`): a certbot directory (accounts registered on the 90-day or the short
   CA, lineages of 1-3 versions minted here) imported with ``peter_sslers_import_certbot``'s code;
@@ -31,12 +31,13 @@ once (the 90-day CA at 40% of the run, the short one at 70%). pebble validates n
 about http-01.
 
 The cron: the jobs ``peter_sslers_job`` runs, with its entry points (``scripts.jobs.JOBS``, each in a
-transaction of its own): ``queue-certificates-update`` every ``--tick`` simulated days;
+transaction of its own): ``queue-certificates-update`` every ``--update-every`` simulated days (1: daily,
+as the crontab in docs/Automation.md);
 ``queue-certificates-process`` by ``--workers`` processes in parallel (several machines' crons), each
 working the queue down every simulated half hour; ``deactivate-expired`` once a simulated day. The
 first cron run, which renews what the imported fleet has due already, runs before day 0.
 
-Measured: at every tick, for every active domain, whether the certificate ``config.json`` would serve
+Measured: every ``--tick`` simulated days (a quarter), for every active domain, whether the certificate ``config.json`` would serve
 (``exports.served_field``) is valid now (active, notBefore <= now < notAfter): the uncovered
 domain-days (the goal: 0), each with its reason; renewals per simulated week and day; renewals per
 certificate set; orders per account in the busiest sliding 3-simulated-hour window (Let's Encrypt:
@@ -1044,13 +1045,13 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--domains", type=int, default=1000)
     parser.add_argument("--days", type=float, default=365)
-    parser.add_argument("--day-seconds", type=float, default=2.4, help="real seconds per simulated day (D)")
+    parser.add_argument("--day-seconds", type=float, default=5.0, help="real seconds per simulated day (D)")
     parser.add_argument("--short-days", type=int, default=10, help="the lifetime the short-lived CA issues")
     parser.add_argument("--tick", type=float, default=0.25, help="simulated days between two coverage samples")
     parser.add_argument(
         "--update-every", type=float, default=1.0, help="simulated days between two queue-certificates-update runs (cron: daily)"
     )
-    parser.add_argument("--workers", type=int, default=3, help="queue processors in parallel")
+    parser.add_argument("--workers", type=int, default=5, help="queue processors in parallel")
     parser.add_argument("--nonce-reject", type=int, default=10, help="PEBBLE_WFE_NONCEREJECT (percent)")
     parser.add_argument("--fault-500", type=float, default=0.01, help="share of requests answered 500")
     parser.add_argument("--fault-503", type=float, default=0.02, help="share of requests answered 503")

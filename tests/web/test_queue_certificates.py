@@ -426,6 +426,37 @@ def test_update_rules(db, ctx, app_settings):
     assert sources == {later.id} and results["count_queued"] == 1
 
 
+def test_a_shorter_renewal_is_renewed_though_the_older_certificate_ends_later(db, ctx, app_settings):
+    """Found by `make simulate`: a 90-day certificate renewed by a short-lived CA. The new 10-day
+    certificate ends before the old one; it was taken for "replaced" by it (a later end) and not
+    renewed, the old one counted as renewed already: nothing was renewed until the old one ran out."""
+    s = ctx.dbsession
+    now = meta.utcnow()
+    old, old_order = _due(s, days_left=40)  # a 90-day certificate, not due yet (due with 30 days left)
+    old_order.is_renewed = True  # its renewal below
+    short = f.make_certificate_signed(
+        s,
+        fqdn_set=old.unique_fqdn_set,
+        timestamp_not_before=now - datetime.timedelta(days=8),
+        timestamp_not_after=now + datetime.timedelta(days=2),
+    )
+    f.make_acme_order(s, account=old_order.acme_account, fqdn_set=old.unique_fqdn_set, certificate_signed=short)
+    s.commit()
+    results = queues.queue_certificates__update(ctx)
+    s.commit()
+    assert results["count_queued"] == 1, results
+    item = s.scalars(sa.select(m.QueueCertificate)).one()
+    assert item.certificate_signed_id__source == short.id
+    # the other way round (the newer certificate ends later, the usual case): the older one is replaced
+    for q in s.scalars(sa.select(m.QueueCertificate)):
+        queues.queue_certificates__cancel(ctx, q)
+    older, _ = _due(s, days_left=5)
+    f.make_certificate_signed(s, fqdn_set=older.unique_fqdn_set)  # issued a day ago, 89 days left
+    s.commit()
+    results = queues.queue_certificates__update(ctx)
+    assert str(older.id) not in results["skipped"] and results["count_queued"] == 0
+
+
 def test_update_enqueues_the_soonest_to_expire_first(db, ctx, app_settings):
     """The queue is processed in the order of its items: after an outage or a large import, the
     certificates with the least time left go first (not the oldest rows)."""

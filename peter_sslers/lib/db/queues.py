@@ -589,8 +589,11 @@ def queue_certificates__cancel(ctx, dbQueue: QueueCertificate) -> None:
 # --- update
 
 
-def _is_latest_of_set(ctx, dbCertificate: CertificateSigned) -> bool:
-    """No other active certificate for the same set ends later (ties: the newer row wins)."""
+def _is_newest_of_set(ctx, dbCertificate: CertificateSigned) -> bool:
+    """No other active certificate for the same set was issued later (notBefore; ties: the newer
+    row wins). Issued later, not ending later: a renewal may be shorter than what it renews (a
+    90-day certificate renewed by a short-lived CA, a certbot lineage renewed by an account on
+    another CA); the renewal is then what must be renewed next, though the old one ends later."""
     later = ctx.dbsession.scalar(
         sa.select(sa.func.count())
         .select_from(CertificateSigned)
@@ -599,9 +602,9 @@ def _is_latest_of_set(ctx, dbCertificate: CertificateSigned) -> bool:
             CertificateSigned.id != dbCertificate.id,
             CertificateSigned.is_active.is_(True),
             sa.or_(
-                CertificateSigned.timestamp_not_after > dbCertificate.timestamp_not_after,
+                CertificateSigned.timestamp_not_before > dbCertificate.timestamp_not_before,
                 sa.and_(
-                    CertificateSigned.timestamp_not_after == dbCertificate.timestamp_not_after,
+                    CertificateSigned.timestamp_not_before == dbCertificate.timestamp_not_before,
                     CertificateSigned.id > dbCertificate.id,
                 ),
             ),
@@ -683,9 +686,11 @@ def renewal_due_at(ctx, dbCertificate: CertificateSigned) -> datetime.datetime:
 
 
 def _is_replaced(ctx, dbCertificate: CertificateSigned, dbSet: UniqueFQDNSet) -> bool:
-    """Another active certificate for the names to renew (``dbSet``) ends later."""
+    """Another active certificate for the names to renew (``dbSet``) was issued later
+    (``_is_newest_of_set``; it used to be "ends later", which left a shorter renewal unrenewed
+    until the longer, older certificate had expired: found by `make simulate`)."""
     if dbSet.id == dbCertificate.unique_fqdn_set_id:
-        return not _is_latest_of_set(ctx, dbCertificate)
+        return not _is_newest_of_set(ctx, dbCertificate)
     return bool(
         ctx.dbsession.scalar(
             sa.select(sa.func.count())
@@ -693,7 +698,7 @@ def _is_replaced(ctx, dbCertificate: CertificateSigned, dbSet: UniqueFQDNSet) ->
             .where(
                 CertificateSigned.unique_fqdn_set_id == dbSet.id,
                 CertificateSigned.is_active.is_(True),
-                CertificateSigned.timestamp_not_after > dbCertificate.timestamp_not_after,
+                CertificateSigned.timestamp_not_before > dbCertificate.timestamp_not_before,
             )
         )
     )
