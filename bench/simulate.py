@@ -671,7 +671,10 @@ class Simulation:
             self.sample_coverage()
             if int(day) != last_daily:
                 last_daily = int(day)
-                run_job(self.registry, "deactivate-expired")
+                try:
+                    run_job(self.registry, "deactivate-expired")
+                except Exception as exc:  # as cron: the job failed today, it runs again tomorrow
+                    self.errors.append("day %.2f deactivate-expired: %s" % (day, str(exc).splitlines()[0]))
             if day >= next_update:
                 next_update += args.update_every
                 try:
@@ -680,7 +683,7 @@ class Simulation:
                     self.update_seconds.append(time.time() - update_started)
                     totals["queued"] += update["count_queued"]
                 except Exception as exc:
-                    self.errors.append("day %.2f update: %r" % (day, exc))
+                    self.errors.append("day %.2f update: %s" % (day, str(exc).splitlines()[0]))
             self.ticks += 1
             self.max_tick_seconds = max(self.max_tick_seconds, time.time() - started)
             if day >= next_report:
@@ -918,7 +921,7 @@ def _drain(_index):
             result = run_job(_WORKER["registry"], "queue-certificates-process", reconcile=False)
         except Exception as exc:  # a job that raised: recorded, and the worker goes on
             totals["exceptions"] += 1
-            errors.append("".join(traceback.format_exception_only(type(exc), exc)).strip())
+            errors.append("".join(traceback.format_exception_only(type(exc), exc)).strip().splitlines()[0])
             if totals["exceptions"] >= 20:
                 break
             continue
