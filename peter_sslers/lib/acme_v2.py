@@ -848,9 +848,16 @@ class AcmeTransport:
         with self._lock:
             if self._nonces:
                 return self._nonces.pop()
-        response, exchange = self._send("newNonce", "HEAD", url)
-        if response.status_code not in (200, 204):
-            raise self._error(response, exchange)
+        tries = 0
+        while True:  # a busy server (503/429) is asked again, as for the directory and every POST
+            tries += 1
+            response, exchange = self._send("newNonce", "HEAD", url)
+            if response.status_code in (200, 204):
+                break
+            wait = self._busy_wait(response, tries, None)
+            if wait is None:
+                raise self._error(response, exchange)
+            self.sleep(wait)
         with self._lock:
             if not self._nonces:
                 raise errors.AcmeCommunicationError("HEAD %s answered without a Replay-Nonce." % url, exchange)

@@ -583,6 +583,20 @@ class TestRetryAfter:
         assert fake_clock.sleeps == [2.0]
         assert len(session.posts()) == 2
 
+    def test_503_on_new_nonce_is_retried(self, session, client, fake_clock):
+        # found by `make simulate`: a 503 on HEAD newNonce failed the whole renewal
+        session.on("POST", ORDER_URL, {"json": order_json(), "nonce": False})
+        session.on(
+            "HEAD", DIRECTORY["newNonce"], {"status": 503, "nonce": False, "headers": {"Retry-After": "0"}}, {"status": 200}
+        )
+        assert client.get_order(ORDER_URL).status == "pending"
+        assert [s.method for s in session.sent] == ["GET", "HEAD", "HEAD", "POST"]
+        assert fake_clock.sleeps == [0.0]
+        session.on("HEAD", DIRECTORY["newNonce"], {"status": 503, "nonce": False})
+        with pytest.raises(errors.AcmeServerError) as caught:
+            client.get_order(ORDER_URL)
+        assert caught.value.status == 503 and fake_clock.sleeps == [0.0, 1.0, 1.0]  # three tries at most
+
     def test_429_retried_after_http_date(self, session, client, fake_clock):
         date = "Sun, 06 Nov 1994 08:49:37 GMT"
         later = "Sun, 06 Nov 1994 08:49:42 GMT"

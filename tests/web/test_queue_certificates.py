@@ -19,6 +19,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from peter_sslers.lib import acme_v2
 from peter_sslers.lib import cert_utils
 from peter_sslers.lib import certbot
 from peter_sslers.lib import errors
@@ -190,6 +191,42 @@ def test_a_failing_item_does_not_stop_the_rest(renewapp, db):
     assert event["coverage_assurance_event_type"] == "QueueCertificate_renewal_failed"
     assert (event["queue_certificate_id"], event["acme_account_id"]) == (failed["id"], doomed["id"])
     assert event["domain_names"] == ["fail.example.com"] and "not active" in event["message"]
+
+
+def test_a_renewal_carries_on_the_order_a_failed_attempt_left(renewapp, db, monkeypatch):
+    """The CA answered a 500 after the renewal's order was created (found by `make simulate`): the
+    order stays pending on the CA. The next attempt carries it on; before, every later attempt was
+    refused ("still validating these names") and the certificate ran out."""
+    new_account(renewapp)
+    old = issue(renewapp, "stall.example.com")
+    assert api(renewapp, "update")["results"]["count_queued"] == 1
+    answer_challenge = acme_v2.AcmeClient.answer_challenge
+
+    def server_error_once(client, url):
+        monkeypatch.setattr(acme_v2.AcmeClient, "answer_challenge", answer_challenge)
+        problem = {"type": "urn:ietf:params:acme:error:serverInternal", "detail": "the CA had a bad moment"}
+        raise errors.AcmeServerError(500, problem)
+
+    monkeypatch.setattr(acme_v2.AcmeClient, "answer_challenge", server_error_once)
+    res = api(renewapp, "process", status=502)
+    assert "bad moment" in res["error"] and res["queue_results"]["count_fail"] == 1
+    with Session(bind=db) as session:
+        stalled = session.scalars(
+            sa.select(m.AcmeOrder).where(m.AcmeOrder.certificate_signed_id__renewal_of == int(old["certificate_signed_id"]))
+        ).one()
+        assert stalled.acme_status_order == "pending" and stalled.is_processing and stalled.order_url
+    # the failed item is enqueued again, and its renewal carries the same order through
+    assert api(renewapp, "update")["results"]["count_queued"] == 1
+    res = api(renewapp, "process")
+    assert res["queue_results"]["count_success"] == 1, res
+    assert res["QueueCertificate"]["generated"]["acme_order_id"] == str(stalled.id)
+    with Session(bind=db) as session:
+        renewals = session.scalars(
+            sa.select(m.AcmeOrder).where(m.AcmeOrder.certificate_signed_id__renewal_of == int(old["certificate_signed_id"]))
+        ).all()
+        assert [o.id for o in renewals] == [stalled.id]  # no second order
+        assert renewals[0].acme_status_order == "valid" and renewals[0].certificate_signed_id
+        assert renewals[0].is_processing is not True
 
 
 def test_structured_freeform_cancel_and_the_html_loop(renewapp, db):
@@ -392,6 +429,50 @@ def test_update_rules(db, ctx, app_settings):
     results = queues.queue_certificates__update(ctx)
     sources = {q.certificate_signed_id__source for q in s.scalars(sa.select(m.QueueCertificate).where(m.QueueCertificate.is_active.is_(True)))}
     assert sources == {later.id} and results["count_queued"] == 1
+
+
+def test_a_shorter_renewal_is_renewed_though_the_older_certificate_ends_later(db, ctx, app_settings):
+    """Found by `make simulate`: a 90-day certificate renewed by a short-lived CA. The new 10-day
+    certificate ends before the old one; it was taken for "replaced" by it (a later end) and not
+    renewed, the old one counted as renewed already: nothing was renewed until the old one ran out."""
+    s = ctx.dbsession
+    now = meta.utcnow()
+    old, old_order = _due(s, days_left=40)  # a 90-day certificate, not due yet (due with 30 days left)
+    old_order.is_renewed = True  # its renewal below
+    short = f.make_certificate_signed(
+        s,
+        fqdn_set=old.unique_fqdn_set,
+        timestamp_not_before=now - datetime.timedelta(days=8),
+        timestamp_not_after=now + datetime.timedelta(days=2),
+    )
+    f.make_acme_order(s, account=old_order.acme_account, fqdn_set=old.unique_fqdn_set, certificate_signed=short)
+    s.commit()
+    results = queues.queue_certificates__update(ctx)
+    s.commit()
+    assert results["count_queued"] == 1, results
+    item = s.scalars(sa.select(m.QueueCertificate)).one()
+    assert item.certificate_signed_id__source == short.id
+    # the other way round (the newer certificate ends later, the usual case): the older one is replaced
+    for q in s.scalars(sa.select(m.QueueCertificate)):
+        queues.queue_certificates__cancel(ctx, q)
+    older, _ = _due(s, days_left=5)
+    f.make_certificate_signed(s, fqdn_set=older.unique_fqdn_set)  # issued a day ago, 89 days left
+    s.commit()
+    results = queues.queue_certificates__update(ctx)
+    assert str(older.id) not in results["skipped"] and results["count_queued"] == 0
+
+
+def test_update_enqueues_the_soonest_to_expire_first(db, ctx, app_settings):
+    """The queue is processed in the order of its items: after an outage or a large import, the
+    certificates with the least time left go first (not the oldest rows)."""
+    ctx.settings = dataclasses.replace(app_settings, queue_certificates_renewal_days=30)
+    s = ctx.dbsession
+    certs = [_due(s, days_left=days)[0] for days in (20, 3, 12)]
+    s.commit()
+    assert queues.queue_certificates__update(ctx)["count_queued"] == 3
+    s.commit()
+    waiting = s.scalars(queues.query__QueueCertificate("unprocessed")).all()
+    assert [q.certificate_signed_id__source for q in waiting] == [certs[1].id, certs[2].id, certs[0].id]
 
 
 def test_an_unusable_specified_key_falls_back_to_the_account_cycle(db, ctx):

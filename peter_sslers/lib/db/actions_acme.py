@@ -611,6 +611,10 @@ def download_certificate(ctx, dbOrder: AcmeOrder, client=None, logger=None) -> C
     logger = logger or _order_logger(ctx, dbOrder)
     client = client or _client(ctx, dbOrder, logger)
     fullchains = client.download_certificate(dbOrder.certificate_url, alternates=bool(dbOrder.is_save_alternate_chains))
+    # actions.LOCK_ORDER: the account (its counters, below) before the key and the certificate the
+    # import writes. Taken the other way round, a global update-recents (deactivate-expired, which
+    # locks every account, then every key) deadlocked with a renewal on PostgreSQL (make simulate).
+    actions.lock_rows(ctx, AcmeAccount, AcmeAccount.id == dbOrder.acme_account_id)
     dbKey = dbOrder.private_key
     dbCertificate = None
     for i, fullchain in enumerate(fullchains):

@@ -600,8 +600,11 @@ def queue_certificates__cancel(ctx, dbQueue: QueueCertificate) -> None:
 # --- update
 
 
-def _is_latest_of_set(ctx, dbCertificate: CertificateSigned) -> bool:
-    """No other active certificate for the same set ends later (ties: the newer row wins)."""
+def _is_newest_of_set(ctx, dbCertificate: CertificateSigned) -> bool:
+    """No other active certificate for the same set was issued later (notBefore; ties: the newer
+    row wins). Issued later, not ending later: a renewal may be shorter than what it renews (a
+    90-day certificate renewed by a short-lived CA, a certbot lineage renewed by an account on
+    another CA); the renewal is then what must be renewed next, though the old one ends later."""
     later = ctx.dbsession.scalar(
         sa.select(sa.func.count())
         .select_from(CertificateSigned)
@@ -610,9 +613,9 @@ def _is_latest_of_set(ctx, dbCertificate: CertificateSigned) -> bool:
             CertificateSigned.id != dbCertificate.id,
             CertificateSigned.is_active.is_(True),
             sa.or_(
-                CertificateSigned.timestamp_not_after > dbCertificate.timestamp_not_after,
+                CertificateSigned.timestamp_not_before > dbCertificate.timestamp_not_before,
                 sa.and_(
-                    CertificateSigned.timestamp_not_after == dbCertificate.timestamp_not_after,
+                    CertificateSigned.timestamp_not_before == dbCertificate.timestamp_not_before,
                     CertificateSigned.id > dbCertificate.id,
                 ),
             ),
@@ -694,9 +697,11 @@ def renewal_due_at(ctx, dbCertificate: CertificateSigned) -> datetime.datetime:
 
 
 def _is_replaced(ctx, dbCertificate: CertificateSigned, dbSet: UniqueFQDNSet) -> bool:
-    """Another active certificate for the names to renew (``dbSet``) ends later."""
+    """Another active certificate for the names to renew (``dbSet``) was issued later
+    (``_is_newest_of_set``; it used to be "ends later", which left a shorter renewal unrenewed
+    until the longer, older certificate had expired: found by `make simulate`)."""
     if dbSet.id == dbCertificate.unique_fqdn_set_id:
-        return not _is_latest_of_set(ctx, dbCertificate)
+        return not _is_newest_of_set(ctx, dbCertificate)
     return bool(
         ctx.dbsession.scalar(
             sa.select(sa.func.count())
@@ -704,7 +709,7 @@ def _is_replaced(ctx, dbCertificate: CertificateSigned, dbSet: UniqueFQDNSet) ->
             .where(
                 CertificateSigned.unique_fqdn_set_id == dbSet.id,
                 CertificateSigned.is_active.is_(True),
-                CertificateSigned.timestamp_not_after > dbCertificate.timestamp_not_after,
+                CertificateSigned.timestamp_not_before > dbCertificate.timestamp_not_before,
             )
         )
     )
@@ -737,7 +742,7 @@ def _renewal_account(ctx, dbCertificate: CertificateSigned) -> Tuple[Optional[Ac
 
 
 def _renewal_candidates(ctx) -> List[CertificateSigned]:
-    """What ``update`` considers, oldest certificate first:
+    """What ``update`` considers, the active certificate that expires first first, then the lapsed ones:
 
     * every active certificate, whatever its source (an ACME order, an upload, a certbot
       import), whose renewal point (``renewal_due_at``) has come, unless its order does not
@@ -757,6 +762,9 @@ def _renewal_candidates(ctx) -> List[CertificateSigned]:
         .order_by(CertificateSigned.id.asc())
     ).all()
     candidates = [c for c in active if renewal_due_at(ctx, c) <= now and not _is_renewed_already(ctx, c)]
+    # the soonest to expire first: the queue is processed in this order, so after an outage or a
+    # large import the certificates with the least time left are renewed first
+    candidates.sort(key=lambda c: (c.timestamp_not_after, c.id))
     covered = (
         sa.select(CertificateSigned.unique_fqdn_set_id)
         .where(CertificateSigned.is_active.is_(True), CertificateSigned.timestamp_not_after > now)
@@ -920,6 +928,26 @@ def take_queued_certificate(ctx) -> Optional[QueueCertificate]:
     ).one()
 
 
+def _stalled_order(ctx, dbQueue: QueueCertificate) -> Optional[AcmeOrder]:
+    """The newest renewal order of this item's set and account that a failed attempt left in play
+    (created on the server, still processing, no certificate), if any."""
+    return ctx.dbsession.scalars(
+        sa.select(AcmeOrder)
+        .where(
+            AcmeOrder.unique_fqdn_set_id == dbQueue.unique_fqdn_set_id,
+            AcmeOrder.acme_account_id == dbQueue.acme_account_id,
+            AcmeOrder.acme_order_type_id == model_utils.AcmeOrderType.from_string("Queue - Certificate Renewal"),
+            AcmeOrder.is_processing.is_(True),
+            AcmeOrder.order_url.is_not(None),
+            AcmeOrder.certificate_signed_id.is_(None),
+            AcmeOrder.acme_status_order_id.in_(
+                [model_utils.Acme_Status_Order.from_string(s) for s in ("pending", "ready", "processing", "valid")]
+            ),
+        )
+        .order_by(AcmeOrder.id.desc())
+    ).first()
+
+
 def _renewal_order(ctx, dbQueue: QueueCertificate) -> AcmeOrder:
     """Order the item's certificate: its account, names, key strategy and renewal cycle."""
     dbAccount = dbQueue.acme_account
@@ -932,6 +960,16 @@ def _renewal_order(ctx, dbQueue: QueueCertificate) -> AcmeOrder:
         private_key_strategy, dbPrivateKey = "deferred-associate", None
     dbSourceCertificate = dbQueue.certificate_signed__source
     dbSourceOrder = dbQueue.acme_order__source or (dbSourceCertificate.acme_order if dbSourceCertificate else None)
+    dbStalled = _stalled_order(ctx, dbQueue)
+    if dbStalled is not None:
+        # an earlier attempt's order, left in play by a failure of the server or the network:
+        # carry it on (the server keeps its authorizations); a pending one would otherwise block
+        # every new order for these names (`block_competing_challenges`) until it expired
+        try:
+            actions_acme.process_order(ctx, dbStalled)
+            return dbStalled
+        except (actions_acme.AcmeOrderFailed, errors.InvalidTransition, errors.AcmeNotFound):
+            pass  # the server gave it up or lost it (recorded on the order): a new order
     return actions_acme.new_order(
         ctx,
         dbAccount,
