@@ -215,7 +215,14 @@ def test_a_renewal_carries_on_the_order_a_failed_attempt_left(renewapp, db, monk
             sa.select(m.AcmeOrder).where(m.AcmeOrder.certificate_signed_id__renewal_of == int(old["certificate_signed_id"]))
         ).one()
         assert stalled.acme_status_order == "pending" and stalled.is_processing and stalled.order_url
-    # the failed item is enqueued again, and its renewal carries the same order through
+    # the failed item backs off (Automation.md); once its wait has passed it is enqueued again, and
+    # its renewal carries the same order through
+    update = api(renewapp, "update")["results"]
+    assert update["count_queued"] == 0 and update["skipped"][old["certificate_signed_id"]].startswith("backoff: until ")
+    with Session(bind=db) as session:
+        failed = session.scalars(sa.select(m.QueueCertificate).where(m.QueueCertificate.process_result.is_(False))).one()
+        failed.timestamp_retry_after = meta.utcnow() - datetime.timedelta(seconds=1)  # the wait is over
+        session.commit()
     assert api(renewapp, "update")["results"]["count_queued"] == 1
     res = api(renewapp, "process")
     assert res["queue_results"]["count_success"] == 1, res
