@@ -181,7 +181,8 @@ zone "%(zone)s" {
         )
 
     def _update(self, change) -> None:
-        key = dns.tsig.Key(dns.name.from_text(self.tsig_name), self.tsig_secret, dns.name.from_text(self.tsig_algorithm))
+        name, algorithm = dns.name.from_text(self.tsig_name), dns.name.from_text(self.tsig_algorithm)
+        key = dns.tsig.Key(name, self.tsig_secret, algorithm)
         update = dns.update.UpdateMessage(self.zone, keyring=key)
         change(update)
         response = dns.query.tcp(update, "127.0.0.1", timeout=5, port=self.port)

@@ -256,7 +256,8 @@ def _issue(ctx, client, names):
             assert client.poll_authorization(authorization_url, timeout=30).status == "valid"
         order = client.poll_order(order.url, timeout=30, until_not=("pending",))
         assert order.status == "ready"
-        order = client.finalize_order(order, cert_utils.make_csr(names, cert_utils.new_private_key("EC", curve="P-256")))
+        key_pem = cert_utils.new_private_key("EC", curve="P-256")
+        order = client.finalize_order(order, cert_utils.make_csr(names, key_pem))
         order = client.poll_order(order.url, timeout=30)
         assert order.status == "valid" and order.certificate_url
         fullchain = client.download_certificate(order.certificate_url)[0]
