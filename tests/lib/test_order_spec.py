@@ -262,3 +262,38 @@ def test_no_import_circle_between_the_order_modules():
     assert "actions_acme" in _imports("queues") and "order_spec" in _imports("queues")
     # the spec is below both: it imports neither
     assert not {"queues", "actions_acme"} & _imports("order_spec")
+
+
+# --- taken by place_order
+
+
+def test_place_order_validates_the_spec_before_anything(ctx):
+    from peter_sslers.lib.db import actions_acme
+    import sqlalchemy as sa
+
+    s = ctx.dbsession
+    account = usable_account(s)
+    orders = s.scalar(sa.select(sa.func.count()).select_from(m.AcmeOrder))
+    with pytest.raises(errors.InvalidRequest) as caught:
+        actions_acme.place_order(ctx, OrderSpec.from_names(account, ["x.example.com"], processing_strategy="fast"))
+    assert caught.value.field == "processing_strategy"
+    # the old keyword form gives the same message: one validation
+    with pytest.raises(errors.InvalidRequest) as caught_old:
+        actions_acme.new_order(ctx, account, ["x.example.com"], processing_strategy="fast")
+    assert caught_old.value.message == caught.value.message
+    assert s.scalar(sa.select(sa.func.count()).select_from(m.AcmeOrder)) == orders
+
+
+def test_place_order_refuses_dns01_until_the_flow_publishes_it(ctx, monkeypatch):
+    """The hook left for issue 13 item 2: a valid dns-01 spec is refused, clearly, before anything."""
+    from peter_sslers.lib.db import actions_acme
+    import sqlalchemy as sa
+
+    monkeypatch.setattr(order_spec, "_dns01_publisher", lambda ctx, name: True)
+    s = ctx.dbsession
+    spec = OrderSpec(usable_account(s), {"*.example.test": "dns-01", "example.test": "dns-01"})
+    orders = s.scalar(sa.select(sa.func.count()).select_from(m.AcmeOrder))
+    with pytest.raises(errors.InvalidRequest) as caught:
+        actions_acme.place_order(ctx, spec)
+    assert "dns-01 orders are not available yet" in caught.value.message
+    assert s.scalar(sa.select(sa.func.count()).select_from(m.AcmeOrder)) == orders
