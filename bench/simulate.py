@@ -37,7 +37,7 @@ as the crontab in docs/Automation.md);
 working the queue down every simulated half hour; ``deactivate-expired`` once a simulated day. The
 first cron run, which renews what the imported fleet has due already, runs before day 0.
 
-Measured: every ``--tick`` simulated days (a quarter), for every active domain, whether the certificate ``config.json`` would serve
+Measured: every ``--tick`` simulated days (half a day), for every active domain, whether the certificate ``config.json`` would serve
 (``exports.served_field``) is valid now (active, notBefore <= now < notAfter): the uncovered
 domain-days (the goal: 0), each with its reason; renewals per simulated week and day; renewals per
 certificate set; orders per account in the busiest sliding 3-simulated-hour window (Let's Encrypt:
@@ -1050,7 +1050,7 @@ def main(argv=None) -> int:
     parser.add_argument("--days", type=float, default=365)
     parser.add_argument("--day-seconds", type=float, default=5.0, help="real seconds per simulated day (D)")
     parser.add_argument("--short-days", type=int, default=10, help="the lifetime the short-lived CA issues")
-    parser.add_argument("--tick", type=float, default=0.25, help="simulated days between two coverage samples")
+    parser.add_argument("--tick", type=float, default=0.5, help="simulated days between two coverage samples")
     parser.add_argument(
         "--update-every", type=float, default=1.0, help="simulated days between two queue-certificates-update runs (cron: daily)"
     )
