@@ -912,11 +912,12 @@ def _worker_init(settings: dict) -> None:
     _WORKER["registry"] = Registry(engine, ApplicationSettings.from_settings(settings))
 
 
-def _drain(_index):
-    """One worker: ``queue-certificates-process`` until the queue is empty. Returns (counts, errors)."""
+def _drain(_index, stop_at=None):
+    """One worker: ``queue-certificates-process`` until the queue is empty (or ``stop_at``).
+    Returns (counts, errors)."""
     totals = collections.Counter()
     errors = []
-    while True:
+    while stop_at is None or time.time() < stop_at:
         try:
             result = run_job(_WORKER["registry"], "queue-certificates-process", reconcile=False)
         except Exception as exc:  # a job that raised: recorded, and the worker goes on
@@ -939,7 +940,7 @@ def _work(arguments):
     totals = collections.Counter()
     errors = []
     while time.time() < stop_at:
-        counts, new_errors = _drain(0)
+        counts, new_errors = _drain(0, stop_at)
         totals.update(counts)
         errors.extend(new_errors)
         if not counts.get("processed"):
