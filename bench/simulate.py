@@ -37,7 +37,7 @@ as the crontab in docs/Automation.md);
 working the queue down every simulated half hour; ``deactivate-expired`` once a simulated day. The
 first cron run, which renews what the imported fleet has due already, runs before day 0.
 
-Measured: every ``--tick`` simulated days (a quarter), for every active domain, whether the certificate ``config.json`` would serve
+Measured: every ``--tick`` simulated days (half a day), for every active domain, whether the certificate ``config.json`` would serve
 (``exports.served_field``) is valid now (active, notBefore <= now < notAfter): the uncovered
 domain-days (the goal: 0), each with its reason; renewals per simulated week and day; renewals per
 certificate set; orders per account in the busiest sliding 3-simulated-hour window (Let's Encrypt:
@@ -912,11 +912,12 @@ def _worker_init(settings: dict) -> None:
     _WORKER["registry"] = Registry(engine, ApplicationSettings.from_settings(settings))
 
 
-def _drain(_index):
-    """One worker: ``queue-certificates-process`` until the queue is empty. Returns (counts, errors)."""
+def _drain(_index, stop_at=None):
+    """One worker: ``queue-certificates-process`` until the queue is empty (or ``stop_at``).
+    Returns (counts, errors)."""
     totals = collections.Counter()
     errors = []
-    while True:
+    while stop_at is None or time.time() < stop_at:
         try:
             result = run_job(_WORKER["registry"], "queue-certificates-process", reconcile=False)
         except Exception as exc:  # a job that raised: recorded, and the worker goes on
@@ -939,7 +940,7 @@ def _work(arguments):
     totals = collections.Counter()
     errors = []
     while time.time() < stop_at:
-        counts, new_errors = _drain(0)
+        counts, new_errors = _drain(0, stop_at)
         totals.update(counts)
         errors.extend(new_errors)
         if not counts.get("processed"):
@@ -1050,7 +1051,7 @@ def main(argv=None) -> int:
     parser.add_argument("--days", type=float, default=365)
     parser.add_argument("--day-seconds", type=float, default=5.0, help="real seconds per simulated day (D)")
     parser.add_argument("--short-days", type=int, default=10, help="the lifetime the short-lived CA issues")
-    parser.add_argument("--tick", type=float, default=0.25, help="simulated days between two coverage samples")
+    parser.add_argument("--tick", type=float, default=0.5, help="simulated days between two coverage samples")
     parser.add_argument(
         "--update-every", type=float, default=1.0, help="simulated days between two queue-certificates-update runs (cron: daily)"
     )
