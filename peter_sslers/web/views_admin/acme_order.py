@@ -12,6 +12,7 @@ from ...lib.db import get
 from ...model import utils as model_utils
 from ...model.objects import AcmeAccount
 from ...model.objects import PrivateKey
+from ..lib import forms_2021
 from ..lib import forms_acme
 from ..lib.handler import focus_loader
 from ..lib.viewconfig import admin_view
@@ -132,6 +133,7 @@ class ViewNew(_OrderForm):
     )
     def freeform(self):
         try:
+            forms_2021.translate(self)
             values = self.validate(forms_acme.AcmeOrderNewFreeform)
             dbAccount = self.account(values["acme_account_id"])
             private_key_strategy, dbPrivateKey = self.private_key(values)
@@ -313,6 +315,7 @@ class ViewFocus(_OrderForm):
         dbOrder = load_order(self)
         focus_url = self.request.route_path("admin:acme_order:focus", id=dbOrder.id)
         try:
+            forms_2021.translate(self)
             values = self.validate(forms_acme.AcmeOrderRenewCustom)
             dbAccount = self.account(values["acme_account_id"], default=dbOrder.acme_account)
             private_key_strategy, dbPrivateKey = self.private_key(values)

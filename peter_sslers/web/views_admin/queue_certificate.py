@@ -9,6 +9,7 @@ from ...lib import utils
 from ...lib.db import get
 from ...lib.db import queues
 from ..lib import forms
+from ..lib import forms_2021
 from ..lib import forms_queue
 from ..lib.handler import focus_loader
 from ..lib.viewconfig import admin_view
@@ -212,6 +213,7 @@ class ViewNew(_OrderForm):
     )
     def structured(self):
         try:
+            forms_2021.translate(self)
             values = self.validate(forms_queue.QueueCertificateNewStructured)
             field, getter = SOURCE_GETTERS[values["queue_source"]]
             if values[field] is None:
@@ -263,6 +265,7 @@ class ViewNew(_OrderForm):
     )
     def freeform(self):
         try:
+            forms_2021.translate(self)
             values = self.validate(forms_queue.QueueCertificateNewFreeform)
             dbAccount = self.account(values["acme_account_id"])
             private_key_strategy, dbPrivateKey = self.private_key(values)

@@ -4,6 +4,7 @@ and the API job for cron)."""
 from ...lib import errors
 from ...lib.db import queues
 from ..lib import forms
+from ..lib import forms_2021
 from ..lib import forms_queue
 from ..lib.handler import focus_loader
 from ..lib.viewconfig import admin_view
@@ -104,6 +105,7 @@ class ViewList(_OrderForm):
     )
     def process(self):
         try:
+            forms_2021.translate(self)
             values = self.validate(forms_queue.QueueDomainsProcess)
             queues.check_max_domains_per_certificate(self.ctx, values["max_domains_per_certificate"])
             dbAccount = self.account(values["acme_account_id"])
