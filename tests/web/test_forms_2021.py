@@ -7,8 +7,6 @@ decided before anything is sent, most on the renewal queue's freeform form (loca
 
 import hashlib
 
-import pytest
-
 from peter_sslers.lib import cert_utils
 from peter_sslers.model import objects as m
 from tests.conftest import count_rows
@@ -309,6 +307,7 @@ def test_other_routes_take_the_2021_fields(acmeapp, db):
     placed = acmeapp.post(
         ADMIN + "/acme-order/new/freeform.json", {"domain_names_http01": "r.example.com", "processing_strategy": "create_order"}
     ).json["AcmeOrder"]
+    spare = new_key(acmeapp)  # the key the structured form refuses below
     # a refusal after the translation (the order is still pending: renewing it is refused) writes nothing
     before = all_rows(db)
     res = acmeapp.post(
@@ -320,10 +319,11 @@ def test_other_routes_take_the_2021_fields(acmeapp, db):
     res = acmeapp.post(
         ADMIN + "/queue-certificate/new/structured.json",
         {"queue_source": "AcmeOrder", "acme_order": placed["id"], "account_key_option": "account_key_existing",
-         "account_key_existing": other["key_pem_md5"], "private_key_option": "private_key_generate"},
+         "account_key_existing": other["key_pem_md5"], "private_key_option": "private_key_existing",
+         "private_key_existing": spare["key_pem_md5"]},
         status=400,
     ).json
-    assert "no private key choice" in res["form_errors"]["private_key_option"]
+    assert "takes no private key" in res["form_errors"]["private_key_existing"]
     assert all_rows(db) == before
     res = acmeapp.post(
         ADMIN + "/queue-certificate/new/structured.json",
@@ -340,27 +340,27 @@ def test_other_routes_take_the_2021_fields(acmeapp, db):
     assert default["id"]
 
 
-@pytest.mark.parametrize(
-    "path",
-    [
+def test_docs_list_the_2021_fields(acmeapp):
+    paths = (
         "/acme-order/new/freeform.json",
         "/queue-certificate/new/freeform.json",
         "/queue-certificate/new/structured.json",
         "/queue-domains/process.json",
-    ],
-)
-def test_docs_list_the_2021_fields(acmeapp, path):
-    docs = acmeapp.get(ADMIN + path).json
-    assert "account_key_existing" in docs["form_fields_2021"]
-    assert "account_key_file_pem" in docs["form_fields_2021"]
-    assert docs["valid_options_2021"]["account_key_option"] == [
-        "account_key_global_default", "account_key_existing", "account_key_reuse", "account_key_file"
-    ]
-    if "structured" in path:
-        assert "private_key_option" not in docs["valid_options_2021"]
-    else:
-        assert "private_key_file" in docs["valid_options_2021"]["private_key_option"]
-        assert "private_key_existing" in docs["form_fields_2021"]
+    )
+    for path in paths:
+        docs = acmeapp.get(ADMIN + path).json
+        assert "account_key_existing" in docs["form_fields_2021"], path
+        assert "account_key_file_pem" in docs["form_fields_2021"], path
+        assert docs["valid_options_2021"]["account_key_option"] == [
+            "account_key_global_default", "account_key_existing", "account_key_reuse", "account_key_file"
+        ]
+        if "structured" in path:
+            assert "private_key_option" not in docs["valid_options_2021"]
+        else:
+            assert "private_key_file" in docs["valid_options_2021"]["private_key_option"]
+            assert "private_key_existing" in docs["form_fields_2021"]
+    # a route that places no order lists none
+    assert "form_fields_2021" not in acmeapp.get(ADMIN + "/acme-account/upload.json").json
 
 
 def test_renew_custom_docs_list_the_2021_fields(acmeapp):
