@@ -34,7 +34,7 @@ export SSL_RUN_REDIS_TESTS ?= 1
 export SSL_RUN_DNS_TESTS ?= 1
 SSL_TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run demo simulate test install install-test test-deps test-redis test-sqlite test-postgresql clean
+.PHONY: run demo simulate test install install-test test-deps test-redis test-both test-sqlite test-postgresql clean
 
 $(BIN)/python:
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
@@ -82,8 +82,20 @@ simulate: install-test
 
 test: install-test
 	$(MAKE) --no-print-directory test-redis
-	$(MAKE) --no-print-directory test-sqlite
-	$(MAKE) --no-print-directory test-postgresql
+	$(MAKE) --no-print-directory test-both
+
+# SQLite and PostgreSQL side by side: each run is one pytest process, so on two cores the pair
+# takes about the time of one. The PostgreSQL run uses its own Redis database and writes to a
+# log shown once both are done; `make test-sqlite` / `make test-postgresql` run one alone.
+SSL_TEST_REDIS_URL_PG ?= redis://127.0.0.1:6379/14
+test-both:
+	@pg_log=$$(mktemp); \
+	SSL_TEST_REDIS_URL="$(SSL_TEST_REDIS_URL_PG)" $(MAKE) --no-print-directory test-postgresql > $$pg_log 2>&1 & pg=$$!; \
+	SSL_TEST_REDIS_URL="$(SSL_TEST_REDIS_URL)" $(MAKE) --no-print-directory test-sqlite; sqlite_rc=$$?; \
+	wait $$pg; pg_rc=$$?; \
+	cat $$pg_log; rm -f $$pg_log; \
+	echo "=== SQLite: exit $$sqlite_rc; PostgreSQL: exit $$pg_rc"; \
+	[ $$sqlite_rc -eq 0 ] && [ $$pg_rc -eq 0 ]
 
 # The Redis tests use one database of the local redis-server; start it when it is not running.
 # If it still does not answer, the Redis tests fail and say what is missing.

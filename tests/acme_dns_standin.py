@@ -20,6 +20,13 @@ status (a failing server).
 
 ``CnameDnsStub`` is a tiny authoritative DNS server (dnspython, UDP, loopback) answering CNAME
 queries from a dict: the CNAME audit's resolver in the tests (``acme_dns_audit_resolver``).
+
+``Rfc2136TxtWriter`` is the ``on_update`` that writes to a real DNS server: the TXT record of each
+``fulldomain`` in the server's zone holds the subdomain's two newest values, as acme-dns serves
+them. With ``tests/bind9.py``: ``AcmeDnsStandin(domain="auth.example.test",
+on_update=Rfc2136TxtWriter(bind9.rfc2136_server()))``, plus the CNAME
+``_acme-challenge.<name>`` -> ``fulldomain`` (``bind9.add_record``), and pebble started with
+``-dnsserver`` at bind9 follows the CNAME to the values.
 """
 
 import http.server
@@ -193,8 +200,45 @@ class AcmeDnsStandin:
             values = (self.records.get(subdomain, []) + [txt])[-2:]  # acme-dns rotates two records
             self.records[subdomain] = values
         if self.on_update is not None:
-            self.on_update("%s.%s" % (subdomain, self.domain), list(values))
+            try:
+                self.on_update("%s.%s" % (subdomain, self.domain), list(values))
+            except Exception:  # acme-dns answers 500 when it cannot store the value
+                return self._answer(handler, 500, {"error": "db_error"})
         return self._answer(handler, 200, {"txt": txt})
+
+
+class Rfc2136TxtWriter:
+    """An ``on_update`` writing each fulldomain's current values into a DNS zone through RFC 2136
+    (``lib.dns01`` with the zone's TSIG key): new values are added first, then the values acme-dns
+    no longer keeps are deleted, so the record is never empty between two values.
+
+    :param server: a ``lib.dns01.Rfc2136Server`` whose zone encloses the stand-in's domain.
+    """
+
+    def __init__(self, server, ttl: int = 60):
+        self.server = server
+        self.ttl = ttl
+        self.written: Dict[str, List[str]] = {}  # fulldomain -> the values in the zone
+        self.lock = threading.Lock()
+
+    def __call__(self, fulldomain: str, values: List[str]) -> None:
+        with self.lock:
+            before = self.written.get(fulldomain, [])
+            for value in values:
+                if value not in before:
+                    self.server.add_txt(fulldomain, value, self.ttl)
+            for value in before:
+                if value not in values:
+                    self.server.delete_txt(fulldomain, value)
+            self.written[fulldomain] = list(values)
+
+    def clear(self) -> None:
+        """Delete every value written (a module's teardown)."""
+        with self.lock:
+            for fulldomain, values in self.written.items():
+                for value in values:
+                    self.server.delete_txt(fulldomain, value)
+            self.written.clear()
 
 
 class CnameDnsStub:

@@ -10,6 +10,10 @@ What is here:
   updates of that zone signed with the TSIG key ``tsig_name``/``tsig_secret`` (hmac-sha256,
   generated per run). A second key, ``other_tsig_name``/``other_tsig_secret``, is known to the
   server but may update nothing (a REFUSED update).
+* ``Bind9.rfc2136_server()``: a ``lib.dns01.Rfc2136Server`` for the zone (the TSIG key, the
+  visibility check asking this server); ``add_record`` / ``delete_records``: an RFC 2136 update
+  of any record type with the key (the tests' CNAMEs ``_acme-challenge.<name>`` -> an acme-dns
+  ``fulldomain``).
 * ``bind9`` (session fixture): started once per run. Tests share it: use record names of their own.
 
 Gated by ``SSL_RUN_DNS_TESTS``: unset or 0 skips the test, saying so; set, a missing ``named``
@@ -24,9 +28,17 @@ import time
 from typing import Optional
 
 import dns.message
+import dns.name
 import dns.query
+import dns.rcode
+import dns.rdata
+import dns.rdataclass
 import dns.rdatatype
+import dns.tsig
+import dns.update
 import pytest
+
+from peter_sslers.lib import dns01
 
 from tests import switches
 from tests.pebble import _spawn
@@ -153,6 +165,40 @@ zone "%(zone)s" {
 
     def stop(self) -> None:
         _stop_process(self.process)
+
+    # --- writing to the zone (RFC 2136, signed with the key that may update it)
+
+    def rfc2136_server(self) -> dns01.Rfc2136Server:
+        """What ``lib.dns01`` needs to update the zone and check visibility at this server."""
+        return dns01.Rfc2136Server(
+            zone=self.zone,
+            server="127.0.0.1",
+            port=self.port,
+            tsig_key_name=self.tsig_name,
+            tsig_algorithm=self.tsig_algorithm,
+            tsig_secret=self.tsig_secret,
+            visibility_nameservers=(("127.0.0.1", self.port),),
+        )
+
+    def _update(self, change) -> None:
+        name, algorithm = dns.name.from_text(self.tsig_name), dns.name.from_text(self.tsig_algorithm)
+        key = dns.tsig.Key(name, self.tsig_secret, algorithm)
+        update = dns.update.UpdateMessage(self.zone, keyring=key)
+        change(update)
+        response = dns.query.tcp(update, "127.0.0.1", timeout=5, port=self.port)
+        if response.rcode() != dns.rcode.NOERROR:
+            raise Bind9Error("bind9 answered %s to an update" % dns.rcode.to_text(response.rcode()))
+
+    def add_record(self, name: str, rdtype: str, text: str, ttl: int = 60) -> None:
+        """Add ``name rdtype text`` (e.g. ``add_record("_acme-challenge.a.example.test", "CNAME",
+        "<uuid>.auth.example.test.")``). bind9 ignores a CNAME added where other records are (and
+        other records where a CNAME is), as RFC 2136 says."""
+        rdata = dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.from_text(rdtype), text)
+        self._update(lambda update: update.add(dns.name.from_text(name), ttl, rdata))
+
+    def delete_records(self, name: str, rdtype: str) -> None:
+        """Delete every ``rdtype`` record of ``name`` (nothing there is not an error)."""
+        self._update(lambda update: update.delete(dns.name.from_text(name), rdtype))
 
     def close(self) -> None:
         self.stop()

@@ -262,10 +262,10 @@ def test_backoff_wait_grows_is_capped_and_bounded_by_not_after():
 
 
 def _failing_new_order(monkeypatch, failures):
-    def fake_new_order(ctx, dbAccount, names, **kw):
+    def fake_place_order(ctx, spec):
         raise failures.pop(0) if failures else errors.AcmeCommunicationError("connection refused")
 
-    monkeypatch.setattr(queues.actions_acme, "new_order", fake_new_order)
+    monkeypatch.setattr(queues.actions_acme, "place_order", fake_place_order)
 
 
 def test_a_failing_certificate_backs_off_across_update_runs(db, ctx, app_settings, monkeypatch):

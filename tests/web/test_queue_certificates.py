@@ -513,14 +513,14 @@ def test_process_records_failures(db, ctx, monkeypatch, failure):
     first, second = _queue_items(ctx.dbsession, 2)
     calls = []
 
-    def fake_new_order(ctx, dbAccount, names, **kw):
-        assert kw["order_type"] == "Queue - Certificate Renewal" and kw["processing_strategy"] == "process_single"
-        calls.append(names)
+    def fake_place_order(ctx, spec):
+        assert spec.order_type == "Queue - Certificate Renewal" and spec.processing_strategy == "process_single"
+        calls.append(spec.domain_names)
         if len(calls) == 1:
             raise failure
         return types.SimpleNamespace(id=None, certificate_signed_id=None, certificate_request_id=None, acme_status_order="pending")
 
-    monkeypatch.setattr(queues.actions_acme, "new_order", fake_new_order)
+    monkeypatch.setattr(queues.actions_acme, "place_order", fake_place_order)
     if isinstance(failure, errors.AcmeError):
         results = queues.queue_certificates__process(ctx)
         assert results["count_fail"] == 1 and "connection refused" in results["failures"][str(first.id)]

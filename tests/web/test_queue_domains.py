@@ -306,13 +306,13 @@ def test_concurrent_process_takers_never_share_rows(db, ctx, app_settings, monke
     ordered = []
     lock = threading.Lock()
 
-    def fake_new_order(ctx, dbAccount, names, **kw):
-        assert kw["order_type"] == "Queue - Domains"
+    def fake_place_order(ctx, spec):
+        assert spec.order_type == "Queue - Domains"
         with lock:
-            ordered.append(list(names))
-        return types.SimpleNamespace(id=len(ordered))
+            ordered.append(spec.domain_names)
+        return types.SimpleNamespace(id=len(ordered), certificate_signed_id=None)
 
-    monkeypatch.setattr(queues.actions_acme, "new_order", fake_new_order)
+    monkeypatch.setattr(queues.actions_acme, "place_order", fake_place_order)
     barrier = threading.Barrier(2)
     failures = []
 
@@ -346,10 +346,10 @@ def test_concurrent_process_takers_never_share_rows(db, ctx, app_settings, monke
 def test_nothing_is_marked_when_the_server_created_nothing(db, ctx, app_settings, monkeypatch, failure):
     queue_names(ctx, "x.example.com,y.example.com")
 
-    def failing_new_order(ctx, dbAccount, names, **kw):
+    def failing_place_order(ctx, spec):
         raise failure
 
-    monkeypatch.setattr(queues.actions_acme, "new_order", failing_new_order)
+    monkeypatch.setattr(queues.actions_acme, "place_order", failing_place_order)
     with pytest.raises(type(failure)):
         queues.queue_domains__process(ctx, types.SimpleNamespace(id=1, is_usable=True))
     with Session(bind=db) as session:

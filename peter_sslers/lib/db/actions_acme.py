@@ -23,7 +23,6 @@ from ...model.objects import AcmeOrder2AcmeAuthorization
 from ...model.objects import AcmeOrderSubmission
 from ...model.objects import CertificateSigned
 from ...model.objects import PrivateKey
-from ...model.objects import UniqueFQDNSet2Domain
 from .. import acme_v2
 from .. import cert_utils
 from .. import errors
@@ -32,7 +31,6 @@ from . import actions_redis
 from . import ari
 from . import coverage
 from . import http01_selfcheck
-from . import queues
 from . import rate_limits
 from .acme_accounts import acme_client
 from .acme_accounts import register
@@ -42,9 +40,12 @@ from .getcreate import getcreate__CertificateRequest__by_pem_text
 from .getcreate import getcreate__Domain__by_domainName
 from .getcreate import getcreate__PrivateKey__by_pem_text
 from .getcreate import getcreate__UniqueFQDNSet__by_domain_names
-from .getcreate import validate_set_names
 from .logger import log__OperationsEvent
 from .logger import log__OperationsObjectEvent
+from .order_spec import PRIVATE_KEY_STRATEGIES  # noqa: F401 (re-exported: the forms and views read them here)
+from .order_spec import PROCESSING_STRATEGIES  # noqa: F401
+from .order_spec import OrderSpec
+from .order_spec import blocking_orders
 
 S_ORDER = model_utils.Acme_Status_Order
 S_AUTHZ = model_utils.Acme_Status_Authorization
@@ -54,8 +55,6 @@ STRATEGY = model_utils.AcmeOrder_ProcessingStrategy
 
 # generated certificate keys: RSA 2048 (what certbot makes) or EC P-256
 CERTIFICATE_KEY_SIZES = {"RSA": {"bits": 2048}, "EC": {"curve": "P-256"}}
-PROCESSING_STRATEGIES = ("create_order", "process_single", "process_multi")
-PRIVATE_KEY_STRATEGIES = ("specified", "deferred-generate", "deferred-associate")
 
 
 class AcmeOrderFailed(errors.AcmeError):
@@ -194,24 +193,6 @@ def _mark_authorization_missing(ctx, dbAuthz: AcmeAuthorization) -> None:
 # --- creating orders
 
 
-def blocking_orders(ctx, domain_ids: List[int], exclude_order_id: Optional[int] = None) -> List[AcmeOrder]:
-    """Orders still being processed (pending on the server) that cover any of these domains:
-    a new order for them would compete for the same challenges."""
-    statement = (
-        sa.select(AcmeOrder)
-        .join(UniqueFQDNSet2Domain, UniqueFQDNSet2Domain.unique_fqdn_set_id == AcmeOrder.unique_fqdn_set_id)
-        .where(
-            UniqueFQDNSet2Domain.domain_id.in_(domain_ids),
-            AcmeOrder.is_processing.is_(True),
-            AcmeOrder.acme_status_order_id.in_(S_ORDER.IDS_BLOCKING),
-        )
-        .distinct()
-    )
-    if exclude_order_id is not None:
-        statement = statement.where(AcmeOrder.id != exclude_order_id)
-    return ctx.dbsession.scalars(statement).all()
-
-
 def new_order(
     ctx,
     dbAccount: AcmeAccount,
@@ -226,51 +207,57 @@ def new_order(
     acme_order_id__renewal_of: Optional[int] = None,
     certificate_signed_id__renewal_of: Optional[int] = None,
 ) -> AcmeOrder:
-    """Create an order on the ACME server (RFC 8555 7.4) and, with ``process_single``, carry it
-    through to a certificate.
+    """``place_order`` for an http-01 order of these names (the library's and the tests' shape):
+    the arguments are the fields of an ``OrderSpec``."""
+    spec = OrderSpec.from_names(
+        dbAccount,
+        domain_names,
+        processing_strategy=processing_strategy,
+        private_key_strategy=private_key_strategy,
+        dbPrivateKey=dbPrivateKey,
+        private_key_cycle__renewal=private_key_cycle__renewal,
+        order_type=order_type,
+        event=event,
+        acme_order_id__retry_of=acme_order_id__retry_of,
+        acme_order_id__renewal_of=acme_order_id__renewal_of,
+        certificate_signed_id__renewal_of=certificate_signed_id__renewal_of,
+    )
+    return place_order(ctx, spec)
 
-    :raises errors.InvalidRequest: bad names, strategy, key or account (nothing is sent then).
-    :raises errors.Http01SelfCheckFailed: (``http01_selfcheck`` on) some names did not answer their
-        probe through the public path; nothing is sent (the check's event is committed).
+
+def place_order(ctx, spec: OrderSpec) -> AcmeOrder:
+    """Create the order ``spec`` describes on the ACME server (RFC 8555 7.4) and, with
+    ``process_single``, carry it through to a certificate. The spec is validated here once
+    (``OrderSpec.validate``; a spec validated by the caller is not checked again); then the
+    conditions of the moment: the http-01 self-check, competing orders, the rate limits.
+
+    Closing the renewal queue's items for the names of a downloaded certificate is the caller's
+    (``queues.close_items_for_certificate``): this module does not import ``queues``.
+
+    :raises errors.InvalidRequest: the spec is refused (``OrderSpec.validate``; nothing is sent).
+    :raises errors.Http01SelfCheckFailed: (``http01_selfcheck`` on) some http-01 names did not
+        answer their probe through the public path; nothing is sent (the check's event is committed).
     :raises errors.ConflictingObject: another order is already validating one of the names.
     :raises errors.RateLimitDeferred: the order would go beyond one of the CA's rate limits
         (``rate_limits.check_new_order``); nothing is sent.
     :raises AcmeOrderFailed: the server refused to validate or issue (recorded on the order).
     :raises errors.AcmeError: the server or the network failed; what the server did is committed.
     """
-    if processing_strategy not in PROCESSING_STRATEGIES:
+    spec = spec.validate(ctx)
+    if spec.names_for("dns-01"):
+        # the spec carries dns-01 names (wildcards among them); publishing their TXT records in
+        # the order flow (lib/db/dns_backends.py, lib/db/acme_dns.py) is wired here (issue 13, item 2)
         raise errors.InvalidRequest(
-            "`processing_strategy` must be one of: %s." % ", ".join(PROCESSING_STRATEGIES), field="processing_strategy"
+            "dns-01 orders are not available yet: order these names with http-01.", field="domain_names"
         )
-    if private_key_strategy not in PRIVATE_KEY_STRATEGIES:
-        raise errors.InvalidRequest(
-            "The private key strategy must be one of: %s." % ", ".join(PRIVATE_KEY_STRATEGIES), field="private_key_option"
-        )
-    if private_key_cycle__renewal not in model_utils.PrivateKeyCycle.OPTIONS_ACME_ORDER:
-        raise errors.InvalidRequest(
-            "`private_key_cycle__renewal` must be one of: %s." % ", ".join(model_utils.PrivateKeyCycle.OPTIONS_ACME_ORDER),
-            field="private_key_cycle__renewal",
-        )
-    if not dbAccount.is_usable:
-        raise errors.InvalidRequest("The ACME account %s is not active." % dbAccount.id, field="acme_account_id")
-    if private_key_strategy == "specified":
-        if dbPrivateKey is not None and dbPrivateKey.is_compromised:
-            raise errors.InvalidRequest(
-                "The private key %s is compromised (revoked with keyCompromise, or marked): no order uses it "
-                "again. Choose another key." % dbPrivateKey.id,
-                field="private_key_id",
-            )
-        if dbPrivateKey is None or not dbPrivateKey.can_key_sign:
-            raise errors.InvalidRequest("Choose an active private key.", field="private_key_id")
-    else:
-        dbPrivateKey = ctx.dbsession.get(PrivateKey, 0)
-    if http01_selfcheck.is_enabled(ctx):
+    dbAccount = spec.dbAccount
+    dbPrivateKey = spec.dbPrivateKey
+    processing_strategy = spec.processing_strategy
+    if http01_selfcheck.is_enabled(ctx) and spec.names_for("http-01"):
         # before anything is written or sent: a name that does not answer through the public path
-        # would only spend the CA's failed-validation allowance. Every name is http-01 today;
-        # dns-01 names (issue 13) are to be left out of this list.
-        names = validate_set_names(ctx, domain_names, field="domain_names")
-        http01_selfcheck.check_before_order(ctx, dbAccount, names)
-    dbSet, _ = getcreate__UniqueFQDNSet__by_domain_names(ctx, domain_names, field="domain_names")
+        # would only spend the CA's failed-validation allowance (dns-01 names are not probed)
+        http01_selfcheck.check_before_order(ctx, dbAccount, spec.names_for("http-01"))
+    dbSet, _ = getcreate__UniqueFQDNSet__by_domain_names(ctx, spec.domain_names, field="domain_names")
     domain_ids = [link.domain_id for link in dbSet.to_domains]
     if ctx.settings.block_competing_challenges:
         competing = blocking_orders(ctx, domain_ids)
@@ -289,27 +276,27 @@ def new_order(
     dbOrder.is_auto_renew = True
     dbOrder.is_save_alternate_chains = True
     dbOrder.timestamp_created = ctx.timestamp
-    dbOrder.acme_order_type_id = model_utils.AcmeOrderType.from_string(order_type)
+    dbOrder.acme_order_type_id = model_utils.AcmeOrderType.from_string(spec.order_type)
     dbOrder.acme_status_order_id = S_ORDER.DISCOVERED
     dbOrder.acme_order_processing_strategy_id = STRATEGY.from_string(processing_strategy)
     dbOrder.acme_order_processing_status_id = P_STATUS.from_string("created_local")
-    dbOrder.private_key_cycle_id__renewal = model_utils.PrivateKeyCycle.from_string(private_key_cycle__renewal)
-    dbOrder.private_key_strategy_id__requested = model_utils.PrivateKeyStrategy.from_string(private_key_strategy)
+    dbOrder.private_key_cycle_id__renewal = model_utils.PrivateKeyCycle.from_string(spec.private_key_cycle__renewal)
+    dbOrder.private_key_strategy_id__requested = model_utils.PrivateKeyStrategy.from_string(spec.private_key_strategy)
     dbOrder.acme_account_id = dbAccount.id
     dbOrder.private_key_id__requested = dbPrivateKey.id
     dbOrder.private_key_id = dbPrivateKey.id
     dbOrder.unique_fqdn_set_id = dbSet.id
-    dbOrder.acme_order_id__retry_of = acme_order_id__retry_of
-    dbOrder.acme_order_id__renewal_of = acme_order_id__renewal_of
-    dbOrder.certificate_signed_id__renewal_of = certificate_signed_id__renewal_of
+    dbOrder.acme_order_id__retry_of = spec.acme_order_id__retry_of
+    dbOrder.acme_order_id__renewal_of = spec.acme_order_id__renewal_of
+    dbOrder.certificate_signed_id__renewal_of = spec.certificate_signed_id__renewal_of
     ctx.dbsession.add(dbOrder)
     ctx.dbsession.flush(objects=[dbOrder])
-    _event(ctx, event, dbOrder, {"domain_names": dbSet.domains_as_list, "processing_strategy": processing_strategy})
+    _event(ctx, spec.event, dbOrder, {"domain_names": dbSet.domains_as_list, "processing_strategy": processing_strategy})
 
     logger = _order_logger(ctx, dbOrder)
     client = _client(ctx, dbOrder, logger)
     try:
-        resource = _new_order_replacing(ctx, client, dbSet.domains_as_list, certificate_signed_id__renewal_of)
+        resource = _new_order_replacing(ctx, client, dbSet.domains_as_list, spec.certificate_signed_id__renewal_of)
     except errors.AcmeError:
         # the server made nothing: keep the attempt, visibly failed
         _finish(dbOrder, "processing_completed_failure")
@@ -638,8 +625,8 @@ def download_certificate(ctx, dbOrder: AcmeOrder, client=None, logger=None) -> C
     if logger.last is not None:
         logger.last.certificate_signed_id = dbCertificate.id
     _event(ctx, "AcmeOrder__acme_server__download_certificate", dbOrder, {"certificate_signed_id": dbCertificate.id})
-    # a renewal that arrived this way closes the renewal queue's items for the same names
-    queues.close_items_for_certificate(ctx, dbCertificate)
+    # the renewal queue's items for these names are closed by the caller
+    # (queues.close_items_for_certificate): this module does not import queues
     ctx.checkpoint()
     return dbCertificate
 
@@ -875,48 +862,16 @@ def retry_order(ctx, dbOrder: AcmeOrder) -> AcmeOrder:
     """A new order with everything of a failed one (account, key, names, strategies)."""
     if dbOrder.acme_status_order_id not in S_ORDER.IDS_RETRY:
         raise errors.InvalidTransition("Only a failed order (%s) can be retried." % ", ".join(S_ORDER.OPTIONS_RETRY))
-    return new_order(
-        ctx,
-        dbOrder.acme_account,
-        dbOrder.unique_fqdn_set.domains_as_list,
-        processing_strategy=dbOrder.acme_order_processing_strategy,
-        private_key_strategy=dbOrder.private_key_strategy__requested,
-        dbPrivateKey=dbOrder.private_key__requested if dbOrder.private_key_strategy__requested == "specified" else None,
-        private_key_cycle__renewal=dbOrder.private_key_cycle__renewal,
-        order_type="ACME Automated (Retry)",
-        event="AcmeOrder_New_Retry",
-        acme_order_id__retry_of=dbOrder.id,
-    )
+    return place_order(ctx, OrderSpec.from_order(ctx, dbOrder, "retry"))
 
 
-def renew_order(
-    ctx,
-    dbOrder: AcmeOrder,
-    processing_strategy: str,
-    dbAccount: Optional[AcmeAccount] = None,
-    private_key_strategy: Optional[str] = None,
-    dbPrivateKey: Optional[PrivateKey] = None,
-    private_key_cycle__renewal: Optional[str] = None,
-) -> AcmeOrder:
-    """A new order for the same names: quick (same account and key policy) or custom."""
+def renew_order(ctx, dbOrder: AcmeOrder, processing_strategy: str, values: Optional[dict] = None) -> AcmeOrder:
+    """A new order for the same names: quick (same account and key policy) or, with the renew
+    form's ``values`` (``OrderSpec.from_form``), custom."""
     if dbOrder.acme_status_order_id not in S_ORDER.IDS_RENEW:
         raise errors.InvalidTransition("Only a valid, ready or vanished (`*404*`) order can be renewed.")
-    custom = dbAccount is not None or private_key_strategy is not None
-    return new_order(
-        ctx,
-        dbAccount or dbOrder.acme_account,
-        dbOrder.unique_fqdn_set.domains_as_list,
-        processing_strategy=processing_strategy,
-        private_key_strategy=private_key_strategy or dbOrder.private_key_strategy__requested,
-        dbPrivateKey=dbPrivateKey
-        if private_key_strategy
-        else (dbOrder.private_key__requested if dbOrder.private_key_strategy__requested == "specified" else None),
-        private_key_cycle__renewal=private_key_cycle__renewal or dbOrder.private_key_cycle__renewal,
-        order_type="ACME Automated (Renew Custom)" if custom else "ACME Automated (Renew Quick)",
-        event="AcmeOrder_Renew_Custom" if custom else "AcmeOrder_Renew_Quick",
-        acme_order_id__renewal_of=dbOrder.id,
-        certificate_signed_id__renewal_of=dbOrder.certificate_signed_id,
-    )
+    kind = "renew_quick" if values is None else "renew_custom"
+    return place_order(ctx, OrderSpec.from_order(ctx, dbOrder, kind, processing_strategy=processing_strategy, values=values))
 
 
 ORDER_MARK_ACTIONS = ("invalid", "deactivate", "renew_auto", "renew_manual")

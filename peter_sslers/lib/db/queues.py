@@ -60,6 +60,7 @@ from .getcreate import getcreate__UniqueFQDNSet__by_domain_names
 from .getcreate import insert_or_find
 from .logger import log__OperationsEvent
 from .logger import log__OperationsObjectEvent
+from .order_spec import OrderSpec
 
 # the per-name results of `queue_domains__add`
 ADD_RESULTS = ("queued", "exists", "already_queued", "blocklisted", "invalid")
@@ -276,35 +277,41 @@ def queue_domains__process(
     dbPrivateKey: Optional[PrivateKey] = None,
     private_key_cycle__renewal: str = "account_key_default",
 ) -> AcmeOrder:
-    """Certify up to ``max_domains_per_certificate`` (default: the ini's maximum) of the oldest
-    waiting names with ONE ACME order of type "Queue - Domains".
+    """``queue_domains__process_spec`` with these choices (the jobs' and the library's shape)."""
+    template = OrderSpec(
+        dbAccount,
+        {},
+        processing_strategy=processing_strategy,
+        private_key_strategy=private_key_strategy,
+        dbPrivateKey=dbPrivateKey,
+        private_key_cycle__renewal=private_key_cycle__renewal,
+    )
+    return queue_domains__process_spec(ctx, template, max_domains_per_certificate=max_domains_per_certificate)
 
+
+def queue_domains__process_spec(ctx, template: OrderSpec, max_domains_per_certificate: Optional[int] = None) -> AcmeOrder:
+    """Certify up to ``max_domains_per_certificate`` (default: the ini's maximum) of the oldest
+    waiting names with ONE ACME order of type "Queue - Domains", made with ``template``'s choices
+    (an ``OrderSpec`` without names: account, key strategy, cycle, processing strategy).
+
+    The choices are validated before anything is taken (``OrderSpec.validate(names=False)``).
     The rows are claimed and committed first (``take_queued_domains``), with a
     ``QueueDomain__process`` event; their Domains are got or created (``is_from_queue_domain``)
-    and the order is made. Rows stay processed when the order was created on the ACME server,
-    even if it then failed (``QueueDomain__process__fail``, with the order id); if the order
-    failed before the server created anything (or this code raised), the rows go back to waiting
-    and the error propagates.
+    and the order is made (``OrderSpec.from_queue_domains``, ``actions_acme.place_order``). Rows
+    stay processed when the order was created on the ACME server, even if it then failed
+    (``QueueDomain__process__fail``, with the order id); if the order failed before the server
+    created anything (or this code raised), the rows go back to waiting and the error propagates.
+    A certificate it downloads closes the renewal items for its names.
 
     :raises errors.InvalidRequest: bounds, fewer names waiting than ``queue_domains_min_per_cert``,
         or a bad strategy/account/key (nothing is taken then).
-    :raises actions_acme.AcmeOrderFailed, errors.AcmeError: as ``actions_acme.new_order``.
+    :raises actions_acme.AcmeOrderFailed, errors.AcmeError: as ``actions_acme.place_order``.
     """
     limit = check_max_domains_per_certificate(ctx, max_domains_per_certificate)
-    # what new_order would refuse, refused before anything is taken
-    if processing_strategy not in actions_acme.PROCESSING_STRATEGIES:
-        raise errors.InvalidRequest(
-            "`processing_strategy` must be one of: %s." % ", ".join(actions_acme.PROCESSING_STRATEGIES),
-            field="processing_strategy",
-        )
-    if private_key_strategy not in actions_acme.PRIVATE_KEY_STRATEGIES:
-        raise errors.InvalidRequest("Unknown private key strategy.", field="private_key_option")
-    if private_key_cycle__renewal not in model_utils.PrivateKeyCycle.OPTIONS_ACME_ORDER:
-        raise errors.InvalidRequest("Unknown `private_key_cycle__renewal`.", field="private_key_cycle__renewal")
-    if not dbAccount.is_usable:
-        raise errors.InvalidRequest("The ACME account %s is not active." % dbAccount.id, field="acme_account_id")
-    if private_key_strategy == "specified" and (dbPrivateKey is None or not dbPrivateKey.can_key_sign):
-        raise errors.InvalidRequest("Choose an active private key.", field="private_key_id")
+    # what the order would refuse, refused before anything is taken
+    template = template.validate(ctx, names=False)
+    dbAccount = template.dbAccount
+    processing_strategy = template.processing_strategy
     minimum = ctx.settings.queue_domains_min_per_cert
     waiting = get__QueueDomain__count_waiting(ctx)
     if waiting < minimum:
@@ -348,17 +355,7 @@ def queue_domains__process(
                 dbDomain.is_active = True
             dbQueueDomain.domain_id = dbDomain.id
         dbSet, _ = getcreate__UniqueFQDNSet__by_domain_names(ctx, names, field="domain_names")
-        dbOrder = actions_acme.new_order(
-            ctx,
-            dbAccount,
-            names,
-            processing_strategy=processing_strategy,
-            private_key_strategy=private_key_strategy,
-            dbPrivateKey=dbPrivateKey,
-            private_key_cycle__renewal=private_key_cycle__renewal,
-            order_type="Queue - Domains",
-            event="QueueDomain__process",
-        )
+        dbOrder = actions_acme.place_order(ctx, OrderSpec.from_queue_domains(ctx, names, template))
     except Exception as exc:
         if isinstance(exc, sa.exc.SQLAlchemyError):
             raise  # the session is unusable; the claimed rows stay processed, the event says which
@@ -369,6 +366,7 @@ def queue_domains__process(
         ctx.checkpoint()
         raise
     _log_result(ctx, "QueueDomain__process__success", dbQueueDomains, dbOrder.id, None, dbEvent)
+    close_items_for_order(ctx, dbOrder)
     ctx.dbsession.flush()
     return dbOrder
 
@@ -456,24 +454,6 @@ def get__QueueCertificate__waiting_by_set(ctx, unique_fqdn_set_id: int) -> Optio
 # --- enqueue
 
 
-def _order_of(dbSource) -> Optional[AcmeOrder]:
-    if isinstance(dbSource, AcmeOrder):
-        return dbSource
-    if isinstance(dbSource, CertificateSigned):
-        return dbSource.acme_order
-    return None
-
-
-def _key_of_order(dbOrder: Optional[AcmeOrder]) -> Tuple[str, Optional[PrivateKey]]:
-    """The renewal's key strategy: the order's specified key while it can still sign, otherwise the
-    key the account's cycle picks at finalize (``deferred-associate``, the placeholder key now)."""
-    if dbOrder is not None and dbOrder.private_key_strategy__requested == "specified":
-        dbKey = dbOrder.private_key__requested
-        if dbKey is not None and dbKey.can_key_sign:
-            return "specified", dbKey
-    return "deferred-associate", None
-
-
 def queue_certificates__insert(
     ctx,
     dbSource: Union[AcmeOrder, CertificateSigned, UniqueFQDNSet],
@@ -494,32 +474,21 @@ def queue_certificates__insert(
     :raises errors.InvalidRequest: (on ``field``, else the account's or the key's field) no
         usable account, a bad strategy/cycle/key, or an item for the same set already waiting.
     """
-    dbOrder = _order_of(dbSource)
     if dbSet is None:
         dbSet = dbSource if isinstance(dbSource, UniqueFQDNSet) else dbSource.unique_fqdn_set
-    if dbAccount is None and dbOrder is not None:
-        dbAccount = dbOrder.acme_account
-    if dbAccount is None:
-        raise errors.InvalidRequest(
-            "There is no ACME account to renew with: choose one with `acme_account_id`.", field="acme_account_id"
-        )
-    if not dbAccount.is_usable:
-        raise errors.InvalidRequest("The ACME account %s is not active." % dbAccount.id, field="acme_account_id")
-    if private_key_strategy is None:
-        private_key_strategy, dbPrivateKey = _key_of_order(dbOrder)
-    if private_key_strategy not in actions_acme.PRIVATE_KEY_STRATEGIES:
-        raise errors.InvalidRequest("Unknown private key strategy.", field="private_key_option")
-    if private_key_strategy == "specified":
-        if dbPrivateKey is None or not dbPrivateKey.can_key_sign:
-            raise errors.InvalidRequest("Choose an active private key.", field="private_key_id")
-    else:
-        dbPrivateKey = ctx.dbsession.get(PrivateKey, 0)  # the placeholder: decided at finalize
-    if private_key_cycle__renewal is None:
-        private_key_cycle__renewal = (
-            dbOrder.private_key_cycle__renewal if dbOrder is not None else model_utils.PrivateKeyCycle.DEFAULT_ACME_ORDER
-        )
-    if private_key_cycle__renewal not in model_utils.PrivateKeyCycle.OPTIONS_ACME_ORDER:
-        raise errors.InvalidRequest("Unknown `private_key_cycle__renewal`.", field="private_key_cycle__renewal")
+    spec = OrderSpec.from_renewal_source(
+        ctx,
+        dbSource,
+        dbSet,
+        dbAccount=dbAccount,
+        private_key_strategy=private_key_strategy,
+        dbPrivateKey=dbPrivateKey,
+        private_key_cycle__renewal=private_key_cycle__renewal,
+    )
+    # the choices only: the set's names exist already, and are checked when the item is ordered
+    spec = spec.validate(ctx, names=False)
+    dbAccount, dbPrivateKey = spec.dbAccount, spec.dbPrivateKey
+
     def _already_waiting(dbWaiting: QueueCertificate) -> errors.InvalidRequest:
         return errors.InvalidRequest(
             "Queue item %s is already waiting to renew these domain names." % dbWaiting.id, field=field or "queue_source"
@@ -540,8 +509,8 @@ def queue_certificates__insert(
         dbQueue.timestamp_created = ctx.timestamp
         dbQueue.acme_account_id = dbAccount.id
         dbQueue.private_key_id = dbPrivateKey.id
-        dbQueue.private_key_strategy_id__requested = model_utils.PrivateKeyStrategy.from_string(private_key_strategy)
-        dbQueue.private_key_cycle_id__renewal = model_utils.PrivateKeyCycle.from_string(private_key_cycle__renewal)
+        dbQueue.private_key_strategy_id__requested = model_utils.PrivateKeyStrategy.from_string(spec.private_key_strategy)
+        dbQueue.private_key_cycle_id__renewal = model_utils.PrivateKeyCycle.from_string(spec.private_key_cycle__renewal)
         dbQueue.unique_fqdn_set_id = dbSet.id
         if isinstance(dbSource, AcmeOrder):
             dbQueue.acme_order_id__source = dbSource.id
@@ -949,17 +918,11 @@ def _stalled_order(ctx, dbQueue: QueueCertificate) -> Optional[AcmeOrder]:
 
 
 def _renewal_order(ctx, dbQueue: QueueCertificate) -> AcmeOrder:
-    """Order the item's certificate: its account, names, key strategy and renewal cycle."""
-    dbAccount = dbQueue.acme_account
-    if not dbAccount.is_usable:
-        raise errors.InvalidRequest("The ACME account %s is not active." % dbAccount.id, field="acme_account_id")
-    private_key_strategy = dbQueue.private_key_strategy__requested
-    dbPrivateKey = dbQueue.private_key if private_key_strategy == "specified" else None
-    if private_key_strategy == "specified" and (dbPrivateKey is None or not dbPrivateKey.can_key_sign):
-        # the key was compromised or deactivated since: let the account's cycle choose
-        private_key_strategy, dbPrivateKey = "deferred-associate", None
-    dbSourceCertificate = dbQueue.certificate_signed__source
-    dbSourceOrder = dbQueue.acme_order__source or (dbSourceCertificate.acme_order if dbSourceCertificate else None)
+    """Order the item's certificate (``OrderSpec.from_queue_certificate``: its account, names,
+    key strategy and renewal cycle), or carry on the order an earlier attempt left in play."""
+    spec = OrderSpec.from_queue_certificate(ctx, dbQueue)
+    # validated before the stalled order is carried on: an account no longer usable is a failure
+    spec = spec.validate(ctx, names=False)
     dbStalled = _stalled_order(ctx, dbQueue)
     if dbStalled is not None:
         # an earlier attempt's order, left in play by a failure of the server or the network:
@@ -970,23 +933,7 @@ def _renewal_order(ctx, dbQueue: QueueCertificate) -> AcmeOrder:
             return dbStalled
         except (actions_acme.AcmeOrderFailed, errors.InvalidTransition, errors.AcmeNotFound):
             pass  # the server gave it up or lost it (recorded on the order): a new order
-    return actions_acme.new_order(
-        ctx,
-        dbAccount,
-        dbQueue.unique_fqdn_set.domains_as_list,
-        processing_strategy="process_single",
-        private_key_strategy=private_key_strategy,
-        dbPrivateKey=dbPrivateKey,
-        private_key_cycle__renewal=dbQueue.private_key_cycle__renewal,
-        order_type="Queue - Certificate Renewal",
-        event="QueueCertificate__process",
-        acme_order_id__renewal_of=dbSourceOrder.id if dbSourceOrder is not None else None,
-        certificate_signed_id__renewal_of=(
-            dbSourceCertificate.id
-            if dbSourceCertificate is not None
-            else (dbSourceOrder.certificate_signed_id if dbSourceOrder is not None else None)
-        ),
-    )
+    return actions_acme.place_order(ctx, spec)
 
 
 def _attempted_order(ctx, exc: Exception, dbQueue: QueueCertificate, before_id: int) -> Optional[AcmeOrder]:
@@ -1236,7 +1183,8 @@ def close_items_for_certificate(ctx, dbCertificate: CertificateSigned) -> List[i
     waiting to renew that set as successful, with this certificate as theirs. The same guarded
     UPDATE as the claim, so an item a processor has taken meanwhile is left alone.
 
-    Meant for the end of ``actions_acme.download_certificate``.
+    Called by whatever makes ``actions_acme`` download a certificate (the queues here, the
+    admin's order views): ``actions_acme`` does not import this module.
 
     :returns: the ids of the items closed.
     """
@@ -1268,3 +1216,11 @@ def close_items_for_certificate(ctx, dbCertificate: CertificateSigned) -> List[i
     ):
         log__OperationsObjectEvent(ctx, "QueueCertificate__process__success", dbQueue, dbEvent)
     return ids
+
+
+def close_items_for_order(ctx, dbOrder: Optional[AcmeOrder]) -> List[int]:
+    """``close_items_for_certificate`` for an order's certificate, if it has one by now (after
+    ``actions_acme.place_order``, ``process_order`` or ``download_certificate``)."""
+    if dbOrder is None or dbOrder.certificate_signed_id is None:
+        return []
+    return close_items_for_certificate(ctx, dbOrder.certificate_signed)

@@ -9,7 +9,8 @@ import colander
 from ...lib.db.acme_accounts import ACCOUNT_KEY_TECHNOLOGIES
 from ...lib.db.acme_accounts import ACCOUNT_MARK_ACTIONS
 from ...lib.db.actions_acme import ORDER_MARK_ACTIONS
-from ...lib.db.actions_acme import PROCESSING_STRATEGIES
+from ...lib.db.order_spec import PRIVATE_KEY_OPTIONS
+from ...lib.db.order_spec import PROCESSING_STRATEGIES
 from ...model import objects as model
 from ...model import utils as model_utils
 from .forms import DOMAIN_NAMES_MAX_LENGTH
@@ -23,11 +24,7 @@ from .forms import column_length
 PRIVATE_KEY_TECHNOLOGIES = ("RSA", "EC")
 
 # the form's `private_key_option` -> actions_acme's private key strategy
-PRIVATE_KEY_OPTIONS = {
-    "private_key_for_account_key": "deferred-associate",
-    "private_key_generate": "deferred-generate",
-    "private_key_existing": "specified",
-}
+# PRIVATE_KEY_OPTIONS (`private_key_option` -> the key strategy): lib/db/order_spec.py
 
 # RFC 5280 CRLReason codes an ACME server may accept (7 is unused); text, as form values are
 REVOCATION_REASONS = ("0", "1", "2", "3", "4", "5", "6", "8", "9", "10")

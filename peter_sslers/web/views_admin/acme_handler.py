@@ -18,6 +18,9 @@ from typing import Optional
 
 from ...lib import errors
 from ...lib.db import get
+from ...lib.db import order_spec
+from ...model import utils as model_utils
+from ...model.objects import AcmeAccount
 from ...model.objects import AcmeAccountProvider
 from ..lib.handler import Handler
 
@@ -68,3 +71,28 @@ class AcmeHandler(Handler):
 
 
 # --- loaders (for Handler.load: getter(ctx, id))
+
+
+def order_json(handler: Handler, order_id: int) -> dict:
+    """An order as JSON, read again: processing commits midway."""
+    return get.get__AcmeOrder(handler.ctx, order_id).as_json
+
+
+class OrderFormHandler(AcmeHandler):
+    """What the order forms (new, renew custom, the queues') render besides values and errors.
+    What they submit is parsed by ``lib/db/order_spec.OrderSpec.from_form``."""
+
+    def form_options(self, **extra) -> dict:
+        accounts = self.ctx.dbsession.scalars(get.query__AcmeAccount().where(AcmeAccount.is_active.is_(True))).all()
+        values = {
+            "AcmeAccounts": [a for a in accounts if a.is_usable],
+            "AcmeAccount_GlobalDefault": get.get__AcmeAccount__global_default(self.ctx),
+            "processing_strategies": order_spec.PROCESSING_STRATEGIES,
+            "private_key_options": tuple(order_spec.PRIVATE_KEY_OPTIONS),
+            "private_key_cycles": model_utils.PrivateKeyCycle.OPTIONS_ACME_ORDER,
+        }
+        values.update(extra)
+        return values
+
+    def form_page(self, **extra) -> dict:
+        return dict(self.form_options(**extra), form_errors={}, form_values=dict(self.request.GET))

@@ -1,22 +1,20 @@
 """AcmeOrder: lists, new (freeform), focus, processing, the ACME-server actions, retry, renew, mark
 and the order's event log."""
 
-from typing import Optional
-
 from pyramid.httpexceptions import HTTPSeeOther
 
 from ...lib import errors
-from ...lib import utils
 from ...lib.db import actions_acme
 from ...lib.db import get
-from ...model import utils as model_utils
-from ...model.objects import AcmeAccount
-from ...model.objects import PrivateKey
+from ...lib.db import queues
+from ...lib.db.order_spec import OrderSpec
 from ..lib import forms_2021
 from ..lib import forms_acme
 from ..lib.handler import focus_loader
 from ..lib.viewconfig import admin_view
 from .acme_handler import AcmeHandler
+from .acme_handler import OrderFormHandler
+from .acme_handler import order_json
 
 FREEFORM_EXAMPLE = (
     "curl --form 'domain_names_http01=example.com,www.example.com' --form 'processing_strategy=process_single' "
@@ -27,67 +25,6 @@ FREEFORM_EXAMPLE = (
 @focus_loader("admin:acme_order:focus")
 def load_order(handler: AcmeHandler):
     return handler.load(get.get__AcmeOrder, "AcmeOrder")
-
-
-def _order_json(handler: AcmeHandler, order_id: int) -> dict:
-    """An order as JSON, read again: processing commits midway."""
-    return get.get__AcmeOrder(handler.ctx, order_id).as_json
-
-
-class _OrderForm(AcmeHandler):
-    """The account and private key choices the new and renew forms share."""
-
-    def form_options(self, **extra) -> dict:
-        """What the new and renew forms need to render, besides the values and errors."""
-        accounts = self.ctx.dbsession.scalars(get.query__AcmeAccount().where(AcmeAccount.is_active.is_(True))).all()
-        values = {
-            "AcmeAccounts": [a for a in accounts if a.is_usable],
-            "AcmeAccount_GlobalDefault": get.get__AcmeAccount__global_default(self.ctx),
-            "processing_strategies": actions_acme.PROCESSING_STRATEGIES,
-            "private_key_options": tuple(forms_acme.PRIVATE_KEY_OPTIONS),
-            "private_key_cycles": model_utils.PrivateKeyCycle.OPTIONS_ACME_ORDER,
-        }
-        values.update(extra)
-        return values
-
-    def form_page(self, **extra) -> dict:
-        return dict(self.form_options(**extra), form_errors={}, form_values=dict(self.request.GET))
-
-    def account(self, acme_account_id: Optional[int], default: Optional[AcmeAccount] = None) -> AcmeAccount:
-        """The account asked for, or ``default``, or the global default account.
-
-        :raises errors.InvalidRequest: (on ``acme_account_id``) unknown, none at all, or on a server not enabled.
-        """
-        if acme_account_id is not None:
-            dbAccount = self.ctx.dbsession.get(AcmeAccount, acme_account_id)
-            if dbAccount is None:
-                raise errors.InvalidRequest("There is no ACME account %s." % acme_account_id, field="acme_account_id")
-        else:
-            dbAccount = default or get.get__AcmeAccount__global_default(self.ctx)
-            if dbAccount is None:
-                raise errors.InvalidRequest(
-                    "There is no global default ACME account: choose one with `acme_account_id`, or make an "
-                    "account the global default (its mark action `global_default`).",
-                    field="acme_account_id",
-                )
-        try:
-            self.require_enabled_server(dbAccount.acme_account_provider)
-        except errors.InvalidRequest as exc:
-            exc.field = "acme_account_id"
-            raise
-        return dbAccount
-
-    def private_key(self, values: dict):
-        """``(private key strategy, PrivateKey or None)`` from ``private_key_option``/``private_key_id``."""
-        strategy = forms_acme.PRIVATE_KEY_OPTIONS[values["private_key_option"]]
-        if strategy != "specified":
-            return strategy, None
-        if values["private_key_id"] is None:
-            raise errors.InvalidRequest("Required with `private_key_option=private_key_existing`.", field="private_key_id")
-        dbPrivateKey = self.ctx.dbsession.get(PrivateKey, values["private_key_id"])
-        if dbPrivateKey is None:
-            raise errors.InvalidRequest("There is no private key %s." % values["private_key_id"], field="private_key_id")
-        return strategy, dbPrivateKey
 
 
 def _domain_names_field(exc: errors.InvalidRequest) -> errors.InvalidRequest:
@@ -112,7 +49,7 @@ class ViewList(AcmeHandler):
         return self.paged_list_as_list(get.query__AcmeOrder(which), "AcmeOrders", page_title="ACME orders: %s" % which, which=which)
 
 
-class ViewNew(_OrderForm):
+class ViewNew(OrderFormHandler):
     def _get_freeform(self):
         """The page a GET shows: the form."""
         return self.form_page()
@@ -135,27 +72,19 @@ class ViewNew(_OrderForm):
         try:
             forms_2021.translate(self)
             values = self.validate(forms_acme.AcmeOrderNewFreeform)
-            dbAccount = self.account(values["acme_account_id"])
-            private_key_strategy, dbPrivateKey = self.private_key(values)
-            dbOrder = actions_acme.new_order(
-                self.ctx,
-                dbAccount,
-                utils.split_domain_names(values["domain_names_http01"]),
-                processing_strategy=values["processing_strategy"],
-                private_key_strategy=private_key_strategy,
-                dbPrivateKey=dbPrivateKey,
-                private_key_cycle__renewal=values["private_key_cycle__renewal"],
-            )
+            dbOrder = actions_acme.place_order(self.ctx, OrderSpec.from_form(self.ctx, values))
+            # a certificate made here closes the renewal queue's items for its names
+            queues.close_items_for_order(self.ctx, dbOrder)
         except errors.InvalidRequest as exc:
             return self.form_error(_domain_names_field(exc), **self.form_options())
         except errors.AcmeError as exc:
             return self.acme_error(exc, self.request.route_path("admin:acme_order:new:freeform"), "new-freeform")
         if self.is_json:
-            return {"result": "success", "operation": "new-freeform", "AcmeOrder": _order_json(self, dbOrder.id)}
+            return {"result": "success", "operation": "new-freeform", "AcmeOrder": order_json(self, dbOrder.id)}
         return self.redirect_result(self.request.route_path("admin:acme_order:focus", id=dbOrder.id), "success", "new-freeform")
 
 
-class ViewFocus(_OrderForm):
+class ViewFocus(OrderFormHandler):
     @admin_view("admin:acme_order:focus", renderer="/admin/acme_order-focus.mako")
     def focus(self):
         """One order, with its authorizations and what can be done with it next."""
@@ -179,7 +108,11 @@ class ViewFocus(_OrderForm):
             values = self.validate(schema) if schema is not None else {}
             if server:
                 self.require_enabled_server(dbOrder.acme_account.acme_account_provider)
+            had_certificate = dbOrder.certificate_signed_id is not None
             order_id, extra = run(dbOrder, values)
+            if order_id != dbOrder.id or not had_certificate:
+                # a certificate downloaded by this action closes the renewal queue's items for its names
+                queues.close_items_for_order(self.ctx, get.get__AcmeOrder(self.ctx, order_id))
         except errors.InvalidRequest as exc:
             return self.action_error(exc, focus_url, operation, **({"action": action} if action else {}))
         except errors.AcmeError as exc:
@@ -189,7 +122,7 @@ class ViewFocus(_OrderForm):
             if action:
                 payload["action"] = action
             payload.update(extra)
-            payload["AcmeOrder"] = _order_json(self, order_id)
+            payload["AcmeOrder"] = order_json(self, order_id)
             return payload
         redirect_extra = {k: v for k, v in extra.items() if isinstance(v, str)}
         if action:
@@ -317,17 +250,8 @@ class ViewFocus(_OrderForm):
         try:
             forms_2021.translate(self)
             values = self.validate(forms_acme.AcmeOrderRenewCustom)
-            dbAccount = self.account(values["acme_account_id"], default=dbOrder.acme_account)
-            private_key_strategy, dbPrivateKey = self.private_key(values)
-            dbNew = actions_acme.renew_order(
-                self.ctx,
-                dbOrder,
-                values["processing_strategy"],
-                dbAccount=dbAccount,
-                private_key_strategy=private_key_strategy,
-                dbPrivateKey=dbPrivateKey,
-                private_key_cycle__renewal=values["private_key_cycle__renewal"],
-            )
+            dbNew = actions_acme.renew_order(self.ctx, dbOrder, values["processing_strategy"], values=values)
+            queues.close_items_for_order(self.ctx, dbNew)
         except errors.InvalidRequest as exc:
             return self.form_error(exc, **self.form_options(AcmeOrder=dbOrder))
         except errors.AcmeError as exc:
@@ -337,7 +261,7 @@ class ViewFocus(_OrderForm):
                 "result": "success",
                 "operation": "renew-custom",
                 "AcmeOrder_renewed_id": str(dbOrder.id),
-                "AcmeOrder": _order_json(self, dbNew.id),
+                "AcmeOrder": order_json(self, dbNew.id),
             }
         return self.redirect_result(self.request.route_path("admin:acme_order:focus", id=dbNew.id), "success", "renew-custom")
 

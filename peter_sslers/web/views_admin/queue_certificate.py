@@ -5,15 +5,16 @@ GET never processes) and the API jobs `update` and `process` for cron."""
 from pyramid.httpexceptions import HTTPSeeOther
 
 from ...lib import errors
-from ...lib import utils
 from ...lib.db import get
 from ...lib.db import queues
+from ...lib.db.order_spec import OrderSpec
+from ...lib.db.order_spec import resolve_account
 from ..lib import forms
 from ..lib import forms_2021
 from ..lib import forms_queue
 from ..lib.handler import focus_loader
 from ..lib.viewconfig import admin_view
-from .acme_order import _OrderForm
+from .acme_handler import OrderFormHandler
 
 STRUCTURED_EXAMPLE = "curl --form 'queue_source=AcmeOrder' --form 'acme_order=1' {ADMIN_URL}/queue-certificate/new/structured.json"
 FREEFORM_EXAMPLE = (
@@ -60,7 +61,7 @@ def _process_json(handler, results: dict) -> dict:
     return payload
 
 
-class ViewList(_OrderForm):
+class ViewList(OrderFormHandler):
     @admin_view("admin:queue_certificates")
     def index(self):
         """Redirects to the waiting items."""
@@ -195,7 +196,7 @@ class ViewList(_OrderForm):
         return payload if self.is_json else {"page_title": title, "result": payload}
 
 
-class ViewNew(_OrderForm):
+class ViewNew(OrderFormHandler):
     @admin_view(
         "admin:queue_certificate:new_structured",
         renderer="/admin/queue_certificate-new-structured.mako",
@@ -223,7 +224,7 @@ class ViewNew(_OrderForm):
                 raise errors.InvalidRequest("There is no %s %s." % (values["queue_source"], values[field]), field=field)
             dbAccount = None
             if values["acme_account_id"] is not None or values["queue_source"] == "UniqueFQDNSet":
-                dbAccount = self.account(values["acme_account_id"])
+                dbAccount = resolve_account(self.ctx, values["acme_account_id"])
             dbQueue = queues.queue_certificates__insert(
                 self.ctx,
                 dbSource,
@@ -267,15 +268,14 @@ class ViewNew(_OrderForm):
         try:
             forms_2021.translate(self)
             values = self.validate(forms_queue.QueueCertificateNewFreeform)
-            dbAccount = self.account(values["acme_account_id"])
-            private_key_strategy, dbPrivateKey = self.private_key(values)
+            spec = OrderSpec.from_form(self.ctx, values)
             dbQueue = queues.queue_certificates__insert_names(
                 self.ctx,
-                utils.split_domain_names(values["domain_names_http01"]),
-                dbAccount,
-                private_key_strategy=private_key_strategy,
-                dbPrivateKey=dbPrivateKey,
-                private_key_cycle__renewal=values["private_key_cycle__renewal"],
+                spec.domain_names,
+                spec.dbAccount,
+                private_key_strategy=spec.private_key_strategy,
+                dbPrivateKey=spec.dbPrivateKey,
+                private_key_cycle__renewal=spec.private_key_cycle__renewal,
             )
         except errors.InvalidRequest as exc:
             if exc.field == "domain_names":
@@ -291,7 +291,7 @@ class ViewNew(_OrderForm):
         )
 
 
-class ViewFocus(_OrderForm):
+class ViewFocus(OrderFormHandler):
     @admin_view("admin:queue_certificate:focus", renderer="/admin/queue_certificate-focus.mako")
     def focus(self):
         """One queue item: its source, account, key strategy, status and what processing generated."""

@@ -3,13 +3,15 @@ and the API job for cron)."""
 
 from ...lib import errors
 from ...lib.db import queues
+from ...lib.db.order_spec import OrderSpec
+from ...lib.db.order_spec import resolve_account
 from ..lib import forms
 from ..lib import forms_2021
 from ..lib import forms_queue
 from ..lib.handler import focus_loader
 from ..lib.viewconfig import admin_view
-from .acme_order import _OrderForm
-from .acme_order import _order_json
+from .acme_handler import OrderFormHandler
+from .acme_handler import order_json
 
 ADD_EXAMPLE = "curl --form 'domain_names_http01=example.com,www.example.com' {ADMIN_URL}/queue-domains/add.json"
 PROCESS_EXAMPLE = (
@@ -23,7 +25,7 @@ def load_queue_domain(handler):
     return handler.load(queues.get__QueueDomain__by_id, "QueueDomain")
 
 
-class ViewList(_OrderForm):
+class ViewList(OrderFormHandler):
     @admin_view("admin:queue_domains", renderer="/admin/queue_domains.mako", paginate=True)
     def list(self):
         """The names waiting in the queue, oldest (next to be processed) first."""
@@ -108,16 +110,9 @@ class ViewList(_OrderForm):
             forms_2021.translate(self)
             values = self.validate(forms_queue.QueueDomainsProcess)
             queues.check_max_domains_per_certificate(self.ctx, values["max_domains_per_certificate"])
-            dbAccount = self.account(values["acme_account_id"])
-            private_key_strategy, dbPrivateKey = self.private_key(values)
-            dbOrder = queues.queue_domains__process(
-                self.ctx,
-                dbAccount,
-                max_domains_per_certificate=values["max_domains_per_certificate"],
-                processing_strategy=values["processing_strategy"],
-                private_key_strategy=private_key_strategy,
-                dbPrivateKey=dbPrivateKey,
-                private_key_cycle__renewal=values["private_key_cycle__renewal"],
+            template = OrderSpec.from_form(self.ctx, values, with_names=False)
+            dbOrder = queues.queue_domains__process_spec(
+                self.ctx, template, max_domains_per_certificate=values["max_domains_per_certificate"]
             )
         except errors.InvalidRequest as exc:
             return self.form_error(exc, **self.form_options(**self._process_extra()))
@@ -127,7 +122,7 @@ class ViewList(_OrderForm):
 
     def _processed(self, dbOrder, operation: str):
         if self.is_json:
-            return {"result": "success", "operation": operation, "AcmeOrder": _order_json(self, dbOrder.id)}
+            return {"result": "success", "operation": operation, "AcmeOrder": order_json(self, dbOrder.id)}
         return self.redirect_result(self.request.route_path("admin:acme_order:focus", id=dbOrder.id), "success", operation)
 
     def _get_api_process(self):
@@ -165,7 +160,7 @@ class ViewList(_OrderForm):
     )
     def api_process(self):
         try:
-            dbAccount = self.account(None)
+            dbAccount = resolve_account(self.ctx, None)
             dbOrder = queues.queue_domains__process(self.ctx, dbAccount)
         except errors.InvalidRequest as exc:
             if self.is_json:
@@ -176,7 +171,7 @@ class ViewList(_OrderForm):
         return self._processed(dbOrder, "process")
 
 
-class ViewFocus(_OrderForm):
+class ViewFocus(OrderFormHandler):
     @admin_view("admin:queue_domain:focus", renderer="/admin/queue_domain-focus.mako")
     def focus(self):
         """One queued name: waiting, processed (with its Domain) or cancelled."""
