@@ -25,6 +25,7 @@ House rules:
 """
 
 import datetime
+import hashlib
 import json
 from typing import Any
 from typing import Optional
@@ -122,6 +123,14 @@ def _check_lowercase(column_name: str) -> sa.CheckConstraint:
 # ==============================================================================
 # ACME servers and accounts
 
+
+
+def pem_md5(key_pem: Optional[str]) -> Optional[str]:
+    """The MD5 hex of a stored key PEM: how the 2021 forms and payloads named a key
+    (``key_pem_md5``). An identifier, not a security measure."""
+    if key_pem is None:
+        return None
+    return hashlib.md5(key_pem.encode("utf-8"), usedforsecurity=False).hexdigest()
 
 class AcmeAccountProvider(Base):
     """An ACME server: its directory URL and whether forms may use it.
@@ -304,6 +313,8 @@ class AcmeAccount(Base):
             "timestamp_deactivated": _iso(self.timestamp_deactivated),
             "operations_event_id__created": _id(self.operations_event_id__created),
             "AcmeAccountKey": key.as_json if key is not None else None,
+            # the 2021 payloads named an account by its current key's PEM MD5
+            "key_pem_md5": key.key_pem_md5 if key is not None else None,
         }
 
 
@@ -362,6 +373,11 @@ class AcmeAccountKey(Base):
         return model_utils.KeyTechnology.as_string(self.key_technology_id)
 
     @property
+    def key_pem_md5(self) -> Optional[str]:
+        """The 2021 name of this key (``account_key_existing`` in the 2021 order forms)."""
+        return pem_md5(self.key_pem)
+
+    @property
     def as_json(self) -> dict[str, Any]:
         return {
             "id": _id(self.id),
@@ -373,6 +389,7 @@ class AcmeAccountKey(Base):
             "acme_account_key_source": self.acme_account_key_source,
             "key_pem": self.key_pem,
             "key_pem_sha256": self.key_pem_sha256,
+            "key_pem_md5": self.key_pem_md5,
             "spki_sha256": self.spki_sha256,
             "operations_event_id__created": _id(self.operations_event_id__created),
         }
@@ -1291,6 +1308,11 @@ class PrivateKey(Base):
         return self.id == 0
 
     @property
+    def key_pem_md5(self) -> Optional[str]:
+        """The 2021 name of this key (``private_key_existing`` in the 2021 order forms)."""
+        return pem_md5(self.key_pem)
+
+    @property
     def is_key_usable(self) -> bool:
         return bool(self.is_active and not self.is_compromised)
 
@@ -1317,6 +1339,7 @@ class PrivateKey(Base):
             "key_technology": self.key_technology,
             "key_pem": self.key_pem,
             "key_pem_sha256": self.key_pem_sha256,
+            "key_pem_md5": self.key_pem_md5,
             "spki_sha256": self.spki_sha256,
             "is_active": bool(self.is_active),
             "is_compromised": bool(self.is_compromised),

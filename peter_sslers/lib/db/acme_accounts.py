@@ -543,6 +543,58 @@ def import__AcmeAccount__certbot(
 # --- the server side
 
 
+def upload__AcmeAccount(ctx, values: dict) -> Tuple[AcmeAccount, bool, Optional["CertbotAccountImport"]]:
+    """Import an account from an upload form (``forms_acme.AcmeAccountUpload``'s values): an account
+    key PEM with its server and contact, or certbot's three account files. Nothing is sent to the
+    ACME server; the same key again finds the account it belongs to.
+
+    Used by ``/acme-account/upload`` and by the 2021 order forms' ``account_key_file``.
+
+    :returns: ``(dbAccount, is_created, CertbotAccountImport or None)``.
+    :raises errors.InvalidRequest: (on the field at fault) missing or bad files and fields.
+    """
+    certbot_fields = ("account_key_file_le_pkey", "account_key_file_le_reg", "account_key_file_le_meta")
+    has_pem = values["account_key_file_pem"] is not None
+    has_certbot = any(values[name] is not None for name in certbot_fields)
+    policy = {
+        "private_key_cycle": values["account__private_key_cycle"],
+        "private_key_technology": values["account__private_key_technology"],
+    }
+    if has_pem and has_certbot:
+        raise errors.InvalidRequest(
+            "Upload either `account_key_file_pem` or certbot's three files, not both.", field="account_key_file_pem"
+        )
+    if has_pem:
+        if values["acme_account_provider_id"] is None:
+            raise errors.FormInvalid({"acme_account_provider_id": "Required with `account_key_file_pem`."})
+        dbProvider = get__AcmeAccountProvider__for_use(ctx, values["acme_account_provider_id"])
+        contact = normalize_contact(values["account__contact"])
+        if contact is None:
+            raise errors.InvalidRequest("An email address is required.", field="account__contact")
+        dbAccount, is_created = getcreate__AcmeAccount(
+            ctx, dbProvider, contact, key_pem=values["account_key_file_pem"], **policy
+        )
+        return dbAccount, is_created, None
+    if not has_certbot:
+        raise errors.InvalidRequest(
+            "Upload `account_key_file_pem` (with `acme_account_provider_id` and `account__contact`), or "
+            "certbot's `account_key_file_le_pkey`, `account_key_file_le_reg` and `account_key_file_le_meta`."
+        )
+    missing = {name: "Required: certbot's three account files go together." for name in certbot_fields if values[name] is None}
+    if missing:
+        raise errors.FormInvalid(missing)
+    result = import__AcmeAccount__certbot(
+        ctx,
+        values["account_key_file_le_pkey"],
+        values["account_key_file_le_reg"],
+        values["account_key_file_le_meta"],
+        contact=values["account__contact"],
+        directory_url=values["acme_server_directory"],
+        **policy,
+    )
+    return result.AcmeAccount, result.is_created, result
+
+
 def _checkpoint_event(ctx, event: str, dbAccount: AcmeAccount, payload: dict) -> None:
     dbEvent = log__OperationsEvent(ctx, event, dict(payload, acme_account_id=dbAccount.id))
     log__OperationsObjectEvent(ctx, event, dbAccount, dbEvent)

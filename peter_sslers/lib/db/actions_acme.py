@@ -33,6 +33,7 @@ from . import coverage
 from . import http01_selfcheck
 from . import rate_limits
 from .acme_accounts import acme_client
+from .acme_accounts import register
 from .acme_logger import AcmeEventLogger
 from .create import import__CertificateSigned
 from .getcreate import getcreate__CertificateRequest__by_pem_text
@@ -77,7 +78,13 @@ def _order_logger(ctx, dbOrder: AcmeOrder) -> AcmeEventLogger:
 
 
 def _client(ctx, dbOrder: AcmeOrder, logger: Optional[AcmeEventLogger] = None) -> acme_v2.AcmeClient:
-    return acme_client(ctx, dbOrder.acme_account, logger or _order_logger(ctx, dbOrder))
+    dbAccount = dbOrder.acme_account
+    if not dbAccount.account_url:
+        # an account imported from its key alone (a PEM upload, the 2021 forms' `account_key_file`)
+        # has no account URL yet: find or create it on the server first (newAccount, committed),
+        # as the 2021 design authenticated the account of each new order
+        register(ctx, dbAccount)
+    return acme_client(ctx, dbAccount, logger or _order_logger(ctx, dbOrder))
 
 
 def _event(ctx, name: str, dbOrder: Optional[AcmeOrder], payload: Optional[dict] = None):

@@ -32,6 +32,7 @@ from ...model.objects import OperationsObjectEvent
 from ...model.objects import PrivateKey
 from ...model.objects import UniqueFQDNSet
 from ...model.objects import UniqueFQDNSet2Domain
+from ...model.objects import pem_md5
 
 
 # --- AcmeAccountProvider
@@ -253,6 +254,39 @@ def get__PrivateKey__by_spki(ctx, spki_sha256: str) -> Optional[PrivateKey]:
 
 def query__PrivateKey():
     return sa.select(PrivateKey).order_by(PrivateKey.id.desc())
+
+
+# --- keys by the MD5 of their PEM (the 2021 order forms and payloads: ``key_pem_md5``)
+#
+# No column holds it: PostgreSQL computes md5() of the stored text itself; elsewhere (SQLite)
+# the PEMs are read in batches and hashed here. Both give ``model.objects.pem_md5``.
+
+
+def _by_pem_md5(ctx, cls, key_pem_md5: str) -> list:
+    """The rows of ``cls`` (PrivateKey, AcmeAccountKey) whose ``key_pem`` has this MD5, oldest first."""
+    key_pem_md5 = key_pem_md5.lower()
+    if ctx.dbsession.get_bind().dialect.name == "postgresql":
+        statement = sa.select(cls).where(sa.func.md5(cls.key_pem) == key_pem_md5).order_by(cls.id)
+        return list(ctx.dbsession.scalars(statement).all())
+    ids = []
+    rows = ctx.dbsession.execute(sa.select(cls.id, cls.key_pem).order_by(cls.id).execution_options(yield_per=500))
+    for row_id, key_pem in rows:
+        if pem_md5(key_pem) == key_pem_md5:
+            ids.append(row_id)
+    return [ctx.dbsession.get(cls, row_id) for row_id in ids]
+
+
+def get__PrivateKey__by_pem_md5(ctx, key_pem_md5: str) -> Optional[PrivateKey]:
+    """The PrivateKey whose PEM has this MD5 (never the placeholder)."""
+    found = [k for k in _by_pem_md5(ctx, PrivateKey, key_pem_md5) if not k.is_placeholder]
+    return found[0] if found else None
+
+
+def get__AcmeAccountKey__by_pem_md5(ctx, key_pem_md5: str) -> Optional[AcmeAccountKey]:
+    """The AcmeAccountKey (current or retired) whose PEM has this MD5; a current key first."""
+    found = _by_pem_md5(ctx, AcmeAccountKey, key_pem_md5)
+    found.sort(key=lambda k: (not k.is_active, k.id))
+    return found[0] if found else None
 
 
 # --- CertificateSigned

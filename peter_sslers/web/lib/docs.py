@@ -89,6 +89,15 @@ def as_json(request, docs: EndpointDocs) -> dict:
             "send the fields as form data (multipart for files)" if payload["form_fields"] else "no fields: an empty POST",
         ]
         payload["valid_options"] = docs.valid_options()
+        from . import forms_2021  # the order routes also take the 2021 fields (forms_2021.translate)
+
+        if docs.route_name in forms_2021.ROUTES:
+            payload["form_fields_2021"] = forms_2021.form_fields(docs.route_name)
+            payload["valid_options_2021"] = forms_2021.valid_options(docs.route_name)
+            payload["instructions"].append(
+                "the 2021 fields in `form_fields_2021` are accepted as alternatives to `acme_account_id` and "
+                "`private_key_id` (docs/Implementation_Details.md, \"The 2021 order forms\")"
+            )
     if docs.example:
         payload["example"] = docs.example.format(ADMIN_URL=request.admin_url)
     if docs.notes:

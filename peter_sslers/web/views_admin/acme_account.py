@@ -165,44 +165,7 @@ class ViewNew(AcmeHandler):
 
     def _import(self, values: dict):
         """``(dbAccount, is_created, CertbotAccountImport or None)``."""
-        certbot_fields = ("account_key_file_le_pkey", "account_key_file_le_reg", "account_key_file_le_meta")
-        has_pem = values["account_key_file_pem"] is not None
-        has_certbot = any(values[name] is not None for name in certbot_fields)
-        policy = {
-            "private_key_cycle": values["account__private_key_cycle"],
-            "private_key_technology": values["account__private_key_technology"],
-        }
-        if has_pem and has_certbot:
-            raise errors.InvalidRequest(
-                "Upload either `account_key_file_pem` or certbot's three files, not both.", field="account_key_file_pem"
-            )
-        if has_pem:
-            if values["acme_account_provider_id"] is None:
-                raise errors.FormInvalid({"acme_account_provider_id": "Required with `account_key_file_pem`."})
-            dbProvider = acme_accounts.get__AcmeAccountProvider__for_use(self.ctx, values["acme_account_provider_id"])
-            contact = _contact(values["account__contact"], required=True)
-            dbAccount, is_created = acme_accounts.getcreate__AcmeAccount(
-                self.ctx, dbProvider, contact, key_pem=values["account_key_file_pem"], **policy
-            )
-            return dbAccount, is_created, None
-        if not has_certbot:
-            raise errors.InvalidRequest(
-                "Upload `account_key_file_pem` (with `acme_account_provider_id` and `account__contact`), or "
-                "certbot's `account_key_file_le_pkey`, `account_key_file_le_reg` and `account_key_file_le_meta`."
-            )
-        missing = {name: "Required: certbot's three account files go together." for name in certbot_fields if values[name] is None}
-        if missing:
-            raise errors.FormInvalid(missing)
-        result = acme_accounts.import__AcmeAccount__certbot(
-            self.ctx,
-            values["account_key_file_le_pkey"],
-            values["account_key_file_le_reg"],
-            values["account_key_file_le_meta"],
-            contact=values["account__contact"],
-            directory_url=values["acme_server_directory"],
-            **policy,
-        )
-        return result.AcmeAccount, result.is_created, result
+        return acme_accounts.upload__AcmeAccount(self.ctx, values)
 
 
 class ViewFocus(AcmeHandler):

@@ -8,6 +8,7 @@ from ...lib.db import actions_acme
 from ...lib.db import get
 from ...lib.db import queues
 from ...lib.db.order_spec import OrderSpec
+from ..lib import forms_2021
 from ..lib import forms_acme
 from ..lib.handler import focus_loader
 from ..lib.viewconfig import admin_view
@@ -69,6 +70,7 @@ class ViewNew(OrderFormHandler):
     )
     def freeform(self):
         try:
+            forms_2021.translate(self)
             values = self.validate(forms_acme.AcmeOrderNewFreeform)
             dbOrder = actions_acme.place_order(self.ctx, OrderSpec.from_form(self.ctx, values))
             # a certificate made here closes the renewal queue's items for its names
@@ -246,6 +248,7 @@ class ViewFocus(OrderFormHandler):
         dbOrder = load_order(self)
         focus_url = self.request.route_path("admin:acme_order:focus", id=dbOrder.id)
         try:
+            forms_2021.translate(self)
             values = self.validate(forms_acme.AcmeOrderRenewCustom)
             dbNew = actions_acme.renew_order(self.ctx, dbOrder, values["processing_strategy"], values=values)
             queues.close_items_for_order(self.ctx, dbNew)

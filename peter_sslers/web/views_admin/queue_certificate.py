@@ -10,6 +10,7 @@ from ...lib.db import queues
 from ...lib.db.order_spec import OrderSpec
 from ...lib.db.order_spec import resolve_account
 from ..lib import forms
+from ..lib import forms_2021
 from ..lib import forms_queue
 from ..lib.handler import focus_loader
 from ..lib.viewconfig import admin_view
@@ -213,6 +214,7 @@ class ViewNew(OrderFormHandler):
     )
     def structured(self):
         try:
+            forms_2021.translate(self)
             values = self.validate(forms_queue.QueueCertificateNewStructured)
             field, getter = SOURCE_GETTERS[values["queue_source"]]
             if values[field] is None:
@@ -264,6 +266,7 @@ class ViewNew(OrderFormHandler):
     )
     def freeform(self):
         try:
+            forms_2021.translate(self)
             values = self.validate(forms_queue.QueueCertificateNewFreeform)
             spec = OrderSpec.from_form(self.ctx, values)
             dbQueue = queues.queue_certificates__insert_names(

@@ -6,6 +6,7 @@ from ...lib.db import queues
 from ...lib.db.order_spec import OrderSpec
 from ...lib.db.order_spec import resolve_account
 from ..lib import forms
+from ..lib import forms_2021
 from ..lib import forms_queue
 from ..lib.handler import focus_loader
 from ..lib.viewconfig import admin_view
@@ -106,6 +107,7 @@ class ViewList(OrderFormHandler):
     )
     def process(self):
         try:
+            forms_2021.translate(self)
             values = self.validate(forms_queue.QueueDomainsProcess)
             queues.check_max_domains_per_certificate(self.ctx, values["max_domains_per_certificate"])
             template = OrderSpec.from_form(self.ctx, values, with_names=False)
