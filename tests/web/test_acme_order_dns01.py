@@ -89,7 +89,7 @@ def txt(bind9, name):
 def event_names(db, order_id):
     with Session(bind=db) as s:
         ids = s.scalars(
-            sa.select(m.OperationsObjectEvent.operations_event_id).where(m.OperationsObjectEvent.acme_order_id == order_id)
+            sa.select(m.OperationsObjectEvent.operations_event_id).where(m.OperationsObjectEvent.acme_order_id == int(order_id))
         ).all()
         types = s.scalars(sa.select(m.OperationsEvent.operations_event_type_id).where(m.OperationsEvent.id.in_(ids))).all()
         return [model_utils.OperationsEventType.as_string(t) for t in types]
@@ -122,7 +122,7 @@ def test_wildcard_through_rfc_2136(dnsapp, db, bind9, dns_pebble):
             .join(m.AcmeAuthorization, m.AcmeAuthorization.id == m.AcmeChallenge.acme_authorization_id)
             .join(m.AcmeOrder2AcmeAuthorization, m.AcmeOrder2AcmeAuthorization.acme_authorization_id == m.AcmeAuthorization.id)
             .where(
-                m.AcmeOrder2AcmeAuthorization.acme_order_id == order["id"],
+                m.AcmeOrder2AcmeAuthorization.acme_order_id == int(order["id"]),
                 m.AcmeChallenge.acme_status_challenge_id == model_utils.Acme_Status_Challenge.VALID,
             )
         ).all()
@@ -184,7 +184,7 @@ def test_a_publishing_failure_is_a_502_and_answers_nothing(dnsapp, db, bind9):
     res = order_dns01(dnsapp, ["*.refused.example.test"], status=502)
     assert res["result"] == "error" and res["operation"] == "new-freeform"
     assert "error" in res and res["error"]
-    order_id = res["acme_order_id"]
+    order_id = int(res["acme_order_id"])
     with Session(bind=db) as s:
         dbOrder = s.get(m.AcmeOrder, order_id)
         assert dbOrder.acme_order_processing_status == "processing_completed_failure"
