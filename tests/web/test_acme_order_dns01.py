@@ -182,8 +182,8 @@ def test_a_publishing_failure_is_a_502_and_answers_nothing(dnsapp, db, bind9):
     wrong = "d3Jvbmctc2VjcmV0LXdyb25nLXNlY3JldC13cm9uZy0="
     new_backend(dnsapp, bind9, tsig_secret=wrong)
     res = order_dns01(dnsapp, ["*.refused.example.test"], status=502)
-    assert res["result"] == "error" and res["operation"] == "new-freeform"
-    assert "error" in res and res["error"]
+    assert res["result"] == "error" and res["operation"] == "new-freeform" and res["service"] == "dns"
+    assert "refused the TSIG signature" in res["error"] and "(BADSIG)" in res["error"]
     order_id = int(res["acme_order_id"])
     with Session(bind=db) as s:
         dbOrder = s.get(m.AcmeOrder, order_id)
@@ -199,3 +199,50 @@ def test_a_publishing_failure_is_a_502_and_answers_nothing(dnsapp, db, bind9):
     assert "AcmeOrder__failure" in event_names(db, order_id)
     assert "AcmeChallenge__acme_server__trigger" not in event_names(db, order_id)
     assert txt(bind9, "_acme-challenge.refused.example.test") == []
+
+
+def process_queue(testapp, status=200):
+    return testapp.post(ADMIN + "/api/queue-certificates/process.json", "", status=status).json
+
+
+def test_the_renewal_queue_keeps_dns01_and_fails_an_item_that_cannot_publish(dnsapp, bind9):
+    backend = new_backend(dnsapp, bind9)
+    names = ["*.queued.example.test", "queued.example.test"]
+    order = order_dns01(dnsapp, names)["AcmeOrder"]
+
+    def queue(order_id):
+        res = dnsapp.post(
+            ADMIN + "/queue-certificate/new/structured.json", {"queue_source": "AcmeOrder", "acme_order": order_id}
+        )
+        assert res.json["result"] == "success", res.json
+        return res.json["QueueCertificate"]
+
+    # the renewal of the wildcard order is a dns-01 order again
+    queue(order["id"])
+    res = process_queue(dnsapp)
+    assert res["queue_results"]["count_success"] == 1, res
+    renewed_id = res["QueueCertificate"]["generated"]["acme_order_id"]
+    renewed = dnsapp.get(ADMIN + "/acme-order/%s.json" % renewed_id).json["AcmeOrder"]
+    assert renewed["domains_challenged"] == {n: "dns-01" for n in names}
+    assert sans_of(dnsapp, renewed["certificate_signed_id"]) == sorted(names)
+
+    # the backend's secret goes wrong: the next renewal is a failed item, the processor answers
+    edit = {
+        "zone": bind9.zone,
+        "server": "127.0.0.1",
+        "port": str(bind9.port),
+        "tsig_key_name": bind9.tsig_name,
+        "tsig_algorithm": bind9.tsig_algorithm,
+        "tsig_secret": "d3Jvbmctc2VjcmV0LXdyb25nLXNlY3JldC13cm9uZy0=",
+        "visibility_nameservers": "127.0.0.1:%d" % bind9.port,
+    }
+    dnsapp.post(ADMIN + "/dns-backend-rfc2136/%s/edit.json" % backend["id"], edit, status=200)
+    item = queue(renewed_id)
+    res = process_queue(dnsapp, status=502)
+    assert res["result"] == "error"
+    assert res["queue_results"]["count_fail"] == 1
+    failed = res["QueueCertificate"]
+    assert failed["id"] == item["id"] and failed["process_result"] is False and failed["is_active"] is False
+    assert "refused the TSIG signature" in res["queue_results"]["failures"][failed["id"]]
+    assert "(BADSIG)" in res["error"]
+    assert txt(bind9, "_acme-challenge.queued.example.test") == []
