@@ -472,6 +472,9 @@ class AcmeOrder(Base):
     certificate_signed_id__renewal_of: Mapped[Optional[int]] = mapped_column(
         sa.ForeignKey("certificate_signed.id"), index=True
     )
+    # the names validated with dns-01, comma-separated and sorted (wildcards among them); every
+    # other name of the set is http-01 (NULL: all http-01). Processing, retries and renewals read it.
+    domain_names_dns01: Mapped[Optional[str]] = mapped_column(sa.Text)
 
     acme_account: Mapped["AcmeAccount"] = relationship(back_populates="acme_orders")
     acme_order__retry_of: Mapped[Optional["AcmeOrder"]] = relationship(
@@ -580,6 +583,18 @@ class AcmeOrder(Base):
     def domains_as_list(self) -> list[str]:
         return self.unique_fqdn_set.domains_as_list
 
+    @property
+    def domains_dns01(self) -> list[str]:
+        return [n for n in (self.domain_names_dns01 or "").split(",") if n]
+
+    @property
+    def domains_challenged(self) -> dict[str, str]:
+        """Each name of the order with its challenge type (``http-01`` or ``dns-01``)."""
+        dns01 = set(self.domains_dns01)
+        return {
+            n: ("dns-01" if n in dns01 else "http-01") for n in self.domains_as_list
+        }
+
     # - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - -
     # capability flags: drive the UI buttons and the `url_*` hints in JSON
 
@@ -687,6 +702,7 @@ class AcmeOrder(Base):
             ),
             "acme_authorization_ids": [_id(i) for i in self.acme_authorization_ids],
             "domains_as_list": self.domains_as_list,
+            "domains_challenged": self.domains_challenged,
             "is_can_acme_process": self.is_can_acme_process,
             "is_can_acme_finalize": self.is_can_acme_finalize,
             "is_can_mark_invalid": self.is_can_mark_invalid,

@@ -615,6 +615,8 @@ class OperationsEventType(_Mapping):
         675: "AcmeOrder__acme_server__sync_authorizations",
         676: "AcmeOrder__failure",
         677: "AcmeOrder__http01_selfcheck",  # before an order: its names answered a probe, or not
+        678: "AcmeOrder__dns01_published",  # an order's dns-01 records are visible (issue 13)
+        679: "AcmeOrder__dns01_withdrawn",  # ... and removed again once validated
         680: "AcmeAuthorization__acme_server__sync",
         681: "AcmeAuthorization__acme_server__deactivate",
         685: "AcmeChallenge__acme_server__sync",

@@ -284,16 +284,21 @@ def test_place_order_validates_the_spec_before_anything(ctx):
     assert s.scalar(sa.select(sa.func.count()).select_from(m.AcmeOrder)) == orders
 
 
-def test_place_order_refuses_dns01_until_the_flow_publishes_it(ctx, monkeypatch):
-    """The hook left for issue 13 item 2: a valid dns-01 spec is refused, clearly, before anything."""
-    from peter_sslers.lib.db import actions_acme
-    import sqlalchemy as sa
+def test_retries_and_renewals_keep_each_names_challenge_type():
+    """``challenged_like``: the types an earlier order used (``AcmeOrder.domain_names_dns01``);
+    without an order, a wildcard is dns-01 (its only type), the rest http-01. The order flow
+    with dns-01 is tested end to end in tests/web/test_acme_order_dns01.py."""
+    import types as _types
 
-    monkeypatch.setattr(order_spec, "_dns01_publisher", lambda ctx, name: True)
-    s = ctx.dbsession
-    spec = OrderSpec(usable_account(s), {"*.example.test": "dns-01", "example.test": "dns-01"})
-    orders = s.scalar(sa.select(sa.func.count()).select_from(m.AcmeOrder))
-    with pytest.raises(errors.InvalidRequest) as caught:
-        actions_acme.place_order(ctx, spec)
-    assert "dns-01 orders are not available yet" in caught.value.message
-    assert s.scalar(sa.select(sa.func.count()).select_from(m.AcmeOrder)) == orders
+    names = ["*.example.test", "example.test", "www.example.test"]
+    dbOrder = _types.SimpleNamespace(domains_dns01=["*.example.test", "example.test"])
+    assert order_spec.challenged_like(names, dbOrder) == {
+        "*.example.test": "dns-01",
+        "example.test": "dns-01",
+        "www.example.test": "http-01",
+    }
+    assert order_spec.challenged_like(names, None) == {
+        "*.example.test": "dns-01",
+        "example.test": "http-01",
+        "www.example.test": "http-01",
+    }

@@ -6,6 +6,15 @@ mid-order then leaves rows that say exactly how far the server got, and
 ``sync_order`` / ``sync_order_authorizations`` bring them up to date. A challenge's
 key authorization is committed before the server is told to validate it, so the
 public responder of any instance can answer.
+
+dns-01: the names an order validates with dns-01 are kept on the order
+(``AcmeOrder.domain_names_dns01``). When the order is pending, the dns-01 values of ALL its
+pending dns-01 authorizations are published together (``dns01_publish.publish_all``: publish,
+wait until visible at the authoritative servers) before any dns-01 challenge is answered; once
+those authorizations are settled (valid or invalid) the records are withdrawn
+(``dns01_publish.withdraw_all``). A publishing failure answers nothing, withdraws what was
+written, records the failure on the order and raises the DNS error (``errors.DnsError`` /
+``errors.AcmeDnsError``).
 """
 
 import datetime
@@ -30,6 +39,7 @@ from . import actions
 from . import actions_redis
 from . import ari
 from . import coverage
+from . import dns01_publish
 from . import http01_selfcheck
 from . import rate_limits
 from .acme_accounts import acme_client
@@ -242,14 +252,10 @@ def place_order(ctx, spec: OrderSpec) -> AcmeOrder:
         (``rate_limits.check_new_order``); nothing is sent.
     :raises AcmeOrderFailed: the server refused to validate or issue (recorded on the order).
     :raises errors.AcmeError: the server or the network failed; what the server did is committed.
+    :raises errors.DnsError, errors.AcmeDnsError: publishing the dns-01 records failed; no
+        challenge was answered, the records are withdrawn, the failure is recorded on the order.
     """
     spec = spec.validate(ctx)
-    if spec.names_for("dns-01"):
-        # the spec carries dns-01 names (wildcards among them); publishing their TXT records in
-        # the order flow (lib/db/dns_backends.py, lib/db/acme_dns.py) is wired here (issue 13, item 2)
-        raise errors.InvalidRequest(
-            "dns-01 orders are not available yet: order these names with http-01.", field="domain_names"
-        )
     dbAccount = spec.dbAccount
     dbPrivateKey = spec.dbPrivateKey
     processing_strategy = spec.processing_strategy
@@ -257,7 +263,10 @@ def place_order(ctx, spec: OrderSpec) -> AcmeOrder:
         # before anything is written or sent: a name that does not answer through the public path
         # would only spend the CA's failed-validation allowance (dns-01 names are not probed)
         http01_selfcheck.check_before_order(ctx, dbAccount, spec.names_for("http-01"))
-    dbSet, _ = getcreate__UniqueFQDNSet__by_domain_names(ctx, spec.domain_names, field="domain_names")
+    # a wildcard name is in the spec only with dns-01 (``OrderSpec.validate``)
+    dbSet, _ = getcreate__UniqueFQDNSet__by_domain_names(
+        ctx, spec.domain_names, allow_wildcard=True, field="domain_names"
+    )
     domain_ids = [link.domain_id for link in dbSet.to_domains]
     if ctx.settings.block_competing_challenges:
         competing = blocking_orders(ctx, domain_ids)
@@ -286,12 +295,22 @@ def place_order(ctx, spec: OrderSpec) -> AcmeOrder:
     dbOrder.private_key_id__requested = dbPrivateKey.id
     dbOrder.private_key_id = dbPrivateKey.id
     dbOrder.unique_fqdn_set_id = dbSet.id
+    dbOrder.domain_names_dns01 = ",".join(sorted(spec.names_for("dns-01"))) or None
     dbOrder.acme_order_id__retry_of = spec.acme_order_id__retry_of
     dbOrder.acme_order_id__renewal_of = spec.acme_order_id__renewal_of
     dbOrder.certificate_signed_id__renewal_of = spec.certificate_signed_id__renewal_of
     ctx.dbsession.add(dbOrder)
     ctx.dbsession.flush(objects=[dbOrder])
-    _event(ctx, spec.event, dbOrder, {"domain_names": dbSet.domains_as_list, "processing_strategy": processing_strategy})
+    _event(
+        ctx,
+        spec.event,
+        dbOrder,
+        {
+            "domain_names": dbSet.domains_as_list,
+            "domain_names_dns01": dbOrder.domains_dns01,
+            "processing_strategy": processing_strategy,
+        },
+    )
 
     logger = _order_logger(ctx, dbOrder)
     client = _client(ctx, dbOrder, logger)
@@ -388,6 +407,11 @@ def process_order(ctx, dbOrder: AcmeOrder, one_step: bool = False) -> str:
     for _ in range(200):  # bounded: each turn moves the order forward or returns
         resource = _get_order(ctx, client, dbOrder)
         if resource.status == "pending":
+            if dbOrder.domain_names_dns01 and _complete_dns01_authorizations(ctx, client, dbOrder, logger):
+                done = "authorization"
+                if one_step:
+                    return done
+                continue
             dbAuthz = _next_pending_authorization(ctx, client, dbOrder)
             if dbAuthz is not None:
                 _complete_authorization(ctx, client, dbOrder, dbAuthz, logger)
@@ -461,6 +485,100 @@ def _next_pending_authorization(ctx, client, dbOrder) -> Optional[AcmeAuthorizat
             if resource.status != "valid":
                 _fail(ctx, client, dbOrder, "Authorization %s is `%s`." % (dbAuthz.authorization_url, resource.status), None)
     return None
+
+
+def _authorization_name(dbAuthz: AcmeAuthorization) -> str:
+    """The order's name an authorization is for: a wildcard authorization's identifier is the
+    base name (RFC 8555 7.1.4), its name ``*.<base>``."""
+    return ("*." if dbAuthz.wildcard else "") + dbAuthz.domain.domain_name
+
+
+def _complete_dns01_authorizations(ctx, client, dbOrder, logger) -> bool:
+    """Answer every pending dns-01 authorization of the order at once: publish all their values
+    (``dns01_publish.publish_all``, which waits until they are visible), answer the challenges,
+    wait for each verdict, withdraw the records.
+
+    :returns: False when no dns-01 authorization is pending (nothing done).
+    :raises errors.DnsError, errors.AcmeDnsError, errors.InvalidRequest: publishing failed:
+        nothing answered, the records withdrawn, the failure recorded on the order (committed).
+    :raises AcmeOrderFailed: a validation failed (recorded).
+    """
+    dns01_names = set(dbOrder.domains_dns01)
+    pending: List[AcmeAuthorization] = []
+    for link in sorted(dbOrder.to_acme_authorizations, key=lambda link: link.acme_authorization_id):
+        dbAuthz = link.acme_authorization
+        if dbAuthz.acme_status_authorization_id not in (S_AUTHZ.DISCOVERED, S_AUTHZ.PENDING):
+            continue
+        if dbAuthz.domain_id is not None and _authorization_name(dbAuthz) not in dns01_names:
+            continue  # an http-01 name: _next_pending_authorization answers it
+        resource = client.get_authorization(dbAuthz.authorization_url)
+        apply_authorization_resource(ctx, dbAuthz, resource, client.account_key)
+        ctx.checkpoint()
+        if _authorization_name(dbAuthz) not in dns01_names:
+            continue
+        if resource.status == "pending":
+            pending.append(dbAuthz)
+        elif resource.status != "valid":
+            _fail(ctx, client, dbOrder, "Authorization %s is `%s`." % (dbAuthz.authorization_url, resource.status), None)
+    if not pending:
+        return False
+    challenges = []
+    for dbAuthz in pending:
+        dbChallenge = dbAuthz.acme_challenge_dns_01
+        if dbChallenge is None or not dbChallenge.keyauthorization:
+            _fail(ctx, client, dbOrder, "The ACME server offers no dns-01 challenge for %s." % _authorization_name(dbAuthz), None)
+        challenges.append((dbAuthz, dbChallenge))
+    try:
+        published = dns01_publish.publish_all(
+            ctx,
+            [(_authorization_name(dbAuthz), dbChallenge.keyauthorization) for dbAuthz, dbChallenge in challenges],
+        )
+    except (errors.DnsError, errors.AcmeDnsError, errors.InvalidRequest) as exc:
+        # nothing was answered and publish_all withdrew what it wrote: the attempt fails here
+        message = "Publishing the dns-01 records failed: %s" % (getattr(exc, "message", None) or exc)
+        _finish(dbOrder, "processing_completed_failure")
+        _event(ctx, "AcmeOrder__failure", dbOrder, {"message": message, "dns01": True})
+        ctx.checkpoint()
+        exc.acme_order_id = dbOrder.id  # the web envelope names the order
+        raise
+    _event(ctx, "AcmeOrder__dns01_published", dbOrder, {"published": [handle.as_json() for handle in published]})
+    # the records are visible: committed before the server is asked to look
+    ctx.checkpoint()
+    failed = []
+    try:
+        for dbAuthz, dbChallenge in challenges:
+            with logger.scope(acme_authorization_id=dbAuthz.id, acme_challenge_id=dbChallenge.id):
+                client.answer_challenge(dbChallenge.challenge_url)
+            dbChallenge.acme_status_challenge_id = S_CHALL.PROCESSING
+            _event(ctx, "AcmeChallenge__acme_server__trigger", dbOrder, {"acme_challenge_id": dbChallenge.id})
+            ctx.checkpoint()
+        for dbAuthz, dbChallenge in challenges:
+            with logger.scope(acme_authorization_id=dbAuthz.id, acme_challenge_id=dbChallenge.id):
+                resource = client.poll_authorization(dbAuthz.authorization_url)
+            apply_authorization_resource(ctx, dbAuthz, resource, client.account_key)
+            ctx.checkpoint()
+            if resource.status != "valid":
+                challenge = resource.challenge("dns-01")
+                failed.append((dbAuthz, challenge.error if challenge is not None else None, resource.status))
+    finally:
+        withdraw_failures = dns01_publish.withdraw_all(published)
+        _event(
+            ctx,
+            "AcmeOrder__dns01_withdrawn",
+            dbOrder,
+            {"count": len(published), "failures": [handle.as_json() for handle, _exc in withdraw_failures]},
+        )
+        ctx.checkpoint()
+    if failed:
+        dbAuthz, problem, status = failed[0]
+        _fail(
+            ctx,
+            client,
+            dbOrder,
+            "Validation of %s failed: %s" % (_authorization_name(dbAuthz), (problem or {}).get("detail", status)),
+            problem,
+        )
+    return True
 
 
 def _complete_authorization(ctx, client, dbOrder, dbAuthz, logger) -> None:

@@ -15,7 +15,8 @@ validated ONCE by :meth:`OrderSpec.validate` (one set of messages), and taken by
 ``actions_acme.place_order``. Nothing here talks to an ACME server; this module imports neither
 ``actions_acme`` nor ``queues`` (both import it).
 
-dns-01: every name carries its challenge type; ``http-01`` is what orders use today. A wildcard
+dns-01: every name carries its challenge type (an order keeps its dns-01 names in
+``AcmeOrder.domain_names_dns01``; retries and renewals take them from there: ``challenged_like``). A wildcard
 name is only valid with ``dns-01``. A ``dns-01`` name needs a way to publish its TXT record: an
 RFC 2136 DNS backend for an enclosing zone or an acme-dns account (``_dns01_publisher``).
 """
@@ -56,6 +57,14 @@ PRIVATE_KEY_OPTIONS = {
 }
 # a form's field of the names of each challenge type
 NAMES_FIELDS = {"http-01": "domain_names_http01", "dns-01": "domain_names_dns01"}
+
+
+def challenged_like(names: Iterable[str], dbOrder: Optional[AcmeOrder]) -> Dict[str, str]:
+    """Each of ``names`` with the challenge type ``dbOrder`` used for it (``AcmeOrder.
+    domain_names_dns01``); a name the order does not say: ``dns-01`` for a wildcard (the only type
+    it can have), else ``http-01``. Retries, renewals and the renewal queue keep the types so."""
+    dns01 = set(dbOrder.domains_dns01) if dbOrder is not None else set()
+    return {n: ("dns-01" if (n in dns01 or n.startswith("*.")) else "http-01") for n in names}
 
 
 def _frozen(mapping: Mapping[str, str]) -> Mapping[str, str]:
@@ -156,9 +165,9 @@ class OrderSpec:
         (the form ``values`` choose the account (default: the order's), the key and the cycle)."""
         names = dbOrder.unique_fqdn_set.domains_as_list
         strategy = dbOrder.private_key_strategy__requested
-        base = cls.from_names(
+        base = cls(
             dbOrder.acme_account,
-            names,
+            challenged_like(names, dbOrder),
             processing_strategy=processing_strategy or dbOrder.acme_order_processing_strategy,
             private_key_strategy=strategy,
             dbPrivateKey=dbOrder.private_key__requested if strategy == "specified" else None,
@@ -214,9 +223,9 @@ class OrderSpec:
             private_key_cycle__renewal = (
                 dbOrder.private_key_cycle__renewal if dbOrder is not None else model_utils.PrivateKeyCycle.DEFAULT_ACME_ORDER
             )
-        return cls.from_names(
+        return cls(
             dbAccount,
-            dbSet.domains_as_list,
+            challenged_like(dbSet.domains_as_list, dbOrder),
             private_key_strategy=private_key_strategy,
             dbPrivateKey=dbPrivateKey,
             private_key_cycle__renewal=private_key_cycle__renewal,
@@ -235,9 +244,9 @@ class OrderSpec:
             private_key_strategy, dbPrivateKey = "deferred-associate", None
         dbSourceCertificate = dbQueue.certificate_signed__source
         dbSourceOrder = dbQueue.acme_order__source or (dbSourceCertificate.acme_order if dbSourceCertificate else None)
-        return cls.from_names(
+        return cls(
             dbQueue.acme_account,
-            dbQueue.unique_fqdn_set.domains_as_list,
+            challenged_like(dbQueue.unique_fqdn_set.domains_as_list, dbSourceOrder),
             processing_strategy="process_single",
             private_key_strategy=private_key_strategy,
             dbPrivateKey=dbPrivateKey,
@@ -434,6 +443,7 @@ __all__ = [
     "PRIVATE_KEY_STRATEGIES",
     "PROCESSING_STRATEGIES",
     "blocking_orders",
+    "challenged_like",
     "resolve_account",
     "resolve_private_key",
 ]

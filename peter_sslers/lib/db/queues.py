@@ -1156,7 +1156,8 @@ def queue_certificates__process(ctx) -> Dict[str, Any]:
         results["failures"][str(dbQueue.id)] = message
         _finish_event()
         ctx.checkpoint()
-        if not isinstance(exc, (errors.InvalidRequest, errors.AcmeError)):
+        # a dns-01 record that could not be published fails the item like an ACME error
+        if not isinstance(exc, (errors.InvalidRequest, errors.AcmeError, errors.DnsError, errors.AcmeDnsError)):
             raise
         return results
     if dbOrder.certificate_signed_id is None:

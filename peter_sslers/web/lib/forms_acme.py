@@ -210,7 +210,17 @@ def _processing_strategy():
 class AcmeOrderNewFreeform(colander.Schema):
     domain_names_http01 = _string(
         "domain_names_http01",
-        "The domain names, separated by commas (1 to 100), validated with http-01",
+        "The domain names validated with http-01, separated by commas (1 to 100 names in all, with "
+        "`domain_names_dns01`)",
+        missing="",
+        max_length=DOMAIN_NAMES_MAX_LENGTH,
+    )
+    domain_names_dns01 = _string(
+        "domain_names_dns01",
+        "The domain names validated with dns-01, separated by commas; wildcards (`*.example.com`) only here. "
+        "Each needs an RFC 2136 DNS backend for an enclosing zone or an acme-dns account "
+        "(see /dns-backends-rfc2136 and /acme-dns-server-accounts)",
+        missing="",
         max_length=DOMAIN_NAMES_MAX_LENGTH,
     )
     processing_strategy = _processing_strategy()

@@ -283,6 +283,9 @@ class Handler:
             payload["problem_code"] = exc.code
         else:
             payload["error"] = outside_error_message(exc)
+        if isinstance(exc, (errors.AcmeDnsError, errors.DnsError)) and getattr(exc, "acme_order_id", None):
+            # publishing an order's dns-01 records failed (lib/db/actions_acme.py): the order is recorded
+            payload["acme_order_id"] = exc.acme_order_id
         return payload
 
     # --- pagination

@@ -1,6 +1,8 @@
 """AcmeOrder: lists, new (freeform), focus, processing, the ACME-server actions, retry, renew, mark
 and the order's event log."""
 
+from typing import Optional
+
 from pyramid.httpexceptions import HTTPSeeOther
 
 from ...lib import errors
@@ -17,8 +19,8 @@ from .acme_handler import OrderFormHandler
 from .acme_handler import order_json
 
 FREEFORM_EXAMPLE = (
-    "curl --form 'domain_names_http01=example.com,www.example.com' --form 'processing_strategy=process_single' "
-    "{ADMIN_URL}/acme-order/new/freeform.json"
+    "curl --form 'domain_names_http01=example.com,www.example.com' --form 'domain_names_dns01=*.example.com' "
+    "--form 'processing_strategy=process_single' {ADMIN_URL}/acme-order/new/freeform.json"
 )
 
 
@@ -27,10 +29,15 @@ def load_order(handler: AcmeHandler):
     return handler.load(get.get__AcmeOrder, "AcmeOrder")
 
 
-def _domain_names_field(exc: errors.InvalidRequest) -> errors.InvalidRequest:
-    """``lib`` names the set's field `domain_names`; this form calls it `domain_names_http01`."""
+def _domain_names_field(exc: errors.InvalidRequest, values: Optional[dict] = None) -> errors.InvalidRequest:
+    """``lib`` names the set's field `domain_names`; this form calls it `domain_names_http01`, or
+    `domain_names_dns01` for an error about a dns-01 name (or when only dns-01 names were given)."""
     if exc.field == "domain_names":
-        exc.field = "domain_names_http01"
+        values = values or {}
+        dns01 = (values.get("domain_names_dns01") and not values.get("domain_names_http01")) or (
+            exc.message.startswith("dns-01 for")
+        )
+        exc.field = "domain_names_dns01" if dns01 else "domain_names_http01"
     return exc
 
 
@@ -60,15 +67,20 @@ class ViewNew(OrderFormHandler):
         post=True,
         get="_get_freeform",
         schema=forms_acme.AcmeOrderNewFreeform,
-        about="Order a certificate for these domain names (http-01), with an ACME account (default: the global "
-        "default) and a private key choice.",
+        about="Order a certificate for these domain names, each validated with http-01 or dns-01 (wildcards: "
+        "dns-01 only), with an ACME account (default: the global default) and a private key choice.",
         example=FREEFORM_EXAMPLE,
         notes=(
             "A failure the ACME server reports answers `result: error` with the `AcmeOrder` as recorded.",
             "`process_multi`: advance the order with /acme-order/{id}/acme-process.",
+            "dns-01 (`domain_names_dns01`): the TXT records of all the order's dns-01 names are published (RFC 2136 "
+            "DNS backend or acme-dns account), checked at the zone's authoritative servers, then the challenges "
+            "are answered; the records are removed once validated. A publishing failure answers no challenge and "
+            "is a 502/503 `result: error` (the order is recorded as failed).",
         ),
     )
     def freeform(self):
+        values = None
         try:
             forms_2021.translate(self)
             values = self.validate(forms_acme.AcmeOrderNewFreeform)
@@ -76,8 +88,9 @@ class ViewNew(OrderFormHandler):
             # a certificate made here closes the renewal queue's items for its names
             queues.close_items_for_order(self.ctx, dbOrder)
         except errors.InvalidRequest as exc:
-            return self.form_error(_domain_names_field(exc), **self.form_options())
-        except errors.AcmeError as exc:
+            return self.form_error(_domain_names_field(exc, values), **self.form_options())
+        except self.OUTSIDE_ERRORS as exc:
+            # an ACME failure, or publishing a dns-01 record failed (errors.DnsError, errors.AcmeDnsError)
             return self.acme_error(exc, self.request.route_path("admin:acme_order:new:freeform"), "new-freeform")
         if self.is_json:
             return {"result": "success", "operation": "new-freeform", "AcmeOrder": order_json(self, dbOrder.id)}
