@@ -2328,6 +2328,20 @@ class QueueCertificate(Base):
         foreign_keys=[unique_fqdn_set_id__source]
     )
 
+    # An item claimed this recently and still without an outcome is being processed (by this or
+    # another instance). Older than this, its processor is taken to have died.
+    IN_FLIGHT_SECONDS = 3600
+
+    @classmethod
+    def in_flight(cls, now: datetime.datetime):
+        """SQL: the item was claimed less than ``IN_FLIGHT_SECONDS`` before ``now`` and has no outcome
+        yet (the one rule the renewal update, the coverage events and the health report share)."""
+        return sa.and_(
+            cls.is_active.is_(False),
+            cls.process_result.is_(None),
+            cls.timestamp_process_attempt > now - datetime.timedelta(seconds=cls.IN_FLIGHT_SECONDS),
+        )
+
     @property
     def private_key_cycle__renewal(self) -> str:
         return model_utils.PrivateKeyCycle.as_string(self.private_key_cycle_id__renewal)

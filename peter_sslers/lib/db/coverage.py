@@ -69,10 +69,6 @@ RESOLUTION_STATUS = {
 # comes when half of that window has passed with nothing under way.
 EXPIRING_LIFETIME_FRACTION = 1.0 / 6
 
-# like ``queues.IN_FLIGHT_SECONDS``: a claimed item without an outcome is being processed
-IN_FLIGHT_SECONDS = 3600
-
-
 # --- queries
 
 
@@ -316,11 +312,7 @@ def _active_domain_names(dbSet: UniqueFQDNSet) -> List[str]:
 
 def _has_renewal_under_way(ctx, dbCertificate: CertificateSigned) -> bool:
     """A renewal queue item for it (or its set) is waiting or being processed, or one succeeded."""
-    in_flight = sa.and_(
-        QueueCertificate.is_active.is_(False),
-        QueueCertificate.process_result.is_(None),
-        QueueCertificate.timestamp_process_attempt > ctx.timestamp - datetime.timedelta(seconds=IN_FLIGHT_SECONDS),
-    )
+    in_flight = QueueCertificate.in_flight(ctx.timestamp)
     return bool(
         ctx.dbsession.scalar(
             sa.select(sa.func.count())

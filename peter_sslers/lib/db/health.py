@@ -15,7 +15,7 @@ Definitions (kept in step with docs/Monitoring.md):
 * **expired latest**: a latest certificate with ``notAfter <= now``: a name is served an expired
   certificate (or nothing valid).
 * **renewal under way** for a certificate: a renewal-queue item for it (its source) or for its
-  set is waiting, or was claimed less than ``queues.IN_FLIGHT_SECONDS`` ago and has no outcome.
+  set is waiting, or was claimed less than ``QueueCertificate.IN_FLIGHT_SECONDS`` ago and has no outcome.
 * **failed renewal**: a renewal-queue item processed with ``process_result`` False that is still
   the last outcome for its set (no later item for the set was processed, with any outcome),
   whose set has no active certificate created after the failure (nothing renewed it since, by
@@ -44,7 +44,6 @@ from ...model.objects import Domain
 from ...model.objects import QueueCertificate
 from ...model.objects import QueueDomain
 from ...model.objects import UniqueFQDNSet2Domain
-from .queues import IN_FLIGHT_SECONDS
 
 from . import coverage
 
@@ -233,7 +232,6 @@ def _latest_certificate_ids():
 def _renewal_under_way(ctx, certificate):
     """EXISTS: a renewal-queue item for ``certificate`` (a CertificateSigned alias or the class)
     is waiting or in flight."""
-    in_flight_since = ctx.timestamp - datetime.timedelta(seconds=IN_FLIGHT_SECONDS)
     return (
         sa.select(QueueCertificate.id)
         .where(
@@ -241,14 +239,7 @@ def _renewal_under_way(ctx, certificate):
                 QueueCertificate.certificate_signed_id__source == certificate.id,
                 QueueCertificate.unique_fqdn_set_id == certificate.unique_fqdn_set_id,
             ),
-            sa.or_(
-                QueueCertificate.is_active.is_(True),
-                sa.and_(
-                    QueueCertificate.is_active.is_(False),
-                    QueueCertificate.process_result.is_(None),
-                    QueueCertificate.timestamp_process_attempt > in_flight_since,
-                ),
-            ),
+            sa.or_(QueueCertificate.is_active.is_(True), QueueCertificate.in_flight(ctx.timestamp)),
         )
         .correlate(certificate)
         .exists()

@@ -596,18 +596,14 @@ def _is_newest_of_set(ctx, dbCertificate: CertificateSigned) -> bool:
 # An item claimed this recently and still without an outcome is being processed (by this or
 # another instance): ``update`` does not enqueue its certificate again meanwhile. Older than
 # this, the processor is taken to have died, and the certificate is a candidate again.
-IN_FLIGHT_SECONDS = 3600
+IN_FLIGHT_SECONDS = QueueCertificate.IN_FLIGHT_SECONDS
 
 
 def _is_renewed_already(ctx, dbCertificate: CertificateSigned) -> bool:
     """A renewal of this certificate succeeded, was cancelled by the user or is being processed
     right now (a failed one may be tried again; a waiting one is reported by ``update``), or an
     order renewing it has its certificate."""
-    in_flight = sa.and_(
-        QueueCertificate.is_active.is_(False),
-        QueueCertificate.process_result.is_(None),
-        QueueCertificate.timestamp_process_attempt > ctx.timestamp - datetime.timedelta(seconds=IN_FLIGHT_SECONDS),
-    )
+    in_flight = QueueCertificate.in_flight(ctx.timestamp)
     queued = ctx.dbsession.scalar(
         sa.select(sa.func.count())
         .select_from(QueueCertificate)
