@@ -22,6 +22,7 @@ from typing import Optional
 
 import sqlalchemy as sa
 
+from .getcreate import insert_or_find
 from .. import dns01
 from .. import errors
 from ...model.objects import DnsBackendRfc2136
@@ -185,11 +186,20 @@ def check_fields(values: dict, secret_required: bool = True) -> dict:
 def create__DnsBackendRfc2136(ctx, values: dict) -> DnsBackendRfc2136:
     """:raises errors.InvalidRequest: a bad field. :raises errors.ConflictingObject: the zone has a backend."""
     fields = check_fields(values)
-    if get__DnsBackendRfc2136__by_zone(ctx, fields["zone"]) is not None:
+
+    def _insert() -> DnsBackendRfc2136:
+        dbNew = DnsBackendRfc2136(timestamp_created=ctx.timestamp, is_active=True, **fields)
+        ctx.dbsession.add(dbNew)
+        ctx.dbsession.flush()
+        return dbNew
+
+    # the unique zone index decides between parallel creations (insert_or_find): one wins, the
+    # others get the same clear conflict as a sequential second try
+    existing = get__DnsBackendRfc2136__by_zone(ctx, fields["zone"])
+    if existing is None:
+        dbBackend, is_created = insert_or_find(ctx, _insert, lambda: get__DnsBackendRfc2136__by_zone(ctx, fields["zone"]))
+    if existing is not None or not is_created:
         raise errors.ConflictingObject("The zone `%s` has a DNS backend already: edit it." % fields["zone"], field="zone")
-    dbBackend = DnsBackendRfc2136(timestamp_created=ctx.timestamp, is_active=True, **fields)
-    ctx.dbsession.add(dbBackend)
-    ctx.dbsession.flush()
     log.info("DNS backend %s created for the zone %s (server %s:%s)", dbBackend.id, dbBackend.zone, dbBackend.server,
              dbBackend.port)  # fmt: skip
     return dbBackend
