@@ -7,7 +7,8 @@ The clock. pebble stamps real notBefore/notAfter and peter_sslers reads the real
 is compressed real time: one simulated day is ``--day-seconds`` (D) real seconds, and a pebble that
 issues "90-day" certificates is configured with ``certificateValidityPeriod`` = 90 * D seconds.
 Nothing in peter_sslers is given a fake clock. What the client waits for in real seconds is scaled
-the same way (its polling back-off; injected 503s say ``Retry-After: 0``).
+the same way (its polling back-off, the back-off of a failed renewal: ``compressed_settings``;
+injected 503s say ``Retry-After: 0``).
 
 The fleet (every choice from ``--seed``): ``--domains`` names on registered domains ``siteNNNN.test``,
 in sets of 1 to 5 names (``siteNNNN.test``, ``www.``, ``api.``, ``mail.``, ``shop.``), one set per
@@ -49,7 +50,9 @@ arrived). The result goes to a JSON file and, between markers, into ``docs/Perfo
 import argparse
 import bisect
 import collections
+import dataclasses
 import datetime
+import faulthandler
 import json
 import multiprocessing
 import os
@@ -284,6 +287,20 @@ def rate_limit_settings() -> dict:
     return {o.name: "0" for o in ps_config.OPTIONS if "rate_limit" in o.name}
 
 
+def compressed_settings(app_settings: ApplicationSettings, day_seconds: float) -> ApplicationSettings:
+    """The durations peter_sslers counts in real seconds, compressed as the clock is: the back-off
+    of a failed renewal (``queue_certificates_retry_base``, 1 hour; ``_max``, 1 day). Uncompressed,
+    the smallest base the option accepts (60 s) would be 7.5 simulated days at D = 8, so a set that
+    failed after its certificate ended stayed uncovered for the rest of the run (the first full
+    run's gaps). Set on the parsed settings: the option's own floor is for real time."""
+    scale = day_seconds / 86400.0
+    return dataclasses.replace(
+        app_settings,
+        queue_certificates_retry_base=app_settings.queue_certificates_retry_base * scale,
+        queue_certificates_retry_max=app_settings.queue_certificates_retry_max * scale,
+    )
+
+
 # --- setup
 
 
@@ -300,6 +317,8 @@ class Simulation:
         self.samples = []  # (day, active domains, uncovered count)
         self.uncovered = []  # details
         self.uncovered_total = 0
+        self.open_gaps = {}  # domain -> the gap running now: {"domain", "start", "end", "samples", "reason"}
+        self.gaps = []  # the gaps that ended (or were open at the end)
         self.errors = []
         self.ticks = 0
         self.update_seconds = []
@@ -382,7 +401,7 @@ class Simulation:
             "queue_domains_min_per_cert": "1",
         }
         self.settings.update(rate_limit_settings())
-        self.app_settings = ApplicationSettings.from_settings(self.settings)
+        self.app_settings = compressed_settings(ApplicationSettings.from_settings(self.settings), args.day_seconds)
         cert_utils.configure(
             openssl_path=self.app_settings.openssl_path, openssl_path_conf=self.app_settings.openssl_path_conf
         )
@@ -612,6 +631,10 @@ class Simulation:
                     not_before = dbCert.timestamp_not_before.replace(tzinfo=UTC)
                     not_after = dbCert.timestamp_not_after.replace(tzinfo=UTC)
                     if not_before <= now < not_after:
+                        gap = self.open_gaps.pop(dbDomain.domain_name, None)
+                        if gap is not None:
+                            gap["end"] = round(day, 3)
+                            self.gaps.append(gap)
                         continue
                     if not_after <= now:
                         reason = "served certificate %s expired at day %.2f" % (dbCert.id, self.clock.day(not_after))
@@ -620,6 +643,11 @@ class Simulation:
                 else:
                     reason = "no active certificate"
                 uncovered += 1
+                gap = self.open_gaps.setdefault(
+                    dbDomain.domain_name,
+                    {"domain": dbDomain.domain_name, "start": round(day, 3), "end": None, "samples": 0, "reason": reason},
+                )
+                gap["samples"] += 1
                 if len(self.uncovered) < 500:
                     self.uncovered.append({"day": round(day, 3), "domain": dbDomain.domain_name, "reason": reason})
             self.samples.append((day, len(domains), uncovered))
@@ -629,7 +657,9 @@ class Simulation:
         """The queue workers: processes forked now (no connection of this process's pool goes with
         them), each with an engine of its own, as several machines' crons would be."""
         self.engine.dispose()
-        self.pool = multiprocessing.get_context("fork").Pool(self.args.workers, _worker_init, (self.settings,))
+        self.pool = multiprocessing.get_context("fork").Pool(
+            self.args.workers, _worker_init, (self.settings, self.args.day_seconds, self.args.watchdog)
+        )
 
     def process_queue(self) -> dict:
         """``queue-certificates-process`` by ``--workers`` processes in parallel until the queue is empty."""
@@ -707,6 +737,41 @@ class Simulation:
 
     # -- the measures
 
+    def gap_report(self, cert_by_id, sets, items) -> list:
+        """Each gap (a domain without a valid certificate from one sample to the next covered
+        one), grouped by certificate set: when, how long, why, and the set's history (its
+        certificates and renewal items in simulated days), so that a gap can be explained."""
+        clock = self.clock
+        gaps = self.gaps + list(self.open_gaps.values())
+        by_set = collections.OrderedDict()
+        set_of_name = collections.defaultdict(list)
+        for set_id, names in sets.items():
+            for name in names:
+                set_of_name[name].append(set_id)
+        for gap in sorted(gaps, key=lambda g: (g["start"], g["domain"])):
+            key = (tuple(sorted(set_of_name.get(gap["domain"], []))), gap["start"], gap["reason"])
+            entry = by_set.setdefault(key, dict(gap, domains=[], source=None))
+            entry["domains"].append(gap["domain"])
+            for names, source in self.set_source.items():
+                if gap["domain"] in names:
+                    entry["source"] = "%s (%s-day first)" % source
+        report = []
+        for (set_ids, _, _), entry in list(by_set.items())[:40]:
+            day = lambda value: round(clock.day(value.replace(tzinfo=UTC)), 2) if value is not None else None  # noqa: E731
+            history = []
+            for c in sorted((c for c in cert_by_id.values() if c.unique_fqdn_set_id in set_ids), key=lambda c: c.id):
+                history.append("certificate %d: day %s to %s" % (c.id, day(c.timestamp_not_before), day(c.timestamp_not_after)))
+            for i in items:
+                if i.unique_fqdn_set_id in set_ids:
+                    history.append("item %d: created day %s, processed day %s, %s%s" % (
+                        i.id, day(i.timestamp_created), day(i.timestamp_processed),
+                        {True: "renewed", False: "failed", None: "no outcome"}[i.process_result],
+                        ", retry from day %s" % day(i.timestamp_retry_after) if i.timestamp_retry_after else ""))
+            entry.pop("domain", None)
+            entry["history"] = history[-24:]
+            report.append(entry)
+        return report
+
     def measure(self) -> dict:
         clock = self.clock
         args = self.args
@@ -741,6 +806,8 @@ class Simulation:
                     m.QueueCertificate.timestamp_processed,
                     m.QueueCertificate.certificate_signed_id__source,
                     m.QueueCertificate.certificate_signed_id__generated,
+                    m.QueueCertificate.timestamp_retry_after,
+                    m.QueueCertificate.timestamp_not_before,
                 )
             ).all()
             renewal_type = model_utils.AcmeOrderType.from_string("Queue - Certificate Renewal")
@@ -822,6 +889,7 @@ class Simulation:
             if key not in closest or left < closest[key]["days_left"]:
                 closest[key] = {"days_left": round(left, 2), "share_left": round(left / lifetime, 3)}
 
+        gaps = self.gap_report(cert_by_id, sets, items)
         failed_items = [i for i in items if i.process_result is False]
         attempts = collections.Counter(i.certificate_signed_id__source for i in items if i.certificate_signed_id__source)
         fault_counts = self.proxies.counts()
@@ -849,6 +917,7 @@ class Simulation:
                 "uncovered_domain_samples": self.uncovered_total,
                 "uncovered_domain_days": round(self.uncovered_total * args.tick, 2),
                 "uncovered": self.uncovered[:100],
+                "gaps": gaps,
             },
             "renewals": {
                 "total": len([d for d in renewal_days if d >= 0]),
@@ -907,9 +976,19 @@ class Simulation:
 _WORKER = {}
 
 
-def _worker_init(settings: dict) -> None:
+def _worker_watchdog(signum, frame) -> None:
+    faulthandler.dump_traceback(all_threads=True)
+    os._exit(3)
+
+
+def _worker_init(settings: dict, day_seconds: float, watchdog: float = 0) -> None:
+    if watchdog > 0:
+        # the parent's faulthandler timer does not follow a fork, and re-arming it here would wait
+        # forever on the parent's timer thread's lock: an alarm signal instead
+        signal.signal(signal.SIGALRM, _worker_watchdog)
+        signal.alarm(max(1, int(watchdog)))
     engine = meta.get_engine(settings)
-    _WORKER["registry"] = Registry(engine, ApplicationSettings.from_settings(settings))
+    _WORKER["registry"] = Registry(engine, compressed_settings(ApplicationSettings.from_settings(settings), day_seconds))
 
 
 def _drain(_index, stop_at=None):
@@ -1015,9 +1094,12 @@ def markdown(result: dict) -> str:
     ]
     for key, v in r["per_certificate_set"].items():
         lines.append("| %s | %d | %d | %s | %d |" % (key, v["sets"], v["min"], v["mean"], v["max"]))
-    if c["uncovered"]:
-        lines += ["", "Uncovered samples (first %d):" % len(c["uncovered"][:20]), ""]
-        lines += ["* day %s, %s: %s" % (u["day"], u["domain"], u["reason"]) for u in c["uncovered"][:20]]
+    if c.get("gaps"):
+        lines += ["", "The gaps (a set's names without a valid certificate; first %d; the history of each is in the result JSON):" % len(c["gaps"][:20]), ""]
+        lines += [
+            "* day %s to %s, %s (%s): %s" % (g["start"], g["end"] if g["end"] is not None else "the end", ", ".join(g["domains"]), g["source"], g["reason"])
+            for g in c["gaps"][:20]
+        ]
     lines += ["", DOC_END]
     return "\n".join(lines)
 
@@ -1077,7 +1159,13 @@ def main(argv=None) -> int:
     parser.add_argument("--doc", default=os.path.join(ROOT, "docs", "Performance.md"))
     parser.add_argument("--no-doc", action="store_true", help="do not write docs/Performance.md")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (database, pebble logs)")
+    parser.add_argument(
+        "--watchdog", type=float, default=0,
+        help="after this many seconds, print every thread's stack (main process and workers) and exit: a hang says where",
+    )  # fmt: skip
     args = parser.parse_args(argv)
+    if args.watchdog > 0:
+        faulthandler.dump_traceback_later(args.watchdog, exit=True)
     # the client's waits, compressed as the clock is (its 1 s polling back-off would be hours)
     acme_v2.POLL_FIRST_WAIT = min(acme_v2.POLL_FIRST_WAIT, max(0.02, args.day_seconds / 200.0))
     acme_v2.POLL_MAX_WAIT = min(acme_v2.POLL_MAX_WAIT, max(0.1, args.day_seconds / 20.0))

@@ -801,9 +801,10 @@ OPTIONS = (
         "queue_certificates_retry_base",
         _parse_int_factory(60),
         3600,
-        "A renewal that failed is not enqueued again by `update` at once: after its n-th failure in a row it "
+        "A renewal that failed is not enqueued again at once: after its n-th failure in a row it "
         "waits this many seconds times 2^(n-1), up to `queue_certificates_retry_max`, and never more than a "
-        "quarter of the time the certificate has left; the CA's Retry-After wins when later "
+        "quarter of the time the certificate has left; the CA's Retry-After wins when later. Then the next "
+        "`process` (or `update`) enqueues it again "
         "(docs/Automation.md, \"The CA's rate limits and back-off\").",
         "a whole number of seconds, at least 60",
     ),

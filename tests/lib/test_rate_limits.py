@@ -335,6 +335,84 @@ def test_backoff_never_outlives_the_certificate(db, ctx, app_settings, monkeypat
     assert seen[3] == (6 * HOUR - HOUR - 1.25 * HOUR - 0.9375 * HOUR) / 4
 
 
+def test_process_retries_a_failed_renewal_when_its_backoff_ends(db, ctx, app_settings, monkeypatch):
+    """No `update` between the attempts: the first `process` after the back-off enqueues the set
+    again (`requeued`) and tries it; not before; not once a later item of the set exists; and a
+    back-off that ended longer ago than the base is left to `update`."""
+    ctx.settings = dataclasses.replace(app_settings, queue_certificates_retry_base=3600, queue_certificates_retry_max=86400)
+    s = ctx.dbsession
+    certificate, _ = _due(s, days_left=20)
+    s.commit()
+    _failing_new_order(monkeypatch, [])
+    assert queues.queue_certificates__update(ctx)["count_queued"] == 1
+    first = queues.queue_certificates__process(ctx)
+    assert first["count_fail"] == 1 and first["requeued"] == []
+    item = first["QueueCertificate"]
+    assert item.timestamp_retry_after == ctx.timestamp + HOUR
+    # during the back-off: nothing is enqueued, nothing taken
+    ctx.timestamp = item.timestamp_retry_after - datetime.timedelta(seconds=1)
+    waiting = queues.queue_certificates__process(ctx)
+    assert (waiting["count_total"], waiting["requeued"]) == (0, [])
+    # its end: enqueued and tried by the same call, with the next back-off
+    ctx.timestamp = item.timestamp_retry_after
+    second = queues.queue_certificates__process(ctx)
+    assert len(second["requeued"]) == 1 and second["count_fail"] == 1
+    retried = second["QueueCertificate"]
+    assert retried.id == int(second["requeued"][0]) and retried.certificate_signed_id__source == certificate.id
+    assert (retried.count_failures, retried.timestamp_retry_after) == (2, ctx.timestamp + 2 * HOUR)
+    # a user cancelling the next item stops the retries (a later item of the set exists)
+    ctx.timestamp = retried.timestamp_retry_after
+    third = queues.queue_certificates__process(ctx)
+    assert len(third["requeued"]) == 1
+    retried = third["QueueCertificate"]
+    ctx.timestamp = retried.timestamp_retry_after
+    cancel_me = queues.queue_certificates__update(ctx)
+    assert cancel_me["count_queued"] == 1
+    queues.queue_certificates__cancel(ctx, s.get(m.QueueCertificate, int(cancel_me["queue_certificate_ids"][0])))
+    s.commit()
+    assert queues.queue_certificates__process(ctx)["requeued"] == []
+    # a back-off that ended more than the base ago is update's (process stays one small query)
+    other, _ = _due(s, days_left=20)
+    s.commit()
+    queues.queue_certificates__update(ctx)
+    failed = queues.queue_certificates__process(ctx)["QueueCertificate"]
+    assert failed.certificate_signed_id__source == other.id and failed.process_result is False
+    ctx.timestamp = failed.timestamp_retry_after + HOUR + datetime.timedelta(seconds=1)
+    assert queues.queue_certificates__process(ctx)["requeued"] == []
+    assert queues.queue_certificates__update(ctx)["count_queued"] == 1
+
+
+def test_process_does_not_retry_what_update_would_not_renew(db, ctx, app_settings, monkeypatch):
+    """The retry goes through update's rules: a certificate replaced meanwhile, or whose names were
+    all deactivated, is not enqueued again; a failed set enqueued by hand (no certificate) is the
+    user's to retry."""
+    ctx.settings = dataclasses.replace(app_settings, queue_certificates_retry_base=3600, queue_certificates_retry_max=86400)
+    s = ctx.dbsession
+    replaced, _ = _due(s, days_left=20)
+    deactivated, _ = _due(s, days_left=20)
+    s.commit()
+    _failing_new_order(monkeypatch, [])
+    assert queues.queue_certificates__update(ctx)["count_queued"] == 2
+    items = [queues.queue_certificates__process(ctx)["QueueCertificate"] for _ in range(2)]
+    assert all(i.process_result is False for i in items)
+    # a freeform item (a set, no certificate) fails too
+    fqdn_set = f.make_fqdn_set(s)
+    by_hand = f.make_queue_certificate(
+        s, acme_account=usable_account(s), unique_fqdn_set=fqdn_set, unique_fqdn_set__source=fqdn_set, is_active=True
+    )
+    s.add(by_hand)
+    s.commit()
+    assert queues.queue_certificates__process(ctx)["QueueCertificate"].id == by_hand.id
+    # meanwhile: a newer certificate for the first set, the second set's names deactivated
+    f.make_certificate_signed(s, fqdn_set=replaced.unique_fqdn_set, timestamp_not_before=ctx.timestamp, timestamp_not_after=ctx.timestamp + 80 * DAY)
+    for to_d in deactivated.unique_fqdn_set.to_domains:
+        to_d.domain.is_active = False
+    s.commit()
+    ctx.timestamp = max(i.timestamp_retry_after for i in items + [by_hand])
+    results = queues.queue_certificates__process(ctx)
+    assert (results["requeued"], results["count_total"]) == ([], 0)
+
+
 # --- the other paths to an order: an admin form, the domain queue
 
 

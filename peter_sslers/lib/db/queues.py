@@ -40,6 +40,7 @@ from typing import Tuple
 from typing import Union
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from ...model import utils as model_utils
 from ...model.objects import AcmeAccount
@@ -706,7 +707,7 @@ def _renewal_account(ctx, dbCertificate: CertificateSigned) -> Tuple[Optional[Ac
     return get.get__AcmeAccount__global_default(ctx), "global_default"
 
 
-def _renewal_candidates(ctx) -> List[CertificateSigned]:
+def _renewal_candidates(ctx, certificate_ids: Optional[Iterable[int]] = None) -> List[CertificateSigned]:
     """What ``update`` considers, the active certificate that expires first first, then the lapsed ones:
 
     * every active certificate, whatever its source (an ACME order, an upload, a certbot
@@ -715,9 +716,12 @@ def _renewal_candidates(ctx) -> List[CertificateSigned]:
       whether a newer certificate replaced it is decided per set of active names by ``update``;
     * certificates deactivated or expired that came from an order (have an account) when no other
       active, unexpired certificate covers their set (the latest such certificate of the set).
+
+    ``certificate_ids``: only these certificates (and, for the lapsed, their sets) are considered
+    (``requeue_due_retries``); the same rules, without scanning every certificate.
     """
     now = ctx.timestamp
-    active = ctx.dbsession.scalars(
+    statement = (
         sa.select(CertificateSigned)
         .outerjoin(AcmeOrder, AcmeOrder.certificate_signed_id == CertificateSigned.id)
         .where(
@@ -725,7 +729,17 @@ def _renewal_candidates(ctx) -> List[CertificateSigned]:
             sa.or_(AcmeOrder.id.is_(None), sa.and_(AcmeOrder.is_auto_renew.is_(True), AcmeOrder.is_renewed.is_not(True))),
         )
         .order_by(CertificateSigned.id.asc())
-    ).all()
+    )
+    only_sets = None
+    if certificate_ids is not None:
+        certificate_ids = list(certificate_ids)
+        statement = statement.where(CertificateSigned.id.in_(certificate_ids))
+        only_sets = (
+            sa.select(CertificateSigned.unique_fqdn_set_id)
+            .where(CertificateSigned.id.in_(certificate_ids))
+            .scalar_subquery()
+        )
+    active = ctx.dbsession.scalars(statement).all()
     candidates = [c for c in active if renewal_due_at(ctx, c) <= now and not _is_renewed_already(ctx, c)]
     # the soonest to expire first: the queue is processed in this order, so after an outage or a
     # large import the certificates with the least time left are renewed first
@@ -735,7 +749,7 @@ def _renewal_candidates(ctx) -> List[CertificateSigned]:
         .where(CertificateSigned.is_active.is_(True), CertificateSigned.timestamp_not_after > now)
         .scalar_subquery()
     )
-    lapsed = ctx.dbsession.scalars(
+    statement = (
         sa.select(CertificateSigned)
         .join(AcmeOrder, AcmeOrder.certificate_signed_id == CertificateSigned.id)
         .where(
@@ -743,7 +757,10 @@ def _renewal_candidates(ctx) -> List[CertificateSigned]:
             CertificateSigned.unique_fqdn_set_id.not_in(covered),
         )
         .order_by(CertificateSigned.timestamp_not_after.desc(), CertificateSigned.id.desc())
-    ).all()
+    )
+    if only_sets is not None:
+        statement = statement.where(CertificateSigned.unique_fqdn_set_id.in_(only_sets))
+    lapsed = ctx.dbsession.scalars(statement).all()
     seen_sets = {c.unique_fqdn_set_id for c in candidates}
     for dbCertificate in lapsed:
         if dbCertificate.unique_fqdn_set_id in seen_sets:
@@ -752,6 +769,116 @@ def _renewal_candidates(ctx) -> List[CertificateSigned]:
         if not _is_renewed_already(ctx, dbCertificate):
             candidates.append(dbCertificate)
     return candidates
+
+
+def _enqueue_candidate(
+    ctx,
+    dbCertificate: CertificateSigned,
+    dbEvent,
+    seen_sets: set,
+    queued: List[str],
+    skipped: Dict[str, str],
+    no_account: Dict[str, str],
+) -> None:
+    """One renewal candidate through ``update``'s rules (names, replaced, one waiting item per set,
+    back-off, account): enqueued (its item id appended to ``queued``) or the reason in ``skipped``."""
+    key = str(dbCertificate.id)
+    try:
+        dbSet, inactive = _active_names_set(ctx, dbCertificate)
+    except errors.InvalidRequest as exc:  # an active name blocklisted since: reported, the rest go on
+        skipped[key] = "invalid_names: %s" % exc.message
+        return
+    if dbSet is None:
+        skipped[key] = "no_active_domains: %s" % ", ".join(inactive)
+        return
+    if dbCertificate.is_active and _is_replaced(ctx, dbCertificate, dbSet):
+        return
+    if dbSet.id in seen_sets or get__QueueCertificate__waiting_by_set(ctx, dbSet.id) is not None:
+        skipped[key] = "already_queued"
+        return
+    dbFailed = get__QueueCertificate__backoff_by_set(ctx, dbSet.id)
+    if dbFailed is not None:
+        skipped[key] = "backoff: until %s (attempt %s)" % (
+            dbFailed.timestamp_retry_after.isoformat(),
+            dbFailed.count_failures,
+        )
+        return
+    dbAccount, account_source = _renewal_account(ctx, dbCertificate)
+    if dbAccount is None or not dbAccount.is_usable:
+        reason = (
+            "no ACME account: no order, no certbot lineage account and no global default account"
+            if dbAccount is None
+            else "the ACME account %s (%s) is not usable" % (dbAccount.id, account_source)
+        )
+        no_account[key] = reason
+        skipped[key] = "no_account: " + reason
+        dbNoAccount = log__OperationsEvent(
+            ctx,
+            "QueueCertificate__update__no_account",
+            {"certificate_signed_id": key, "reason": reason},
+            child_of=dbEvent,
+        )
+        log__OperationsObjectEvent(ctx, "QueueCertificate__update__no_account", dbCertificate, dbNoAccount)
+        coverage.raise_no_usable_account(ctx, dbCertificate, dbAccount, reason)
+        return
+    try:
+        dbQueue = queue_certificates__insert(ctx, dbCertificate, dbAccount=dbAccount, dbSet=dbSet, dbEvent=dbEvent)
+    except errors.InvalidRequest as exc:
+        # an enqueue running in parallel (another instance's update) won the set's one item
+        waiting = get__QueueCertificate__waiting_by_set(ctx, dbSet.id)
+        skipped[key] = "already_queued" if waiting is not None else exc.message
+        return
+    seen_sets.add(dbSet.id)
+    queued.append(str(dbQueue.id))
+
+
+def requeue_due_retries(ctx, dbEvent) -> List[str]:
+    """Enqueue again, now, the sets whose last renewal failed and whose back-off ended within the
+    last ``queue_certificates_retry_base`` seconds, with ``update``'s rules (``_enqueue_candidate``).
+
+    ``process`` calls it first, so a failed renewal is tried again when its back-off ends (within
+    one run of the 5-minute cron), not at the next ``update`` (daily: a day of a 10-day
+    certificate's life per failure, found by `make simulate`). A back-off that ended earlier than
+    that is ``update``'s, as before: this stays one small query when nothing is due. An item of
+    the set enqueued, processed or cancelled after the failure means it is handled already.
+
+    :returns: the ids of the items enqueued.
+    """
+    later = aliased(QueueCertificate)
+    horizon = ctx.timestamp - datetime.timedelta(seconds=ctx.settings.queue_certificates_retry_base)
+    failed = ctx.dbsession.execute(
+        sa.select(QueueCertificate.certificate_signed_id__source, QueueCertificate.acme_order_id__source)
+        .where(
+            QueueCertificate.is_active.is_(False),
+            QueueCertificate.process_result.is_(False),
+            QueueCertificate.timestamp_retry_after <= ctx.timestamp,
+            QueueCertificate.timestamp_retry_after > horizon,
+            ~sa.exists().where(
+                later.unique_fqdn_set_id == QueueCertificate.unique_fqdn_set_id, later.id > QueueCertificate.id
+            ),
+        )
+        .order_by(QueueCertificate.id.asc())
+    ).all()
+    if not failed:
+        return []
+    certificate_ids = {certificate_id for certificate_id, _ in failed if certificate_id is not None}
+    order_ids = [order_id for certificate_id, order_id in failed if certificate_id is None and order_id is not None]
+    if order_ids:  # an item renewing an order renews its certificate (a set alone is the user's to retry)
+        certificate_ids.update(
+            ctx.dbsession.scalars(
+                sa.select(AcmeOrder.certificate_signed_id).where(
+                    AcmeOrder.id.in_(order_ids), AcmeOrder.certificate_signed_id.is_not(None)
+                )
+            ).all()
+        )
+    queued: List[str] = []
+    skipped: Dict[str, str] = {}
+    no_account: Dict[str, str] = {}
+    seen_sets: set = set()
+    if certificate_ids:
+        for dbCertificate in _renewal_candidates(ctx, certificate_ids=certificate_ids):
+            _enqueue_candidate(ctx, dbCertificate, dbEvent, seen_sets, queued, skipped, no_account)
+    return queued
 
 
 def queue_certificates__update(ctx) -> Dict[str, Any]:
@@ -787,54 +914,7 @@ def queue_certificates__update(ctx) -> Dict[str, Any]:
     no_account: Dict[str, str] = {}
     seen_sets = set()
     for dbCertificate in _renewal_candidates(ctx):
-        key = str(dbCertificate.id)
-        try:
-            dbSet, inactive = _active_names_set(ctx, dbCertificate)
-        except errors.InvalidRequest as exc:  # an active name blocklisted since: reported, the rest go on
-            skipped[key] = "invalid_names: %s" % exc.message
-            continue
-        if dbSet is None:
-            skipped[key] = "no_active_domains: %s" % ", ".join(inactive)
-            continue
-        if dbCertificate.is_active and _is_replaced(ctx, dbCertificate, dbSet):
-            continue
-        if dbSet.id in seen_sets or get__QueueCertificate__waiting_by_set(ctx, dbSet.id) is not None:
-            skipped[key] = "already_queued"
-            continue
-        dbFailed = get__QueueCertificate__backoff_by_set(ctx, dbSet.id)
-        if dbFailed is not None:
-            skipped[key] = "backoff: until %s (attempt %s)" % (
-                dbFailed.timestamp_retry_after.isoformat(),
-                dbFailed.count_failures,
-            )
-            continue
-        dbAccount, account_source = _renewal_account(ctx, dbCertificate)
-        if dbAccount is None or not dbAccount.is_usable:
-            reason = (
-                "no ACME account: no order, no certbot lineage account and no global default account"
-                if dbAccount is None
-                else "the ACME account %s (%s) is not usable" % (dbAccount.id, account_source)
-            )
-            no_account[key] = reason
-            skipped[key] = "no_account: " + reason
-            dbNoAccount = log__OperationsEvent(
-                ctx,
-                "QueueCertificate__update__no_account",
-                {"certificate_signed_id": key, "reason": reason},
-                child_of=dbEvent,
-            )
-            log__OperationsObjectEvent(ctx, "QueueCertificate__update__no_account", dbCertificate, dbNoAccount)
-            coverage.raise_no_usable_account(ctx, dbCertificate, dbAccount, reason)
-            continue
-        try:
-            dbQueue = queue_certificates__insert(ctx, dbCertificate, dbAccount=dbAccount, dbSet=dbSet, dbEvent=dbEvent)
-        except errors.InvalidRequest as exc:
-            # an enqueue running in parallel (another instance's update) won the set's one item
-            waiting = get__QueueCertificate__waiting_by_set(ctx, dbSet.id)
-            skipped[key] = "already_queued" if waiting is not None else exc.message
-            continue
-        seen_sets.add(dbSet.id)
-        queued.append(str(dbQueue.id))
+        _enqueue_candidate(ctx, dbCertificate, dbEvent, seen_sets, queued, skipped, no_account)
     # coverage assurance: what was replaced is resolved; what expires with nothing renewing it
     # (after the enqueueing above, so a certificate just queued is not reported) is raised
     coverage_resolved = coverage.resolve_replaced_all(ctx)
@@ -1087,7 +1167,8 @@ def queue_certificates__process(ctx) -> Dict[str, Any]:
     An order the CA's rate limits do not allow now (``errors.RateLimitDeferred``, nothing sent) is
     not a failure: the item goes back to waiting, not before the time the window allows it
     (``count_deferred``, ``deferred``: item id: why). A failure gets a back-off
-    (``_schedule_retry``): ``update`` does not enqueue its set again before then.
+    (``_schedule_retry``): ``update`` does not enqueue its set again before then, and the first
+    ``process`` after it ends does (``requeue_due_retries``, ``requeued``: the items it enqueued).
 
     The outcome is recorded on the item (``process_result``, ``timestamp_processed``, the
     generated order, CSR and certificate). A failure (an ACME error, an account no longer
@@ -1097,11 +1178,12 @@ def queue_certificates__process(ctx) -> Dict[str, Any]:
     left active: the new one replaces it as the domains' latest (update-recents).
 
     :returns: ``{"count_total", "count_success", "count_fail", "count_deferred", "count_remaining"
-        (ready now), "count_waiting_later" (deferred past now), "failures", "deferred",
+        (ready now), "count_waiting_later" (deferred past now), "failures", "deferred", "requeued",
         "QueueCertificate"}`` (the item, or None when nothing was ready); the
         ``QueueCertificate__process`` event carries the counts.
     """
     dbEvent = log__OperationsEvent(ctx, "QueueCertificate__process", {})
+    requeued = requeue_due_retries(ctx, dbEvent)
     dbQueue = take_queued_certificate(ctx)
     results: Dict[str, Any] = {
         "count_total": 0,
@@ -1112,6 +1194,7 @@ def queue_certificates__process(ctx) -> Dict[str, Any]:
         "count_waiting_later": 0,
         "failures": {},
         "deferred": {},
+        "requeued": requeued,
         "QueueCertificate": None,
     }
 

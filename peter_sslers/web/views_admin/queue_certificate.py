@@ -124,7 +124,8 @@ class ViewList(OrderFormHandler):
         notes=(
             "`queue_results`: `count_total` (0 when no item was ready), `count_success`, `count_fail`, "
             "`count_deferred`, `count_remaining` (items ready now), `count_waiting_later` (items deferred "
-            "by the CA's rate limits past now), `failures` and `deferred` (item id: why); "
+            "by the CA's rate limits past now), `failures` and `deferred` (item id: why), `requeued` (the "
+            "items enqueued again first: failed renewals whose back-off has just ended); "
             "`QueueCertificate`: the item processed.",
             "An order beyond the CA's rate limits is not sent: the item is deferred (`deferred`: the limit "
             "and the time it allows the order), waits and is not a failure (HTTP 200).",
