@@ -322,6 +322,7 @@ class Simulation:
         self.errors = []
         self.ticks = 0
         self.update_seconds = []
+        self.deactivate_seconds = []
         self.late_ticks = 0
         self.max_tick_seconds = 0.0
         self.set_source = {}  # frozenset(names) -> (source, lifetime days of the first certificate)
@@ -702,7 +703,9 @@ class Simulation:
             if int(day) != last_daily:
                 last_daily = int(day)
                 try:
+                    deactivate_started = time.time()
                     run_job(self.registry, "deactivate-expired")
+                    self.deactivate_seconds.append(time.time() - deactivate_started)
                 except Exception as exc:  # as cron: the job failed today, it runs again tomorrow
                     self.errors.append("day %.2f deactivate-expired: %s" % (day, str(exc).splitlines()[0]))
             if day >= next_update:
@@ -950,6 +953,10 @@ class Simulation:
                 "update_runs": len(self.update_seconds),
                 "update_seconds_max": round(max(self.update_seconds, default=0), 2),
                 "update_seconds_mean": round(sum(self.update_seconds) / max(1, len(self.update_seconds)), 2),
+                "deactivate_expired_seconds_max": round(max(self.deactivate_seconds, default=0), 2),
+                "deactivate_expired_seconds_mean": round(
+                    sum(self.deactivate_seconds) / max(1, len(self.deactivate_seconds)), 2
+                ),
                 "ticks": self.ticks,
                 "skipped_ticks": self.late_ticks,
                 "max_tick_seconds": round(self.max_tick_seconds, 2),

@@ -91,6 +91,19 @@ def _count(model_column, *where):
     return sa.select(sa.func.count(model_column)).where(*where).scalar_subquery()
 
 
+def _active_certificates_of_ca():
+    """``CertificateCA.count_active_certificates``: the active certificates whose chain starts at it."""
+    return (
+        sa.select(sa.func.count(sa.distinct(CertificateSigned.id)))
+        .select_from(CertificateSigned)
+        .join(CertificateSignedChain, CertificateSignedChain.certificate_signed_id == CertificateSigned.id)
+        .join(CertificateCAChain, CertificateCAChain.id == CertificateSignedChain.certificate_ca_chain_id)
+        .where(CertificateCAChain.certificate_ca_0_id == CertificateCA.id, CertificateSigned.is_active.is_(True))
+        .correlate(CertificateCA)
+        .scalar_subquery()
+    )
+
+
 def update_recents__global(ctx, log: bool = True) -> dict:
     """Recompute, for every Domain, its latest certificates, and every derived counter.
 
@@ -126,13 +139,7 @@ def update_recents__global(ctx, log: bool = True) -> dict:
     )
     ctx.dbsession.execute(
         sa.update(CertificateCA).values(
-            count_active_certificates=sa.select(sa.func.count(sa.distinct(CertificateSigned.id)))
-            .select_from(CertificateSigned)
-            .join(CertificateSignedChain, CertificateSignedChain.certificate_signed_id == CertificateSigned.id)
-            .join(CertificateCAChain, CertificateCAChain.id == CertificateSignedChain.certificate_ca_chain_id)
-            .where(CertificateCAChain.certificate_ca_0_id == CertificateCA.id, CertificateSigned.is_active.is_(True))
-            .correlate(CertificateCA)
-            .scalar_subquery()
+            count_active_certificates=_active_certificates_of_ca()
         ),
         execution_options={"synchronize_session": False},
     )
@@ -148,32 +155,47 @@ def deactivate_expired(ctx) -> dict:
     """Deactivate expired certificates, except one that is still the latest single or multi
     certificate of any of its Domains (it stays until something replaces it there).
 
+    Only what an expired certificate touches is recomputed and locked: the latest certificates of
+    its Domains, the counters of its private key and of its chain's CA. It used to run the global
+    update-recents, which locks every account and key and rewrites every Domain: seconds on a
+    large datastore, during which no renewal could record its order (found by `make simulate`:
+    with thousands of certificates the queue's workers waited on it). `update-recents` is the
+    global recomputation, on its own.
+
     :returns: ``{"count_deactivated", "certificate_signed_ids", "operations_event_id"}``.
     """
     dbEvent = log__OperationsEvent(ctx, "CertificateSigned__deactivate_expired")
-    # LOCK_ORDER: the certificates it may deactivate come before the Domains update-recents writes
-    lock_rows(ctx, AcmeAccount)
-    lock_rows(ctx, PrivateKey)
-    lock_rows(
-        ctx, CertificateSigned, CertificateSigned.is_active.is_(True), CertificateSigned.timestamp_not_after < ctx.timestamp
-    )
-    update_recents__global(ctx)
-    still_latest = sa.exists().where(
-        sa.or_(
-            Domain.certificate_signed_id__latest_single == CertificateSigned.id,
-            Domain.certificate_signed_id__latest_multi == CertificateSigned.id,
+    ctx.dbsession.flush()
+    expired = sa.and_(CertificateSigned.is_active.is_(True), CertificateSigned.timestamp_not_after < ctx.timestamp)
+    rows = ctx.dbsession.execute(sa.select(CertificateSigned.id, CertificateSigned.private_key_id).where(expired)).all()
+    ids: list = []
+    if rows:
+        certificate_ids = sorted(r.id for r in rows)
+        key_ids = sorted({r.private_key_id for r in rows if r.private_key_id is not None})
+        domain_ids = sorted(domain_ids__of_certificates(ctx, certificate_ids))
+        # LOCK_ORDER: the keys whose counters change, the certificates, their Domains
+        lock_rows(ctx, PrivateKey, PrivateKey.id.in_(key_ids))
+        lock_rows(ctx, CertificateSigned, CertificateSigned.id.in_(certificate_ids), expired)
+        lock_rows(ctx, Domain, Domain.id.in_(domain_ids))
+        _update_latest(ctx, domain_ids)
+        still_latest = sa.exists().where(
+            sa.or_(
+                Domain.certificate_signed_id__latest_single == CertificateSigned.id,
+                Domain.certificate_signed_id__latest_multi == CertificateSigned.id,
+            )
         )
-    )
-    ids = ctx.dbsession.scalars(
-        sa.select(CertificateSigned.id)
-        .where(
-            CertificateSigned.is_active.is_(True),
-            CertificateSigned.timestamp_not_after < ctx.timestamp,
-            ~still_latest,
-        )
-        .order_by(CertificateSigned.id.desc())
-    ).all()
+        ids = ctx.dbsession.scalars(
+            sa.select(CertificateSigned.id)
+            .where(CertificateSigned.id.in_(certificate_ids), expired, ~still_latest)
+            .order_by(CertificateSigned.id.desc())
+        ).all()
     if ids:
+        ca_ids = ctx.dbsession.scalars(
+            sa.select(CertificateCAChain.certificate_ca_0_id)
+            .join(CertificateSignedChain, CertificateSignedChain.certificate_ca_chain_id == CertificateCAChain.id)
+            .where(CertificateSignedChain.certificate_signed_id.in_(ids))
+            .distinct()
+        ).all()
         ctx.dbsession.execute(
             sa.update(CertificateSigned)
             .where(CertificateSigned.id.in_(ids))
@@ -181,7 +203,9 @@ def deactivate_expired(ctx) -> dict:
             execution_options={"synchronize_session": False},
         )
         ctx.dbsession.execute(
-            sa.update(PrivateKey).values(
+            sa.update(PrivateKey)
+            .where(PrivateKey.id.in_(sorted({r.private_key_id for r in rows if r.id in set(ids)})))
+            .values(
                 count_active_certificates=_count(
                     CertificateSigned.id,
                     CertificateSigned.private_key_id == PrivateKey.id,
@@ -190,7 +214,15 @@ def deactivate_expired(ctx) -> dict:
             ),
             execution_options={"synchronize_session": False},
         )
-        ctx.dbsession.expire_all()
+        if ca_ids:
+            lock_rows(ctx, CertificateCA, CertificateCA.id.in_(sorted(ca_ids)))
+            ctx.dbsession.execute(
+                sa.update(CertificateCA)
+                .where(CertificateCA.id.in_(sorted(ca_ids)))
+                .values(count_active_certificates=_active_certificates_of_ca()),
+                execution_options={"synchronize_session": False},
+            )
+    ctx.dbsession.expire_all()
     dbEvent.set_event_payload({"count_deactivated": len(ids), "certificate_signed.ids": ids})
     ctx.dbsession.flush()
     return {"count_deactivated": len(ids), "certificate_signed_ids": ids, "operations_event_id": dbEvent.id}
