@@ -1,9 +1,6 @@
-"""A loopback HTTPS proxy in front of a real pebble that injects server errors (for ``simulate.py``).
-
-It listens on a free loopback port with pebble's own listener certificate (so the client trusts it
-with pebble's CA bundle) and forwards every request to pebble unchanged, keeping the client's
-``Host`` header: pebble builds every URL it hands out from that header, so the whole ACME exchange
-stays on the proxy without any rewriting.
+"""A loopback HTTPS proxy in front of a real pebble that injects server errors (for ``simulate.py``):
+``tools/pebble_front_proxy.PebbleFrontProxy`` (pebble's listener certificate, every request forwarded
+unchanged with its ``Host``) with the faults below.
 
 Faults, decided per request before it is forwarded (pebble never sees a refused request):
 
@@ -17,32 +14,23 @@ It counts what passed through (:attr:`counts`), including pebble's own ``badNonc
 (``PEBBLE_WFE_NONCEREJECT``), which it forwards untouched.
 """
 
-import http.server
 import json
-import os
 import random
-import socket
-import ssl
 import threading
 import time
 from typing import Dict
 from typing import List
+from typing import Optional
 from typing import Tuple
 
-import requests
-
-HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "content-encoding"}
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tools.pebble_front_proxy import Answer
+from tools.pebble_front_proxy import PebbleFrontProxy
 
 
-class FaultProxy:
+class FaultProxy(PebbleFrontProxy):
+    name = "fault-proxy"
+
     def __init__(self, pebble, rate_500: float = 0.0, rate_503: float = 0.0, seed: int = 0):
-        self.pebble = pebble
         self.rate_500 = rate_500
         self.rate_503 = rate_503
         self.outages: List[Tuple[float, float]] = []
@@ -56,31 +44,14 @@ class FaultProxy:
         }
         self._random = random.Random(seed)
         self._lock = threading.Lock()
-        self._local = threading.local()
-        self._pebble_base = "https://127.0.0.1:%d" % pebble.port
-        self.port = free_port()
-        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), self._handler())
-        self._server.daemon_threads = True
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(os.path.join(pebble.workdir, "cert.pem"), os.path.join(pebble.workdir, "key.pem"))
-        self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fault-proxy", daemon=True)
-        self._thread.start()
-
-    @property
-    def directory_url(self) -> str:
-        return "https://127.0.0.1:%d/dir" % self.port
-
-    def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        super().__init__(pebble.port, pebble.workdir, pebble.ca_bundle_path, timeout=60)
 
     def _count(self, key: str) -> None:
         with self._lock:
             self.counts[key] += 1
 
-    def _fault(self):
-        """None, or ``(status, counter)`` for a request to refuse now."""
+    def _fault(self) -> Optional[int]:
+        """None, or the status to refuse this request with now."""
         now = time.time()
         with self._lock:
             self.counts["requests"] += 1
@@ -96,77 +67,27 @@ class FaultProxy:
                 return 503
         return None
 
-    def _session(self) -> requests.Session:
-        session = getattr(self._local, "session", None)
-        if session is None:
-            session = requests.Session()
-            session.trust_env = False  # loopback only, exactly pebble's CA
-            self._local.session = session
-        return session
+    def answer(self, method: str, path: str, body: bytes) -> Optional[Answer]:
+        status = self._fault()
+        if status is None:
+            return None
+        problem = {
+            "type": "urn:ietf:params:acme:error:serverInternal",
+            "detail": "injected by the simulation's fault proxy",
+            "status": status,
+        }
+        headers = [("Content-Type", "application/problem+json"), ("Cache-Control", "no-store")]
+        if status == 503:
+            headers.append(("Retry-After", "0"))
+        return status, json.dumps(problem).encode(), headers
 
-    def _handler(self):
-        proxy = self
+    def rewrite(self, method: str, path: str, status: int, content: bytes) -> bytes:
+        if status == 400 and b"badNonce" in content:
+            self._count("bad_nonce")
+        return content
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def _reply(self, status: int, body: bytes, headers) -> None:
-                self.send_response(status)
-                for name, value in headers:
-                    if name.lower() not in HOP_BY_HOP:
-                        self.send_header(name, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(body)
-
-            def _handle(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                status = proxy._fault()
-                if status is not None:
-                    problem = {
-                        "type": "urn:ietf:params:acme:error:serverInternal",
-                        "detail": "injected by the simulation's fault proxy",
-                        "status": status,
-                    }
-                    headers = [("Content-Type", "application/problem+json"), ("Cache-Control", "no-store")]
-                    if status == 503:
-                        headers.append(("Retry-After", "0"))
-                    self._reply(status, json.dumps(problem).encode(), headers)
-                    return
-                headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
-                try:
-                    response = proxy._session().request(
-                        self.command,
-                        proxy._pebble_base + self.path,
-                        data=body or None,
-                        headers=headers,  # Host included: pebble makes its URLs from it
-                        verify=proxy.pebble.ca_bundle_path,
-                        allow_redirects=False,
-                        timeout=60,
-                    )
-                except requests.RequestException as exc:
-                    proxy._count("forward_errors")
-                    self._reply(502, str(exc).encode(), [("Content-Type", "text/plain")])
-                    return
-                content = response.content
-                if response.status_code == 400 and b"badNonce" in content:
-                    proxy._count("bad_nonce")
-                headers_out = []
-                for name in response.raw.headers:
-                    for value in response.raw.headers.getlist(name):
-                        headers_out.append((name, value))
-                self._reply(response.status_code, content, headers_out)
-
-            do_GET = _handle
-            do_HEAD = _handle
-            do_POST = _handle
-
-        return Handler
+    def forward_failed(self, exc: Exception) -> None:
+        self._count("forward_errors")
 
 
 # --- the proxies in a process of their own (the simulation's Python process is busy enough)
