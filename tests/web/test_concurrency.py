@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from webtest.http import StopableWSGIServer
 
 from peter_sslers.model import objects as m
+from peter_sslers.model import utils as model_utils
 from tests import data
 from tests import factories as f
 from tests.conftest import TEST_HOST
@@ -237,3 +238,137 @@ def test_a_row_made_by_get_or_create_rolls_back_with_its_transaction(db, app_set
         assert is_created and dbDomain.id
         session.rollback()
     assert (count_rows(db, m.Domain), count_rows(db, m.OperationsEvent)) == before
+
+
+# --- the routes added with issue 12 and 13: acme-dns servers, coverage events, notifications
+
+
+def test_parallel_acme_dns_server_new_makes_one_server(server, db):
+    answers = assert_all_succeeded(
+        fire(server + ADMIN + "/acme-dns-server/new.json", data={"root_url": "http://127.0.0.1:9/"})
+    )
+    assert count_rows(db, m.AcmeDnsServer) == 1
+    assert len({a["AcmeDnsServer"]["id"] for a in answers}) == 1
+    assert sorted(a["is_created"] for a in answers) == [False] * (N - 1) + [True]
+
+
+def test_parallel_coverage_event_marks_resolve_it_once(server, db, ctx):
+    """Twenty "abandoned" at once: one resolves the event (one log entry), the others are told it is
+    resolved already; none is a 500."""
+    from peter_sslers.lib.db import coverage
+    from tests.web.test_coverage_assurance import cert_for
+
+    cert_for(ctx.dbsession, ["mark.race.example.com"])
+    ctx.dbsession.commit()
+    coverage.check_expiring(ctx)
+    ctx.dbsession.commit()
+    (event_id,) = ctx.dbsession.scalars(sa.select(m.CoverageAssuranceEvent.id)).all()
+    answers = fire(
+        server + ADMIN + "/coverage-assurance-event/%s/mark.json" % event_id,
+        data={"action": "resolution", "resolution": "abandoned"},
+    )
+    statuses = sorted(status for status, _ in answers)
+    assert statuses[0] == 200 and statuses.count(200) == 1, answers
+    for status, body in answers:
+        if status != 200:
+            assert 400 <= status < 500 and body["result"] == "error" and "abandoned" in body["error"], body
+    with Session(bind=db) as s:
+        marks = s.scalars(
+            sa.select(m.OperationsEvent).where(
+                m.OperationsEvent.operations_event_type_id
+                == model_utils.OperationsEventType.from_string("CoverageAssuranceEvent__mark_resolution")
+            )
+        ).all()
+        assert len(marks) == 1
+
+
+def test_parallel_notification_deliveries_send_once(make_app, db, ctx):
+    """Twenty `deliver` calls at once (cron on several instances): the webhook gets one POST."""
+    from peter_sslers.lib.db import coverage
+    from tests.lib.test_notify import WebhookReceiver
+    from tests.lib.test_notify import with_settings
+    from tests.web.test_coverage_assurance import cert_for
+
+    receiver = WebhookReceiver()
+    wsgi = StopableWSGIServer.create(make_app(notify_webhook_url=receiver.url), host="127.0.0.1", threads=N)
+    try:
+        with_settings(ctx, notify_webhook_url=receiver.url)
+        cert_for(ctx.dbsession, ["deliver.race.example.com"])
+        ctx.dbsession.commit()
+        coverage.check_expiring(ctx)
+        ctx.dbsession.commit()
+        answers = assert_all_succeeded(fire(wsgi.application_url.rstrip("/") + ADMIN + "/api/notifications/deliver.json"))
+        assert sum(a["results"]["count_sent"] for a in answers) == 1, answers
+        assert len(receiver.requests) == 1
+    finally:
+        wsgi.shutdown()
+        receiver.close()
+
+
+def test_parallel_certificate_marks_change_it_once(server, db):
+    """Twenty "inactive" at once: one deactivates the certificate (one log entry), the others are told
+    it is inactive already; none is a 500."""
+    files = data.leaf("leaf_rsa_single")
+    res = requests.post(
+        server + ADMIN + "/certificate-signed/upload.json",
+        files={
+            "private_key_file": ("privkey.pem", files["key"].encode()),
+            "certificate_file": ("cert.pem", files["cert"].encode()),
+            "chain_file": ("chain.pem", files["chain"].encode()),
+        },
+        headers={"Host": TEST_HOST},
+    )
+    cert_id = res.json()["CertificateSigned"]["id"]
+    answers = fire(server + ADMIN + "/certificate-signed/%s/mark.json" % cert_id, data={"action": "inactive"})
+    statuses = sorted(status for status, _ in answers)
+    assert statuses.count(200) == 1 and all(400 <= s < 500 for s in statuses[1:]), answers
+    with Session(bind=db) as s:
+        marks = s.scalars(
+            sa.select(m.OperationsEvent).where(
+                m.OperationsEvent.operations_event_type_id
+                == model_utils.OperationsEventType.from_string("CertificateSigned__mark__inactive")
+            )
+        ).all()
+        assert len(marks) == 1
+
+
+def _one_success(answers: list, event_type: str, db) -> None:
+    statuses = sorted(status for status, _ in answers)
+    assert statuses.count(200) == 1 and all(400 <= s < 500 for s in statuses[1:]), answers
+    with Session(bind=db) as s:
+        logged = s.scalars(
+            sa.select(m.OperationsEvent).where(
+                m.OperationsEvent.operations_event_type_id == model_utils.OperationsEventType.from_string(event_type)
+            )
+        ).all()
+        assert len(logged) == 1, event_type
+
+
+def test_parallel_domain_marks_change_it_once(server, db):
+    res = requests.post(server + ADMIN + "/domain/new.json", data={"domain_name": "mark.race.example.com"}, headers={"Host": TEST_HOST})
+    domain_id = res.json()["Domain"]["id"]
+    answers = fire(server + ADMIN + "/domain/%s/mark.json" % domain_id, data={"action": "inactive"})
+    _one_success(answers, "Domain__mark__inactive", db)
+
+
+def test_parallel_private_key_marks_change_it_once(server, db):
+    files = data.leaf("leaf_rsa_single")
+    res = requests.post(
+        server + ADMIN + "/private-key/upload.json",
+        files={"private_key_file": ("privkey.pem", files["key"].encode())},
+        headers={"Host": TEST_HOST},
+    )
+    key_id = res.json()["PrivateKey"]["id"]
+    answers = fire(server + ADMIN + "/private-key/%s/mark.json" % key_id, data={"action": "inactive"})
+    _one_success(answers, "PrivateKey__mark__inactive", db)
+
+
+def test_parallel_queue_cancels_cancel_once(server, db, account_id):
+    res = requests.post(
+        server + ADMIN + "/queue-certificate/new/freeform.json",
+        data={"domain_names_http01": "cancel.race.example.com", "acme_account_id": account_id},
+        headers={"Host": TEST_HOST},
+    )
+    item_id = res.json()["QueueCertificate"]["id"]
+    answers = fire(server + ADMIN + "/queue-certificate/%s/mark.json" % item_id, data={"action": "cancel"})
+    _one_success(answers, "QueueCertificate__mark", db)

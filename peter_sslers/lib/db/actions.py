@@ -19,6 +19,7 @@ from ...model.objects import CertificateSignedChain
 from ...model.objects import Domain
 from ...model.objects import PrivateKey
 from ...model.objects import UniqueFQDNSet2Domain
+from .getcreate import begin_sqlite_transaction
 from .logger import log__OperationsEvent
 
 # The one order in which a transaction takes the row locks of the shared rows that
@@ -38,6 +39,25 @@ def lock_rows(ctx, model, *where) -> None:
     ctx.dbsession.execute(
         sa.select(model.id).where(*where).order_by(model.id.asc()).with_for_update(key_share=True)
     ).all()
+
+
+def lock_for_change(ctx, dbObject, *prior) -> None:
+    """Before a state change (a mark, a resolution, a cancel): take ``dbObject``'s row and read it
+    again, so that the check of its state and the change are one step. Twenty identical marks at
+    once then change it once; the others see the new state and are told so (without this, each
+    checked the state it had read before the others committed, and most "succeeded").
+
+    SQLite: ``BEGIN IMMEDIATE`` (the one write lock, held to the commit; a read after it sees what
+    the others committed). PostgreSQL: ``lock_rows`` on ``prior`` first (``(model, where...)``
+    tuples: the rows of tables before the object's in ``LOCK_ORDER`` the change writes too), then
+    on the object's row.
+    """
+    begin_sqlite_transaction(ctx)
+    for model, *where in prior:
+        lock_rows(ctx, model, *where)
+    model = type(dbObject)
+    lock_rows(ctx, model, model.id == dbObject.id)
+    ctx.dbsession.refresh(dbObject)
 
 
 def _latest_certificate(is_single: bool):

@@ -47,6 +47,7 @@ from ...model.objects import QueueCertificate
 from ...model.objects import UniqueFQDNSet
 from ...model.objects import UniqueFQDNSet2Domain
 from .. import errors
+from . import actions
 from . import notifications
 from .getcreate import insert_or_find
 from .logger import log__OperationsEvent
@@ -555,6 +556,7 @@ def mark_resolution(ctx, dbEvent: CoverageAssuranceEvent, resolution: str) -> st
     """
     if resolution not in RESOLUTIONS:
         raise errors.InvalidRequest("`resolution` must be one of: %s." % ", ".join(RESOLUTIONS), field="resolution")
+    actions.lock_for_change(ctx, dbEvent)  # twenty marks at once: one resolves it
     allowed = valid_resolutions(dbEvent)
     if resolution not in allowed:
         raise errors.InvalidTransition(

@@ -22,6 +22,7 @@ from typing import Optional
 
 import sqlalchemy as sa
 
+from . import actions
 from .getcreate import insert_or_find
 from .. import dns01
 from .. import errors
@@ -229,6 +230,7 @@ def mark__DnsBackendRfc2136(ctx, dbBackend: DnsBackendRfc2136, action: str) -> D
     if action not in MARK_ACTIONS:
         raise errors.InvalidRequest("`action` is one of: %s." % ", ".join(MARK_ACTIONS), field="action")
     wanted = action == "active"
+    actions.lock_for_change(ctx, dbBackend)
     if dbBackend.is_active == wanted:
         raise errors.InvalidTransition("The DNS backend is %s already." % action, field="action")
     dbBackend.is_active = wanted

@@ -37,7 +37,7 @@ MAX_DOMAINS_PER_SET = 100
 T = TypeVar("T")
 
 
-def _begin_sqlite_transaction(ctx) -> None:
+def begin_sqlite_transaction(ctx) -> None:
     """SQLite: make sure the driver's transaction is open before a SAVEPOINT.
 
     The sqlite3 driver opens its transaction (BEGIN) only before an INSERT/UPDATE/DELETE. A
@@ -69,7 +69,7 @@ def insert_or_find(ctx, create: Callable[[], T], find: Callable[[], Optional[T]]
     :raises sa.exc.IntegrityError: when the conflict was not a twin row (``find()`` finds none).
     """
     dbOperationsEvent = ctx.dbOperationsEvent
-    _begin_sqlite_transaction(ctx)
+    begin_sqlite_transaction(ctx)
     try:
         with ctx.dbsession.begin_nested():
             return create(), True

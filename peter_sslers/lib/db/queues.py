@@ -52,6 +52,7 @@ from ...model.objects import QueueDomain
 from ...model.objects import UniqueFQDNSet
 from .. import errors
 from .. import utils
+from . import actions
 from . import actions_acme
 from . import ari
 from . import coverage
@@ -187,6 +188,7 @@ def _cancel(ctx, dbItem, noun: str, event_prefix: str, id_key: str) -> None:
 
     :raises errors.InvalidTransition: it was processed or cancelled already.
     """
+    actions.lock_for_change(ctx, dbItem)  # a processor's claim or another cancel committed meanwhile
     if dbItem.is_active is None:
         raise errors.InvalidTransition("This %s was cancelled already." % noun, field="action")
     if dbItem.is_active is False:

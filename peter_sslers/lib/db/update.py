@@ -28,6 +28,7 @@ def update_Domain__mark(ctx, dbDomain: Domain, action: str) -> str:
             "`action` must be one of: %s." % ", ".join(DOMAIN_MARK_ACTIONS), field="action"
         )
     want_active = action == "active"
+    actions.lock_for_change(ctx, dbDomain)
     if dbDomain.is_active == want_active:
         raise errors.InvalidTransition("The Domain is already %s." % action, field="action")
     event_name = "Domain__mark__%s" % action
@@ -60,11 +61,10 @@ def update_CertificateSigned__mark(ctx, dbCertificate: CertificateSigned, action
         raise errors.InvalidRequest(
             "`action` must be one of: %s." % ", ".join(CERTIFICATE_SIGNED_MARK_ACTIONS), field="action"
         )
+    # actions.LOCK_ORDER: its key, itself, then (update-recents) its Domains; read again once locked
+    actions.lock_for_change(ctx, dbCertificate, (PrivateKey, PrivateKey.id == dbCertificate.private_key_id))
     if dbCertificate.is_revoked:
         raise errors.InvalidTransition("The certificate is revoked; that is final.", field="action")
-    # actions.LOCK_ORDER: its key, itself, then (update-recents) its Domains
-    actions.lock_rows(ctx, PrivateKey, PrivateKey.id == dbCertificate.private_key_id)
-    actions.lock_rows(ctx, CertificateSigned, CertificateSigned.id == dbCertificate.id)
     was_active = bool(dbCertificate.is_active)
     if action == "active":
         if dbCertificate.is_active:
@@ -128,6 +128,7 @@ def update_PrivateKey__mark(ctx, dbPrivateKey: PrivateKey, action: str, via_acme
         )
     if dbPrivateKey.is_placeholder:
         raise errors.InvalidRequest("The placeholder key cannot be marked.", field="action")
+    actions.lock_for_change(ctx, dbPrivateKey)
     if dbPrivateKey.is_compromised:
         raise errors.InvalidTransition("The key is compromised; that is final.", field="action")
     revoked_ids = []
