@@ -565,8 +565,13 @@ class ExternalAccountKey:
         payload is the account's public JWK, MACed with the HMAC key."""
         protected_b64 = b64url(_json_bytes({"alg": self.alg, "kid": self.kid, "url": url}))
         payload_b64 = b64url(_json_bytes(account_jwk))
-        mac = hmac.new(self.hmac_key, ("%s.%s" % (protected_b64, payload_b64)).encode("ascii"), EAB_ALGORITHMS[self.alg])
-        return {"protected": protected_b64, "payload": payload_b64, "signature": b64url(mac.digest())}
+        mac = self.mac(("%s.%s" % (protected_b64, payload_b64)).encode("ascii"))
+        return {"protected": protected_b64, "payload": payload_b64, "signature": b64url(mac)}
+
+    def mac(self, signing_input: bytes) -> bytes:
+        """The JWS signature of ``signing_input`` (``protected.payload``, ASCII) under ``alg``:
+        HMAC with SHA-256, -384 or -512 keyed with the HMAC key (RFC 7518 section 3.2)."""
+        return hmac.new(self.hmac_key, signing_input, EAB_ALGORITHMS[self.alg]).digest()
 
 
 # --- ACME Renewal Information (RFC 9773)

@@ -1011,6 +1011,9 @@ class AcmeOrderless(Base):
     acme_orderless_challenges: Mapped[list["AcmeOrderlessChallenge"]] = relationship(
         back_populates="acme_orderless", order_by="AcmeOrderlessChallenge.id"
     )
+    operations_object_events: Mapped[list["OperationsObjectEvent"]] = relationship(
+        back_populates="acme_orderless"
+    )
 
     @property
     def domain_names_list(self) -> list[str]:
@@ -1067,6 +1070,9 @@ class AcmeOrderlessChallenge(Base):
     # the public responder looks challenges up by token
     token: Mapped[Optional[str]] = mapped_column(sa.Unicode(255), index=True)
     keyauthorization: Mapped[Optional[str]] = mapped_column(sa.Unicode(255))
+    # the URL of the CA's challenge object (the 2021 field): for the operator's reference only,
+    # never fetched (an http(s) URL, checked in lib.db.acme_orderless)
+    challenge_url: Mapped[Optional[str]] = mapped_column(sa.Unicode(255))
     count_polled: Mapped[int] = mapped_column(default=0)
     timestamp_polled_last: Mapped[Optional[datetime.datetime]] = mapped_column(
         TZDateTime
@@ -1089,6 +1095,7 @@ class AcmeOrderlessChallenge(Base):
             "acme_challenge_type": self.acme_challenge_type,
             "token": self.token,
             "keyauthorization": self.keyauthorization,
+            "challenge_url": self.challenge_url,
             "timestamp_created": _iso(self.timestamp_created),
             "timestamp_updated": _iso(self.timestamp_updated),
             "count_polled": self.count_polled,
@@ -2702,6 +2709,7 @@ _OPERATIONS_OBJECT_EVENT_FKS = (
     "queue_certificate_id",
     "queue_domain_id",
     "unique_fqdn_set_id",
+    "acme_orderless_id",
 )
 
 
@@ -2754,6 +2762,9 @@ class OperationsObjectEvent(Base):
     unique_fqdn_set_id: Mapped[Optional[int]] = mapped_column(
         sa.ForeignKey("unique_fqdn_set.id"), index=True
     )
+    acme_orderless_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("acme_orderless.id"), index=True
+    )
 
     operations_event: Mapped["OperationsEvent"] = relationship(
         back_populates="object_events"
@@ -2790,6 +2801,9 @@ class OperationsObjectEvent(Base):
         back_populates="operations_object_events"
     )
     unique_fqdn_set: Mapped[Optional["UniqueFQDNSet"]] = relationship(
+        back_populates="operations_object_events"
+    )
+    acme_orderless: Mapped[Optional["AcmeOrderless"]] = relationship(
         back_populates="operations_object_events"
     )
 

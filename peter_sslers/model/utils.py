@@ -687,6 +687,13 @@ class OperationsEventType(_Mapping):
         1400: "AcmeDnsServerAccount__insert",
         1401: "AcmeDnsServerAccount__import",
         1402: "AcmeDnsServerAccount__update_txt",
+        1403: "AcmeDnsServerAccount__mark__active",
+        1404: "AcmeDnsServerAccount__mark__inactive",
+        # the ACME-flow tool (AcmeOrderless)
+        1510: "AcmeOrderless__insert",
+        1511: "AcmeOrderless__add_challenge",
+        1512: "AcmeOrderless__update",
+        1513: "AcmeOrderless__deactivate",
         # API
         2001: "ApiDomains__enable",
         2002: "ApiDomains__disable",

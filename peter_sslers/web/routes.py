@@ -183,6 +183,7 @@ def admin_routes(config):
     add_route(
         config, "admin:acme_dns_server_account:focus:audit", "/acme-dns-server-account/{@id}/audit", jsonify=True
     )
+    add_route(config, "admin:acme_dns_server_account:focus:mark", "/acme-dns-server-account/{@id}/mark", jsonify=True)
     add_route(config, "admin:acme_dns_server_accounts", "/acme-dns-server-accounts", jsonify=True, paginate=True)
 
     # AcmeEventLog
@@ -354,6 +355,17 @@ def admin_routes(config):
     add_route(config, "admin:domain:new", "/domain/new", jsonify=True)
     add_route(config, "admin:domain:focus", "/domain/{domain_identifier}", jsonify=True)
     add_route(config, "admin:domain:focus:config", "/domain/{domain_identifier}/config.json", json_only=True)
+    # the Domain's acme-dns accounts, and registering it with a server (docs/AcmeDns.md)
+    add_route(
+        config,
+        "admin:domain:focus:acme_dns_server_accounts",
+        "/domain/{domain_identifier}/acme-dns-server-accounts",
+        jsonify=True,
+        paginate=True,
+    )
+    add_route(
+        config, "admin:domain:focus:acme_dns_server:new", "/domain/{domain_identifier}/acme-dns-server/new", jsonify=True
+    )
     add_route(
         config,
         "admin:domain:focus:certificate_requests",

@@ -77,6 +77,71 @@ class TestBindingStructure:
             acme_v2.ExternalAccountKey("kid-1", b"")
 
 
+class TestMacAgainstTheRfcs:
+    """The MAC itself, against published vectors (not against this code's own output)."""
+
+    def test_rfc7515_appendix_a1_hs256(self):
+        # RFC 7515 appendix A.1: the JWS signing input and key of the example, and its signature
+        key = acme_v2.b64url_decode(
+            "AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow"
+        )
+        signing_input = (
+            b"eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9"
+            b".eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ"
+        )
+        mac = acme_v2.ExternalAccountKey("kid-1", key, alg="HS256").mac(signing_input)
+        assert acme_v2.b64url(mac) == "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+
+    @pytest.mark.parametrize(
+        "alg, expected",
+        [
+            ("HS256", "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"),
+            (
+                "HS384",
+                "af45d2e376484031617f78d2b58a6b1b9c7ef464f5a01b47e42ec3736322445e8e2240ca5e69e2c78b3239ecfab21649",
+            ),
+            (
+                "HS512",
+                "164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea250554"
+                "9758bf75c05a994a6d034f65f8f0e6fdcaeab1a34d4a6b4b636e070a38bce737",
+            ),
+        ],
+    )
+    def test_rfc4231_test_case_2(self, alg, expected):
+        # RFC 4231 section 4.3: HMAC-SHA-256/384/512, the algorithms of HS256/HS384/HS512 (RFC 7518 3.2)
+        mac = acme_v2.ExternalAccountKey("kid-1", b"Jefe", alg=alg).mac(b"what do ya want for nothing?")
+        assert mac.hex() == expected
+
+    @pytest.mark.parametrize("alg, length", [("HS256", 32), ("HS384", 48), ("HS512", 64)])
+    def test_the_binding_signature_is_the_mac_of_protected_dot_payload(self, rsa_key, alg, length):
+        eab = acme_v2.ExternalAccountKey("kid-1", HMAC_KEY, alg=alg)
+        binding = eab.binding(rsa_key.jwk, DIRECTORY["newAccount"])
+        signature = b64d(binding["signature"])
+        assert len(signature) == length  # RFC 7518 3.2: the full HMAC output, not truncated
+        assert signature == eab.mac(("%s.%s" % (binding["protected"], binding["payload"])).encode("ascii"))
+
+
+class TestParseExternalAccount:
+    """The account forms' reading of `eab_kid`, `eab_hmac_key` and `eab_mac_algorithm`."""
+
+    @pytest.mark.parametrize("given, alg", [(None, "HS256"), ("", "HS256"), ("HS256", "HS256"), ("HS384", "HS384"),
+                                            ("HS512", "HS512")])
+    def test_algorithms(self, given, alg):
+        from peter_sslers.lib.db.acme_accounts import parse_external_account
+
+        eab = parse_external_account("kid-1", HMAC_KEY_B64, given)
+        assert eab.alg == alg and eab.hmac_key == HMAC_KEY
+        assert parse_external_account(None, None, "HS512") is None  # no binding: the algorithm is moot
+
+    @pytest.mark.parametrize("given", ["RS256", "hs256", "none", "HS1024"])
+    def test_other_algorithms_are_refused(self, given):
+        from peter_sslers.lib.db.acme_accounts import parse_external_account
+
+        with pytest.raises(errors.FormInvalid) as info:
+            parse_external_account("kid-1", HMAC_KEY_B64, given)
+        assert "eab_mac_algorithm" in info.value.errors
+
+
 class TestDecodeHmacKey:
     @pytest.mark.parametrize(
         "text",
@@ -112,6 +177,16 @@ class TestDecodeHmacKey:
 
 
 class TestNewAccount:
+    @pytest.mark.parametrize("alg", ["HS384", "HS512"])
+    def test_the_binding_uses_the_algorithm_asked_for(self, session, transport, rsa_key, alg):
+        created(session)
+        eab = acme_v2.ExternalAccountKey("kid-1", HMAC_KEY, alg=alg)
+        acme_v2.AcmeClient(transport, rsa_key).new_account(contact=["mailto:a@example.com"], external_account=eab)
+        (sent,) = session.posts(DIRECTORY["newAccount"])
+        check_binding(
+            sent.payload["externalAccountBinding"], rsa_key.jwk, "kid-1", DIRECTORY["newAccount"], HMAC_KEY, alg
+        )
+
     def test_the_binding_goes_in_the_new_account_payload(self, session, transport, rsa_key, exchanges):
         created(session)
         client = acme_v2.AcmeClient(transport, rsa_key)

@@ -141,6 +141,58 @@ def test_acme_dns_is_preferred_over_rfc_2136(ctx, standin):
         dns01_publish.publisher_for_name(ctx, "a.choice.example.com")
 
 
+def test_a_deactivated_acme_dns_account_is_not_used(ctx, standin):
+    """An account marked inactive is skipped by the choice (the order specification's dns-01 check
+    and ``publisher_for_name``), and ``publish`` refuses one chosen before it was deactivated,
+    sending nothing."""
+    from peter_sslers.lib.db import order_spec
+
+    standin.reset()
+    # a name with an RFC 2136 backend as well: the backend takes over
+    dbBackend = _fake_backend(ctx, "off.example.com")
+    dbAccount = _account(ctx, standin, "a.off.example.com")
+    assert dns01_publish.publisher_for_name(ctx, "*.a.off.example.com").acme_dns_account.id == dbAccount.id
+    db_acme_dns.update_AcmeDnsServerAccount__mark(ctx, dbAccount, "inactive")
+    publisher = dns01_publish.publisher_for_name(ctx, "*.a.off.example.com")
+    assert (publisher.method, publisher.dns_backend.id) == ("rfc2136", dbBackend.id)
+    assert order_spec._dns01_publisher(ctx, "a.off.example.com") is True
+
+    # a name with nothing else: refused, by the order specification and by the publisher
+    dbLone = _account(ctx, standin, "lone.example.net")
+    chosen = dns01_publish.publisher_for_name(ctx, "lone.example.net")
+    assert chosen.acme_dns_account.id == dbLone.id and order_spec._dns01_publisher(ctx, "*.lone.example.net")
+    db_acme_dns.update_AcmeDnsServerAccount__mark(ctx, dbLone, "inactive")
+    assert order_spec._dns01_publisher(ctx, "lone.example.net") is False
+    assert order_spec._dns01_publisher(ctx, "*.lone.example.net") is False
+    with pytest.raises(errors.InvalidRequest) as info:
+        dns01_publish.publisher_for_name(ctx, "lone.example.net")
+    assert info.value.field == "domain_names_dns01"
+    with pytest.raises(errors.InvalidRequest):
+        dns01_publish.publish_all(ctx, [("lone.example.net", "ka-lone")])
+    # the publisher chosen while it was active: refused at the write, nothing sent
+    with pytest.raises(errors.InvalidRequest) as info:
+        dns01_publish.publish(ctx, "lone.example.net", "tok.%s" % ("t" * 43), publisher=chosen)
+    assert "inactive" in info.value.message
+    assert standin.txt_values(dbLone.fulldomain) == []
+
+    # an active account on another server is used instead of the deactivated one
+    dbOther, _ = db_acme_dns.getcreate__AcmeDnsServer(ctx, standin.url + "/other")
+    dbImported = db_acme_dns.import_account(
+        ctx,
+        dbOther,
+        "lone.example.net",
+        "0a1b2c3d-0000-4000-8000-000000000001",
+        "k" * 40,
+        "0a1b2c3d-0000-4000-8000-000000000002.auth.acme-dns.test",
+        "0a1b2c3d-0000-4000-8000-000000000002",
+    )
+    assert dns01_publish.publisher_for_name(ctx, "lone.example.net").acme_dns_account.id == dbImported.id
+    # reactivated: both are active, on two servers; the newest is chosen (no global default)
+    db_acme_dns.update_AcmeDnsServerAccount__mark(ctx, dbImported, "inactive")
+    db_acme_dns.update_AcmeDnsServerAccount__mark(ctx, dbLone, "active")
+    assert dns01_publish.publisher_for_name(ctx, "lone.example.net").acme_dns_account.id == dbLone.id
+
+
 def test_publish_all_refuses_bad_lists_before_writing(ctx, standin):
     with pytest.raises(errors.InvalidRequest) as info:
         dns01_publish.publish_all(ctx, [])

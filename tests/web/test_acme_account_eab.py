@@ -6,6 +6,8 @@ seeded database. Gated by SSL_RUN_LETSENCRYPT_API_TESTS.
 """
 
 import base64
+import hashlib
+import hmac
 import json
 
 import pytest
@@ -115,6 +117,33 @@ def test_new_account_with_eab_and_one_order(eabapp, db, pebble_eab):
     assert order["AcmeOrder"]["acme_status_order"] == "valid" and order["AcmeOrder"]["certificate_signed_id"]
 
 
+@pytest.mark.parametrize("alg", ["HS384", "HS512"])
+def test_new_account_with_each_eab_mac_algorithm(eabapp, db, pebble_eab, alg):
+    """HS384 and HS512 (RFC 7518 section 3.2) as well as the default HS256: the binding is made with
+    the algorithm asked for, and pebble verifies it."""
+    res = new_account(eabapp, eab_kid=KID, eab_hmac_key=HMAC_KEY_B64, eab_mac_algorithm=alg)
+    assert res.json["result"] == "success" and res.json["is_created__acme_server"] is True
+    account = res.json["AcmeAccount"]
+    assert account["eab_kid"] == KID and account["is_eab_bound"] is True
+    ((payload, status, problem_type),) = new_account_exchanges(db)
+    assert status == 201 and problem_type is None
+    binding = json.loads(payload)["externalAccountBinding"]
+    protected = json.loads(base64.urlsafe_b64decode(binding["protected"] + "=="))
+    assert protected["alg"] == alg and protected["kid"] == KID
+    digest = {"HS384": hashlib.sha384, "HS512": hashlib.sha512}[alg]
+    expected = hmac.new(HMAC_KEY, ("%s.%s" % (binding["protected"], binding["payload"])).encode("ascii"), digest)
+    assert base64.urlsafe_b64decode(binding["signature"] + "==") == expected.digest()
+    check = eabapp.post(ADMIN + "/acme-account/%s/acme-server/check.json" % account["id"], status=200).json
+    assert check["acme_server_status"] == "valid"
+    with Session(bind=db) as session:
+        payloads = [e.event_payload for e in session.scalars(sa.select(m.OperationsEvent))]
+    assert any('"eab_mac_algorithm": "%s"' % alg in p for p in payloads)
+    assert_no_secret_stored(db)
+    # the HTML form offers the three
+    form = eabapp.get(ADMIN + "/acme-account/new").text
+    assert all('<option value="%s"' % a in form for a in ("HS256", "HS384", "HS512"))
+
+
 def test_a_wrong_hmac_key_is_refused_and_nothing_is_half_written(eabapp, db):
     before = rows(db)
     res = new_account(eabapp, status=400, eab_kid=KID, eab_hmac_key=WRONG_KEY_B64)
@@ -171,6 +200,9 @@ BAD_FIELDS = [
     ({"eab_kid": KID, "eab_hmac_key": "abcde"}, "eab_hmac_key", "not base64url"),
     ({"eab_kid": KID, "eab_hmac_key": "x" * 1025}, "eab_hmac_key", "Longer than"),
     ({"eab_kid": "k\x01", "eab_hmac_key": HMAC_KEY_B64}, "eab_kid", "control character"),
+    ({"eab_kid": KID, "eab_hmac_key": HMAC_KEY_B64, "eab_mac_algorithm": "RS256"}, "eab_mac_algorithm", "Not one of"),
+    ({"eab_kid": KID, "eab_hmac_key": HMAC_KEY_B64, "eab_mac_algorithm": "hs256"}, "eab_mac_algorithm", "Not one of"),
+    ({"eab_kid": KID, "eab_hmac_key": HMAC_KEY_B64, "eab_mac_algorithm": "none"}, "eab_mac_algorithm", "Not one of"),
 ]
 
 

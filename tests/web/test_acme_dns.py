@@ -349,3 +349,172 @@ def test_account_for_domain_prefers_the_global_default(client, db, standin, app_
     names = {utils.OperationsEventType.as_string(i) for i in events}
     assert {"AcmeDnsServer__insert", "AcmeDnsServerAccount__insert", "AcmeDnsServerAccount__import",
             "AcmeDnsServer__mark__default", "AcmeDnsServer__mark__inactive"} <= names
+
+
+# --- a Domain's acme-dns accounts, and registering one Domain (the 2021 domain routes)
+
+
+def new_domain(client, name="example.com") -> dict:
+    return client.post(ADMIN + "/domain/new.json", {"domain_name": name}).json["Domain"]
+
+
+def test_domain_register_with_a_server(client, db, standin):
+    server = new_server(client, standin.url)
+    domain = new_domain(client)
+    url = ADMIN + "/domain/%s/acme-dns-server/new" % domain["id"]
+    page = client.get(url)
+    assert "csrf_token" in page.text and standin.url in page.text
+    docs = client.get(url + ".json").json
+    assert "acme_dns_server_id" in docs["form_fields"]
+    res = client.post(url + ".json", {"acme_dns_server_id": server["id"]})
+    assert res.json["result"] == "success"
+    account = res.json["AcmeDnsServerAccount"]
+    assert account["domain_name"] == "example.com" and account["acme_dns_server_id"] == server["id"]
+    assert account["is_active"] is True and "password" not in account
+    row = res.json["result_matrix"]["example.com"]
+    assert row["is_created"] is True and row["AcmeDnsServerAccount"]["cname_record"].startswith(
+        "_acme-challenge.example.com. CNAME "
+    )
+    assert len(standin.users) == 1
+    # the same code path as ensure-domains: it finds this account
+    assert ensure(client, server["id"], "example.com").json["result_matrix"]["example.com"]["is_created"] is False
+    # again: refused, nothing registered
+    again = client.post(url + ".json", {"acme_dns_server_id": server["id"]}, status=400)
+    assert again.json["result"] == "error"
+    assert "already has an active account (%s)" % account["id"] in again.json["form_errors"]["acme_dns_server_id"]
+    assert len(standin.users) == 1 and count_rows(db, m.AcmeDnsServerAccount) == 1
+    # by name too; HTML goes on to the account's page (with its CNAME)
+    other = new_server(client, standin.url + "/")  # the same server (normalized URL)
+    assert other["id"] == server["id"]
+    new_domain(client, "www.example.org")
+    html = client.post(ADMIN + "/domain/www.example.org/acme-dns-server/new", {"acme_dns_server_id": server["id"]},
+                       status=303)
+    assert "/acme-dns-server-account/" in html.location and "result=success" in html.location
+    assert "_acme-challenge.www.example.org. CNAME" in client.get(html.location).text
+    assert count_rows(db, m.AcmeDnsServerAccount) == 2
+
+
+def test_domain_register_bad_input_changes_nothing(client, db, standin):
+    server = new_server(client, standin.url)
+    domain = new_domain(client)
+    url = ADMIN + "/domain/%s/acme-dns-server/new" % domain["id"]
+    for value, message in (("", "acme_dns_server_id"), ("abc", "acme_dns_server_id"), ("99999", "acme_dns_server_id"),
+                           ("99999999999999", "acme_dns_server_id"), ("-1", "acme_dns_server_id")):
+        res = client.post(url + ".json", {"acme_dns_server_id": value}, status=400)
+        assert res.json["result"] == "error" and message in res.json["form_errors"], (value, res.json)
+    page = client.post(url, {"acme_dns_server_id": "99999"}, status=400)
+    assert "There is no acme-dns server 99999" in page.text and "Nothing was changed" in page.text
+    # an inactive server
+    client.post(ADMIN + "/acme-dns-server/%s/mark.json" % server["id"], {"action": "inactive"})
+    res = client.post(url + ".json", {"acme_dns_server_id": server["id"]}, status=400)
+    assert "inactive" in res.json["error"]
+    assert standin.users == {} and count_rows(db, m.AcmeDnsServerAccount) == 0
+    # an unreachable or failing server stores nothing
+    down = new_server(client, closed_port_url())
+    res = client.post(url + ".json", {"acme_dns_server_id": down["id"]}, status=503)
+    assert res.json["service"] == "acme-dns"
+    working = new_server(client, standin.url + "/failing")
+    standin.fail_status = 500
+    client.post(url + ".json", {"acme_dns_server_id": working["id"]}, status=502)
+    assert count_rows(db, m.AcmeDnsServerAccount) == 0
+    # a GET changes nothing either
+    client.get(url + ".json", {"acme_dns_server_id": working["id"]})
+    assert count_rows(db, m.AcmeDnsServerAccount) == 0
+
+
+def test_domain_accounts_list(client, db, standin):
+    one = new_server(client, standin.url)
+    two = new_server(client, standin.url + "/two")
+    domain = new_domain(client)
+    new_domain(client, "other.example.com")
+    ensure(client, one["id"], "example.com, other.example.com")
+    client.post(ADMIN + "/acme-dns-server/%s/import-domain.json" % two["id"], dict(IMPORTED, domain_name="example.com"))
+    for identifier in (domain["id"], "example.com"):
+        listing = client.get(ADMIN + "/domain/%s/acme-dns-server-accounts.json" % identifier).json
+        assert listing["Domain"] == {"id": domain["id"], "domain_name": "example.com"}
+        accounts = listing["AcmeDnsServerAccounts"]
+        assert len(accounts) == 2 and {a["domain_name"] for a in accounts.values()} == {"example.com"}
+        assert {a["acme_dns_server_id"] for a in accounts.values()} == {one["id"], two["id"]}
+        assert listing["pagination"]["total_items"] == 2
+    page = client.get(ADMIN + "/domain/example.com/acme-dns-server-accounts")
+    assert "acme-dns accounts of example.com" in page.text and "other.example.com" not in page.text
+    assert client.get(ADMIN + "/domain/example.com/acme-dns-server-accounts/1.json").json["pagination"]
+    client.get(ADMIN + "/domain/%s/acme-dns-server-accounts/2.json" % domain["id"], status=303)  # past the last
+    # the Domain's page links both routes
+    focus = client.get(ADMIN + "/domain/%s" % domain["id"]).text
+    assert "/acme-dns-server-accounts" in focus and "/acme-dns-server/new" in focus
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/domain/99999/acme-dns-server-accounts", "/domain/99999/acme-dns-server-accounts.json",
+        "/domain/nothing.example.com/acme-dns-server-accounts.json", "/domain/99999/acme-dns-server-accounts/1.json",
+        "/domain/99999/acme-dns-server/new", "/domain/99999/acme-dns-server/new.json",
+        "/domain/99999999999999/acme-dns-server/new.json", "/domain/nothing.example.com/acme-dns-server/new.json",
+        "/acme-dns-server-account/999/mark", "/acme-dns-server-account/999/mark.json",
+        "/acme-dns-server-account/99999999999/mark.json",
+    ],
+)
+def test_domain_routes_and_account_mark_unknown_ids_are_404(client, db, standin, path):
+    client.get(ADMIN + path, status=404)
+    if "/new" in path or "/mark" in path:
+        client.post(ADMIN + path, {"acme_dns_server_id": "1", "action": "inactive"}, status=404)
+    assert count_rows(db, m.AcmeDnsServerAccount) == 0
+
+
+# --- deactivating an account
+
+
+def test_account_mark(client, db, standin, app_settings):
+    server = new_server(client, standin.url)
+    row = ensure(client, server["id"], "example.com").json["result_matrix"]["example.com"]
+    first_id = row["AcmeDnsServerAccount"]["id"]
+    mark = ADMIN + "/acme-dns-server-account/%s/mark"
+    docs = client.get(mark % first_id + ".json").json
+    assert docs["valid_options"]["action"] == ["active", "inactive"]
+    assert "Deactivate" in client.get(ADMIN + "/acme-dns-server-account/%s" % first_id).text
+    res = client.post(mark % first_id + ".json", {"action": "inactive"})
+    assert res.json["result"] == "success" and res.json["AcmeDnsServerAccount"]["is_active"] is False
+    with Session(bind=db) as s:
+        ctx = ApiContext(s, app_settings)
+        assert db_acme_dns.account_for_domain(ctx, "*.example.com") is None
+        dbAccount = db_acme_dns.get__AcmeDnsServerAccount__by_id(ctx, int(first_id))
+        with pytest.raises(errors.InvalidRequest):
+            db_acme_dns.update_txt(ctx, dbAccount, TXT)
+    assert standin.txt_values(row["AcmeDnsServerAccount"]["fulldomain"]) == []
+    # bad values: 400, nothing changed
+    for action, message in (("inactive", "Already inactive"), ("bogus", "Not one of"), ("", "action"),
+                            ("x" * 5000, "Not one of")):
+        res = client.post(mark % first_id + ".json", {"action": action}, status=400)
+        assert res.json["result"] == "error"
+        assert message in res.json["form_errors"]["action"] or message in res.json["form_errors"], (action, res.json)
+    html = client.post(mark % first_id, {"action": "inactive"}, status=303)
+    assert "result=error" in html.location
+    assert "result=error" in client.get(mark % first_id, status=303).location  # a GET changes nothing
+    # the domain has no active account now: ensure-domains registers a second one
+    second = ensure(client, server["id"], "example.com").json["result_matrix"]["example.com"]
+    assert second["is_created"] is True
+    second_id = second["AcmeDnsServerAccount"]["id"]
+    # one active account per domain and server: activating the first is refused while the second is
+    res = client.post(mark % first_id + ".json", {"action": "active"}, status=400)
+    assert "another active account (%s)" % second_id in res.json["form_errors"]["action"]
+    with Session(bind=db) as s:
+        assert s.get(m.AcmeDnsServerAccount, int(first_id)).is_active is False
+        assert s.get(m.AcmeDnsServerAccount, int(second_id)).is_active is True
+    # deactivate the second, then the first can come back
+    client.post(mark % second_id + ".json", {"action": "inactive"})
+    html = client.post(mark % first_id, {"action": "active"}, status=303)
+    assert "result=success" in html.location and "operation=mark" in html.location
+    with Session(bind=db) as s:
+        ctx = ApiContext(s, app_settings)
+        assert db_acme_dns.account_for_domain(ctx, "example.com").id == int(first_id)
+        events = s.scalars(sa.select(m.OperationsEvent.operations_event_type_id)).all()
+    from peter_sslers.model import utils
+
+    names = [utils.OperationsEventType.as_string(i) for i in events]
+    assert names.count("AcmeDnsServerAccount__mark__inactive") == 2
+    assert names.count("AcmeDnsServerAccount__mark__active") == 1
+    # the lists show the state
+    listing = client.get(ADMIN + "/domain/example.com/acme-dns-server-accounts.json").json["AcmeDnsServerAccounts"]
+    assert {k: v["is_active"] for k, v in listing.items()} == {first_id: True, second_id: False}

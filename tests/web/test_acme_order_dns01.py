@@ -158,6 +158,32 @@ def test_wildcard_through_acme_dns(dnsapp, db, bind9, standin, wired, app_settin
     assert len(standin.txt_values(fulldomain)) == 2
 
 
+def test_a_deactivated_acme_dns_account_is_not_used(dnsapp, db, standin, app_settings):  # noqa: F811
+    """An order for a name whose only acme-dns account is deactivated (admin mark) is refused
+    before anything is sent to the ACME server; activated again, the name is accepted again."""
+    standin.reset()
+    with Session(bind=db) as s:
+        dbAccount = _account(ApiContext(s, app_settings), standin, "offline.example.net")
+        account_id = dbAccount.id
+        s.commit()
+    res = dnsapp.post(ADMIN + "/acme-dns-server-account/%s/mark.json" % account_id, {"action": "inactive"})
+    assert res.json["AcmeDnsServerAccount"]["is_active"] is False
+    with Session(bind=db) as s:
+        orders_before = s.scalar(sa.select(sa.func.count(m.AcmeOrder.id)))
+    res = order_dns01(dnsapp, ["*.offline.example.net", "offline.example.net"], status=400)
+    assert res["result"] == "error"
+    assert "offline.example.net" in res["error"] and "acme-dns account" in res["error"]
+    with Session(bind=db) as s:
+        assert s.scalar(sa.select(sa.func.count(m.AcmeOrder.id))) == orders_before
+    assert [request[1] for request in standin.requests].count("/update") == 0
+    # the order specification accepts the name again once the account is active
+    dnsapp.post(ADMIN + "/acme-dns-server-account/%s/mark.json" % account_id, {"action": "active"})
+    from peter_sslers.lib.db import order_spec
+
+    with Session(bind=db) as s:
+        assert order_spec._dns01_publisher(ApiContext(s, app_settings), "*.offline.example.net") is True
+
+
 def test_mixed_http01_and_dns01(dnsapp, bind9):
     """One http-01 name beside a dns-01 name: pebble's VA resolves the http-01 name through bind9
     too, and nothing serves it here: the dns-01 authorization is validated, the http-01 one fails

@@ -494,3 +494,137 @@ def test_gets_and_other_methods_on_the_actions_change_nothing(client, db):
             res = client.get(fill("/" + route.pattern.lstrip("/")) + HOSTILE_QUERY, status="*")
             assert res.status_int < 500, (route.name, res.status)
     assert table_counts(db) == before
+
+
+# --- the challenge URL (the 2021 `challenge_url`)
+
+CHALLENGE_URL = "https://acme.example/acme/chall/Ab12Cd"
+
+
+def test_challenge_url_add_show_edit_clear(client, db):
+    o = new_orderless(client)
+    c1, c2 = [c["id"] for c in o["acme_orderless_challenges"]]
+    res = add(client, o["id"], domain="example.com", token=TOKEN, keyauthorization=KEYAUTH,
+              challenge_url=" %s " % CHALLENGE_URL)
+    added = res.json["AcmeOrderlessChallenge"]
+    assert added["challenge_url"] == CHALLENGE_URL
+    # a placeholder may carry one too; none given: null
+    placeholder = add(client, o["id"], domain="www.example.com", challenge_url="http://127.0.0.1:14000/chall/1")
+    assert placeholder.json["AcmeOrderlessChallenge"]["challenge_url"] == "http://127.0.0.1:14000/chall/1"
+    assert [c["challenge_url"] for c in o["acme_orderless_challenges"]] == [None, None]
+    # shown on the container's page and the challenge's
+    page = client.get(ADMIN + "/acme-orderless/%s" % o["id"]).text
+    assert CHALLENGE_URL in page and 'name="%s_url"' % c1 in page
+    assert CHALLENGE_URL in client.get(
+        ADMIN + "/acme-orderless/%s/acme-challenge/%s" % (o["id"], added["id"])).text
+    docs = client.get(ADMIN + "/acme-orderless/%s/add-challenge.json" % o["id"]).json
+    assert "challenge_url" in docs["form_fields"]
+    assert "{challenge_id}_url" in client.get(ADMIN + "/acme-orderless/%s/update.json" % o["id"]).json["form_fields"]
+    # update: `<id>_url` alone sets the URL and leaves the token as it is
+    url = ADMIN + "/acme-orderless/%s/update.json" % o["id"]
+    res = client.post(url, {"%s_url" % added["id"]: "https://acme.example/acme/chall/Other"})
+    assert res.json["changed"] == [added["id"]]
+    challenge = [c for c in res.json["AcmeOrderless"]["acme_orderless_challenges"] if c["id"] == added["id"]][0]
+    assert challenge["challenge_url"] == "https://acme.example/acme/chall/Other" and challenge["token"] == TOKEN
+    assert public_get(client, TOKEN, status=200).text == KEYAUTH
+    # with a token as well; the same values again change nothing
+    fields = {"%s_token" % c1: TOKEN2, "%s_keyauthorization" % c1: TOKEN2 + "." + THUMB, "%s_url" % c1: CHALLENGE_URL}
+    assert client.post(url, fields).json["changed"] == [c1]
+    assert client.post(url, fields).json["changed"] == []
+    # empty: cleared
+    res = client.post(url, {"%s_url" % c1: ""})
+    assert res.json["changed"] == [c1]
+    challenge = [c for c in res.json["AcmeOrderless"]["acme_orderless_challenges"] if c["id"] == c1][0]
+    assert challenge["challenge_url"] is None and challenge["token"] == TOKEN2
+    assert c2  # untouched throughout
+    # the HTML form edits it too
+    res = client.get(ADMIN + "/acme-orderless/%s/update" % o["id"])
+    form = [fm for fm in res.forms.values() if fm.action.endswith("/update")][0]
+    form["%s_url" % c2] = CHALLENGE_URL + "2"
+    assert "result=success&operation=update" in form.submit(status=303).location
+    res = client.get(ADMIN + "/acme-orderless/%s.json" % o["id"]).json
+    assert [c["challenge_url"] for c in res["AcmeOrderless"]["acme_orderless_challenges"] if c["id"] == c2] == [
+        CHALLENGE_URL + "2"
+    ]
+
+
+BAD_CHALLENGE_URLS = [
+    "acme.example/chall/1",  # no scheme
+    "ftp://acme.example/chall/1",
+    "javascript:alert(1)",
+    "https://",  # no host
+    "https://user:pass@acme.example/chall/1",
+    "https://acme.example/chall/1#fragment",
+    "https://acme.example/chall 1",
+    "https://acme.example:99999/chall/1",
+    "https://acme.example/" + "c" * 250,  # longer than the column
+]
+
+
+@pytest.mark.parametrize("bad", BAD_CHALLENGE_URLS)
+def test_challenge_url_bad_values_change_nothing(client, db, bad):
+    o = new_orderless(client)
+    c1 = o["acme_orderless_challenges"][0]["id"]
+    res = add(client, o["id"], status=400, domain="example.com", token=TOKEN, keyauthorization=KEYAUTH,
+              challenge_url=bad)
+    assert res.json["result"] == "error" and "challenge_url" in res.json["form_errors"], res.json
+    assert count_rows(db, m.AcmeOrderlessChallenge) == 2
+    public_get(client, TOKEN, status=404)
+    res = client.post(
+        ADMIN + "/acme-orderless/%s/update.json" % o["id"],
+        {"%s_token" % c1: TOKEN, "%s_keyauthorization" % c1: KEYAUTH, "%s_url" % c1: bad},
+        status=400,
+    )
+    assert res.json["result"] == "error" and "%s_url" % c1 in res.json["form_errors"], res.json
+    res = client.get(ADMIN + "/acme-orderless/%s.json" % o["id"]).json
+    assert [(c["token"], c["challenge_url"]) for c in res["AcmeOrderless"]["acme_orderless_challenges"]] == [
+        (None, None), (None, None)
+    ]
+    page = client.post(ADMIN + "/acme-orderless/%s/add-challenge" % o["id"],
+                       {"domain": "example.com", "challenge_url": bad}, status=400)
+    assert "Nothing was changed" in page.text
+
+
+# --- the operations log
+
+
+def _events(db):
+    import sqlalchemy as sa
+    from sqlalchemy.orm import Session
+
+    with Session(bind=db) as s:
+        events = [(utils.OperationsEventType.as_string(e.operations_event_type_id), e.event_payload_json)
+                  for e in s.scalars(sa.select(m.OperationsEvent).order_by(m.OperationsEvent.id))]
+        objects = [(utils.OperationsEventType.as_string(o.operations_object_event_status_id), o.acme_orderless_id)
+                   for o in s.scalars(sa.select(m.OperationsObjectEvent).order_by(m.OperationsObjectEvent.id))]
+    return events, objects
+
+
+def test_each_action_is_logged(client, db):
+    before_events, before_objects = _events(db)
+    o = new_orderless(client)
+    oid = int(o["id"])
+    c1 = o["acme_orderless_challenges"][0]["id"]
+    added = add(client, o["id"], domain="www.example.com", token=TOKEN, keyauthorization=KEYAUTH,
+                challenge_url=CHALLENGE_URL).json["AcmeOrderlessChallenge"]
+    client.post(ADMIN + "/acme-orderless/%s/update.json" % o["id"], {"%s_url" % c1: CHALLENGE_URL + "/x"})
+    client.post(ADMIN + "/acme-orderless/%s/update.json" % o["id"], {"%s_url" % c1: CHALLENGE_URL + "/x"})  # no change
+    client.post(ADMIN + "/acme-orderless/%s/deactivate.json" % o["id"], {})
+    # refused actions log nothing
+    client.post(ADMIN + "/acme-orderless/%s/deactivate.json" % o["id"], {}, status=400)
+    add(client, o["id"], status=400, domain="example.com")
+    events, objects = _events(db)
+    events, objects = events[len(before_events):], objects[len(before_objects):]
+    assert [name for name, _ in events] == [
+        "AcmeOrderless__insert", "AcmeOrderless__add_challenge", "AcmeOrderless__update", "AcmeOrderless__deactivate"
+    ]
+    assert objects == [(name, oid) for name, _ in events]
+    payloads = dict(events)
+    assert payloads["AcmeOrderless__insert"]["domain_names"] == ["example.com", "www.example.com"]
+    assert payloads["AcmeOrderless__add_challenge"]["acme_orderless_challenge_id"] == int(added["id"])
+    assert payloads["AcmeOrderless__add_challenge"]["challenge_url"] == CHALLENGE_URL
+    assert payloads["AcmeOrderless__update"]["acme_orderless_challenge_ids"] == [c1]
+    assert all(p["acme_orderless_id"] == oid for p in payloads.values())
+    # the operations log shows them
+    listing = client.get(ADMIN + "/operations/log.json").json
+    assert "AcmeOrderless__deactivate" in str(listing)

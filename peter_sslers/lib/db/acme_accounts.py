@@ -112,13 +112,21 @@ def normalize_contact(contact: Optional[str], field: str = "account__contact") -
 EAB_KID_MAX_LENGTH = AcmeAccount.eab_kid.property.columns[0].type.length
 
 
-def parse_external_account(eab_kid: Optional[str], eab_hmac_key: Optional[str]) -> Optional[acme_v2.ExternalAccountKey]:
+def parse_external_account(
+    eab_kid: Optional[str], eab_hmac_key: Optional[str], eab_mac_algorithm: Optional[str] = "HS256"
+) -> Optional[acme_v2.ExternalAccountKey]:
     """The External Account Binding credential of a registration form (RFC 8555 section 7.3.4):
-    both fields or neither (None). The HMAC key is base64url, as CAs hand it out.
+    both fields or neither (None). The HMAC key is base64url, as CAs hand it out;
+    ``eab_mac_algorithm`` is HS256 (empty: HS256), HS384 or HS512 (RFC 7518 section 3.2).
 
     :raises errors.FormInvalid: one without the other, a key that is not base64url, a key id that
-        is too long or holds control characters. No message holds the HMAC key.
+        is too long or holds control characters, another MAC algorithm. No message holds the HMAC key.
     """
+    eab_mac_algorithm = (eab_mac_algorithm or "").strip() or "HS256"
+    if eab_mac_algorithm not in acme_v2.EAB_ALGORITHMS:
+        raise errors.FormInvalid(
+            {"eab_mac_algorithm": "Not one of: %s." % ", ".join(acme_v2.EAB_ALGORITHMS)}
+        )
     eab_kid = (eab_kid or "").strip() or None
     eab_hmac_key = (eab_hmac_key or "").strip() or None
     if eab_kid is None and eab_hmac_key is None:
@@ -135,7 +143,7 @@ def parse_external_account(eab_kid: Optional[str], eab_hmac_key: Optional[str]) 
         hmac_key = acme_v2.decode_eab_hmac_key(eab_hmac_key)
     except ValueError as exc:
         raise errors.FormInvalid({"eab_hmac_key": str(exc)})
-    return acme_v2.ExternalAccountKey(kid=eab_kid, hmac_key=hmac_key)
+    return acme_v2.ExternalAccountKey(kid=eab_kid, hmac_key=hmac_key, alg=eab_mac_algorithm)
 
 
 def get__AcmeAccountProvider__for_use(ctx, provider_id) -> AcmeAccountProvider:
@@ -304,6 +312,7 @@ def new__AcmeAccount(
     if external_account is not None and is_created:
         dbAccount.eab_kid = external_account.kid
         event_payload["eab_kid"] = external_account.kid
+        event_payload["eab_mac_algorithm"] = external_account.alg
     for dbEvent in logger.records:
         dbEvent.acme_account_id = dbAccount.id
     _checkpoint_event(ctx, "AcmeAccount__create", dbAccount, event_payload)
@@ -647,6 +656,7 @@ def register(
         # bound only when the server created it: an existing account ignores the binding sent
         dbAccount.eab_kid = external_account.kid
         event_payload["eab_kid"] = external_account.kid
+        event_payload["eab_mac_algorithm"] = external_account.alg
     _checkpoint_event(ctx, event, dbAccount, event_payload)
     _maybe_make_global_default(ctx, dbAccount)
     return {"is_created": is_created, "status": resource.status}

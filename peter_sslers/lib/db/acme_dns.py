@@ -8,7 +8,9 @@ What the dns-01 order flow calls:
   account's server (``POST /update``).
 
 The rest serves the admin: servers (new, edit, mark, check), accounts (``ensure_domains``
-registers them, ``import_account`` stores credentials made elsewhere) and the CNAME audit.
+registers them, ``register_domain`` registers one Domain, ``import_account`` stores credentials
+made elsewhere, ``update_AcmeDnsServerAccount__mark`` deactivates or reactivates one) and the
+CNAME audit.
 """
 
 import json
@@ -33,6 +35,7 @@ from .getcreate import insert_or_find
 from .logger import log__OperationsEvent
 
 ACME_DNS_SERVER_MARK_ACTIONS = ("active", "inactive", "global_default")
+ACME_DNS_SERVER_ACCOUNT_MARK_ACTIONS = ("active", "inactive")
 
 # the most names one ensure-domains request registers (each is one request to the server)
 MAX_ENSURE_DOMAINS = MAX_DOMAINS_PER_SET
@@ -442,5 +445,89 @@ def import_account(
     if not is_created:
         raise errors.ConflictingObject(
             "`%s` already has an active account on this acme-dns server." % dbDomain.domain_name, field="domain_name"
+        )
+    return dbAccount
+
+
+def register_domain(ctx, dbAcmeDnsServer: AcmeDnsServer, dbDomain: Domain) -> AcmeDnsServerAccount:
+    """Register a new account for one Domain on this server (the 2021
+    ``/domain/{id}/acme-dns-server/new``): ``ensure_domains`` for the one name, refused when the
+    Domain has an active account on the server already (``ensure_domains`` would keep it).
+
+    :raises errors.ConflictingObject: (field ``acme_dns_server_id``) the Domain has an active
+        account on this server (its id is in the message).
+    :raises errors.InvalidRequest: the server is inactive, the Domain is blocklisted.
+    :raises errors.AcmeDnsUnreachable: / :raises errors.AcmeDnsServerError: registration failed.
+    """
+    existing = get__AcmeDnsServerAccount__active(ctx, dbAcmeDnsServer, dbDomain)
+    if existing is not None:
+        raise errors.ConflictingObject(
+            "`%s` already has an active account (%s) on acme-dns server %s: a domain has one active account "
+            "per server (deactivate that one first to register another)."
+            % (dbDomain.domain_name, existing.id, dbAcmeDnsServer.id),
+            field="acme_dns_server_id",
+        )
+    with errors.for_field("acme_dns_server_id"):
+        matrix = ensure_domains(ctx, dbAcmeDnsServer, [dbDomain.domain_name])
+    row = matrix[dbDomain.domain_name]
+    if not row["is_created"]:
+        # another request registered one meanwhile (``_insert_account``'s race)
+        raise errors.ConflictingObject(
+            "`%s` already has an active account on acme-dns server %s." % (dbDomain.domain_name, dbAcmeDnsServer.id),
+            field="acme_dns_server_id",
+        )
+    return get__AcmeDnsServerAccount__by_id(ctx, int(row["AcmeDnsServerAccount"]["id"]))
+
+
+def update_AcmeDnsServerAccount__mark(ctx, dbAccount: AcmeDnsServerAccount, action: str) -> AcmeDnsServerAccount:
+    """``inactive``: the account is no longer used for dns-01 (``account_for_domain`` and so the
+    order flow skip it; ``update_txt`` refuses it); it is kept, with its credentials.
+    ``active``: it is used again, but only when the Domain has no other active account on the
+    same server: that one is refused, not switched off silently (the Domain's CNAME points at
+    exactly one account's fulldomain, which the operator chose; see docs/AcmeDns.md).
+
+    :raises errors.InvalidRequest: (field ``action``) not one of the actions.
+    :raises errors.InvalidTransition: already so.
+    :raises errors.ConflictingObject: (field ``action``) activating while another account of the
+        Domain on the server is active.
+    """
+    if action not in ACME_DNS_SERVER_ACCOUNT_MARK_ACTIONS:
+        raise errors.InvalidRequest("Not one of: %s." % ", ".join(ACME_DNS_SERVER_ACCOUNT_MARK_ACTIONS), field="action")
+    want_active = action == "active"
+    if bool(dbAccount.is_active) == want_active:
+        raise errors.InvalidTransition("Already %s." % action, field="action")
+    if want_active:
+        other = get__AcmeDnsServerAccount__active(ctx, dbAccount.acme_dns_server, dbAccount.domain)
+        if other is not None:
+            raise errors.ConflictingObject(
+                "`%s` has another active account (%s) on this acme-dns server: deactivate it first (and point the "
+                "CNAME at this account's fulldomain)." % (dbAccount.domain.domain_name, other.id),
+                field="action",
+            )
+    payload = {
+        "acme_dns_server_account_id": str(dbAccount.id),
+        "acme_dns_server_id": str(dbAccount.acme_dns_server_id),
+        "domain_name": dbAccount.domain.domain_name,
+        "action": action,
+    }
+
+    def mark():
+        log__OperationsEvent(ctx, "AcmeDnsServerAccount__mark__%s" % action, payload)
+        dbAccount.is_active = want_active
+        ctx.dbsession.flush(objects=[dbAccount])
+        return dbAccount
+
+    if not want_active:
+        return mark()
+    # two activations at once: the partial unique index (one active account per domain and
+    # server) lets one win; the other is refused as above
+    _, is_marked = insert_or_find(
+        ctx, mark, lambda: get__AcmeDnsServerAccount__active(ctx, dbAccount.acme_dns_server, dbAccount.domain)
+    )
+    if not is_marked:
+        raise errors.ConflictingObject(
+            "`%s` has another active account on this acme-dns server: deactivate it first."
+            % dbAccount.domain.domain_name,
+            field="action",
         )
     return dbAccount

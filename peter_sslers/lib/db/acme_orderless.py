@@ -7,10 +7,13 @@ responder serves them (``get.get__AcmeOrderlessChallenge__answerable``) until th
 deactivated. peter_sslers never talks to the ACME server about these.
 
 Every function validates everything before it changes anything, and raises
-``errors.InvalidRequest`` (with the form field at fault) on bad input.
+``errors.InvalidRequest`` (with the form field at fault) on bad input. Each action that changes
+something records an OperationsEvent (``AcmeOrderless__insert``, ``__add_challenge``,
+``__update``, ``__deactivate``) and an OperationsObjectEvent on the AcmeOrderless.
 """
 
 import re
+import urllib.parse
 from typing import Optional
 
 import sqlalchemy as sa
@@ -28,6 +31,8 @@ from ...model.objects import Domain
 from ...model.objects import UniqueFQDNSet2Domain
 from . import get
 from .getcreate import MAX_DOMAINS_PER_SET
+from .logger import log__OperationsEvent
+from .logger import log__OperationsObjectEvent
 
 # RFC 8555 section 8.1: a token is base64url without padding and carries at least 128 bits of
 # entropy (22 characters); 128 characters is far past any CA's and keeps `token.thumbprint` in
@@ -39,6 +44,46 @@ RE_TOKEN = re.compile(r"^[A-Za-z0-9_-]{%d,%d}$" % (TOKEN_MIN_LENGTH, TOKEN_MAX_L
 RE_THUMBPRINT = re.compile(r"^[A-Za-z0-9_-]{43}$")
 
 CHALLENGE_TYPES = ("http-01",)
+
+# the column's length (acme_orderless_challenge.challenge_url)
+CHALLENGE_URL_MAX_LENGTH = AcmeOrderlessChallenge.challenge_url.property.columns[0].type.length
+RE_URL_FORBIDDEN = re.compile(r"[\s\x00-\x1f\x7f]")
+
+
+def validate_challenge_url(raw: Optional[str], field: str = "challenge_url") -> Optional[str]:
+    """The URL of the CA's challenge object, as the other client shows it: an ``http://`` or
+    ``https://`` URL with a host, no credentials, no fragment, no spaces, at most 255 characters.
+    Empty: None (no URL). It is kept for the operator's reference and never fetched.
+
+    :raises errors.InvalidRequest: (on ``field``) not such a URL.
+    """
+    value = (raw or "").strip()
+    if not value:
+        return None
+    if len(value) > CHALLENGE_URL_MAX_LENGTH:
+        raise errors.InvalidRequest("The challenge URL is longer than %d characters." % CHALLENGE_URL_MAX_LENGTH, field=field)
+    if RE_URL_FORBIDDEN.search(value):
+        raise errors.InvalidRequest("The challenge URL holds spaces or control characters.", field=field)
+    try:
+        parts = urllib.parse.urlsplit(value)
+        parts.port  # a bad port raises ValueError
+    except ValueError:
+        raise errors.InvalidRequest("The challenge URL is not a URL.", field=field)
+    if parts.scheme.lower() not in ("http", "https"):
+        raise errors.InvalidRequest("The challenge URL must be an https:// (or http://) URL.", field=field)
+    if not parts.hostname:
+        raise errors.InvalidRequest("The challenge URL has no host.", field=field)
+    if parts.username is not None or parts.password is not None:
+        raise errors.InvalidRequest("The challenge URL must not carry credentials.", field=field)
+    if parts.fragment:
+        raise errors.InvalidRequest("The challenge URL must not have a fragment.", field=field)
+    return value
+
+
+def _log(ctx, event_name: str, dbOrderless: AcmeOrderless, **payload) -> None:
+    """The OperationsEvent of one action, and its OperationsObjectEvent on the AcmeOrderless."""
+    dbEvent = log__OperationsEvent(ctx, event_name, dict(acme_orderless_id=dbOrderless.id, **payload))
+    log__OperationsObjectEvent(ctx, event_name, dbOrderless, dbEvent)
 
 
 def validate_token(token: str, field: str = "token") -> str:
@@ -189,6 +234,13 @@ def create(ctx, domain_names_raw: str, dbAccount: Optional[AcmeAccount] = None) 
             )
         )
     ctx.dbsession.flush()
+    _log(
+        ctx,
+        "AcmeOrderless__insert",
+        dbOrderless,
+        domain_names=names,
+        acme_account_id=dbAccount.id if dbAccount is not None else None,
+    )
     return dbOrderless
 
 
@@ -199,12 +251,14 @@ def add_challenge(
     token: Optional[str] = None,
     keyauthorization: Optional[str] = None,
     challenge_type: str = "http-01",
+    challenge_url: Optional[str] = None,
 ) -> AcmeOrderlessChallenge:
     """Another challenge for one of the container's names: a placeholder (no token), or a token
-    with its key authorization (computed when an account is attached and it is left out).
+    with its key authorization (computed when an account is attached and it is left out); and,
+    optionally, the URL of the CA's challenge.
 
     :raises errors.InvalidRequest: deactivated, a name not of this container, a bad or live
-        token, a bad key authorization, a type other than http-01.
+        token, a bad key authorization, a bad challenge URL, a type other than http-01.
     """
     _require_processing(dbOrderless)
     if challenge_type not in CHALLENGE_TYPES:
@@ -219,6 +273,7 @@ def add_challenge(
             field="domain",
         )
     token, keyauthorization = _token_and_keyauthorization(ctx, dbOrderless, token, keyauthorization)
+    challenge_url = validate_challenge_url(challenge_url)
     dbChallenge = AcmeOrderlessChallenge(
         acme_orderless=dbOrderless,
         domain_name=name,
@@ -226,10 +281,20 @@ def add_challenge(
         timestamp_created=ctx.timestamp,
         token=token,
         keyauthorization=keyauthorization,
+        challenge_url=challenge_url,
     )
     ctx.dbsession.add(dbChallenge)
     dbOrderless.timestamp_updated = ctx.timestamp
     ctx.dbsession.flush()
+    _log(
+        ctx,
+        "AcmeOrderless__add_challenge",
+        dbOrderless,
+        acme_orderless_challenge_id=dbChallenge.id,
+        domain_name=name,
+        token=token,  # public: the responder serves it
+        challenge_url=challenge_url,
+    )
     return dbChallenge
 
 
@@ -257,44 +322,51 @@ def _token_and_keyauthorization(
     return token, keyauthorization
 
 
-# ``<challenge id>_token`` and ``<challenge id>_keyauthorization``: the fields of ``update``
-RE_UPDATE_FIELD = re.compile(r"^(\d{1,10})_(token|keyauthorization)$")
+# ``<challenge id>_token``, ``<challenge id>_keyauthorization`` and ``<challenge id>_url``: the
+# fields of ``update`` (the 2021 names)
+RE_UPDATE_FIELD = re.compile(r"^(\d{1,10})_(token|keyauthorization|url)$")
 
 
 def update_challenges(ctx, dbOrderless: AcmeOrderless, fields: dict) -> list:
-    """Edit challenges from the 2021 free-form fields ``<id>_token`` and ``<id>_keyauthorization``.
+    """Edit challenges from the 2021 free-form fields ``<id>_token``, ``<id>_keyauthorization``
+    and ``<id>_url``.
 
-    A challenge named by either field gets both values (an empty token clears it: the challenge is
-    no longer served). Other fields are ignored. Returns the ids of the challenges that changed.
+    A challenge named by ``<id>_token`` or ``<id>_keyauthorization`` gets both values (an empty
+    token clears it: the challenge is no longer served); one named by ``<id>_url`` gets that
+    challenge URL (empty: none). A challenge keeps what its fields do not name. Other fields are
+    ignored. Returns the ids of the challenges that changed.
 
     :raises errors.InvalidRequest: deactivated, no challenge field, a challenge not of this
-        container, a bad or live token, a bad key authorization.
+        container, a bad or live token, a bad key authorization, a bad challenge URL.
     """
     _require_processing(dbOrderless)
     by_id = {str(c.id): c for c in dbOrderless.acme_orderless_challenges}
-    named = []
+    named_token = []  # challenges whose token and key authorization are given
+    named_url = []  # challenges whose URL is given
     for key in fields:
         match = RE_UPDATE_FIELD.match(key)
         if match is None:
             continue
-        challenge_id = match.group(1)
+        challenge_id, what = match.group(1), match.group(2)
         if challenge_id not in by_id:
             raise errors.InvalidRequest(
                 "Challenge %s is not one of this AcmeOrderless's challenges." % challenge_id, field=key
             )
+        named = named_url if what == "url" else named_token
         if challenge_id not in named:
             named.append(challenge_id)
-    if not named:
+    if not named_token and not named_url:
         raise errors.InvalidRequest(
-            "Nothing to update: send `<challenge id>_token` and `<challenge id>_keyauthorization`.", field="Error_Main"
+            "Nothing to update: send `<challenge id>_token` and `<challenge id>_keyauthorization`, or "
+            "`<challenge id>_url`.",
+            field="Error_Main",
         )
     # validate every challenge before changing any; a token may appear only once in the request,
     # and the challenges it rewrites do not hold their old tokens against it (a token may move)
-    rewritten = tuple(by_id[challenge_id].id for challenge_id in named)
+    rewritten = tuple(by_id[challenge_id].id for challenge_id in named_token)
     wanted = {}
     seen_tokens = {}
-    for challenge_id in sorted(named, key=int):
-        dbChallenge = by_id[challenge_id]
+    for challenge_id in sorted(named_token, key=int):
         token, keyauthorization = _token_and_keyauthorization(
             ctx,
             dbOrderless,
@@ -310,19 +382,37 @@ def update_challenges(ctx, dbOrderless: AcmeOrderless, fields: dict) -> list:
                     field="%s_token" % challenge_id,
                 )
             seen_tokens[token] = challenge_id
-        wanted[challenge_id] = (token, keyauthorization)
+        wanted.setdefault(challenge_id, {}).update(token=token, keyauthorization=keyauthorization)
+    for challenge_id in sorted(named_url, key=int):
+        field = "%s_url" % challenge_id
+        wanted.setdefault(challenge_id, {})["challenge_url"] = validate_challenge_url(fields.get(field), field=field)
     changed = []
-    for challenge_id, (token, keyauthorization) in wanted.items():
+    for challenge_id in sorted(wanted, key=int):
         dbChallenge = by_id[challenge_id]
-        if (dbChallenge.token, dbChallenge.keyauthorization) == (token, keyauthorization):
+        values = {name: value for name, value in wanted[challenge_id].items() if getattr(dbChallenge, name) != value}
+        if not values:
             continue
-        dbChallenge.token = token
-        dbChallenge.keyauthorization = keyauthorization
+        for name, value in values.items():
+            setattr(dbChallenge, name, value)
         dbChallenge.timestamp_updated = ctx.timestamp
         changed.append(challenge_id)
     if changed:
         dbOrderless.timestamp_updated = ctx.timestamp
     ctx.dbsession.flush()
+    if changed:
+        _log(
+            ctx,
+            "AcmeOrderless__update",
+            dbOrderless,
+            acme_orderless_challenge_ids=changed,
+            challenges={
+                challenge_id: {
+                    "token": by_id[challenge_id].token,
+                    "challenge_url": by_id[challenge_id].challenge_url,
+                }
+                for challenge_id in changed
+            },
+        )
     return changed
 
 
@@ -337,6 +427,7 @@ def deactivate(ctx, dbOrderless: AcmeOrderless) -> None:
     dbOrderless.timestamp_finalized = ctx.timestamp
     dbOrderless.timestamp_updated = ctx.timestamp
     ctx.dbsession.flush()
+    _log(ctx, "AcmeOrderless__deactivate", dbOrderless)
 
 
 def record_poll(ctx, dbChallenge: AcmeOrderlessChallenge) -> None:

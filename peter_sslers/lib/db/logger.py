@@ -20,6 +20,7 @@ OBJECT_COLUMNS = {
     "QueueCertificate": "queue_certificate_id",
     "QueueDomain": "queue_domain_id",
     "UniqueFQDNSet": "unique_fqdn_set_id",
+    "AcmeOrderless": "acme_orderless_id",
 }
 
 

@@ -10,6 +10,7 @@ from typing import Optional
 
 import colander
 
+from ...lib.db.acme_dns import ACME_DNS_SERVER_ACCOUNT_MARK_ACTIONS
 from ...lib.db.acme_dns import ACME_DNS_SERVER_MARK_ACTIONS
 from ...lib.db.dns_backends import MARK_ACTIONS as DNS_BACKEND_MARK_ACTIONS
 from ...lib.db.getcreate import MAX_DOMAINS_PER_SET
@@ -322,6 +323,18 @@ class AcmeDnsServerImportDomain(colander.Schema):
     allowfrom = _allowfrom()
 
 
+class AcmeDnsServerAccountMark(colander.Schema):
+    action = _action(ACME_DNS_SERVER_ACCOUNT_MARK_ACTIONS)
+
+
+class DomainAcmeDnsServerNew(colander.Schema):
+    acme_dns_server_id = colander.SchemaNode(
+        Id("an AcmeDnsServer id"),
+        name="acme_dns_server_id",
+        description="The acme-dns server to register the Domain with (an id from /acme-dns-servers)",
+    )
+
+
 class ActionNoFields(colander.Schema):
     """An action that needs no field: an HTTP POST is enough."""
 
@@ -421,11 +434,19 @@ class AcmeOrderlessAddChallenge(colander.Schema):
         "attached)",
         missing="",
     )
+    challenge_url = colander.SchemaNode(
+        Text(column_length(model.AcmeOrderlessChallenge.challenge_url)),
+        name="challenge_url",
+        description="Optional: the URL of the CA's challenge, as the other client shows it (an https:// or "
+        "http:// URL; kept for reference, never fetched)",
+        missing="",
+    )
 
 
 class AcmeOrderlessUpdate(colander.Schema):
-    """Free-form fields ``<challenge id>_token`` and ``<challenge id>_keyauthorization`` (2021); the
-    schema only documents them (``lib.db.acme_orderless.update_challenges`` reads the form)."""
+    """Free-form fields ``<challenge id>_token``, ``<challenge id>_keyauthorization`` and
+    ``<challenge id>_url`` (2021); the schema only documents them
+    (``lib.db.acme_orderless.update_challenges`` reads the form)."""
 
     challenge_token = colander.SchemaNode(
         Text(column_length(model.AcmeOrderlessChallenge.token)),
@@ -438,5 +459,12 @@ class AcmeOrderlessUpdate(colander.Schema):
         name="{challenge_id}_keyauthorization",
         description="Its key authorization, `token.thumbprint` (computed when left out and an AcmeAccount is "
         "attached)",
+        missing="",
+    )
+    challenge_url = colander.SchemaNode(
+        Text(column_length(model.AcmeOrderlessChallenge.challenge_url)),
+        name="{challenge_id}_url",
+        description="The URL of the CA's challenge (an https:// or http:// URL; empty: none). Sent alone, it "
+        "leaves the token and key authorization as they are",
         missing="",
     )

@@ -6,6 +6,7 @@ description is its API documentation and a ``OneOf`` validator lists its valid o
 
 import colander
 
+from ...lib.acme_v2 import EAB_ALGORITHMS
 from ...lib.db.acme_accounts import ACCOUNT_KEY_TECHNOLOGIES
 from ...lib.db.acme_accounts import ACCOUNT_MARK_ACTIONS
 from ...lib.db.actions_acme import ORDER_MARK_ACTIONS
@@ -69,7 +70,8 @@ def _account_policy(required: bool = False):
 
 
 def _external_account_binding():
-    """``eab_kid`` and ``eab_hmac_key``: External Account Binding (RFC 8555 section 7.3.4), both or neither."""
+    """``eab_kid`` and ``eab_hmac_key``: External Account Binding (RFC 8555 section 7.3.4), both or
+    neither; ``eab_mac_algorithm``: the MAC the binding is made with (RFC 7518 section 3.2)."""
     return (
         _string(
             "eab_kid",
@@ -84,6 +86,13 @@ def _external_account_binding():
             "nor shown)",
             missing=None,
             max_length=1024,
+        ),
+        _string(
+            "eab_mac_algorithm",
+            "The MAC algorithm of the binding, as the CA asks (RFC 7518 section 3.2; default HS256, what most CAs "
+            "use); read only with `eab_kid` and `eab_hmac_key`",
+            missing="HS256",
+            choices=tuple(EAB_ALGORITHMS),
         ),
     )
 
@@ -105,11 +114,11 @@ class AcmeAccountNew(colander.Schema):
         choices=tuple(ACCOUNT_KEY_TECHNOLOGIES),
     )
     account__private_key_cycle, account__private_key_technology = _account_policy()
-    eab_kid, eab_hmac_key = _external_account_binding()
+    eab_kid, eab_hmac_key, eab_mac_algorithm = _external_account_binding()
 
 
 class AcmeAccountAuthenticate(colander.Schema):
-    eab_kid, eab_hmac_key = _external_account_binding()
+    eab_kid, eab_hmac_key, eab_mac_algorithm = _external_account_binding()
 
 
 class AcmeAccountUpload(colander.Schema):

@@ -75,7 +75,8 @@ class ViewNew(AcmeHandler):
         "{ADMIN_URL}/acme-account/new.json",
         notes=(
             "The first usable account on the default ACME server becomes the global default.",
-            "External Account Binding (RFC 8555 7.3.4): `eab_kid` and `eab_hmac_key` together, as the CA issued them. "
+            "External Account Binding (RFC 8555 7.3.4): `eab_kid` and `eab_hmac_key` together, as the CA issued them, "
+            "and `eab_mac_algorithm` (HS256, HS384 or HS512; default HS256). "
             "When the server's directory says `externalAccountRequired` and they are missing, nothing is sent and "
             "the answer is a 400 on `eab_kid`; a binding the server refuses is a 400 on `eab_hmac_key`. The "
             "account keeps `eab_kid`; the HMAC key is neither stored nor echoed.",
@@ -84,7 +85,9 @@ class ViewNew(AcmeHandler):
     def new(self):
         try:
             values = self.validate(forms_acme.AcmeAccountNew)
-            external_account = acme_accounts.parse_external_account(values["eab_kid"], values["eab_hmac_key"])
+            external_account = acme_accounts.parse_external_account(
+                values["eab_kid"], values["eab_hmac_key"], values["eab_mac_algorithm"]
+            )
             if values["acme_account_provider_id"] is None:
                 dbProvider = get.get__AcmeAccountProvider__default(self.ctx)
                 if dbProvider is None:
@@ -257,7 +260,8 @@ class ViewFocus(AcmeHandler):
         about="Register the account with the ACME server (newAccount, terms agreed), or find it there.",
         example="curl -X POST {ADMIN_URL}/acme-account/1/acme-server/authenticate.json",
         notes=(
-            "`eab_kid` and `eab_hmac_key` (together) bind an account the server creates to the CA's external "
+            "`eab_kid` and `eab_hmac_key` (together; `eab_mac_algorithm` HS256, HS384 or HS512, default HS256) bind "
+            "an account the server creates to the CA's external "
             "account (RFC 8555 7.3.4). A server requiring it refuses an account it does not know yet without them "
             "(400 on `eab_kid`, nothing sent); an account it knows is found without them.",
         ),
@@ -281,7 +285,9 @@ class ViewFocus(AcmeHandler):
             external_account = None
             if not only_return_existing:
                 values = self.validate(forms_acme.AcmeAccountAuthenticate)
-                external_account = acme_accounts.parse_external_account(values["eab_kid"], values["eab_hmac_key"])
+                external_account = acme_accounts.parse_external_account(
+                    values["eab_kid"], values["eab_hmac_key"], values["eab_mac_algorithm"]
+                )
             self.require_enabled_server(dbAccount.acme_account_provider)
             registered = acme_accounts.register(
                 self.ctx, dbAccount, only_return_existing=only_return_existing, external_account=external_account

@@ -13,6 +13,7 @@ from ..lib import forms
 from ..lib.handler import Handler
 from ..lib.handler import focus_loader
 from ..lib.viewconfig import admin_view
+from .domain import load_domain
 
 # the most accounts one ensure-domains-results page shows (the 2021 limit)
 MAX_RESULTS_IDS = 100
@@ -293,3 +294,109 @@ class ViewAccounts(Handler):
             # the audit ran: a missing CNAME is its finding (``audit.ok``), not a failed request
             return {"result": "success", "AcmeDnsServerAccount": dbAccount.as_json, "audit": audit.as_json()}
         return {"AcmeDnsServerAccount": dbAccount, "show_password": False, "audit": audit}
+
+    @admin_view(
+        "admin:acme_dns_server_account:focus:mark",
+        post=True,
+        schema=forms.AcmeDnsServerAccountMark,
+        about="Deactivate an account (`inactive`: dns-01 no longer uses it; it is kept) or activate it again "
+        "(`active`: refused while the Domain has another active account on the same server).",
+        example="curl --form 'action=inactive' {ADMIN_URL}/acme-dns-server-account/1/mark.json",
+        notes=(
+            "A domain has at most one active account per acme-dns server: activating one never switches "
+            "another off; deactivate that one first (its CNAME target changes with the account).",
+        ),
+    )
+    def mark(self):
+        dbAccount = load_acme_dns_server_account(self)
+        focus_url = self.request.route_path("admin:acme_dns_server_account:focus", id=dbAccount.id)
+        action = self.posted_text("action")
+        try:
+            values = self.validate(forms.AcmeDnsServerAccountMark)
+            db_acme_dns.update_AcmeDnsServerAccount__mark(self.ctx, dbAccount, values["action"])
+        except errors.InvalidRequest as exc:
+            return self.action_error(exc, focus_url, "mark", action=action)
+        if self.is_json:
+            return {
+                "result": "success",
+                "operation": "mark",
+                "action": action,
+                "AcmeDnsServerAccount": dbAccount.as_json,
+            }
+        return self.redirect_result(focus_url, "success", "mark", action=action)
+
+
+class ViewDomain(Handler):
+    """A Domain's acme-dns accounts, and registering it with a server (the 2021 domain routes)."""
+
+    @admin_view(
+        "admin:domain:focus:acme_dns_server_accounts",
+        renderer="/admin/acme_dns_server_accounts.mako",
+        paginate=True,
+        section="domain",
+    )
+    def accounts(self):
+        """The acme-dns accounts of a Domain (every server, active or not), newest first."""
+        dbDomain = load_domain(self)
+        statement = db_acme_dns.query__AcmeDnsServerAccount(domain_id=dbDomain.id)
+        listing = self.paged_list(
+            statement, "AcmeDnsServerAccounts", page_title="acme-dns accounts of %s" % dbDomain.domain_name
+        )
+        if self.is_json:
+            listing["Domain"] = {"id": str(dbDomain.id), "domain_name": dbDomain.domain_name}
+        return listing
+
+    def _get_new(self):
+        dbDomain = load_domain(self)
+        return {
+            "Domain": dbDomain,
+            "AcmeDnsServers": get.page(self.ctx, db_acme_dns.query__AcmeDnsServer(), 100, 0),
+            "AcmeDnsServerAccounts": get.page(
+                self.ctx, db_acme_dns.query__AcmeDnsServerAccount(domain_id=dbDomain.id), 20, 0
+            ),
+            "form_errors": {},
+            "form_values": {},
+        }
+
+    @admin_view(
+        "admin:domain:focus:acme_dns_server:new",
+        renderer="/admin/domain-acme_dns_server-new.mako",
+        post=True,
+        get="_get_new",
+        schema=forms.DomainAcmeDnsServerNew,
+        section="domain",
+        about="Register the Domain with an acme-dns server (`POST /register` there): a new account and the "
+        "CNAME to create. The same registration as the server's ensure-domains, for one Domain.",
+        example="curl --form 'acme_dns_server_id=1' {ADMIN_URL}/domain/example.com/acme-dns-server/new.json",
+        notes=(
+            "Refused (400) when the Domain has an active account on that server already, when the server is "
+            "unknown or inactive, or when the Domain is blocklisted; an unreachable server stores nothing (503).",
+        ),
+    )
+    def new(self):
+        dbDomain = load_domain(self)
+        try:
+            values = self.validate(forms.DomainAcmeDnsServerNew)
+            dbServer = db_acme_dns.get__AcmeDnsServer__by_id(self.ctx, values["acme_dns_server_id"])
+            if dbServer is None:
+                raise errors.InvalidRequest("There is no acme-dns server %s." % values["acme_dns_server_id"],
+                                            field="acme_dns_server_id")
+            dbAccount = db_acme_dns.register_domain(self.ctx, dbServer, dbDomain)
+        except errors.InvalidRequest as exc:
+            values = self._get_new()
+            values.pop("form_errors")
+            values.pop("form_values")
+            return self.form_error(exc, **values)
+        if self.is_json:
+            return {
+                "result": "success",
+                "operation": "acme-dns-server/new",
+                "Domain": {"id": str(dbDomain.id), "domain_name": dbDomain.domain_name},
+                "AcmeDnsServerAccount": dbAccount.as_json,
+                "result_matrix": {dbDomain.domain_name: db_acme_dns.result_row(dbAccount, True)},
+            }
+        return self.redirect_result(
+            self.request.route_path("admin:acme_dns_server_account:focus", id=dbAccount.id),
+            "success",
+            "acme-dns-server-new",
+        )

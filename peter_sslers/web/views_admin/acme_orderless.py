@@ -73,6 +73,7 @@ class ViewNew(Handler):
         schema=forms.AcmeOrderlessNew,
         about="Create an AcmeOrderless: a placeholder http-01 challenge for each name, to fill in by hand.",
         example="curl --form 'domain_names_http01=example.com,www.example.com' {ADMIN_URL}/acme-orderless/new.json",
+        notes=("Logged as an `AcmeOrderless__insert` OperationsEvent.",),
     )
     def new(self):
         try:
@@ -125,8 +126,11 @@ class ViewFocus(Handler):
         schema=forms.AcmeOrderlessAddChallenge,
         about="Add a manual http-01 challenge for one of the AcmeOrderless's names.",
         example="curl --form 'domain=example.com' --form 'token=TOKEN' --form 'keyauthorization=TOKEN.THUMBPRINT' "
-        "{ADMIN_URL}/acme-orderless/1/add-challenge.json",
-        notes=("A token already used by a live challenge is refused.",),
+        "--form 'challenge_url=https://acme.example/chall/1' {ADMIN_URL}/acme-orderless/1/add-challenge.json",
+        notes=(
+            "A token already used by a live challenge is refused.",
+            "Logged as an `AcmeOrderless__add_challenge` OperationsEvent.",
+        ),
     )
     def add_challenge(self):
         dbOrderless = load_orderless(self)
@@ -139,6 +143,7 @@ class ViewFocus(Handler):
                 token=values["token"],
                 keyauthorization=values["keyauthorization"],
                 challenge_type=values["acme_challenge_type"],
+                challenge_url=values["challenge_url"],
             )
         except errors.InvalidRequest as exc:
             return self.form_error(exc, AcmeOrderless=dbOrderless)
@@ -157,12 +162,15 @@ class ViewFocus(Handler):
         post=True,
         get="_focus_values",
         schema=forms.AcmeOrderlessUpdate,
-        about="Edit the AcmeOrderless's challenges: `<challenge id>_token` and `<challenge id>_keyauthorization`.",
+        about="Edit the AcmeOrderless's challenges: `<challenge id>_token`, `<challenge id>_keyauthorization` "
+        "and `<challenge id>_url`.",
         example="curl --form '1_token=TOKEN' --form '1_keyauthorization=TOKEN.THUMBPRINT' "
-        "{ADMIN_URL}/acme-orderless/1/update.json",
+        "--form '1_url=https://acme.example/chall/1' {ADMIN_URL}/acme-orderless/1/update.json",
         notes=(
-            "Each challenge named gets both values; an empty token clears it (no longer served).",
-            "`changed` lists the ids of the challenges that changed.",
+            "A challenge named by `_token` or `_keyauthorization` gets both values; an empty token clears it "
+            "(no longer served). `_url` sets the challenge URL (empty: none) and leaves the rest as it is.",
+            "`changed` lists the ids of the challenges that changed; an `AcmeOrderless__update` "
+            "OperationsEvent records them.",
         ),
     )
     def update(self):
@@ -187,6 +195,7 @@ class ViewFocus(Handler):
         schema=forms.ActionNoFields,
         about="Deactivate the AcmeOrderless: its challenges are no longer served, and it can no longer change.",
         example="curl -X POST {ADMIN_URL}/acme-orderless/1/deactivate.json",
+        notes=("Logged as an `AcmeOrderless__deactivate` OperationsEvent.",),
     )
     def deactivate(self):
         dbOrderless = load_orderless(self)

@@ -84,6 +84,12 @@ ${m.downloads([
   <input type="text" id="eab_kid" name="eab_kid" value="" autocomplete="off">
   <label for="eab_hmac_key">EAB HMAC key (base64url)</label>
   <input type="password" id="eab_hmac_key" name="eab_hmac_key" value="" autocomplete="off">
+  <label for="eab_mac_algorithm">EAB MAC algorithm (as the CA says; most use HS256)</label>
+  <select id="eab_mac_algorithm" name="eab_mac_algorithm">
+  % for alg in ("HS256", "HS384", "HS512"):
+    <option value="${alg}" ${'selected' if alg == 'HS256' else ''}>${alg}</option>
+  % endfor
+  </select>
   <p><button type="submit">Register with External Account Binding</button></p>
 </form>
   % endif

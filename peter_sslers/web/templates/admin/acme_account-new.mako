@@ -31,6 +31,12 @@ ${m.form_errors(form_errors)}
     <input type="text" id="eab_kid" name="eab_kid" value="${form_values.get('eab_kid', '')}" autocomplete="off">
     <label for="eab_hmac_key">EAB HMAC key (base64url)</label>
     <input type="password" id="eab_hmac_key" name="eab_hmac_key" value="" autocomplete="off">
+    <label for="eab_mac_algorithm">EAB MAC algorithm (as the CA says; most use HS256)</label>
+    <select id="eab_mac_algorithm" name="eab_mac_algorithm">
+    % for alg in ("HS256", "HS384", "HS512"):
+      <option value="${alg}" ${'selected' if alg == form_values.get('eab_mac_algorithm', 'HS256') else ''}>${alg}</option>
+    % endfor
+    </select>
   </fieldset>
   <p><button type="submit">Create and register</button></p>
 </form>

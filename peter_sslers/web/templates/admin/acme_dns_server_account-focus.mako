@@ -6,9 +6,15 @@
 
 <h1>acme-dns account ${a.id} ${m.json_twin()}</h1>
 <table class="kv">
-  <tr><th>domain</th><td>${a.domain.domain_name} (and <code>*.${a.domain.domain_name}</code>)</td></tr>
+  <tr><th>domain</th><td><a href="${request.route_path('admin:domain:focus', domain_identifier=a.domain_id)}">${a.domain.domain_name}</a> (and <code>*.${a.domain.domain_name}</code>)</td></tr>
   <tr><th>server</th><td><a href="${request.route_path('admin:acme_dns_server:focus', id=a.acme_dns_server_id)}">${a.acme_dns_server_id}</a> <code>${a.acme_dns_server.root_url}</code></td></tr>
-  <tr><th>active</th><td>${'yes' if a.is_active else 'no'}</td></tr>
+  <tr><th>active</th><td>${'yes' if a.is_active else 'no (not used for dns-01)'}
+    % if a.is_active:
+      ${m.form_action(request.route_path('admin:acme_dns_server_account:focus:mark', id=a.id), 'inactive', 'Deactivate')}
+    % else:
+      ${m.form_action(request.route_path('admin:acme_dns_server_account:focus:mark', id=a.id), 'active', 'Activate')}
+    % endif
+  </td></tr>
   <tr><th>origin</th><td>${'imported' if a.is_imported else 'registered here'}</td></tr>
   <tr><th>username</th><td><code>${a.username}</code></td></tr>
   <tr><th>password</th><td>

@@ -11,6 +11,7 @@
   <tr><th>type</th><td>${c.acme_challenge_type}</td></tr>
   <tr><th>token</th><td><code>${c.token or '-'}</code></td></tr>
   <tr><th>key authorization</th><td><code>${c.keyauthorization or '-'}</code></td></tr>
+  <tr><th>challenge URL (the CA's)</th><td><code>${c.challenge_url or '-'}</code></td></tr>
   <tr><th>served</th><td>
   % if c.token and c.keyauthorization and o.is_processing:
     at <code>http://${c.domain_name}/.well-known/acme-challenge/${c.token}</code>

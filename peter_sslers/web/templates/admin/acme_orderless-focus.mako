@@ -27,7 +27,7 @@ ${m.form_errors(form_errors)}
 <form method="POST" action="${request.route_path('admin:acme_orderless:focus:update', id=o.id)}">${csrf_input()}
 % endif
 <table>
-  <thead><tr><th>id</th><th>domain</th><th>type</th><th>token</th><th>key authorization</th><th>polled</th><th>served at</th></tr></thead>
+  <thead><tr><th>id</th><th>domain</th><th>type</th><th>token</th><th>key authorization</th><th>challenge URL (the CA's)</th><th>polled</th><th>served at</th></tr></thead>
   <tbody>
   % for c in o.acme_orderless_challenges:
     <tr>
@@ -37,9 +37,11 @@ ${m.form_errors(form_errors)}
     % if o.is_processing:
       <td><input type="text" name="${c.id}_token" value="${form_values.get('%s_token' % c.id, c.token or '')}"></td>
       <td><input type="text" name="${c.id}_keyauthorization" value="${form_values.get('%s_keyauthorization' % c.id, c.keyauthorization or '')}"></td>
+      <td><input type="url" name="${c.id}_url" value="${form_values.get('%s_url' % c.id, c.challenge_url or '')}"></td>
     % else:
       <td><code>${c.token or '-'}</code></td>
       <td><code>${c.keyauthorization or '-'}</code></td>
+      <td><code>${c.challenge_url or '-'}</code></td>
     % endif
       <td>${c.count_polled} ${m.timestamp(c.timestamp_polled_last)}</td>
       <td>
@@ -70,6 +72,8 @@ ${m.form_errors(form_errors)}
   <input type="text" id="token" name="token" value="${form_values.get('token', '')}">
   <label for="keyauthorization">Key authorization (token.thumbprint)</label>
   <input type="text" id="keyauthorization" name="keyauthorization" value="${form_values.get('keyauthorization', '')}">
+  <label for="challenge_url">Challenge URL (optional: the CA's URL of this challenge)</label>
+  <input type="url" id="challenge_url" name="challenge_url" value="${form_values.get('challenge_url', '')}">
   <button type="submit">Add</button>
 </form>
 

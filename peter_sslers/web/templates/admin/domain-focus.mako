@@ -64,6 +64,10 @@ ${m.table_certificate_signeds(CertificateSigneds)}
   <li><a href="${request.route_path('admin:unique_fqdn_set:focus', id=s.id)}">set ${s.id}</a>: ${s.domain_names}</li>
 % endfor
 </ul>
+
+<h2>acme-dns (dns-01)</h2>
+<p><a href="${request.route_path('admin:domain:focus:acme_dns_server_accounts', domain_identifier=Domain.id)}">Its acme-dns accounts</a>
+ &middot; <a href="${request.route_path('admin:domain:focus:acme_dns_server:new', domain_identifier=Domain.id)}">Register it with an acme-dns server</a></p>
 % if request.registry.app_settings.enable_acme_flow:
 
 <p><a href="${request.route_path('admin:domain:focus:acme_orderlesss', domain_identifier=Domain.id)}">AcmeOrderless (ACME-flow) containers for this name</a></p>
