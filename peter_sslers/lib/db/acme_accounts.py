@@ -24,6 +24,7 @@ from .. import cert_utils
 from .. import certbot
 from .. import errors
 from .. import utils
+from . import actions
 from . import get
 from .acme_logger import AcmeEventLogger
 from .create import create__AcmeAccountProvider
@@ -721,6 +722,7 @@ def mark(ctx, dbAccount: AcmeAccount, action: str) -> str:
     """``global_default`` (on the default ACME server only), ``active``, ``inactive``."""
     if action not in ACCOUNT_MARK_ACTIONS:
         raise errors.InvalidRequest("`action` must be one of: %s." % ", ".join(ACCOUNT_MARK_ACTIONS), field="action")
+    actions.lock_for_change(ctx, dbAccount)
     if action == "global_default":
         if dbAccount.is_global_default:
             raise errors.InvalidTransition("The account is already the global default.", field="action")

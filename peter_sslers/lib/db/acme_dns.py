@@ -28,6 +28,7 @@ from ...model.objects import Domain
 from .. import acme_dns
 from .. import errors
 from .. import utils
+from . import actions
 from . import get
 from .getcreate import MAX_DOMAINS_PER_SET
 from .getcreate import getcreate__Domain__by_domainName
@@ -260,6 +261,7 @@ def update_AcmeDnsServer__mark(ctx, dbAcmeDnsServer: AcmeDnsServer, action: str)
     """
     if action not in ACME_DNS_SERVER_MARK_ACTIONS:
         raise errors.InvalidRequest("Not one of: %s." % ", ".join(ACME_DNS_SERVER_MARK_ACTIONS), field="action")
+    actions.lock_for_change(ctx, dbAcmeDnsServer)
     payload = {"acme_dns_server_id": str(dbAcmeDnsServer.id), "action": action}
     if action == "active":
         if dbAcmeDnsServer.is_active:
@@ -494,6 +496,7 @@ def update_AcmeDnsServerAccount__mark(ctx, dbAccount: AcmeDnsServerAccount, acti
     if action not in ACME_DNS_SERVER_ACCOUNT_MARK_ACTIONS:
         raise errors.InvalidRequest("Not one of: %s." % ", ".join(ACME_DNS_SERVER_ACCOUNT_MARK_ACTIONS), field="action")
     want_active = action == "active"
+    actions.lock_for_change(ctx, dbAccount)
     if bool(dbAccount.is_active) == want_active:
         raise errors.InvalidTransition("Already %s." % action, field="action")
     if want_active:

@@ -29,6 +29,7 @@ from ...model.objects import AcmeOrderless
 from ...model.objects import AcmeOrderlessChallenge
 from ...model.objects import Domain
 from ...model.objects import UniqueFQDNSet2Domain
+from . import actions
 from . import get
 from .getcreate import MAX_DOMAINS_PER_SET
 from .logger import log__OperationsEvent
@@ -421,6 +422,7 @@ def deactivate(ctx, dbOrderless: AcmeOrderless) -> None:
 
     :raises errors.InvalidTransition: already deactivated.
     """
+    actions.lock_for_change(ctx, dbOrderless)
     if not dbOrderless.is_processing:
         raise errors.InvalidTransition("This AcmeOrderless is already deactivated.")
     dbOrderless.is_processing = False
