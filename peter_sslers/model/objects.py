@@ -2194,6 +2194,12 @@ class QueueDomain(Base):
     operations_event_id__created: Mapped[int] = mapped_column(
         sa.ForeignKey("operations_event.id"), index=True
     )
+    # how the order the queue builds validates this name (``model_utils.AcmeChallengeType``:
+    # http-01 or dns-01; a wildcard name is always dns-01)
+    acme_challenge_type_id: Mapped[int] = mapped_column(
+        default=model_utils.AcmeChallengeType.HTTP_01,
+        server_default=sa.text(str(model_utils.AcmeChallengeType.HTTP_01)),
+    )
 
     domain: Mapped[Optional["Domain"]] = relationship(back_populates="queue_domain")
     operations_event__created: Mapped["OperationsEvent"] = relationship()
@@ -2202,10 +2208,15 @@ class QueueDomain(Base):
     )
 
     @property
+    def acme_challenge_type(self) -> str:
+        return model_utils.AcmeChallengeType.as_string(self.acme_challenge_type_id)
+
+    @property
     def as_json(self) -> dict[str, Any]:
         return {
             "id": _id(self.id),
             "domain_name": self.domain_name,
+            "acme_challenge_type": self.acme_challenge_type,
             "timestamp_created": _iso(self.timestamp_created),
             "timestamp_processed": _iso(self.timestamp_processed),
             "domain_id": _id(self.domain_id),
@@ -2301,6 +2312,12 @@ class QueueCertificate(Base):
     operations_event_id__created: Mapped[int] = mapped_column(
         sa.ForeignKey("operations_event.id"), index=True
     )
+    # the names the item's order validates with dns-01, comma-separated and sorted (wildcards
+    # among them); every other name of the set is http-01 (NULL: all http-01). Recorded when the
+    # item is queued: the freeform form's `domain_names_dns01`, else the types of the order it
+    # renews. Processing reads it for an item with no source order (an item renewing an order
+    # keeps that order's types: ``OrderSpec.from_queue_certificate``).
+    domain_names_dns01: Mapped[Optional[str]] = mapped_column(sa.Text)
 
     acme_account: Mapped["AcmeAccount"] = relationship()
     acme_order__generated: Mapped[Optional["AcmeOrder"]] = relationship(
@@ -2364,9 +2381,25 @@ class QueueCertificate(Base):
         return self.unique_fqdn_set.domains_as_list
 
     @property
+    def domains_dns01(self) -> list[str]:
+        return [n for n in (self.domain_names_dns01 or "").split(",") if n]
+
+    @property
+    def domains_challenged(self) -> dict[str, str]:
+        """Each name of the item with the challenge type recorded for it (``http-01``, ``dns-01``;
+        a wildcard is always dns-01, also on an item queued before the types were recorded)."""
+        dns01 = set(self.domains_dns01)
+        return {
+            n: ("dns-01" if (n in dns01 or n.startswith("*.")) else "http-01")
+            for n in self.domains_as_list
+        }
+
+    @property
     def as_json(self) -> dict[str, Any]:
         return {
             "id": _id(self.id),
+            # the names validated with dns-01 (every other name of the set: http-01)
+            "domain_names_dns01": self.domains_dns01,
             "timestamp_created": _iso(self.timestamp_created),
             "timestamp_processed": _iso(self.timestamp_processed),
             "timestamp_process_attempt": _iso(self.timestamp_process_attempt),

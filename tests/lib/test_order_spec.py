@@ -302,3 +302,52 @@ def test_retries_and_renewals_keep_each_names_challenge_type():
         "example.test": "http-01",
         "www.example.test": "http-01",
     }
+
+
+def test_names_from_form_takes_each_name_once():
+    """The two lists of a form: each name with its list's type; a name in both is refused (the
+    same message as ``validate``, on ``domain_names``), whatever list it came first in."""
+    values = {"domain_names_http01": "a.example.com, b.example.com", "domain_names_dns01": "*.example.net example.net"}
+    assert order_spec.names_from_form(values) == {
+        "a.example.com": "http-01",
+        "b.example.com": "http-01",
+        "*.example.net": "dns-01",
+        "example.net": "dns-01",
+    }
+    assert order_spec.names_from_form({}) == {}
+    with pytest.raises(errors.InvalidRequest) as caught:
+        order_spec.names_from_form({"domain_names_http01": "a.example.com", "domain_names_dns01": "x.example.com,a.example.com"})
+    assert caught.value.field == "domain_names"
+    assert caught.value.message == "a.example.com is given for both http-01 and dns-01."
+
+
+def test_the_queues_keep_each_names_type(ctx):
+    """``from_queue_domains`` takes the types the names were queued with; ``from_queue_certificate``
+    the item's recorded dns-01 names when it renews no order (a wildcard: dns-01 always)."""
+    s = ctx.dbsession
+    account = usable_account(s)
+    template = OrderSpec(account, {}).validate(ctx, names=False)
+    batch = OrderSpec.from_queue_domains(ctx, {"*.q.example.test": "dns-01", "h.example.com": "http-01"}, template)
+    assert dict(batch.domains_challenged) == {"*.q.example.test": "dns-01", "h.example.com": "http-01"}
+    assert OrderSpec.from_queue_domains(ctx, ["*.q.example.test"], template).domains_challenged == {"*.q.example.test": "dns-01"}
+    fqdn_set = f.make_fqdn_set(s, ["*.item.example.test", "item.example.test", "www.item.example.test"])
+    dbQueue = m.QueueCertificate(
+        is_active=True,
+        timestamp_created=ctx.timestamp,
+        acme_account=account,
+        private_key=s.get(m.PrivateKey, 0) or f.make_private_key(s),
+        private_key_strategy_id__requested=model_utils.PrivateKeyStrategy.from_string("deferred-associate"),
+        private_key_cycle_id__renewal=model_utils.PrivateKeyCycle.from_string("account_daily"),
+        unique_fqdn_set=fqdn_set,
+        unique_fqdn_set__source=fqdn_set,
+        domain_names_dns01="item.example.test",
+        operations_event__created=f.make_event(s),
+    )
+    s.add(dbQueue)
+    s.flush()
+    assert OrderSpec.from_queue_certificate(ctx, dbQueue).domains_challenged == {
+        "*.item.example.test": "dns-01",
+        "item.example.test": "dns-01",
+        "www.item.example.test": "http-01",
+    }
+    assert dbQueue.domains_challenged == OrderSpec.from_queue_certificate(ctx, dbQueue).domains_challenged

@@ -875,24 +875,85 @@ def sync_challenge(ctx, dbChallenge: AcmeChallenge) -> str:
     return resource.status
 
 
+# the challenge types this instance can answer: http-01 (its public responder), dns-01 (a DNS
+# backend or an acme-dns account publishes the record)
+TRIGGER_CHALLENGE_TYPES = ("http-01", "dns-01")
+
+
+def can_trigger_challenge(ctx, dbChallenge: AcmeChallenge) -> bool:
+    """A pending challenge this instance can answer: http-01, or dns-01 when a way to publish the
+    name's record is configured (``dns01_publish.publisher_for_name``)."""
+    if dbChallenge.acme_status_challenge_id != S_CHALL.PENDING:
+        return False
+    if dbChallenge.acme_challenge_type == "http-01":
+        return True
+    if dbChallenge.acme_challenge_type != "dns-01" or dbChallenge.acme_authorization.domain_id is None:
+        return False
+    try:
+        dns01_publish.publisher_for_name(ctx, _authorization_name(dbChallenge.acme_authorization))
+    except errors.InvalidRequest:
+        return False
+    return True
+
+
 def trigger_challenge(ctx, dbChallenge: AcmeChallenge) -> str:
-    """Tell the server a pending http-01 challenge is ready, and wait for the authorization's verdict."""
+    """Tell the server a pending challenge is ready, and wait for the authorization's verdict.
+
+    http-01: the public responder answers it (its key authorization is committed already).
+    dns-01: the TXT record of the authorization's name (``*.<base>`` for a wildcard authorization)
+    is published first, as the order flow does (``dns01_publish.publish_all``: the name's acme-dns
+    account or the DNS backend of its zone; wait until every authoritative server answers it),
+    then the server is told, and the record is withdrawn once the verdict is in.
+
+    :raises errors.InvalidTransition: not pending, or a type this instance does not answer.
+    :raises errors.InvalidRequest: dns-01 for a name with neither a DNS backend for an enclosing
+        zone nor an acme-dns account (nothing written, nothing sent).
+    :raises errors.DnsError, errors.AcmeDnsError: publishing failed (withdrawn, nothing answered).
+    """
     if dbChallenge.acme_status_challenge_id != S_CHALL.PENDING:
         raise errors.InvalidTransition("Only a pending challenge can be triggered.")
-    if dbChallenge.acme_challenge_type != "http-01":
-        raise errors.InvalidTransition("This instance answers http-01 challenges only.")
+    challenge_type = dbChallenge.acme_challenge_type
+    if challenge_type not in TRIGGER_CHALLENGE_TYPES:
+        raise errors.InvalidTransition(
+            "This instance answers %s challenges only." % " and ".join(TRIGGER_CHALLENGE_TYPES)
+        )
     dbAuthz = dbChallenge.acme_authorization
     dbOrder = dbAuthz.acme_order_created
+    published: List[dns01_publish.Published] = []
+    if challenge_type == "dns-01":
+        if dbAuthz.domain_id is None or not dbChallenge.keyauthorization:
+            raise errors.InvalidTransition("Sync the authorization first: its name and token are not known yet.")
+        domain_name = _authorization_name(dbAuthz)
+        try:
+            dns01_publish.publisher_for_name(ctx, domain_name)
+        except errors.InvalidRequest as exc:
+            # the one-click action's error: the message names what to configure
+            raise errors.InvalidRequest(exc.message)
+        published = dns01_publish.publish_all(ctx, [(domain_name, dbChallenge.keyauthorization)])
+        _event(ctx, "AcmeOrder__dns01_published", dbOrder, {"published": [handle.as_json() for handle in published]})
+        # the record is visible: committed before the server is asked to look
+        ctx.checkpoint()
     logger = _order_logger(ctx, dbOrder)
     client = _client(ctx, dbOrder, logger)
-    with logger.scope(acme_authorization_id=dbAuthz.id, acme_challenge_id=dbChallenge.id):
-        client.answer_challenge(dbChallenge.challenge_url)
-        dbChallenge.acme_status_challenge_id = S_CHALL.PROCESSING
-        _event(ctx, "AcmeChallenge__acme_server__trigger", dbOrder, {"acme_challenge_id": dbChallenge.id})
+    try:
+        with logger.scope(acme_authorization_id=dbAuthz.id, acme_challenge_id=dbChallenge.id):
+            client.answer_challenge(dbChallenge.challenge_url)
+            dbChallenge.acme_status_challenge_id = S_CHALL.PROCESSING
+            _event(ctx, "AcmeChallenge__acme_server__trigger", dbOrder, {"acme_challenge_id": dbChallenge.id})
+            ctx.checkpoint()
+            resource = client.poll_authorization(dbAuthz.authorization_url)
+        apply_authorization_resource(ctx, dbAuthz, resource, client.account_key)
         ctx.checkpoint()
-        resource = client.poll_authorization(dbAuthz.authorization_url)
-    apply_authorization_resource(ctx, dbAuthz, resource, client.account_key)
-    ctx.checkpoint()
+    finally:
+        if published:
+            withdraw_failures = dns01_publish.withdraw_all(published)
+            _event(
+                ctx,
+                "AcmeOrder__dns01_withdrawn",
+                dbOrder,
+                {"count": len(published), "failures": [handle.as_json() for handle, _exc in withdraw_failures]},
+            )
+            ctx.checkpoint()
     return resource.status
 
 

@@ -85,14 +85,16 @@ def insert_or_find(ctx, create: Callable[[], T], find: Callable[[], Optional[T]]
 # --- Domain
 
 
-def getcreate__Domain__by_domainName(ctx, domain_name: str, is_from_queue_domain: bool = False) -> Tuple[Domain, bool]:
-    """Find or create a Domain.
+def getcreate__Domain__by_domainName(
+    ctx, domain_name: str, is_from_queue_domain: bool = False, allow_wildcard: bool = False
+) -> Tuple[Domain, bool]:
+    """Find or create a Domain (``allow_wildcard``: a wildcard name too, as a dns-01 set has).
 
     :raises errors.InvalidRequest: (field ``domain_name``) the name is not a valid domain
         name, or it is blocklisted.
     """
     with errors.for_field("domain_name"):
-        domain_name = utils.validate_domain_name(domain_name)
+        domain_name = utils.validate_domain_name(domain_name, allow_wildcard=allow_wildcard)
     dbDomain = get.get__Domain__by_name(ctx, domain_name)
     if dbDomain is not None:
         return dbDomain, False

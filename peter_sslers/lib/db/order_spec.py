@@ -9,14 +9,17 @@ RFC 9773's ``replaces``, computed when the order is sent). It is built
 * from an earlier order: :meth:`OrderSpec.from_order` (retry, renew quick, renew custom);
 * from a queue item: :meth:`OrderSpec.from_queue_certificate` (the renewal queue, at
   processing), :meth:`OrderSpec.from_renewal_source` (what a renewal item records),
-  :meth:`OrderSpec.from_queue_domains` (the domain queue's batch);
+  :meth:`OrderSpec.from_queue_domains` (the domain queue's batch, each name with the type it was
+  queued with);
 
 validated ONCE by :meth:`OrderSpec.validate` (one set of messages), and taken by
 ``actions_acme.place_order``. Nothing here talks to an ACME server; this module imports neither
 ``actions_acme`` nor ``queues`` (both import it).
 
 dns-01: every name carries its challenge type (an order keeps its dns-01 names in
-``AcmeOrder.domain_names_dns01``; retries and renewals take them from there: ``challenged_like``). A wildcard
+``AcmeOrder.domain_names_dns01``; retries and renewals take them from there: ``challenged_like``; a
+renewal queue item keeps them in ``QueueCertificate.domain_names_dns01``, a queued domain name in
+``QueueDomain.acme_challenge_type_id``). A name is in one form list only (``names_from_form``). A wildcard
 name is only valid with ``dns-01``. A ``dns-01`` name needs a way to publish its TXT record: an
 RFC 2136 DNS backend for an enclosing zone or an acme-dns account (``_dns01_publisher``).
 """
@@ -57,14 +60,42 @@ PRIVATE_KEY_OPTIONS = {
 }
 # a form's field of the names of each challenge type
 NAMES_FIELDS = {"http-01": "domain_names_http01", "dns-01": "domain_names_dns01"}
+# the messages of the names' rules (``check_challenged_name``, ``check_dns01_publishers``)
+BOTH_TYPES = "%s is given for both http-01 and dns-01."
+WILDCARD_DNS01_ONLY = "A wildcard name (%s) can only be validated with dns-01."
+DNS01_NEEDS_PUBLISHER = (
+    "dns-01 for %s needs a DNS backend (RFC 2136) for an enclosing zone or an acme-dns account for the name."
+)
+
+
+def challenged_by(names: Iterable[str], dns01_names: Iterable[str]) -> Dict[str, str]:
+    """Each of ``names``: ``dns-01`` when it is among ``dns01_names`` or a wildcard (the only type
+    a wildcard can have), else ``http-01``."""
+    dns01 = set(dns01_names)
+    return {n: ("dns-01" if (n in dns01 or n.startswith("*.")) else "http-01") for n in names}
 
 
 def challenged_like(names: Iterable[str], dbOrder: Optional[AcmeOrder]) -> Dict[str, str]:
     """Each of ``names`` with the challenge type ``dbOrder`` used for it (``AcmeOrder.
     domain_names_dns01``); a name the order does not say: ``dns-01`` for a wildcard (the only type
     it can have), else ``http-01``. Retries, renewals and the renewal queue keep the types so."""
-    dns01 = set(dbOrder.domains_dns01) if dbOrder is not None else set()
-    return {n: ("dns-01" if (n in dns01 or n.startswith("*.")) else "http-01") for n in names}
+    return challenged_by(names, dbOrder.domains_dns01 if dbOrder is not None else ())
+
+
+def names_from_form(values: Mapping[str, Any]) -> Dict[str, str]:
+    """The names of a form's ``domain_names_http01`` and ``domain_names_dns01`` (each split on
+    commas and whitespace), each with its list's challenge type, as given (``OrderSpec.validate``
+    normalises them).
+
+    :raises errors.InvalidRequest: (on ``domain_names``) a name in both lists.
+    """
+    domains: Dict[str, str] = {}
+    for challenge_type, field in NAMES_FIELDS.items():
+        for name in utils.split_domain_names(values.get(field) or ""):
+            if domains.get(name, challenge_type) != challenge_type:
+                raise errors.InvalidRequest(BOTH_TYPES % name.strip().lower().rstrip("."), field="domain_names")
+            domains[name] = challenge_type
+    return domains
 
 
 def _frozen(mapping: Mapping[str, str]) -> Mapping[str, str]:
@@ -132,19 +163,16 @@ class OrderSpec:
         """From a parsed admin form (``web/lib/forms_acme``, ``forms_queue``): ``acme_account_id``
         (default: ``default_account``, else the global default account), ``private_key_option`` and
         ``private_key_id``, ``private_key_cycle__renewal``, ``processing_strategy`` and, with
-        ``with_names``, ``domain_names_http01`` (and ``domain_names_dns01`` when the form has it).
-        ``fields`` sets the rest (order type, event, links).
+        ``with_names``, ``domain_names_http01`` (and ``domain_names_dns01`` when the form has it:
+        ``names_from_form``). ``fields`` sets the rest (order type, event, links).
 
         :raises errors.InvalidRequest: (on the form's field) an unknown account or key, an account
-            on a server not enabled here, a missing key id.
+            on a server not enabled here, a missing key id; (on ``domain_names``) a name in both
+            lists.
         """
         dbAccount = resolve_account(ctx, values.get("acme_account_id"), default=default_account)
         private_key_strategy, dbPrivateKey = resolve_private_key(ctx, values)
-        domains: Dict[str, str] = {}
-        if with_names:
-            for challenge_type, field in NAMES_FIELDS.items():
-                for name in utils.split_domain_names(values.get(field) or ""):
-                    domains.setdefault(name, challenge_type)
+        domains = names_from_form(values) if with_names else {}
         if values.get("processing_strategy") is not None:
             fields.setdefault("processing_strategy", values["processing_strategy"])
         if values.get("private_key_cycle__renewal") is not None:
@@ -237,16 +265,23 @@ class OrderSpec:
     def from_queue_certificate(cls, ctx, dbQueue) -> "OrderSpec":
         """The order of a renewal queue item: its account, names, key strategy (a specified key
         compromised or deactivated since falls back to the account's cycle) and renewal cycle,
-        linked to the order and certificate it renews."""
+        linked to the order and certificate it renews. Each name's challenge type: the one of the
+        order it renews (``challenged_like``), else the one the item recorded
+        (``QueueCertificate.domain_names_dns01``: a freeform item's dns-01 names)."""
         private_key_strategy = dbQueue.private_key_strategy__requested
         dbPrivateKey = dbQueue.private_key if private_key_strategy == "specified" else None
         if private_key_strategy == "specified" and (dbPrivateKey is None or not dbPrivateKey.can_key_sign):
             private_key_strategy, dbPrivateKey = "deferred-associate", None
         dbSourceCertificate = dbQueue.certificate_signed__source
         dbSourceOrder = dbQueue.acme_order__source or (dbSourceCertificate.acme_order if dbSourceCertificate else None)
+        names = dbQueue.unique_fqdn_set.domains_as_list
+        if dbSourceOrder is not None:
+            challenged = challenged_like(names, dbSourceOrder)
+        else:
+            challenged = challenged_by(names, dbQueue.domains_dns01)
         return cls(
             dbQueue.acme_account,
-            challenged_like(dbQueue.unique_fqdn_set.domains_as_list, dbSourceOrder),
+            challenged,
             processing_strategy="process_single",
             private_key_strategy=private_key_strategy,
             dbPrivateKey=dbPrivateKey,
@@ -262,12 +297,13 @@ class OrderSpec:
         )
 
     @classmethod
-    def from_queue_domains(cls, ctx, names: Iterable[str], template: "OrderSpec") -> "OrderSpec":
+    def from_queue_domains(cls, ctx, names, template: "OrderSpec") -> "OrderSpec":
         """The domain queue's batch: ``template``'s choices (a spec without names, checked with
-        ``validate(ctx, names=False)`` before the rows were taken) for the taken names (http-01)."""
-        return template.replace(
-            domains_challenged={n: "http-01" for n in names}, order_type="Queue - Domains", event="QueueDomain__process"
-        )
+        ``validate(ctx, names=False)`` before the rows were taken) for the taken names: a mapping
+        of each name to the challenge type it was queued with (``QueueDomain.acme_challenge_type``),
+        or names (``challenged_by``: a wildcard dns-01, the rest http-01)."""
+        challenged = dict(names) if isinstance(names, Mapping) else challenged_by(names, ())
+        return template.replace(domains_challenged=challenged, order_type="Queue - Domains", event="QueueDomain__process")
 
     # --- the one validation
 
@@ -332,28 +368,41 @@ def _validate_names(ctx, domains_challenged: Mapping[str, str]) -> Mapping[str, 
     field = "domain_names"
     normalised: Dict[str, str] = {}
     for name, challenge_type in domains_challenged.items():
-        if challenge_type not in CHALLENGE_TYPES:
-            raise errors.InvalidRequest(
-                "`%s` is not a challenge type; one of: %s." % (challenge_type, ", ".join(CHALLENGE_TYPES)), field=field
-            )
-        with errors.for_field(field):
-            canonical = utils.validate_domain_name(name, allow_wildcard=True)
-        if canonical.startswith("*.") and challenge_type != "dns-01":
-            raise errors.InvalidRequest(
-                "A wildcard name (%s) can only be validated with dns-01." % canonical, field=field
-            )
+        canonical = check_challenged_name(name, challenge_type, field=field)
         if normalised.get(canonical, challenge_type) != challenge_type:
-            raise errors.InvalidRequest("%s is given for both http-01 and dns-01." % canonical, field=field)
+            raise errors.InvalidRequest(BOTH_TYPES % canonical, field=field)
         normalised[canonical] = challenge_type
     names = validate_set_names(ctx, list(normalised), allow_wildcard=True, field=field)
-    for name in names:
-        if normalised[name] == "dns-01" and not _dns01_publisher(ctx, name):
-            raise errors.InvalidRequest(
-                "dns-01 for %s needs a DNS backend (RFC 2136) for an enclosing zone or an acme-dns account for the "
-                "name." % name,
-                field=field,
-            )
+    check_dns01_publishers(ctx, [name for name in names if normalised[name] == "dns-01"], field=field)
     return _frozen({name: normalised[name] for name in names})
+
+
+def check_challenged_name(name: str, challenge_type: str, field: str = "domain_names") -> str:
+    """One name's own rules: a known challenge type, a valid name, a wildcard only with dns-01.
+    The domain queue checks each name it is given with these (it keeps a result per name).
+
+    :returns: the canonical name.
+    :raises errors.InvalidRequest: (on ``field``) as said.
+    """
+    if challenge_type not in CHALLENGE_TYPES:
+        raise errors.InvalidRequest(
+            "`%s` is not a challenge type; one of: %s." % (challenge_type, ", ".join(CHALLENGE_TYPES)), field=field
+        )
+    with errors.for_field(field):
+        canonical = utils.validate_domain_name(name, allow_wildcard=True)
+    if canonical.startswith("*.") and challenge_type != "dns-01":
+        raise errors.InvalidRequest(WILDCARD_DNS01_ONLY % canonical, field=field)
+    return canonical
+
+
+def check_dns01_publishers(ctx, dns01_names: Iterable[str], field: str = "domain_names") -> None:
+    """Every dns-01 name has a way to publish its TXT record (``_dns01_publisher``).
+
+    :raises errors.InvalidRequest: (on ``field``) the first name without one.
+    """
+    for name in dns01_names:
+        if not _dns01_publisher(ctx, name):
+            raise errors.InvalidRequest(DNS01_NEEDS_PUBLISHER % name, field=field)
 
 
 def _dns01_publisher(ctx, domain_name: str) -> bool:
@@ -443,7 +492,11 @@ __all__ = [
     "PRIVATE_KEY_STRATEGIES",
     "PROCESSING_STRATEGIES",
     "blocking_orders",
+    "challenged_by",
     "challenged_like",
+    "check_challenged_name",
+    "check_dns01_publishers",
+    "names_from_form",
     "resolve_account",
     "resolve_private_key",
 ]

@@ -35,6 +35,7 @@ from typing import Any
 from typing import Dict
 from typing import Iterable
 from typing import List
+from typing import Mapping
 from typing import Optional
 from typing import Tuple
 from typing import Union
@@ -62,7 +63,10 @@ from .getcreate import getcreate__UniqueFQDNSet__by_domain_names
 from .getcreate import insert_or_find
 from .logger import log__OperationsEvent
 from .logger import log__OperationsObjectEvent
+from .order_spec import BOTH_TYPES
 from .order_spec import OrderSpec
+from .order_spec import check_challenged_name
+from .order_spec import check_dns01_publishers
 
 # the per-name results of `queue_domains__add`
 ADD_RESULTS = ("queued", "exists", "already_queued", "blocklisted", "invalid")
@@ -99,35 +103,55 @@ def get__QueueDomain__waiting_by_name(ctx, domain_name: str) -> Optional[QueueDo
 
 
 def queue_domains__add(
-    ctx, names: Union[str, Iterable[str]], messages: Optional[Dict[str, str]] = None
+    ctx,
+    names: Union[str, Iterable[str]],
+    messages: Optional[Dict[str, str]] = None,
+    names_dns01: Union[str, Iterable[str], None] = None,
 ) -> Dict[str, str]:
     """Queue domain names: the specification's three rules, a result per name.
 
     Names (text split on commas/whitespace, or a list) are canonicalised and de-duplicated;
-    the result is keyed by the canonical name (an invalid one by the name as given):
+    ``names`` are validated with http-01, ``names_dns01`` with dns-01 (the challenge type the
+    queued row keeps for the order the queue builds). The result is keyed by the canonical name
+    (an invalid one by the name as given):
 
     * ``blocklisted``: a blocklisted name; nothing is done;
     * ``exists``: a managed Domain; an inactive one is re-activated (rule 1);
-    * ``already_queued``: waiting in the queue already (rule 3);
+    * ``already_queued``: waiting in the queue already (rule 3; with the type it was queued with);
     * ``queued``: a new waiting QueueDomain (rule 2);
-    * ``invalid``: not a domain name; its message goes into ``messages`` when given.
+    * ``invalid``: not a domain name, or a wildcard among the http-01 names (a wildcard only
+      with dns-01); its message goes into ``messages`` when given.
 
     One ``QueueDomain__add`` OperationsEvent records every name (the blocklisted and invalid
     ones in its payload); each Domain or QueueDomain touched gets an OperationsObjectEvent.
+
+    :raises errors.InvalidRequest: (on ``domain_names``, before anything is written) a name
+        given with both types, a dns-01 name with no way to publish its record (no DNS backend
+        for an enclosing zone, no acme-dns account): ``OrderSpec``'s rules and messages.
     """
-    if isinstance(names, str):
-        names = utils.split_domain_names(names)
-    canonical: List[str] = []
+    challenged: Dict[str, str] = {}  # canonical name -> challenge type, in the order given
     invalid: Dict[str, str] = {}
-    for raw in names:
-        try:
-            name = utils.validate_domain_name(raw)
-        except errors.InvalidRequest as exc:
-            invalid[raw] = exc.message
-            continue
-        if name not in canonical:
-            canonical.append(name)
-    dbEvent = log__OperationsEvent(ctx, "QueueDomain__add", {"domain_names": canonical, "invalid": invalid})
+    for challenge_type, given in (("http-01", names), ("dns-01", names_dns01)):
+        if isinstance(given, str):
+            given = utils.split_domain_names(given)
+        for raw in given or ():
+            try:
+                name = check_challenged_name(raw, challenge_type)
+            except errors.InvalidRequest as exc:
+                invalid[raw] = exc.message
+                continue
+            if challenged.get(name, challenge_type) != challenge_type:
+                raise errors.InvalidRequest(BOTH_TYPES % name, field="domain_names")
+            challenged[name] = challenge_type
+    canonical: List[str] = list(challenged)
+    dns01 = [name for name in canonical if challenged[name] == "dns-01"]
+    # a dns-01 name that would be queued needs a way to publish its record when it is ordered
+    check_dns01_publishers(
+        ctx, [name for name in dns01 if get.get__DomainBlocklisted__by_name(ctx, name) is None], field="domain_names"
+    )
+    dbEvent = log__OperationsEvent(
+        ctx, "QueueDomain__add", {"domain_names": canonical, "domain_names_dns01": dns01, "invalid": invalid}
+    )
     results: Dict[str, str] = {}
     for name in canonical:
         if get.get__DomainBlocklisted__by_name(ctx, name) is not None:
@@ -148,7 +172,7 @@ def queue_domains__add(
             # same name that inserted first makes this one `already_queued`
             dbQueued, is_created = insert_or_find(
                 ctx,
-                lambda: _insert_queue_domain(ctx, name, dbEvent),
+                lambda: _insert_queue_domain(ctx, name, dbEvent, challenged[name]),
                 lambda: get__QueueDomain__waiting_by_name(ctx, name),
             )
             if is_created:
@@ -162,15 +186,16 @@ def queue_domains__add(
         messages.update(invalid)
     # the outcome, for the operations log
     dbEvent.event_payload = utils.dumps_payload(
-        utils.new_event_payload(domain_names=canonical, invalid=invalid, results=results)
+        utils.new_event_payload(domain_names=canonical, domain_names_dns01=dns01, invalid=invalid, results=results)
     )
     ctx.dbsession.flush(objects=[dbEvent])
     return results
 
 
-def _insert_queue_domain(ctx, name: str, dbEvent) -> QueueDomain:
+def _insert_queue_domain(ctx, name: str, dbEvent, challenge_type: str = "http-01") -> QueueDomain:
     dbQueued = QueueDomain()
     dbQueued.domain_name = name
+    dbQueued.acme_challenge_type_id = model_utils.AcmeChallengeType.from_string(challenge_type)
     dbQueued.is_active = True
     dbQueued.timestamp_created = ctx.timestamp
     dbQueued.operations_event_id__created = dbEvent.id
@@ -334,12 +359,15 @@ def queue_domains__process_spec(ctx, template: OrderSpec, max_domains_per_certif
             field="max_domains_per_certificate",
         )
     names = [q.domain_name for q in dbQueueDomains]
+    # each name with the challenge type it was queued with
+    challenged = {q.domain_name: q.acme_challenge_type for q in dbQueueDomains}
     dbEvent = log__OperationsEvent(
         ctx,
         "QueueDomain__process",
         {
             "queue_domain_ids": [str(q.id) for q in dbQueueDomains],
             "domain_names": names,
+            "domain_names_dns01": [n for n in names if challenged[n] == "dns-01"],
             "acme_account_id": dbAccount.id,
             "processing_strategy": processing_strategy,
         },
@@ -353,12 +381,16 @@ def queue_domains__process_spec(ctx, template: OrderSpec, max_domains_per_certif
     before_id = ctx.dbsession.scalar(sa.select(sa.func.max(AcmeOrder.id))) or 0
     try:
         for dbQueueDomain in dbQueueDomains:
-            dbDomain, _ = getcreate__Domain__by_domainName(ctx, dbQueueDomain.domain_name, is_from_queue_domain=True)
+            dbDomain, _ = getcreate__Domain__by_domainName(
+                ctx, dbQueueDomain.domain_name, is_from_queue_domain=True, allow_wildcard=True
+            )
             if not dbDomain.is_active:
                 dbDomain.is_active = True
             dbQueueDomain.domain_id = dbDomain.id
-        dbSet, _ = getcreate__UniqueFQDNSet__by_domain_names(ctx, names, field="domain_names")
-        dbOrder = actions_acme.place_order(ctx, OrderSpec.from_queue_domains(ctx, names, template))
+        dbSet, _ = getcreate__UniqueFQDNSet__by_domain_names(ctx, names, allow_wildcard=True, field="domain_names")
+        # the order validates each name with its queued type (``OrderSpec.validate`` checks them
+        # again: a dns-01 name whose DNS backend went away since is refused, the rows go back)
+        dbOrder = actions_acme.place_order(ctx, OrderSpec.from_queue_domains(ctx, challenged, template))
     except Exception as exc:
         if isinstance(exc, sa.exc.SQLAlchemyError):
             raise  # the session is unusable; the claimed rows stay processed, the event says which
@@ -467,12 +499,17 @@ def queue_certificates__insert(
     dbEvent=None,
     field: Optional[str] = None,
     dbSet: Optional[UniqueFQDNSet] = None,
+    domain_names_dns01: Optional[Iterable[str]] = None,
 ) -> QueueCertificate:
     """Enqueue the renewal of an AcmeOrder, a CertificateSigned or a UniqueFQDNSet (the item's one
     ``*__source``). What is not given comes from the source's order: its account, its renewal
     cycle, its specified key while usable (else ``deferred-associate``); a set has no order, so
     it needs ``dbAccount``. ``dbSet`` (the names to order) defaults to the source's set; ``update``
     gives the set of a certificate's active names.
+
+    The item records its dns-01 names (``QueueCertificate.domain_names_dns01``):
+    ``domain_names_dns01`` when given (the freeform form's, validated by the caller), else the
+    types of the source's order (``OrderSpec.from_renewal_source``; without an order: wildcards).
 
     :raises errors.InvalidRequest: (on ``field``, else the account's or the key's field) no
         usable account, a bad strategy/cycle/key, or an item for the same set already waiting.
@@ -491,6 +528,7 @@ def queue_certificates__insert(
     # the choices only: the set's names exist already, and are checked when the item is ordered
     spec = spec.validate(ctx, names=False)
     dbAccount, dbPrivateKey = spec.dbAccount, spec.dbPrivateKey
+    dns01 = list(domain_names_dns01) if domain_names_dns01 is not None else spec.names_for("dns-01")
 
     def _already_waiting(dbWaiting: QueueCertificate) -> errors.InvalidRequest:
         return errors.InvalidRequest(
@@ -515,6 +553,7 @@ def queue_certificates__insert(
         dbQueue.private_key_strategy_id__requested = model_utils.PrivateKeyStrategy.from_string(spec.private_key_strategy)
         dbQueue.private_key_cycle_id__renewal = model_utils.PrivateKeyCycle.from_string(spec.private_key_cycle__renewal)
         dbQueue.unique_fqdn_set_id = dbSet.id
+        dbQueue.domain_names_dns01 = ",".join(sorted(dns01)) or None
         if isinstance(dbSource, AcmeOrder):
             dbQueue.acme_order_id__source = dbSource.id
         elif isinstance(dbSource, CertificateSigned):
@@ -539,17 +578,27 @@ def queue_certificates__insert(
 
 def queue_certificates__insert_names(
     ctx,
-    domain_names: Iterable[str],
+    domain_names: Union[Iterable[str], Mapping[str, str]],
     dbAccount: AcmeAccount,
     private_key_strategy: str = "deferred-associate",
     dbPrivateKey: Optional[PrivateKey] = None,
     private_key_cycle__renewal: Optional[str] = None,
 ) -> QueueCertificate:
     """Freeform: enqueue a certificate for these names (their UniqueFQDNSet is the source).
+    ``domain_names``: each name with its challenge type (``OrderSpec.domains_challenged``), or
+    names (http-01). The names and the choices are validated as an order's
+    (``OrderSpec.validate``: one type per name, a wildcard only with dns-01, a dns-01 name only
+    with a DNS backend or an acme-dns account) before anything is written; the item records the
+    dns-01 names.
 
     :raises errors.InvalidRequest: (on ``domain_names``) bad names; else as ``queue_certificates__insert``.
     """
-    dbSet, _ = getcreate__UniqueFQDNSet__by_domain_names(ctx, list(domain_names), field="domain_names")
+    challenged = dict(domain_names) if isinstance(domain_names, Mapping) else {n: "http-01" for n in domain_names}
+    fields = {"private_key_strategy": private_key_strategy, "dbPrivateKey": dbPrivateKey}
+    if private_key_cycle__renewal is not None:
+        fields["private_key_cycle__renewal"] = private_key_cycle__renewal
+    spec = OrderSpec(dbAccount, challenged, **fields).validate(ctx)
+    dbSet, _ = getcreate__UniqueFQDNSet__by_domain_names(ctx, spec.domain_names, allow_wildcard=True, field="domain_names")
     return queue_certificates__insert(
         ctx,
         dbSet,
@@ -558,6 +607,7 @@ def queue_certificates__insert_names(
         dbPrivateKey=dbPrivateKey,
         private_key_cycle__renewal=private_key_cycle__renewal,
         field="domain_names",
+        domain_names_dns01=spec.names_for("dns-01"),
     )
 
 

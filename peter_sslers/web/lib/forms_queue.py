@@ -22,8 +22,18 @@ QUEUE_CERTIFICATE_SOURCES = ("AcmeOrder", "CertificateSigned", "UniqueFQDNSet")
 class QueueDomainsAdd(colander.Schema):
     domain_names_http01 = _string(
         "domain_names_http01",
-        "The domain names to queue, separated by commas: each is queued, found managed (an inactive "
-        "Domain is re-activated), found queued already, or refused (blocklisted, invalid)",
+        "The domain names to queue, validated with http-01 when ordered, separated by commas: each is "
+        "queued, found managed (an inactive Domain is re-activated), found queued already, or refused "
+        "(blocklisted, invalid; a wildcard only in `domain_names_dns01`)",
+        missing="",
+        max_length=DOMAIN_NAMES_MAX_LENGTH,
+    )
+    domain_names_dns01 = _string(
+        "domain_names_dns01",
+        "The domain names to queue, validated with dns-01 when ordered, separated by commas; wildcards "
+        "(`*.example.com`) only here. Each needs an RFC 2136 DNS backend for an enclosing zone or an acme-dns "
+        "account (see /dns-backends-rfc2136 and /acme-dns-server-accounts)",
+        missing="",
         max_length=DOMAIN_NAMES_MAX_LENGTH,
     )
 
@@ -76,7 +86,17 @@ class QueueCertificateNewStructured(colander.Schema):
 class QueueCertificateNewFreeform(colander.Schema):
     domain_names_http01 = _string(
         "domain_names_http01",
-        "The domain names of the certificate to queue, separated by commas (1 to 100)",
+        "The domain names of the certificate to queue validated with http-01, separated by commas (1 to 100 "
+        "names in all, with `domain_names_dns01`)",
+        missing="",
+        max_length=DOMAIN_NAMES_MAX_LENGTH,
+    )
+    domain_names_dns01 = _string(
+        "domain_names_dns01",
+        "The domain names of the certificate to queue validated with dns-01, separated by commas; wildcards "
+        "(`*.example.com`) only here. Each needs an RFC 2136 DNS backend for an enclosing zone or an acme-dns "
+        "account (see /dns-backends-rfc2136 and /acme-dns-server-accounts)",
+        missing="",
         max_length=DOMAIN_NAMES_MAX_LENGTH,
     )
     acme_account_id = _id("acme_account_id", "The AcmeAccount to order with; default: the global default account")

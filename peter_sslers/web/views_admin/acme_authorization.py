@@ -1,4 +1,5 @@
-"""AcmeAuthorization: list, focus, sync and deactivate on the ACME server, related orders and challenges."""
+"""AcmeAuthorization: list, focus, sync and deactivate on the ACME server, related orders and challenges (the
+focus page triggers each pending challenge this instance can answer: http-01, dns-01)."""
 
 from ...lib import errors
 from ...lib.db import get
@@ -6,6 +7,7 @@ from ...lib.db import actions_acme
 from ...model import utils as model_utils
 from ..lib.handler import focus_loader
 from ..lib.viewconfig import admin_view
+from .acme_challenge import challenge_json
 from .acme_handler import AcmeHandler
 
 
@@ -14,15 +16,16 @@ def load_authorization(handler: AcmeHandler):
     return handler.load(get.get__AcmeAuthorization, "AcmeAuthorization")
 
 
-def _authorization_json(dbAuthz) -> dict:
-    """The authorization, its challenges, its orders, and what can be done with it."""
+def _authorization_json(ctx, dbAuthz) -> dict:
+    """The authorization, its challenges (each with ``is_can_acme_server_trigger``), its orders, and
+    what can be done with it."""
     payload = dbAuthz.as_json
     payload["is_can_acme_server_sync"] = True
     payload["is_can_acme_server_deactivate"] = (
         dbAuthz.acme_status_authorization_id in model_utils.Acme_Status_Authorization.IDS_DEACTIVATE
     )
     payload["acme_order_ids"] = sorted(str(link.acme_order_id) for link in dbAuthz.to_acme_orders)
-    return {"AcmeAuthorization": payload, "AcmeChallenges": [c.as_json for c in dbAuthz.acme_challenges]}
+    return {"AcmeAuthorization": payload, "AcmeChallenges": [challenge_json(ctx, c) for c in dbAuthz.acme_challenges]}
 
 
 class ViewList(AcmeHandler):
@@ -36,11 +39,14 @@ class ViewList(AcmeHandler):
 class ViewFocus(AcmeHandler):
     @admin_view("admin:acme_authorization:focus", renderer="/admin/acme_authorization-focus.mako")
     def focus(self):
-        """One authorization, with its challenges."""
+        """One authorization, with its challenges; a pending one this instance can answer (http-01, or dns-01
+        with a DNS backend or an acme-dns account for the name) is triggered with
+        /acme-challenge/{id}/acme-server/trigger (`is_can_acme_server_trigger`)."""
         dbAuthz = load_authorization(self)
         if self.is_json:
-            return _authorization_json(dbAuthz)
-        return {"AcmeAuthorization": dbAuthz}
+            return _authorization_json(self.ctx, dbAuthz)
+        triggerable = [c.id for c in dbAuthz.acme_challenges if actions_acme.can_trigger_challenge(self.ctx, c)]
+        return {"AcmeAuthorization": dbAuthz, "triggerable_challenge_ids": triggerable}
 
     def _act(self, operation: str, run):
         dbAuthz = load_authorization(self)
@@ -54,7 +60,7 @@ class ViewFocus(AcmeHandler):
             return self.acme_error(exc, focus_url, operation)
         if self.is_json:
             payload = {"result": "success", "operation": operation, "acme_status_authorization": status}
-            payload.update(_authorization_json(get.get__AcmeAuthorization(self.ctx, dbAuthz.id)))
+            payload.update(_authorization_json(self.ctx, get.get__AcmeAuthorization(self.ctx, dbAuthz.id)))
             return payload
         return self.redirect_result(focus_url, "success", operation)
 

@@ -1,9 +1,9 @@
-"""AcmeChallenge: list, focus, sync and trigger on the ACME server; the public responder's poll log."""
+"""AcmeChallenge: list, focus, sync and trigger (http-01, dns-01) on the ACME server; the public responder's
+poll log."""
 
 from ...lib import errors
 from ...lib.db import get
 from ...lib.db import actions_acme
-from ...model import utils as model_utils
 from ..lib.handler import focus_loader
 from ..lib.viewconfig import admin_view
 from .acme_handler import AcmeHandler
@@ -14,13 +14,12 @@ def load_challenge(handler: AcmeHandler):
     return handler.load(get.get__AcmeChallenge, "AcmeChallenge")
 
 
-def _challenge_json(dbChallenge) -> dict:
+def challenge_json(ctx, dbChallenge) -> dict:
+    """The challenge, and whether this instance can trigger it (``actions_acme.can_trigger_challenge``:
+    pending, and http-01, or dns-01 with a DNS backend or an acme-dns account for its name)."""
     payload = dbChallenge.as_json
-    payload["is_can_acme_server_trigger"] = (
-        dbChallenge.acme_status_challenge_id in model_utils.Acme_Status_Challenge.IDS_TRIGGER
-        and dbChallenge.acme_challenge_type == "http-01"
-    )
-    return {"AcmeChallenge": payload}
+    payload["is_can_acme_server_trigger"] = actions_acme.can_trigger_challenge(ctx, dbChallenge)
+    return payload
 
 
 class ViewList(AcmeHandler):
@@ -44,8 +43,8 @@ class ViewFocus(AcmeHandler):
         """One challenge: type, status, token, key authorization."""
         dbChallenge = load_challenge(self)
         if self.is_json:
-            return _challenge_json(dbChallenge)
-        return {"AcmeChallenge": dbChallenge}
+            return {"AcmeChallenge": challenge_json(self.ctx, dbChallenge)}
+        return {"AcmeChallenge": dbChallenge, "is_can_trigger": actions_acme.can_trigger_challenge(self.ctx, dbChallenge)}
 
     def _act(self, operation: str, run):
         dbChallenge = load_challenge(self)
@@ -60,7 +59,7 @@ class ViewFocus(AcmeHandler):
             return self.acme_error(exc, focus_url, operation)
         if self.is_json:
             payload = {"result": "success", "operation": operation, "acme_status": status}
-            payload.update(_challenge_json(get.get__AcmeChallenge(self.ctx, dbChallenge.id)))
+            payload["AcmeChallenge"] = challenge_json(self.ctx, get.get__AcmeChallenge(self.ctx, dbChallenge.id))
             return payload
         return self.redirect_result(focus_url, "success", operation)
 
@@ -76,10 +75,16 @@ class ViewFocus(AcmeHandler):
     @admin_view(
         "admin:acme_challenge:focus:acme_server:trigger",
         post=True,
-        about="Tell the ACME server a pending http-01 challenge is ready, and wait for its verdict on the "
-        "authorization.",
+        about="Tell the ACME server a pending http-01 or dns-01 challenge is ready, and wait for its verdict on "
+        "the authorization.",
         example="curl -X POST {ADMIN_URL}/acme-challenge/1/acme-server/trigger.json",
-        notes=("`acme_status` is the authorization's status afterwards.",),
+        notes=(
+            "`acme_status` is the authorization's status afterwards.",
+            "dns-01: the TXT record of the authorization's name is published first (the name's acme-dns account, "
+            "else the RFC 2136 DNS backend of its zone), the server is told once every authoritative server "
+            "answers it, and the record is removed after the verdict. A name with neither is refused (HTTP 400, "
+            "nothing sent); a publishing failure answers nothing (HTTP 502/503, `service: dns` or `acme-dns`).",
+        ),
     )
     def acme_server_trigger(self):
         return self._act("acme-server-trigger", lambda c: actions_acme.trigger_challenge(self.ctx, c))

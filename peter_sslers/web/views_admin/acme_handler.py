@@ -70,6 +70,19 @@ class AcmeHandler(Handler):
         return allowed[status]
 
 
+def domain_names_field(exc: errors.InvalidRequest, values: Optional[dict] = None) -> errors.InvalidRequest:
+    """``lib`` names the names' field `domain_names`; the order forms (new order, both queues)
+    have two: `domain_names_dns01` for an error about a dns-01 name (no way to publish its
+    record) or when only dns-01 names were given, else `domain_names_http01`."""
+    if exc.field == "domain_names":
+        values = values or {}
+        dns01 = (values.get("domain_names_dns01") and not values.get("domain_names_http01")) or (
+            exc.message.startswith("dns-01 for")
+        )
+        exc.field = "domain_names_dns01" if dns01 else "domain_names_http01"
+    return exc
+
+
 # --- loaders (for Handler.load: getter(ctx, id))
 
 

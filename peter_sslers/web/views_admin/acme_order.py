@@ -1,8 +1,6 @@
 """AcmeOrder: lists, new (freeform), focus, processing, the ACME-server actions, retry, renew, mark
 and the order's event log."""
 
-from typing import Optional
-
 from pyramid.httpexceptions import HTTPSeeOther
 
 from ...lib import errors
@@ -16,6 +14,7 @@ from ..lib.handler import focus_loader
 from ..lib.viewconfig import admin_view
 from .acme_handler import AcmeHandler
 from .acme_handler import OrderFormHandler
+from .acme_handler import domain_names_field
 from .acme_handler import order_json
 
 FREEFORM_EXAMPLE = (
@@ -27,18 +26,6 @@ FREEFORM_EXAMPLE = (
 @focus_loader("admin:acme_order:focus")
 def load_order(handler: AcmeHandler):
     return handler.load(get.get__AcmeOrder, "AcmeOrder")
-
-
-def _domain_names_field(exc: errors.InvalidRequest, values: Optional[dict] = None) -> errors.InvalidRequest:
-    """``lib`` names the set's field `domain_names`; this form calls it `domain_names_http01`, or
-    `domain_names_dns01` for an error about a dns-01 name (or when only dns-01 names were given)."""
-    if exc.field == "domain_names":
-        values = values or {}
-        dns01 = (values.get("domain_names_dns01") and not values.get("domain_names_http01")) or (
-            exc.message.startswith("dns-01 for")
-        )
-        exc.field = "domain_names_dns01" if dns01 else "domain_names_http01"
-    return exc
 
 
 class ViewList(AcmeHandler):
@@ -88,7 +75,7 @@ class ViewNew(OrderFormHandler):
             # a certificate made here closes the renewal queue's items for its names
             queues.close_items_for_order(self.ctx, dbOrder)
         except errors.InvalidRequest as exc:
-            return self.form_error(_domain_names_field(exc, values), **self.form_options())
+            return self.form_error(domain_names_field(exc, values), **self.form_options())
         except self.OUTSIDE_ERRORS as exc:
             # an ACME failure, or publishing a dns-01 record failed (errors.DnsError, errors.AcmeDnsError)
             return self.acme_error(exc, self.request.route_path("admin:acme_order:new:freeform"), "new-freeform")

@@ -15,10 +15,12 @@ from ..lib import forms_queue
 from ..lib.handler import focus_loader
 from ..lib.viewconfig import admin_view
 from .acme_handler import OrderFormHandler
+from .acme_handler import domain_names_field
 
 STRUCTURED_EXAMPLE = "curl --form 'queue_source=AcmeOrder' --form 'acme_order=1' {ADMIN_URL}/queue-certificate/new/structured.json"
 FREEFORM_EXAMPLE = (
-    "curl --form 'domain_names_http01=example.com,www.example.com' {ADMIN_URL}/queue-certificate/new/freeform.json"
+    "curl --form 'domain_names_http01=www.example.com' --form 'domain_names_dns01=*.example.net,example.net' "
+    "{ADMIN_URL}/queue-certificate/new/freeform.json"
 )
 LIST_TITLES = {
     "unprocessed": "Renewal queue: waiting",
@@ -260,28 +262,35 @@ class ViewNew(OrderFormHandler):
         post=True,
         get="_get_freeform",
         schema=forms_queue.QueueCertificateNewFreeform,
-        about="Queue a certificate for these domain names (their UniqueFQDNSet), with an ACME account (default: "
-        "the global default) and a private key choice.",
+        about="Queue a certificate for these domain names (their UniqueFQDNSet), each validated with http-01 or "
+        "dns-01 (wildcards: dns-01 only), with an ACME account (default: the global default) and a private key "
+        "choice.",
         example=FREEFORM_EXAMPLE,
-        notes=("Refused (HTTP 400, nothing queued) when an item for the same names is waiting already.",),
+        notes=(
+            "The names are checked as /acme-order/new/freeform checks them (a name in one list only, a wildcard "
+            "only in `domain_names_dns01`, a dns-01 name only with an RFC 2136 DNS backend for an enclosing zone "
+            "or an acme-dns account): HTTP 400 on the field, nothing queued.",
+            "The item records its dns-01 names (`domain_names_dns01` in its JSON); processing orders each name "
+            "with its type.",
+            "Refused (HTTP 400, nothing queued) when an item for the same names is waiting already.",
+        ),
     )
     def freeform(self):
+        values = None
         try:
             forms_2021.translate(self)
             values = self.validate(forms_queue.QueueCertificateNewFreeform)
             spec = OrderSpec.from_form(self.ctx, values)
             dbQueue = queues.queue_certificates__insert_names(
                 self.ctx,
-                spec.domain_names,
+                spec.domains_challenged,
                 spec.dbAccount,
                 private_key_strategy=spec.private_key_strategy,
                 dbPrivateKey=spec.dbPrivateKey,
                 private_key_cycle__renewal=spec.private_key_cycle__renewal,
             )
         except errors.InvalidRequest as exc:
-            if exc.field == "domain_names":
-                exc.field = "domain_names_http01"
-            return self.form_error(exc, **self.form_options())
+            return self.form_error(domain_names_field(exc, values), **self.form_options())
         return self._created(dbQueue, "new-freeform")
 
     def _created(self, dbQueue, operation: str):

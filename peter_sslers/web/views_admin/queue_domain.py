@@ -2,6 +2,7 @@
 and the API job for cron)."""
 
 from ...lib import errors
+from ...lib import utils
 from ...lib.db import queues
 from ...lib.db.order_spec import OrderSpec
 from ...lib.db.order_spec import resolve_account
@@ -11,9 +12,13 @@ from ..lib import forms_queue
 from ..lib.handler import focus_loader
 from ..lib.viewconfig import admin_view
 from .acme_handler import OrderFormHandler
+from .acme_handler import domain_names_field
 from .acme_handler import order_json
 
-ADD_EXAMPLE = "curl --form 'domain_names_http01=example.com,www.example.com' {ADMIN_URL}/queue-domains/add.json"
+ADD_EXAMPLE = (
+    "curl --form 'domain_names_http01=example.com,www.example.com' --form 'domain_names_dns01=*.example.net' "
+    "{ADMIN_URL}/queue-domains/add.json"
+)
 PROCESS_EXAMPLE = (
     "curl --form 'max_domains_per_certificate=50' --form 'processing_strategy=process_single' "
     "{ADMIN_URL}/queue-domains/process.json"
@@ -48,31 +53,40 @@ class ViewList(OrderFormHandler):
         post=True,
         get="_get_add",
         schema=forms_queue.QueueDomainsAdd,
-        about="Queue domain names for later certification.",
+        about="Queue domain names for later certification, each to be validated with http-01 "
+        "(`domain_names_http01`) or dns-01 (`domain_names_dns01`; wildcards: dns-01 only).",
         example=ADD_EXAMPLE,
         notes=(
             "`domains` maps each name to `queued`, `exists` (managed; an inactive Domain is re-activated), "
             "`already_queued`, `blocklisted` or `invalid`.",
-            "Any invalid name refuses the whole request (HTTP 400, nothing queued).",
+            "Any invalid name refuses the whole request (HTTP 400, nothing queued); so does a name in both lists, "
+            "a wildcard in `domain_names_http01`, or a dns-01 name with neither an RFC 2136 DNS backend for an "
+            "enclosing zone nor an acme-dns account (as /acme-order/new/freeform).",
+            "A queued name keeps its challenge type (`acme_challenge_type` of the QueueDomain); the order the queue "
+            "builds validates each name with it.",
         ),
     )
     def add(self):
         messages = {}
+        values = None
         try:
             values = self.validate(forms_queue.QueueDomainsAdd)
-            results = queues.queue_domains__add(self.ctx, values["domain_names_http01"], messages=messages)
+            results = queues.queue_domains__add(
+                self.ctx, values["domain_names_http01"], messages=messages, names_dns01=values["domain_names_dns01"]
+            )
             if not results:
                 raise errors.InvalidRequest("No domain names were given.", field="domain_names_http01")
             if messages:
                 exc = errors.InvalidRequest(
-                    "Invalid: %s" % "; ".join(messages[name] for name in sorted(messages)), field="domain_names_http01"
+                    "Invalid: %s" % "; ".join(messages[name] for name in sorted(messages)),
+                    field=self._invalid_field(values, messages),
                 )
                 payload = self.form_error(exc, domains=results)
                 if self.is_json:
                     payload["domains"] = results
                 return payload
         except errors.InvalidRequest as exc:
-            return self.form_error(exc, domains=None)
+            return self.form_error(domain_names_field(exc, values), domains=None)
         if self.is_json:
             return {"result": "success", "operation": "add", "domains": results}
         counts = {}
@@ -84,6 +98,12 @@ class ViewList(OrderFormHandler):
             "add",
             **{"count_%s" % k: str(v) for k, v in counts.items()},
         )
+
+    @staticmethod
+    def _invalid_field(values: dict, messages: dict) -> str:
+        """The list the invalid names came from: `domain_names_dns01` when all of them are there."""
+        dns01 = set(utils.split_domain_names(values.get("domain_names_dns01") or ""))
+        return "domain_names_dns01" if dns01 and set(messages) <= dns01 else "domain_names_http01"
 
     def _add_page(self):
         return {"form_errors": {}, "form_values": dict(self.request.GET), "domains": None}

@@ -17,12 +17,14 @@
   <tr><th>key authorization</th><td><code>${c.keyauthorization or '-'}</code></td></tr>
   % if c.acme_challenge_type == 'http-01':
   <tr><th>served at</th><td><code>http://${c.domain.domain_name}/.well-known/acme-challenge/${c.token}</code></td></tr>
+  % elif c.acme_challenge_type == 'dns-01':
+  <tr><th>record</th><td><code>_acme-challenge.${c.domain.domain_name}</code> TXT (published when triggered: the name's acme-dns account or DNS backend)</td></tr>
   % endif
   <tr><th>created / updated</th><td>${m.timestamp(c.timestamp_created)} / ${m.timestamp(c.timestamp_updated)}</td></tr>
 </table>
 <p>
   ${a.post_button(r('admin:acme_challenge:focus:acme_server:sync'), 'Sync with the ACME server')}
-% if c.acme_status_challenge == 'pending' and c.acme_challenge_type == 'http-01':
+% if is_can_trigger:
   ${a.post_button(r('admin:acme_challenge:focus:acme_server:trigger'), 'Tell the ACME server it is ready')}
 % endif
 </p>

@@ -8,8 +8,12 @@
 ${m.form_errors(form_errors)}
 <p>The certificate is ordered when the renewal queue is processed.</p>
 <form method="POST" action="${request.route_path('admin:queue_certificate:new_freeform')}">${csrf_input()}
-  <label for="domain_names_http01">Domain names, separated by commas</label>
-  <textarea id="domain_names_http01" name="domain_names_http01" required>${form_values.get('domain_names_http01', '')}</textarea>
+  <label for="domain_names_http01">Domain names (http-01), separated by commas</label>
+  <textarea id="domain_names_http01" name="domain_names_http01">${form_values.get('domain_names_http01', '')}</textarea>
+  <label for="domain_names_dns01">Domain names (dns-01), separated by commas; wildcards (<code>*.example.com</code>) only here</label>
+  <textarea id="domain_names_dns01" name="domain_names_dns01">${form_values.get('domain_names_dns01', '')}</textarea>
+  <p class="help">A dns-01 name needs an RFC 2136 DNS backend for an enclosing zone or an acme-dns account for the name:
+    when the item is processed, its TXT record is published, checked at the zone's authoritative servers, and removed once validated.</p>
   <label for="acme_account_id">ACME account</label>
   <select id="acme_account_id" name="acme_account_id">
     <option value="">the global default account${(' (account %s, %s)' % (AcmeAccount_GlobalDefault.id, AcmeAccount_GlobalDefault.contact)) if AcmeAccount_GlobalDefault is not None else ''}</option>

@@ -9,6 +9,7 @@ ${m.result_banner()}
 <table class="focus">
   <tr><th>id</th><td>${QueueDomain.id}</td></tr>
   <tr><th>domain name</th><td>${QueueDomain.domain_name}</td></tr>
+  <tr><th>challenge type</th><td>${QueueDomain.acme_challenge_type}</td></tr>
   <tr><th>status</th><td>${q.status(QueueDomain)}</td></tr>
   <tr><th>Domain</th><td>
   % if QueueDomain.domain_id:

@@ -13,12 +13,13 @@
 
 <%def name="table_queue_domains(items)">
 <table class="list">
-  <thead><tr><th>id</th><th>domain name</th><th>status</th><th>Domain</th><th>queued</th><th>processed</th></tr></thead>
+  <thead><tr><th>id</th><th>domain name</th><th>challenge</th><th>status</th><th>Domain</th><th>queued</th><th>processed</th></tr></thead>
   <tbody>
   % for q in items:
     <tr>
       <td><a href="${request.route_path('admin:queue_domain:focus', id=q.id)}">${q.id}</a></td>
       <td>${q.domain_name}</td>
+      <td>${q.acme_challenge_type}</td>
       <td>${status(q)}</td>
       <td>
       % if q.domain_id:
