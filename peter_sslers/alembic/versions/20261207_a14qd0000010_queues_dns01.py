@@ -6,7 +6,7 @@ records its challenge type (model_utils.AcmeChallengeType: 1 http-01, 2 dns-01);
 before this revision are http-01.
 
 Revision ID: a14qd0000010
-Revises: a13dw0000009
+Revises: a14ad0000011
 Create Date: 2026-12-07 22:10:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = 'a14qd0000010'
-down_revision = 'a13dw0000009'
+down_revision = 'a14ad0000011'
 branch_labels = None
 depends_on = None
 
