@@ -73,7 +73,7 @@ def domain_name_for_lookup(raw: str) -> str:
         prefix, name = "*.", name[2:]
     try:
         return prefix + idna.encode(name, uts46=True).decode("ascii")
-    except (idna.IDNAError, UnicodeError):
+    except (idna.IDNAError, UnicodeError, ValueError):
         return prefix + name
 
 

@@ -161,7 +161,14 @@ def get__Domain__count(ctx, active_only: bool = False) -> int:
 
 
 def get__Domain__paginated(ctx, limit: int, offset: int, active_only: bool = False):
-    statement = sa.select(Domain).order_by(Domain.domain_name.asc()).limit(limit).offset(offset)
+    """One page of Domains by name, with their latest certificates (the list and ``as_json`` show them)."""
+    statement = (
+        sa.select(Domain)
+        .options(joinedload(Domain.certificate_signed__latest_single), joinedload(Domain.certificate_signed__latest_multi))
+        .order_by(Domain.domain_name.asc())
+        .limit(limit)
+        .offset(offset)
+    )
     if active_only:
         statement = statement.where(Domain.is_active.is_(True))
     return ctx.dbsession.scalars(statement).all()

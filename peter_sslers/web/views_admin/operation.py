@@ -86,7 +86,6 @@ class ViewOperations(Handler):
             "object_label": object_label,
         }
 
-
     @admin_view("admin:operations:object_log", renderer="/admin/operations-object-log.mako", paginate=True)
     def object_log(self):
         """The OperationsObjectEvents, newest first: what each operation did to each object."""
