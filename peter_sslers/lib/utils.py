@@ -61,6 +61,22 @@ def validate_domain_name(raw: str, allow_wildcard: bool = False) -> str:
     return ("*." + name) if wildcard else name
 
 
+def domain_name_for_lookup(raw: str) -> str:
+    """The stored form of a name as someone typed it, for finding it (no validation): stripped,
+    lower-case, a trailing dot dropped, an internationalised name (Unicode) as its A-labels
+    (punycode). A name IDNA refuses is returned as typed (lower-case): it finds nothing."""
+    name = (raw or "").strip().lower().rstrip(".")
+    if name.isascii():
+        return name
+    prefix = ""
+    if name.startswith("*."):
+        prefix, name = "*.", name[2:]
+    try:
+        return prefix + idna.encode(name, uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError, ValueError):
+        return prefix + name
+
+
 def split_domain_names(raw: str) -> List[str]:
     """Split a comma (or whitespace) separated list into stripped, non-empty items, in order, once each."""
     seen: List[str] = []

@@ -113,10 +113,25 @@ def admin_routes(config):
     add_route(
         config, "admin:acme_account:focus:acme_server:key_change", "/acme-account/{@id}/acme-server/key-change", jsonify=True
     )
+    add_route(
+        config,
+        "admin:acme_account:focus:certificate_signeds",
+        "/acme-account/{@id}/certificate-signeds",
+        jsonify=True,
+        paginate=True,
+    )
     add_route(config, "admin:acme_account:focus:edit", "/acme-account/{@id}/edit", jsonify=True)
     add_route(config, "admin:acme_account:focus:raw", r"/acme-account/{@id}/key.{format:(key|pem|pem\.txt)}")
     add_route(config, "admin:acme_account:focus:mark", "/acme-account/{@id}/mark", jsonify=True)
+    add_route(config, "admin:acme_account:focus:parse", "/acme-account/{@id}/parse.json", json_only=True)
     add_route(config, "admin:acme_account:focus:private_keys", "/acme-account/{@id}/private-keys", jsonify=True, paginate=True)
+    add_route(
+        config,
+        "admin:acme_account:focus:queue_certificates",
+        "/acme-account/{@id}/queue-certificates",
+        jsonify=True,
+        paginate=True,
+    )
     add_route(config, "admin:acme_accounts", "/acme-accounts", jsonify=True, paginate=True)
 
     # AcmeAuthorization
@@ -198,6 +213,7 @@ def admin_routes(config):
     )
     add_route(config, "admin:acme_order:focus:acme_finalize", "/acme-order/{@id}/acme-finalize", jsonify=True)
     add_route(config, "admin:acme_order:focus:acme_process", "/acme-order/{@id}/acme-process", jsonify=True)
+    add_route(config, "admin:acme_order:focus:audit", "/acme-order/{@id}/audit", jsonify=True)
     add_route(
         config,
         "admin:acme_order:focus:acme_server:deactivate_authorizations",
@@ -222,6 +238,12 @@ def admin_routes(config):
     add_route(config, "admin:acme_order:focus:renew:quick", "/acme-order/{@id}/renew/quick", jsonify=True)
     add_route(config, "admin:acme_order:focus:retry", "/acme-order/{@id}/retry", jsonify=True)
     add_route(config, "admin:acme_orders", "/acme-orders", jsonify=True)
+    add_route(
+        config,
+        "admin:acme_orders:active:acme_server:sync",
+        "/acme-orders/active/acme-server/sync",
+        jsonify=True,
+    )
     add_route(
         config,
         "admin:acme_orders:list",
@@ -260,6 +282,13 @@ def admin_routes(config):
         jsonify=True,
         paginate=True,
     )
+    add_route(
+        config,
+        "admin:certificate_ca:focus:certificate_signeds_alt",
+        "/certificate-ca/{@id}/certificate-signeds-alt",
+        jsonify=True,
+        paginate=True,
+    )
     add_route(config, "admin:certificate_cas", "/certificate-cas", jsonify=True, paginate=True)
 
     # CertificateCAChain
@@ -277,6 +306,13 @@ def admin_routes(config):
 
     # CertificateRequest
     add_route(config, "admin:certificate_request:focus", "/certificate-request/{@id}", jsonify=True)
+    add_route(
+        config,
+        "admin:certificate_request:focus:acme_orders",
+        "/certificate-request/{@id}/acme-orders",
+        jsonify=True,
+        paginate=True,
+    )
     add_route(config, "admin:certificate_request:focus:raw", r"/certificate-request/{@id}/csr.{format:(csr|pem|pem\.txt)}")
     add_route(config, "admin:certificate_requests", "/certificate-requests", jsonify=True, paginate=True)
 
@@ -311,6 +347,13 @@ def admin_routes(config):
         "admin:certificate_signed:focus:nginx_cache_expire",
         "/certificate-signed/{@id}/nginx-cache-expire",
         jsonify=True,
+    )
+    add_route(
+        config,
+        "admin:certificate_signed:focus:queue_certificates",
+        "/certificate-signed/{@id}/queue-certificates",
+        jsonify=True,
+        paginate=True,
     )
     add_route(config, "admin:certificate_signeds", "/certificate-signeds", jsonify=True)
     add_route(
@@ -354,6 +397,7 @@ def admin_routes(config):
     # Domain
     add_route(config, "admin:domain:new", "/domain/new", jsonify=True)
     add_route(config, "admin:domain:focus", "/domain/{domain_identifier}", jsonify=True)
+    add_route(config, "admin:domain:focus:calendar", "/domain/{domain_identifier}/calendar.json", json_only=True)
     add_route(config, "admin:domain:focus:config", "/domain/{domain_identifier}/config.json", json_only=True)
     # the Domain's acme-dns accounts, and registering it with a server (docs/AcmeDns.md)
     add_route(
@@ -365,6 +409,27 @@ def admin_routes(config):
     )
     add_route(
         config, "admin:domain:focus:acme_dns_server:new", "/domain/{domain_identifier}/acme-dns-server/new", jsonify=True
+    )
+    add_route(
+        config,
+        "admin:domain:focus:acme_authorizations",
+        "/domain/{domain_identifier}/acme-authorizations",
+        jsonify=True,
+        paginate=True,
+    )
+    add_route(
+        config,
+        "admin:domain:focus:acme_challenges",
+        "/domain/{domain_identifier}/acme-challenges",
+        jsonify=True,
+        paginate=True,
+    )
+    add_route(
+        config,
+        "admin:domain:focus:acme_orders",
+        "/domain/{domain_identifier}/acme-orders",
+        jsonify=True,
+        paginate=True,
     )
     add_route(
         config,
@@ -398,6 +463,13 @@ def admin_routes(config):
     )
     add_route(
         config,
+        "admin:domain:focus:queue_certificates",
+        "/domain/{domain_identifier}/queue-certificates",
+        jsonify=True,
+        paginate=True,
+    )
+    add_route(
+        config,
         "admin:domain:focus:unique_fqdn_sets",
         "/domain/{domain_identifier}/unique-fqdn-sets",
         jsonify=True,
@@ -405,6 +477,9 @@ def admin_routes(config):
     )
     add_route(config, "admin:domain:focus:update_recents", "/domain/{domain_identifier}/update-recents", jsonify=True)
     add_route(config, "admin:domains", "/domains", jsonify=True, paginate=True)
+    add_route(config, "admin:domains:challenged", "/domains/challenged", jsonify=True, paginate=True)
+    add_route(config, "admin:domains:expiring", "/domains/expiring", jsonify=True, paginate=True)
+    add_route(config, "admin:domains:search", "/domains/search", jsonify=True)
 
     # Notification (the outbox of webhooks and emails)
     add_route(config, "admin:notifications", "/notifications", jsonify=True, paginate=True)
@@ -414,6 +489,8 @@ def admin_routes(config):
     add_route(config, "admin:operations:log", "/operations/log", jsonify=True, paginate=True)
     add_route(config, "admin:operations:log:focus", "/operations/log/item/{@id}", jsonify=True)
     add_route(config, "admin:operations:nginx", "/operations/nginx", jsonify=True, paginate=True)
+    add_route(config, "admin:operations:object_log", "/operations/object-log", jsonify=True, paginate=True)
+    add_route(config, "admin:operations:object_log:focus", "/operations/object-log/item/{@id}", jsonify=True)
     add_route(config, "admin:operations:redis", "/operations/redis", jsonify=True, paginate=True)
 
     # PrivateKey
@@ -437,6 +514,13 @@ def admin_routes(config):
         paginate=True,
     )
     add_route(config, "admin:private_key:focus:mark", "/private-key/{@id}/mark", jsonify=True)
+    add_route(
+        config,
+        "admin:private_key:focus:queue_certificates",
+        "/private-key/{@id}/queue-certificates",
+        jsonify=True,
+        paginate=True,
+    )
     add_route(config, "admin:private_keys", "/private-keys", jsonify=True, paginate=True)
 
     # QueueCertificate (the renewal queue)
@@ -468,6 +552,14 @@ def admin_routes(config):
     add_route(config, "admin:unique_fqdn_set:focus", "/unique-fqdn-set/{@id}", jsonify=True)
     add_route(
         config,
+        "admin:unique_fqdn_set:focus:acme_orders",
+        "/unique-fqdn-set/{@id}/acme-orders",
+        jsonify=True,
+        paginate=True,
+    )
+    add_route(config, "admin:unique_fqdn_set:focus:calendar", "/unique-fqdn-set/{@id}/calendar.json", json_only=True)
+    add_route(
+        config,
         "admin:unique_fqdn_set:focus:certificate_requests",
         "/unique-fqdn-set/{@id}/certificate-requests",
         jsonify=True,
@@ -481,6 +573,13 @@ def admin_routes(config):
         paginate=True,
     )
     add_route(config, "admin:unique_fqdn_set:focus:modify", "/unique-fqdn-set/{@id}/modify", jsonify=True)
+    add_route(
+        config,
+        "admin:unique_fqdn_set:focus:queue_certificates",
+        "/unique-fqdn-set/{@id}/queue-certificates",
+        jsonify=True,
+        paginate=True,
+    )
     add_route(config, "admin:unique_fqdn_set:focus:update_recents", "/unique-fqdn-set/{@id}/update-recents", jsonify=True)
     add_route(config, "admin:unique_fqdn_sets", "/unique-fqdn-sets", jsonify=True, paginate=True)
 

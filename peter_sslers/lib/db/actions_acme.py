@@ -40,6 +40,7 @@ from . import actions_redis
 from . import ari
 from . import coverage
 from . import dns01_publish
+from . import get
 from . import http01_selfcheck
 from . import rate_limits
 from .acme_accounts import acme_client
@@ -774,6 +775,33 @@ def sync_order(ctx, dbOrder: AcmeOrder) -> str:
     return resource.status
 
 
+def sync_active_orders(ctx) -> dict:
+    """Sync every active order (pending, ready, processing) with its ACME server (``sync_order``),
+    oldest first, each committed as it is done; a failed sync does not stop the others.
+
+    An order whose ACME server is not enabled here, or that never reached the server, is not sent
+    and counts as failed.
+
+    :returns: ``{"success": {order id: status}, "error": {order id: exception}}``; the exception
+        is an ``errors.AcmeError`` (the server said no, or could not be reached) or an
+        ``errors.InvalidRequest`` (not sent).
+    """
+    order_ids = ctx.dbsession.scalars(
+        sa.select(AcmeOrder.id).where(AcmeOrder.acme_status_order_id.in_(S_ORDER.IDS_ACTIVE)).order_by(AcmeOrder.id)
+    ).all()
+    results: dict = {"success": {}, "error": {}}
+    for order_id in order_ids:
+        dbOrder = get.get__AcmeOrder(ctx, order_id)  # read again: each sync commits
+        dbProvider = dbOrder.acme_account.acme_account_provider
+        try:
+            if not dbProvider.is_enabled:
+                raise errors.InvalidTransition("The ACME server `%s` is not enabled." % dbProvider.name)
+            results["success"][order_id] = sync_order(ctx, dbOrder)
+        except (errors.AcmeError, errors.InvalidRequest) as exc:
+            results["error"][order_id] = exc
+    return results
+
+
 def sync_authorization(ctx, dbAuthz: AcmeAuthorization, client=None) -> str:
     """Read an authorization and its challenges from the server (``*404*`` when it is gone)."""
     dbOrder = dbAuthz.acme_order_created
@@ -1051,6 +1079,107 @@ def renew_order(ctx, dbOrder: AcmeOrder, processing_strategy: str, values: Optio
         raise errors.InvalidTransition("Only a valid, ready or vanished (`*404*`) order can be renewed.")
     kind = "renew_quick" if values is None else "renew_custom"
     return place_order(ctx, OrderSpec.from_order(ctx, dbOrder, kind, processing_strategy=processing_strategy, values=values))
+
+
+def audit_order(ctx, dbOrder: AcmeOrder) -> dict:
+    """What an operator checks when an order is stuck, read from the database only (no ACME call):
+    the order's core fields, its account and ACME server, its private key, its domain set, each
+    authorization with its challenges (the http-01 one: whether the public responder answers it
+    now), and ``problems``: one sentence per thing that keeps the order from completing."""
+    dbAccount = dbOrder.acme_account
+    dbProvider = dbAccount.acme_account_provider
+    dbKey = dbOrder.private_key
+    problems = []
+    if not dbProvider.is_enabled:
+        problems.append("The ACME server `%s` is not enabled here." % dbProvider.name)
+    if not dbAccount.is_active:
+        problems.append("The ACME account is not active.")
+    elif not dbAccount.account_url:
+        problems.append("The ACME account is not registered on the server yet (no account URL).")
+    if not dbKey.is_placeholder and not dbKey.is_key_usable:
+        problems.append("The private key is not usable (inactive or compromised).")
+    if not dbOrder.order_url:
+        problems.append("The order was never created on the ACME server.")
+    if dbOrder.timestamp_expires is not None and dbOrder.timestamp_expires <= ctx.timestamp:
+        problems.append("The order expired on the ACME server at %s." % dbOrder.timestamp_expires.isoformat())
+    if dbOrder.acme_status_order_id in S_ORDER.IDS_ACTIVE and dbOrder.is_processing is not True:
+        problems.append("The order is active on the server but not being processed here (`is_processing`).")
+    expected = dbOrder.domains_challenged
+    authorizations = []
+    for link in sorted(dbOrder.to_acme_authorizations, key=lambda link: link.acme_authorization_id):
+        dbAuthz = link.acme_authorization
+        domain_name = dbAuthz.domain.domain_name if dbAuthz.domain is not None else None
+        entry = {
+            "id": str(dbAuthz.id),
+            "domain_name": domain_name,
+            "acme_status_authorization": dbAuthz.acme_status_authorization,
+            "timestamp_expires": dbAuthz.timestamp_expires.isoformat() if dbAuthz.timestamp_expires else None,
+            "acme_challenge_type__expected": expected.get(domain_name) if domain_name else None,
+            "AcmeChallenges": {c.acme_challenge_type: c.acme_status_challenge for c in dbAuthz.acme_challenges},
+            "http-01": None,
+        }
+        dbHttp01 = dbAuthz.acme_challenge_http_01
+        if dbHttp01 is not None:
+            answered = get.get__AcmeChallenge__answerable(ctx, dbHttp01.token, dbHttp01.domain.domain_name)
+            entry["http-01"] = {
+                "id": str(dbHttp01.id),
+                "acme_status_challenge": dbHttp01.acme_status_challenge,
+                "token": dbHttp01.token,
+                "keyauthorization": dbHttp01.keyauthorization,
+                "is_answered_by_responder": answered is not None and answered.id == dbHttp01.id,
+            }
+        if dbAuthz.acme_status_authorization_id == S_AUTHZ.INVALID:
+            problems.append("The authorization for `%s` is invalid." % (domain_name or dbAuthz.id))
+        elif (
+            dbAuthz.acme_status_authorization_id in S_AUTHZ.IDS_POSSIBLY_PENDING
+            and dbAuthz.timestamp_expires is not None
+            and dbAuthz.timestamp_expires <= ctx.timestamp
+        ):
+            problems.append("The authorization for `%s` expired while pending." % (domain_name or dbAuthz.id))
+        authorizations.append(entry)
+    if dbOrder.order_url and len(authorizations) < len(dbOrder.domains_as_list):
+        problems.append(
+            "%d of the order's %d names have no authorization known here (sync the authorizations)."
+            % (len(dbOrder.domains_as_list) - len(authorizations), len(dbOrder.domains_as_list))
+        )
+    return {
+        "AcmeOrder": {
+            "id": str(dbOrder.id),
+            "acme_status_order": dbOrder.acme_status_order,
+            "acme_order_type": dbOrder.acme_order_type,
+            "acme_order_processing_status": dbOrder.acme_order_processing_status,
+            "acme_order_processing_strategy": dbOrder.acme_order_processing_strategy,
+            "is_processing": dbOrder.is_processing,
+            "timestamp_created": dbOrder.timestamp_created.isoformat() if dbOrder.timestamp_created else None,
+            "timestamp_expires": dbOrder.timestamp_expires.isoformat() if dbOrder.timestamp_expires else None,
+            "timestamp_updated": dbOrder.timestamp_updated.isoformat() if dbOrder.timestamp_updated else None,
+            "order_url": dbOrder.order_url,
+            "certificate_signed_id": str(dbOrder.certificate_signed_id) if dbOrder.certificate_signed_id else None,
+        },
+        "AcmeAccount": {
+            "id": str(dbAccount.id),
+            "contact": dbAccount.contact,
+            "is_active": bool(dbAccount.is_active),
+            "account_url": dbAccount.account_url,
+        },
+        "AcmeAccountProvider": {
+            "id": str(dbProvider.id),
+            "name": dbProvider.name,
+            "directory": dbProvider.directory,
+            "is_enabled": bool(dbProvider.is_enabled),
+        },
+        "PrivateKey": {
+            "id": str(dbKey.id),
+            "is_placeholder": dbKey.is_placeholder,
+            "is_active": bool(dbKey.is_active),
+            "is_compromised": bool(dbKey.is_compromised),
+            "private_key_strategy__requested": dbOrder.private_key_strategy__requested,
+            "private_key_strategy__final": dbOrder.private_key_strategy__final,
+        },
+        "UniqueFQDNSet": {"id": str(dbOrder.unique_fqdn_set_id), "domains_challenged": expected},
+        "AcmeAuthorizations": authorizations,
+        "problems": problems,
+    }
 
 
 ORDER_MARK_ACTIONS = ("invalid", "deactivate", "renew_auto", "renew_manual")

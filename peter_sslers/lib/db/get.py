@@ -4,6 +4,7 @@ import datetime
 from typing import Optional
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm import selectinload
 
@@ -30,9 +31,11 @@ from ...model.objects import DomainBlocklisted
 from ...model.objects import OperationsEvent
 from ...model.objects import OperationsObjectEvent
 from ...model.objects import PrivateKey
+from ...model.objects import QueueDomain
 from ...model.objects import UniqueFQDNSet
 from ...model.objects import UniqueFQDNSet2Domain
 from ...model.objects import pem_md5
+from .. import utils
 
 
 # --- AcmeAccountProvider
@@ -158,7 +161,14 @@ def get__Domain__count(ctx, active_only: bool = False) -> int:
 
 
 def get__Domain__paginated(ctx, limit: int, offset: int, active_only: bool = False):
-    statement = sa.select(Domain).order_by(Domain.domain_name.asc()).limit(limit).offset(offset)
+    """One page of Domains by name, with their latest certificates (the list and ``as_json`` show them)."""
+    statement = (
+        sa.select(Domain)
+        .options(joinedload(Domain.certificate_signed__latest_single), joinedload(Domain.certificate_signed__latest_multi))
+        .order_by(Domain.domain_name.asc())
+        .limit(limit)
+        .offset(offset)
+    )
     if active_only:
         statement = statement.where(Domain.is_active.is_(True))
     return ctx.dbsession.scalars(statement).all()
@@ -169,8 +179,132 @@ def get__Domain__by_id(ctx, domain_id: int) -> Optional[Domain]:
 
 
 def get__Domain__by_name(ctx, domain_name: str) -> Optional[Domain]:
-    """Case-insensitive: names are stored lower-case, so lower-casing the query is enough."""
-    return ctx.dbsession.scalars(sa.select(Domain).where(Domain.domain_name == domain_name.strip().lower())).first()
+    """The Domain of a name as typed (``utils.domain_name_for_lookup``): any case, a trailing dot,
+    an internationalised name in Unicode or in punycode."""
+    name = utils.domain_name_for_lookup(domain_name)
+    return ctx.dbsession.scalars(sa.select(Domain).where(Domain.domain_name == name)).first()
+
+
+# the lists of ``query__Domain``
+DOMAIN_LISTS = ("all", "expiring", "challenged")
+
+
+def _soonest(left, right):
+    """The earlier of two nullable timestamps, in SQL both databases run (no LEAST/min(a, b))."""
+    return sa.case(
+        (left.is_(None), right),
+        (right.is_(None), left),
+        (left <= right, left),
+        else_=right,
+    )
+
+
+def query__Domain(ctx, which: str = "all"):
+    """Domains, with their latest certificates loaded (``Domain.as_json`` shows them).
+
+    * ``all``: every Domain, by name;
+    * ``expiring``: those whose latest single or multi certificate is active and ends within
+      ``expiring_days`` (or has ended), the soonest to end first;
+    * ``challenged``: those with a challenge in play, by name: an ACME challenge not yet valid or
+      invalid, its authorization pending, one of its orders pending, ready or processing (the
+      statuses the public responder answers, ``get__AcmeChallenge__answerable``, without its
+      expiry and blocklist checks: a challenge of an expired authorization still blocks until
+      synced), or a challenge of an AcmeOrderless still processing.
+    """
+    statement = sa.select(Domain).options(
+        joinedload(Domain.certificate_signed__latest_single), joinedload(Domain.certificate_signed__latest_multi)
+    )
+    if which == "all":
+        return statement.order_by(Domain.domain_name.asc())
+    if which == "expiring":
+        horizon = ctx.timestamp + datetime.timedelta(days=ctx.settings.expiring_days)
+        single = aliased(CertificateSigned)
+        multi = aliased(CertificateSigned)
+        statement = (
+            statement.outerjoin(
+                single,
+                sa.and_(
+                    single.id == Domain.certificate_signed_id__latest_single,
+                    single.is_active.is_(True),
+                    single.timestamp_not_after <= horizon,
+                ),
+            )
+            .outerjoin(
+                multi,
+                sa.and_(
+                    multi.id == Domain.certificate_signed_id__latest_multi,
+                    multi.is_active.is_(True),
+                    multi.timestamp_not_after <= horizon,
+                ),
+            )
+            .where(sa.or_(single.id.is_not(None), multi.id.is_not(None)))
+        )
+        return statement.order_by(_soonest(single.timestamp_not_after, multi.timestamp_not_after).asc(), Domain.id.asc())
+    if which == "challenged":
+        acme = (
+            sa.select(AcmeChallenge.domain_id)
+            .join(AcmeAuthorization, AcmeChallenge.acme_authorization_id == AcmeAuthorization.id)
+            .join(AcmeOrder2AcmeAuthorization, AcmeOrder2AcmeAuthorization.acme_authorization_id == AcmeAuthorization.id)
+            .join(AcmeOrder, AcmeOrder.id == AcmeOrder2AcmeAuthorization.acme_order_id)
+            .where(
+                AcmeChallenge.acme_status_challenge_id.in_(model_utils.Acme_Status_Challenge.IDS_POSSIBLY_ACTIVE),
+                AcmeAuthorization.acme_status_authorization_id.in_(AUTHORIZATION_STATUS_IDS_ANSWERABLE),
+                AcmeOrder.acme_status_order_id.in_(ORDER_STATUS_IDS_ANSWERABLE),
+            )
+        )
+        orderless = (
+            sa.select(AcmeOrderlessChallenge.domain_name)
+            .join(AcmeOrderless, AcmeOrderlessChallenge.acme_orderless_id == AcmeOrderless.id)
+            .where(AcmeOrderless.is_processing.is_(True))
+        )
+        statement = statement.where(sa.or_(Domain.id.in_(acme), Domain.domain_name.in_(orderless)))
+        return statement.order_by(Domain.domain_name.asc())
+    raise ValueError("unknown domain list %r" % which)
+
+
+def search__Domain(ctx, text: str) -> dict:
+    """What a search for a domain name finds (the name as typed: any case, a trailing dot, Unicode
+    or punycode; ``utils.domain_name_for_lookup``):
+
+    * ``Domain``: the Domain of that name (active or not), or None;
+    * ``Domains``: the Domains whose name contains the text (at most ``SEARCH_LIMIT``, by name);
+    * ``CertificateSigneds``: the certificates with a SAN matching the name, newest first (at most
+      ``SEARCH_LIMIT``): the name itself, or a wildcard covering it (``*.example.com`` covers
+      ``www.example.com``, not ``example.com`` nor ``a.b.example.com``);
+    * ``QueueDomainActive``: the name's waiting row of the domain queue, or None;
+      ``QueueDomainsInactive``: its processed or cancelled rows, newest first.
+    """
+    name = utils.domain_name_for_lookup(text)
+    pattern = "%" + name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    dbDomain = ctx.dbsession.scalars(sa.select(Domain).where(Domain.domain_name == name)).first()
+    domains = ctx.dbsession.scalars(
+        sa.select(Domain)
+        .where(Domain.domain_name.like(pattern, escape="\\"))
+        .order_by(Domain.domain_name.asc())
+        .limit(SEARCH_LIMIT)
+    ).all()
+    san_names = [name]
+    if "." in name and not name.startswith("*."):
+        san_names.append("*." + name.split(".", 1)[1])
+    sets_with_name = (
+        sa.select(UniqueFQDNSet2Domain.unique_fqdn_set_id)
+        .join(Domain, Domain.id == UniqueFQDNSet2Domain.domain_id)
+        .where(Domain.domain_name.in_(san_names))
+    )
+    certificates = ctx.dbsession.scalars(
+        query__CertificateSigned(ctx, "all").where(CertificateSigned.unique_fqdn_set_id.in_(sets_with_name)).limit(SEARCH_LIMIT)
+    ).unique().all()
+    queued = ctx.dbsession.scalars(
+        sa.select(QueueDomain).where(QueueDomain.domain_name == name).order_by(QueueDomain.id.desc())
+    ).all()
+    return {
+        "query": name,
+        "Domain": dbDomain,
+        "Domains": domains,
+        "CertificateSigneds": certificates,
+        "QueueDomainActive": next((q for q in queued if q.is_active), None),
+        "QueueDomainsInactive": [q for q in queued if not q.is_active],
+    }
 
 
 def get__DomainBlocklisted__by_name(ctx, domain_name: str) -> Optional[DomainBlocklisted]:
@@ -208,6 +342,17 @@ def get__OperationsEvent__children(ctx, event_id: int):
     ).all()
 
 
+def query__OperationsObjectEvent():
+    """What every operation did to each object, newest first."""
+    return sa.select(OperationsObjectEvent).options(joinedload(OperationsObjectEvent.operations_event)).order_by(
+        OperationsObjectEvent.id.desc()
+    )
+
+
+def get__OperationsObjectEvent__by_id(ctx, object_event_id: int) -> Optional[OperationsObjectEvent]:
+    return ctx.dbsession.scalars(query__OperationsObjectEvent().where(OperationsObjectEvent.id == object_event_id)).first()
+
+
 def get__OperationsObjectEvent__by_event_id(ctx, event_id: int):
     return ctx.dbsession.scalars(
         sa.select(OperationsObjectEvent)
@@ -226,6 +371,11 @@ def count(ctx, statement) -> int:
 
 def page(ctx, statement, limit: int, offset: int):
     return ctx.dbsession.scalars(statement.limit(limit).offset(offset)).unique().all()
+
+
+def _sets_with_domain(domain_id: int):
+    """The ids of the UniqueFQDNSets that hold this Domain (a subquery)."""
+    return sa.select(UniqueFQDNSet2Domain.unique_fqdn_set_id).where(UniqueFQDNSet2Domain.domain_id == domain_id)
 
 
 def _with_set(statement, relationship_attr):
@@ -299,7 +449,9 @@ def query__CertificateSigned(ctx, which: str = "all", **filters):
 
     :param which: one of ``CERTIFICATE_SIGNED_LISTS``.
     :param filters: ``domain_id``, ``private_key_id``, ``unique_fqdn_set_id``,
-        ``certificate_ca_chain_id``, ``certificate_ca_id`` (item 0 of a chain).
+        ``certificate_ca_chain_id``, ``certificate_ca_id`` (item 0 of a chain),
+        ``certificate_ca_id__alt`` (item 0 of an alternate chain: one the ACME server offered
+        besides its default), ``acme_account_id`` (issued through that account's orders).
     """
     statement = sa.select(CertificateSigned)
     statement = _with_set(statement, CertificateSigned.unique_fqdn_set).options(
@@ -341,6 +493,25 @@ def query__CertificateSigned(ctx, which: str = "all", **filters):
                 sa.select(CertificateSignedChain.certificate_signed_id)
                 .join(CertificateCAChain, CertificateSignedChain.certificate_ca_chain_id == CertificateCAChain.id)
                 .where(CertificateCAChain.certificate_ca_0_id == filters["certificate_ca_id"])
+            )
+        )
+    if "certificate_ca_id__alt" in filters:
+        statement = statement.where(
+            CertificateSigned.id.in_(
+                sa.select(CertificateSignedChain.certificate_signed_id)
+                .join(CertificateCAChain, CertificateSignedChain.certificate_ca_chain_id == CertificateCAChain.id)
+                .where(
+                    CertificateCAChain.certificate_ca_0_id == filters["certificate_ca_id__alt"],
+                    CertificateSignedChain.is_upstream_default.is_not(True),
+                )
+            )
+        )
+    if "acme_account_id" in filters:
+        statement = statement.where(
+            CertificateSigned.id.in_(
+                sa.select(AcmeOrder.certificate_signed_id).where(
+                    AcmeOrder.acme_account_id == filters["acme_account_id"], AcmeOrder.certificate_signed_id.is_not(None)
+                )
             )
         )
     if which == "expiring":
@@ -589,13 +760,28 @@ ORDER_LISTS = {
 }
 
 
-def query__AcmeOrder(which: str = "all", acme_account_id: Optional[int] = None, acme_authorization_id: Optional[int] = None):
+def query__AcmeOrder(
+    which: str = "all",
+    acme_account_id: Optional[int] = None,
+    acme_authorization_id: Optional[int] = None,
+    domain_id: Optional[int] = None,
+    unique_fqdn_set_id: Optional[int] = None,
+    certificate_request_id: Optional[int] = None,
+):
+    """Orders, newest first: ``which`` of ``ORDER_LISTS``, of an account, listing an authorization,
+    naming a Domain (its set holds it), for a set, or that sent a CSR."""
     statement = _order_options(sa.select(AcmeOrder))
     status_ids = ORDER_LISTS[which]
     if status_ids is not None:
         statement = statement.where(AcmeOrder.acme_status_order_id.in_(status_ids))
     if acme_account_id is not None:
         statement = statement.where(AcmeOrder.acme_account_id == acme_account_id)
+    if domain_id is not None:
+        statement = statement.where(AcmeOrder.unique_fqdn_set_id.in_(_sets_with_domain(domain_id)))
+    if unique_fqdn_set_id is not None:
+        statement = statement.where(AcmeOrder.unique_fqdn_set_id == unique_fqdn_set_id)
+    if certificate_request_id is not None:
+        statement = statement.where(AcmeOrder.certificate_request_id == certificate_request_id)
     if acme_authorization_id is not None:
         statement = statement.where(
             AcmeOrder.id.in_(
@@ -610,10 +796,12 @@ def query__AcmeOrder(which: str = "all", acme_account_id: Optional[int] = None, 
 AUTHORIZATION_STATUSES = {"active": model_utils.Acme_Status_Authorization.IDS_POSSIBLY_PENDING}
 
 
-def query__AcmeAuthorization(status_ids=None, acme_account_id: Optional[int] = None):
+def query__AcmeAuthorization(status_ids=None, acme_account_id: Optional[int] = None, domain_id: Optional[int] = None):
     statement = sa.select(AcmeAuthorization).options(joinedload(AcmeAuthorization.domain))
     if status_ids is not None:
         statement = statement.where(AcmeAuthorization.acme_status_authorization_id.in_(status_ids))
+    if domain_id is not None:
+        statement = statement.where(AcmeAuthorization.domain_id == domain_id)
     if acme_account_id is not None:
         statement = statement.where(
             AcmeAuthorization.id.in_(
@@ -632,10 +820,12 @@ CHALLENGE_STATUSES = {
 }
 
 
-def query__AcmeChallenge(status_ids=None, acme_authorization_id: Optional[int] = None):
+def query__AcmeChallenge(status_ids=None, acme_authorization_id: Optional[int] = None, domain_id: Optional[int] = None):
     statement = sa.select(AcmeChallenge).options(joinedload(AcmeChallenge.domain))
     if status_ids is not None:
         statement = statement.where(AcmeChallenge.acme_status_challenge_id.in_(status_ids))
+    if domain_id is not None:
+        statement = statement.where(AcmeChallenge.domain_id == domain_id)
     if acme_authorization_id is not None:
         statement = statement.where(AcmeChallenge.acme_authorization_id == acme_authorization_id)
     return statement.order_by(AcmeChallenge.id.desc())

@@ -51,6 +51,7 @@ from ...model.objects import PrivateKey
 from ...model.objects import QueueCertificate
 from ...model.objects import QueueDomain
 from ...model.objects import UniqueFQDNSet
+from ...model.objects import UniqueFQDNSet2Domain
 from .. import errors
 from .. import utils
 from . import actions
@@ -443,10 +444,40 @@ QUEUE_CERTIFICATE_LISTS = ("unprocessed", "successes", "failures", "all")
 QUEUE_CERTIFICATE_SOURCES = ("AcmeOrder", "CertificateSigned", "UniqueFQDNSet")
 
 
-def query__QueueCertificate(which: str = "unprocessed"):
+def query__QueueCertificate(which: str = "unprocessed", **filters):
     """``unprocessed`` (waiting, oldest first: the processing order), ``successes``, ``failures``
-    or ``all`` (newest first)."""
+    or ``all`` (newest first).
+
+    :param filters: ``domain_id`` (the item's set holds the Domain), ``unique_fqdn_set_id`` (the
+        set renewed, or the source set), ``certificate_signed_id`` (the certificate renewed, or
+        the one the item made), ``private_key_id``, ``acme_account_id``.
+    """
     statement = sa.select(QueueCertificate)
+    if "domain_id" in filters:
+        statement = statement.where(
+            QueueCertificate.unique_fqdn_set_id.in_(
+                sa.select(UniqueFQDNSet2Domain.unique_fqdn_set_id).where(
+                    UniqueFQDNSet2Domain.domain_id == filters["domain_id"]
+                )
+            )
+        )
+    if "unique_fqdn_set_id" in filters:
+        statement = statement.where(
+            sa.or_(
+                QueueCertificate.unique_fqdn_set_id == filters["unique_fqdn_set_id"],
+                QueueCertificate.unique_fqdn_set_id__source == filters["unique_fqdn_set_id"],
+            )
+        )
+    if "certificate_signed_id" in filters:
+        statement = statement.where(
+            sa.or_(
+                QueueCertificate.certificate_signed_id__source == filters["certificate_signed_id"],
+                QueueCertificate.certificate_signed_id__generated == filters["certificate_signed_id"],
+            )
+        )
+    for column in ("private_key_id", "acme_account_id"):
+        if column in filters:
+            statement = statement.where(getattr(QueueCertificate, column) == filters[column])
     if which == "unprocessed":
         return statement.where(QueueCertificate.is_active.is_(True)).order_by(QueueCertificate.id.asc())
     if which == "successes":
@@ -700,6 +731,13 @@ def renewal_due_at(ctx, dbCertificate: CertificateSigned) -> datetime.datetime:
     when = ari.ari_renewal_time(ctx, dbCertificate)
     if when is not None:
         return min(when, not_after)
+    return renewal_point(ctx, dbCertificate)
+
+
+def renewal_point(ctx, dbCertificate: CertificateSigned) -> datetime.datetime:
+    """``renewal_due_at`` without ARI: the renewal point the options give (the base point moved
+    earlier by the certificate's share of the spread). Never asks the CA."""
+    not_after = dbCertificate.timestamp_not_after
     lifetime = not_after - dbCertificate.timestamp_not_before
     if lifetime <= datetime.timedelta(0):
         return not_after
@@ -712,6 +750,40 @@ def renewal_due_at(ctx, dbCertificate: CertificateSigned) -> datetime.datetime:
         base = not_after - lifetime * ctx.settings.queue_certificates_renewal_fraction
     share = int(dbCertificate.cert_pem_sha256[:15], 16) / float(16**15)  # uniform in [0, 1)
     return base - window * share
+
+
+def certificate_calendar(ctx, statement) -> dict:
+    """The dates of the certificates a ``get.query__CertificateSigned`` statement selects (a
+    Domain's, a set's), counted per period (UTC):
+
+    * ``issues``: every certificate (active or not) by the ISO week of its notBefore,
+      ``"YYYY.WW"`` (the 2021 key: the CAs' rate limits count issuance per week);
+    * ``issued``: the same by day, ``"YYYY-MM-DD"``;
+    * ``expires``: the active certificates by the day of their notAfter;
+    * ``renews``: the active certificates by the day the renewal queue's ``update`` renews them
+      (``renewal_point``: the options' rule; a CA's ARI window, which ``update`` may follow, is
+      not asked for: a read never calls the CA).
+
+    Each mapping is sorted by its key.
+    """
+    issues: Dict[str, int] = {}
+    issued: Dict[str, int] = {}
+    expires: Dict[str, int] = {}
+    renews: Dict[str, int] = {}
+
+    def bump(counts: Dict[str, int], key: str) -> None:
+        counts[key] = counts.get(key, 0) + 1
+
+    for dbCertificate in ctx.dbsession.scalars(statement.order_by(None).order_by(CertificateSigned.id)).unique():
+        not_before = dbCertificate.timestamp_not_before
+        iso = not_before.isocalendar()
+        bump(issues, "%04d.%02d" % (iso[0], iso[1]))
+        bump(issued, not_before.strftime("%Y-%m-%d"))
+        if dbCertificate.is_active:
+            bump(expires, dbCertificate.timestamp_not_after.strftime("%Y-%m-%d"))
+            bump(renews, renewal_point(ctx, dbCertificate).strftime("%Y-%m-%d"))
+    named = (("issues", issues), ("issued", issued), ("expires", expires), ("renews", renews))
+    return {name: dict(sorted(counts.items())) for name, counts in named}
 
 
 def _is_replaced(ctx, dbCertificate: CertificateSigned, dbSet: UniqueFQDNSet) -> bool:

@@ -189,6 +189,15 @@ class DomainNew(colander.Schema):
     )
 
 
+class DomainSearch(colander.Schema):
+    domain = colander.SchemaNode(
+        Text(column_length(model.Domain.domain_name)),
+        name="domain",
+        description="A domain name, or part of one: any case, a trailing dot, Unicode (`bücher.example`) or "
+        "punycode (`xn--bcher-kva.example`)",
+    )
+
+
 class DomainMark(colander.Schema):
     action = _action(DOMAIN_MARK_ACTIONS)
 

@@ -322,6 +322,15 @@ class Handler:
             return {json_key: {str(item.id): item.as_json for item in items}, "pagination": pagination.as_json()}
         return dict(template_values, items=items, pagination=pagination)
 
+    def paged_list_as_list(self, statement, json_key: str, **template_values) -> dict:
+        """``paged_list`` for the collections the specification returns as JSON lists (AcmeOrders,
+        OperationsObjectEvents)."""
+        pagination = self.paginate(get.count(self.ctx, statement))
+        items = get.page(self.ctx, statement, pagination.items_per_page, pagination.offset)
+        if self.is_json:
+            return {json_key: [item.as_json for item in items], "pagination": pagination.as_json()}
+        return dict(template_values, items=items, pagination=pagination)
+
     def load(self, getter, what: str, key: str = "id"):
         """The object the route names, by ``getter(ctx, id)``.
 

@@ -1,11 +1,13 @@
 """AcmeAccount: list, new, upload, focus, edit, mark, the ACME-server actions, key downloads and
-the related lists (orders, authorizations, account keys, owned private keys)."""
+the related lists (orders, authorizations, account keys, owned private keys, certificates, renewal
+queue items)."""
 
 from ...lib import cert_utils
 from ...lib import errors
 from ...lib.db import acme_accounts
 from ...lib.db import actions_acme
 from ...lib.db import get
+from ...lib.db import queues
 from ...model import utils as model_utils
 from ...model.objects import AcmeAuthorization
 from ...model.objects import PrivateKey
@@ -191,6 +193,18 @@ class ViewFocus(AcmeHandler):
             "private_key_cycles": model_utils.PrivateKeyCycle.OPTIONS_ACME_ACCOUNT,
             "private_key_technologies": forms_acme.PRIVATE_KEY_TECHNOLOGIES,
             "account_key_technologies": tuple(acme_accounts.ACCOUNT_KEY_TECHNOLOGIES),
+        }
+
+    @admin_view("admin:acme_account:focus:parse", json_only=True)
+    def parse(self):
+        """The account, and its active key parsed (technology, size, SPKI hash)."""
+        dbAccount = load_account(self)
+        dbKey = dbAccount.acme_account_key
+        return {
+            "AcmeAccount": dbAccount.as_json,
+            "AcmeAccountKey": (
+                {"id": str(dbKey.id), "parsed": cert_utils.parse_key(dbKey.key_pem)} if dbKey is not None else None
+            ),
         }
 
     @admin_view("admin:acme_account:focus:raw", jsonify=False)
@@ -459,6 +473,26 @@ class ViewFocus(AcmeHandler):
         dbAccount = load_account(self)
         return self.paged_list(
             get.query__AcmeAccountKey(dbAccount.id), "AcmeAccountKeys", page_title="Keys of ACME account %s" % dbAccount.id
+        )
+
+    @admin_view(
+        "admin:acme_account:focus:certificate_signeds", renderer="/admin/certificate_signeds.mako", paginate=True
+    )
+    def certificate_signeds(self):
+        """The certificates issued through the ACME account's orders, newest first."""
+        dbAccount = load_account(self)
+        statement = get.query__CertificateSigned(self.ctx, "all", acme_account_id=dbAccount.id)
+        return self.paged_list(statement, "CertificateSigneds", page_title="Certificates of ACME account %s" % dbAccount.id)
+
+    @admin_view(
+        "admin:acme_account:focus:queue_certificates", renderer="/admin/queue_certificates.mako", paginate=True
+    )
+    def queue_certificates(self):
+        """The renewal queue's items that renew with the ACME account, newest first."""
+        dbAccount = load_account(self)
+        statement = queues.query__QueueCertificate("all", acme_account_id=dbAccount.id)
+        return self.paged_list(
+            statement, "QueueCertificates", page_title="Renewal queue items of ACME account %s" % dbAccount.id, which=None
         )
 
     @admin_view("admin:acme_account:focus:private_keys", renderer="/admin/private_keys.mako", paginate=True)

@@ -47,14 +47,6 @@ class AcmeHandler(Handler):
                 "`certificate_authorities_enable`)." % dbProvider.name
             )
 
-    def paged_list_as_list(self, statement, json_key: str, **template_values) -> dict:
-        """``paged_list`` for the collections the specification returns as JSON lists (AcmeOrders)."""
-        pagination = self.paginate(get.count(self.ctx, statement))
-        items = get.page(self.ctx, statement, pagination.items_per_page, pagination.offset)
-        if self.is_json:
-            return {json_key: [item.as_json for item in items], "pagination": pagination.as_json()}
-        return dict(template_values, items=items, pagination=pagination)
-
     def status_filter(self, allowed: dict) -> Optional[tuple]:
         """The ids selected by ``?status=`` (``allowed`` maps a name to ids; no value: all).
 

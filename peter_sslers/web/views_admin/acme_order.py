@@ -1,5 +1,5 @@
-"""AcmeOrder: lists, new (freeform), focus, processing, the ACME-server actions, retry, renew, mark
-and the order's event log."""
+"""AcmeOrder: lists, the sync of every active order, new (freeform), focus, audit, processing, the
+ACME-server actions, retry, renew, mark and the order's event log."""
 
 from pyramid.httpexceptions import HTTPSeeOther
 
@@ -8,9 +8,13 @@ from ...lib.db import actions_acme
 from ...lib.db import get
 from ...lib.db import queues
 from ...lib.db.order_spec import OrderSpec
+from ..lib import forms
 from ..lib import forms_2021
 from ..lib import forms_acme
+from ..lib.handler import error_envelope
 from ..lib.handler import focus_loader
+from ..lib.handler import outside_error_message
+from ..lib.handler import outside_status
 from ..lib.viewconfig import admin_view
 from .acme_handler import AcmeHandler
 from .acme_handler import OrderFormHandler
@@ -41,6 +45,70 @@ class ViewList(AcmeHandler):
         """Orders: `all`, `active` (pending, ready, processing) or `finished` (valid, invalid)."""
         which = self.request.matchdict["which"]
         return self.paged_list_as_list(get.query__AcmeOrder(which), "AcmeOrders", page_title="ACME orders: %s" % which, which=which)
+
+    def _get_sync_active(self):
+        """A GET on the HTML route: back to the active orders (the sync needs a POST)."""
+        return self.redirect_result(
+            self.request.route_path("admin:acme_orders:list", which="active"),
+            "error",
+            "acme-server-sync",
+            error="This action needs an HTTP POST.",
+        )
+
+    @admin_view(
+        "admin:acme_orders:active:acme_server:sync",
+        post=True,
+        get="_get_sync_active",
+        schema=forms.ActionNoFields,
+        about="Sync every active order (pending, ready, processing) with its ACME server, one after another: "
+        "each order's status as the server has it now (`*404*` when the server forgot it).",
+        example="curl -X POST {ADMIN_URL}/acme-orders/active/acme-server/sync.json",
+        notes=(
+            "JSON `{result, AcmeOrderIds.success: [...], AcmeOrderIds.error: [...], results: {id: {result, "
+            "acme_status_order | error}}}`.",
+            "Each order's sync is kept as it is done; one failing does not stop the others. Any failure: "
+            "`result` is `partial` (some synced) or `error`, with HTTP 502/503 (the ACME server said no, or "
+            "could not be reached) or 400 (an order not sent: its ACME server is not enabled here, or it never "
+            "reached the server).",
+            "An order synced is logged as an `AcmeOrder__acme_server__sync` OperationsEvent.",
+        ),
+    )
+    def sync_active(self):
+        outcome = actions_acme.sync_active_orders(self.ctx)
+        results = {}
+        statuses = []
+        for order_id, status in outcome["success"].items():
+            results[str(order_id)] = {"result": "success", "acme_status_order": status}
+        for order_id, exc in outcome["error"].items():
+            if isinstance(exc, errors.InvalidRequest):
+                message = exc.message
+                statuses.append(400)
+            else:
+                message = outside_error_message(exc)
+                statuses.append(outside_status(exc)[0])
+            results[str(order_id)] = {"result": "error", "error": message}
+        ids = {
+            "AcmeOrderIds.success": sorted((str(i) for i in outcome["success"]), key=int),
+            "AcmeOrderIds.error": sorted((str(i) for i in outcome["error"]), key=int),
+        }
+        location = self.request.route_path("admin:acme_orders:list", which="active")
+        errors_text = "; ".join(
+            "order %s: %s" % (order_id, results[order_id]["error"]) for order_id in ids["AcmeOrderIds.error"]
+        )
+        if self.is_json:
+            if not errors_text:
+                return dict({"result": "success", "operation": "acme-server-sync", "results": results}, **ids)
+            self.request.response.status = max(statuses)
+            return error_envelope(
+                errors_text,
+                operation="acme-server-sync",
+                result="partial" if outcome["success"] else "error",
+                results=results,
+                **ids,
+            )
+        if errors_text:
+            return self.redirect_result(location, "error", "acme-server-sync", error=errors_text)
+        return self.redirect_result(location, "success", "acme-server-sync", synced=str(len(outcome["success"])))
 
 
 class ViewNew(OrderFormHandler):
@@ -98,6 +166,17 @@ class ViewFocus(OrderFormHandler):
             "order_mark_actions": actions_acme.ORDER_MARK_ACTIONS,
             "processing_strategies": actions_acme.PROCESSING_STRATEGIES,
         }
+
+    @admin_view("admin:acme_order:focus:audit", renderer="/admin/acme_order-audit.mako")
+    def audit(self):
+        """What to check when an order is stuck, from the database (no ACME call): the order, its
+        account and ACME server, its private key and names, each authorization with its challenges
+        (the http-01 one: whether the public responder answers it now), and `problems`."""
+        dbOrder = load_order(self)
+        report = actions_acme.audit_order(self.ctx, dbOrder)
+        if self.is_json:
+            return {"result": "success", "AuditReport": report}
+        return {"AcmeOrder": dbOrder, "AuditReport": report}
 
     def _act(self, operation: str, run, schema=None, server: bool = True):
         """A one-click action on the order: ``run(dbOrder, values)`` returns ``(order id to show, extra JSON)``."""

@@ -121,6 +121,21 @@ class ViewCertificateCA(Handler):
         return self.paged_list(statement, "CertificateSigneds", page_title="Certificates issued by %s" % dbCA.display_name)
 
 
+    @admin_view(
+        "admin:certificate_ca:focus:certificate_signeds_alt",
+        renderer="/admin/certificate_signeds.mako",
+        paginate=True,
+    )
+    def certificate_signeds_alt(self):
+        """The certificates offered with an alternate chain starting with this CA (a chain the ACME
+        server offered besides its default one: `Link: rel="alternate"`)."""
+        dbCA = load_ca(self)
+        statement = get.query__CertificateSigned(self.ctx, "all", certificate_ca_id__alt=dbCA.id)
+        return self.paged_list(
+            statement, "CertificateSigneds", page_title="Certificates with an alternate chain from %s" % dbCA.display_name
+        )
+
+
 class ViewCertificateCAChain(Handler):
     @admin_view("admin:certificate_ca_chains", renderer="/admin/certificate_ca_chains.mako", paginate=True)
     def list(self):

@@ -1,4 +1,4 @@
-"""CertificateRequest (CSR): list, focus, downloads."""
+"""CertificateRequest (CSR): list, focus, downloads, the orders that sent it."""
 
 from ...lib.db import get
 from ..lib import downloads
@@ -25,6 +25,13 @@ class ViewCertificateRequest(Handler):
         if self.is_json:
             return {"CertificateRequest": dbCSR.as_json}
         return {"CertificateRequest": dbCSR}
+
+    @admin_view("admin:certificate_request:focus:acme_orders", renderer="/admin/acme_orders.mako", paginate=True)
+    def acme_orders(self):
+        """The orders that sent this CSR to the ACME server (finalized with it), newest first."""
+        dbCSR = load_csr(self)
+        statement = get.query__AcmeOrder(certificate_request_id=dbCSR.id)
+        return self.paged_list_as_list(statement, "AcmeOrders", page_title="Orders of CSR %s" % dbCSR.id, which=None)
 
     @admin_view("admin:certificate_request:focus:raw", jsonify=False)
     def raw(self):

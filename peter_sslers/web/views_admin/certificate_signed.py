@@ -8,6 +8,7 @@ from ...lib import exports
 from ...lib.db import actions_acme
 from ...lib.db import create
 from ...lib.db import get
+from ...lib.db import queues
 from ...lib.db import update
 from ..lib import downloads
 from ..lib import forms
@@ -97,6 +98,20 @@ class ViewFocus(Handler):
             "CertificateSigned": dbCertificate,
             "preferred_chain": exports.preferred_chain(dbCertificate),
         }
+
+    @admin_view(
+        "admin:certificate_signed:focus:queue_certificates", renderer="/admin/queue_certificates.mako", paginate=True
+    )
+    def queue_certificates(self):
+        """The renewal queue's items that renew a certificate, or that made it, newest first."""
+        dbCertificate = load_certificate(self)
+        statement = queues.query__QueueCertificate("all", certificate_signed_id=dbCertificate.id)
+        return self.paged_list(
+            statement,
+            "QueueCertificates",
+            page_title="Renewal queue items of certificate %s" % dbCertificate.id,
+            which=None,
+        )
 
     @admin_view("admin:certificate_signed:focus:config", json_only=True)
     def config(self):

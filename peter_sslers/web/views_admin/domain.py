@@ -1,13 +1,17 @@
-"""Domains: list, focus, new, mark."""
+"""Domains: lists (all, expiring, challenged), search, focus, new, mark, calendar, and the lists of
+what concerns one Domain (certificates, CSRs, sets, orders, authorizations, challenges, renewal
+queue items, acme-dns accounts)."""
 
 from pyramid.httpexceptions import HTTPNotFound
 
 from ...lib import errors
 from ...lib import exports
+from ...lib import utils
 from ...lib.db import actions
 from ...lib.db import actions_redis
 from ...lib.db import get
 from ...lib.db import getcreate
+from ...lib.db import queues
 from ...lib.db import update
 from ...model.objects import Domain
 from ..lib import forms
@@ -15,6 +19,7 @@ from ..lib import nginx
 from ..lib.handler import Handler
 from ..lib.handler import focus_loader
 from ..lib.viewconfig import admin_view
+from .acme_handler import AcmeHandler
 
 
 @focus_loader("admin:domain:focus")
@@ -34,7 +39,9 @@ def load_domain(handler: Handler):
 
 
 def domain_identifier(handler: Handler) -> str:
-    """``{domain_identifier}``: an id in range, or a name that fits the column (no control characters).
+    """``{domain_identifier}``: an id in range, or a name that fits the column (no control
+    characters), as stored (``utils.domain_name_for_lookup``: lower-case, no trailing dot, an
+    internationalised name as punycode, so `/domain/bücher.example.` finds xn--bcher-kva.example).
 
     :raises HTTPNotFound: neither: no Domain can have it (and the database is not asked).
     """
@@ -42,9 +49,10 @@ def domain_identifier(handler: Handler) -> str:
     if identifier.isascii() and identifier.isdigit():
         if forms.parse_id(identifier) is None:
             raise HTTPNotFound("The Domain was not found: the id is out of range.")
-    elif forms.text_problem(identifier, forms.column_length(Domain.domain_name)):
+        return identifier
+    if forms.text_problem(identifier, forms.column_length(Domain.domain_name)):
         raise HTTPNotFound("The Domain was not found: that is not a domain name.")
-    return identifier
+    return utils.domain_name_for_lookup(identifier)
 
 
 class ViewList(Handler):
@@ -58,7 +66,73 @@ class ViewList(Handler):
                 "Domains": {str(d.id): d.as_json for d in items},
                 "pagination": pagination.as_json(),
             }
-        return {"Domains": items, "pagination": pagination}
+        return {"Domains": items, "pagination": pagination, "page_title": "Domains", "which": "all"}
+
+    def _list(self, which: str, page_title: str) -> dict:
+        result = self.paged_list(get.query__Domain(self.ctx, which), "Domains", page_title=page_title, which=which)
+        if not self.is_json:
+            result["Domains"] = result.pop("items")
+        return result
+
+    @admin_view("admin:domains:expiring", renderer="/admin/domains.mako", paginate=True)
+    def expiring(self):
+        """Domains whose latest single or multi certificate is active and ends within `expiring_days`
+        (or has ended), the soonest to end first."""
+        return self._list("expiring", "Domains expiring within %s days" % self.settings.expiring_days)
+
+    @admin_view("admin:domains:challenged", renderer="/admin/domains.mako", paginate=True)
+    def challenged(self):
+        """Domains with a challenge in play (an ACME challenge not yet valid or invalid of a pending
+        authorization of a pending, ready or processing order; or an AcmeOrderless challenge while it
+        is processing), by name."""
+        return self._list("challenged", "Domains with a challenge in play")
+
+    def _get_search(self):
+        """The page a GET shows: the form (and, with `?domain=`, what it finds)."""
+        text = self.request.GET.get("domain", "")
+        if utils.domain_name_for_lookup(text) and not forms.text_problem(text, forms.column_length(Domain.domain_name)):
+            return {"form_errors": {}, "form_values": {"domain": text}, "search_results": get.search__Domain(self.ctx, text)}
+        return {"form_errors": {}, "form_values": {"domain": text}, "search_results": None}
+
+    @admin_view(
+        "admin:domains:search",
+        renderer="/admin/domains-search.mako",
+        post=True,
+        get="_get_search",
+        schema=forms.DomainSearch,
+        about="Find a domain name: its Domain (active or not), the Domains whose name contains it, the "
+        "certificates with a SAN matching it (the name, or a wildcard covering it) and its rows in the "
+        "domain queue. Any case, a trailing dot, Unicode or punycode.",
+        example="curl --form 'domain=bücher.example' {ADMIN_URL}/domains/search.json",
+        notes=(
+            "Changes nothing. The HTML page also answers a GET with `?domain=`.",
+            "JSON `{result, query, search_results: {Domain, Domains, CertificateSigneds, QueueDomainActive, "
+            "QueueDomainsInactive}}` (`query`: the name as stored, punycode).",
+        ),
+    )
+    def search(self):
+        try:
+            values = self.validate(forms.DomainSearch)
+            if not utils.domain_name_for_lookup(values["domain"]):
+                raise errors.InvalidRequest("Give a domain name, or part of one.", field="domain")
+        except errors.InvalidRequest as exc:
+            return self.form_error(exc, search_results=None)
+        found = get.search__Domain(self.ctx, values["domain"])
+        if self.is_json:
+            return {
+                "result": "success",
+                "query": found["query"],
+                "search_results": {
+                    "Domain": found["Domain"].as_json if found["Domain"] is not None else None,
+                    "Domains": {str(d.id): d.as_json for d in found["Domains"]},
+                    "CertificateSigneds": {str(c.id): c.as_json for c in found["CertificateSigneds"]},
+                    "QueueDomainActive": (
+                        found["QueueDomainActive"].as_json if found["QueueDomainActive"] is not None else None
+                    ),
+                    "QueueDomainsInactive": [q.as_json for q in found["QueueDomainsInactive"]],
+                },
+            }
+        return {"form_errors": {}, "form_values": {"domain": values["domain"]}, "search_results": found}
 
 
 class ViewNew(Handler):
@@ -127,6 +201,18 @@ class ViewFocus(Handler):
             return {"result": "success", "Domain": dbDomain.as_json, "operation": "mark", "action": action}
         return self.redirect_result(focus_url, "success", "mark", action=action)
 
+    @admin_view("admin:domain:focus:calendar", json_only=True)
+    def calendar(self):
+        """The dates of the Domain's certificates, counted: `issues` per ISO week of notBefore
+        (`YYYY.WW`, every certificate: the CAs' rate limits count weeks), `issued` per day, and for
+        the active ones `expires` (notAfter) and `renews` (when the renewal queue renews them: the
+        options' rule, ARI not asked) per day (`YYYY-MM-DD`, UTC)."""
+        dbDomain = load_domain(self)
+        statement = get.query__CertificateSigned(self.ctx, "all", domain_id=dbDomain.id)
+        payload = {"Domain": {"id": str(dbDomain.id), "domain_name": dbDomain.domain_name}}
+        payload.update(queues.certificate_calendar(self.ctx, statement))
+        return payload
+
     @admin_view("admin:domain:focus:config", json_only=True)
     def config(self):
         """What a server deploys for this Domain: its latest single and multi certificates with key,
@@ -184,6 +270,54 @@ class ViewFocusLists(Handler):
         dbDomain = load_domain(self)
         statement = get.query__UniqueFQDNSet(domain_id=dbDomain.id)
         return self.paged_list(statement, "UniqueFQDNSets", page_title="Domain sets with %s" % dbDomain.domain_name)
+
+
+class ViewFocusAcmeLists(AcmeHandler):
+    @admin_view("admin:domain:focus:acme_orders", renderer="/admin/acme_orders.mako", paginate=True)
+    def acme_orders(self):
+        """The orders naming a Domain (its set holds it), newest first."""
+        dbDomain = load_domain(self)
+        statement = get.query__AcmeOrder(domain_id=dbDomain.id)
+        return self.paged_list_as_list(
+            statement, "AcmeOrders", page_title="Orders for %s" % dbDomain.domain_name, which=None
+        )
+
+    @admin_view(
+        "admin:domain:focus:acme_authorizations", renderer="/admin/acme_authorizations.mako", paginate=True
+    )
+    def acme_authorizations(self):
+        """The authorizations of a Domain (`?status=active`: pending or not fetched yet)."""
+        dbDomain = load_domain(self)
+        statement = get.query__AcmeAuthorization(self.status_filter(get.AUTHORIZATION_STATUSES), domain_id=dbDomain.id)
+        return self.paged_list(
+            statement,
+            "AcmeAuthorizations",
+            page_title="Authorizations of %s" % dbDomain.domain_name,
+            statuses=("all",) + tuple(get.AUTHORIZATION_STATUSES),
+        )
+
+    @admin_view("admin:domain:focus:acme_challenges", renderer="/admin/acme_challenges.mako", paginate=True)
+    def acme_challenges(self):
+        """The challenges of a Domain (`?status=active`, `resolved` or `processing`)."""
+        dbDomain = load_domain(self)
+        statement = get.query__AcmeChallenge(self.status_filter(get.CHALLENGE_STATUSES), domain_id=dbDomain.id)
+        return self.paged_list(
+            statement,
+            "AcmeChallenges",
+            page_title="Challenges of %s" % dbDomain.domain_name,
+            statuses=("all",) + tuple(get.CHALLENGE_STATUSES),
+        )
+
+    @admin_view(
+        "admin:domain:focus:queue_certificates", renderer="/admin/queue_certificates.mako", paginate=True
+    )
+    def queue_certificates(self):
+        """The renewal queue's items whose set holds a Domain (waiting, processed, cancelled), newest first."""
+        dbDomain = load_domain(self)
+        statement = queues.query__QueueCertificate("all", domain_id=dbDomain.id)
+        return self.paged_list(
+            statement, "QueueCertificates", page_title="Renewal queue items for %s" % dbDomain.domain_name, which=None
+        )
 
 
 class ViewFocusNginx(Handler):

@@ -86,6 +86,58 @@ class ViewOperations(Handler):
             "object_label": object_label,
         }
 
+    @admin_view("admin:operations:object_log", renderer="/admin/operations-object-log.mako", paginate=True)
+    def object_log(self):
+        """The OperationsObjectEvents, newest first: what each operation did to each object."""
+        return self.paged_list_as_list(
+            get.query__OperationsObjectEvent(), "OperationsObjectEvents", object_label=object_label, object_url=object_url
+        )
+
+    @admin_view("admin:operations:object_log:focus", renderer="/admin/operations-object-log-focus.mako")
+    def object_log_focus(self):
+        """One OperationsObjectEvent: the object, what was done to it, and its OperationsEvent."""
+        dbObjectEvent = self.load(get.get__OperationsObjectEvent__by_id, "OperationsObjectEvent")
+        if self.is_json:
+            return {
+                "OperationsObjectEvent": dbObjectEvent.as_json,
+                "OperationsEvent": dbObjectEvent.operations_event.as_json,
+            }
+        return {
+            "OperationsObjectEvent": dbObjectEvent,
+            "OperationsEvent": dbObjectEvent.operations_event,
+            "object_label": object_label,
+            "object_url": object_url,
+        }
+
+
+# the focus route of each object an OperationsObjectEvent may point at (``OBJECT_COLUMNS``'s keys)
+OBJECT_FOCUS_ROUTES = {
+    "AcmeAccount": "admin:acme_account:focus",
+    "AcmeOrder": "admin:acme_order:focus",
+    "CertificateCA": "admin:certificate_ca:focus",
+    "CertificateCAChain": "admin:certificate_ca_chain:focus",
+    "CertificateRequest": "admin:certificate_request:focus",
+    "CertificateSigned": "admin:certificate_signed:focus",
+    "PrivateKey": "admin:private_key:focus",
+    "QueueCertificate": "admin:queue_certificate:focus",
+    "QueueDomain": "admin:queue_domain:focus",
+    "UniqueFQDNSet": "admin:unique_fqdn_set:focus",
+}
+
+
+def object_url(request, dbObjectEvent):
+    """The admin page of the object an OperationsObjectEvent points at, or None (an account key
+    has no page of its own)."""
+    for class_name, column in OBJECT_COLUMNS.items():
+        value = getattr(dbObjectEvent, column)
+        if value is None:
+            continue
+        if class_name == "Domain":
+            return request.route_path("admin:domain:focus", domain_identifier=value)
+        route = OBJECT_FOCUS_ROUTES.get(class_name)
+        return request.route_path(route, id=value) if route else None
+    return None
+
 
 def object_label(dbObjectEvent) -> str:
     """``Domain 12``: the one object an OperationsObjectEvent points at."""

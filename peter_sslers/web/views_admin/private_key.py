@@ -5,6 +5,7 @@ from ...lib import errors
 from ...lib.db import create
 from ...lib.db import get
 from ...lib.db import getcreate
+from ...lib.db import queues
 from ...lib.db import update
 from ..lib import downloads
 from ..lib import forms
@@ -150,6 +151,17 @@ class ViewFocus(Handler):
         dbPrivateKey = load_private_key(self)
         statement = get.query__CertificateSigned(self.ctx, "all", private_key_id=dbPrivateKey.id)
         return self.paged_list(statement, "CertificateSigneds", page_title="Certificates of key %s" % dbPrivateKey.id)
+
+    @admin_view(
+        "admin:private_key:focus:queue_certificates", renderer="/admin/queue_certificates.mako", paginate=True
+    )
+    def queue_certificates(self):
+        """The renewal queue's items that renew with a private key, newest first."""
+        dbPrivateKey = load_private_key(self)
+        statement = queues.query__QueueCertificate("all", private_key_id=dbPrivateKey.id)
+        return self.paged_list(
+            statement, "QueueCertificates", page_title="Renewal queue items with key %s" % dbPrivateKey.id, which=None
+        )
 
     @admin_view(
         "admin:private_key:focus:certificate_requests", renderer="/admin/certificate_requests.mako", paginate=True

@@ -5,6 +5,7 @@ from ...lib import utils
 from ...lib.db import actions
 from ...lib.db import get
 from ...lib.db import getcreate
+from ...lib.db import queues
 from ..lib import forms
 from ..lib.handler import Handler
 from ..lib.handler import focus_loader
@@ -114,6 +115,36 @@ class ViewUniqueFQDNSet(Handler):
         dbSet = load_set(self)
         statement = get.query__CertificateSigned(self.ctx, "all", unique_fqdn_set_id=dbSet.id)
         return self.paged_list(statement, "CertificateSigneds", page_title="Certificates of set %s" % dbSet.id)
+
+    @admin_view("admin:unique_fqdn_set:focus:calendar", json_only=True)
+    def calendar(self):
+        """The dates of the set's certificates, counted: `issues` per ISO week of notBefore
+        (`YYYY.WW`, every certificate: the CAs' rate limits count weeks), `issued` per day, and for
+        the active ones `expires` (notAfter) and `renews` (when the renewal queue renews them: the
+        options' rule, ARI not asked) per day (`YYYY-MM-DD`, UTC)."""
+        dbSet = load_set(self)
+        statement = get.query__CertificateSigned(self.ctx, "all", unique_fqdn_set_id=dbSet.id)
+        payload = {"UniqueFQDNSet": {"id": str(dbSet.id), "domains_as_list": dbSet.domains_as_list}}
+        payload.update(queues.certificate_calendar(self.ctx, statement))
+        return payload
+
+    @admin_view("admin:unique_fqdn_set:focus:acme_orders", renderer="/admin/acme_orders.mako", paginate=True)
+    def acme_orders(self):
+        """The orders for a domain set, newest first."""
+        dbSet = load_set(self)
+        statement = get.query__AcmeOrder(unique_fqdn_set_id=dbSet.id)
+        return self.paged_list_as_list(statement, "AcmeOrders", page_title="Orders for set %s" % dbSet.id, which=None)
+
+    @admin_view(
+        "admin:unique_fqdn_set:focus:queue_certificates", renderer="/admin/queue_certificates.mako", paginate=True
+    )
+    def queue_certificates(self):
+        """The renewal queue's items renewing a domain set (or made from it), newest first."""
+        dbSet = load_set(self)
+        statement = queues.query__QueueCertificate("all", unique_fqdn_set_id=dbSet.id)
+        return self.paged_list(
+            statement, "QueueCertificates", page_title="Renewal queue items for set %s" % dbSet.id, which=None
+        )
 
     @admin_view(
         "admin:unique_fqdn_set:focus:certificate_requests", renderer="/admin/certificate_requests.mako", paginate=True

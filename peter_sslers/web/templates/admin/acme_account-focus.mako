@@ -110,6 +110,10 @@ ${m.downloads([
 <p class="muted">The ACME server ${acct.acme_account_provider.name} is not enabled here.</p>
 % endif
 
+<p><a href="${request.route_path('admin:acme_account:focus:certificate_signeds', id=acct.id)}">Certificates of this account</a>,
+   <a href="${request.route_path('admin:acme_account:focus:queue_certificates', id=acct.id)}">renewal queue items</a>,
+   <a href="${request.route_path('admin:acme_account:focus:parse|json', id=acct.id)}">parse.json</a></p>
+
 <h2>Pending authorizations <a href="${request.route_path('admin:acme_account:focus:acme_authorizations', id=acct.id, _query={'status': 'active'})}">(all)</a></h2>
 % if AcmeAuthorizations_active:
 <form method="POST" action="${r('admin:acme_account:focus:acme_server:deactivate_pending_authorizations')}">${csrf_input()}

@@ -103,4 +103,5 @@ ${a.table_acme_challenges(authz.acme_challenges)}
 <p>None known yet.</p>
 % endif
 
-<p><a href="${r('admin:acme_order:focus:acme_event_logs')}">Exchanges with the ACME server for this order</a></p>
+<p><a href="${r('admin:acme_order:focus:acme_event_logs')}">Exchanges with the ACME server for this order</a>,
+   <a href="${r('admin:acme_order:focus:audit')}">audit (what keeps it from completing)</a></p>

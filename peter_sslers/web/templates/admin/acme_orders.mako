@@ -11,6 +11,12 @@
 % endfor
   <a class="button" href="${request.route_path('admin:acme_order:new:freeform')}">New order</a>
 </nav>
+${m.result_banner()}
+% if which == 'active':
+<form method="POST" action="${request.route_path('admin:acme_orders:active:acme_server:sync')}">${csrf_input()}
+  <button type="submit">Sync every active order with its ACME server</button>
+</form>
+% endif
 ${m.pagination(pagination)}
 % if items:
 ${a.table_acme_orders(items)}

@@ -24,6 +24,7 @@ ${m.downloads([(name, request.route_path('admin:certificate_ca:focus:raw', id=ca
   <li><a href="${request.route_path('admin:certificate_ca_chain:focus', id=chain.id)}">${chain.display_name}</a></li>
 % endfor
 </ul>
-<p><a href="${request.route_path('admin:certificate_ca:focus:certificate_ca_chains_n', id=ca.id)}">Chains ending with it</a></p>
+<p><a href="${request.route_path('admin:certificate_ca:focus:certificate_ca_chains_n', id=ca.id)}">Chains ending with it</a>,
+   <a href="${request.route_path('admin:certificate_ca:focus:certificate_signeds_alt', id=ca.id)}">certificates with an alternate chain from it</a></p>
 <h2>Certificates it issued <a href="${request.route_path('admin:certificate_ca:focus:certificate_signeds', id=ca.id)}">(all)</a></h2>
 ${m.table_certificate_signeds(CertificateSigneds)}

@@ -25,4 +25,5 @@ ${m.downloads([
   ('csr.pem.txt', request.route_path('admin:certificate_request:focus:raw', id=r.id, format='pem.txt')),
   ('csr.csr', request.route_path('admin:certificate_request:focus:raw', id=r.id, format='csr')),
 ])}
+<p><a href="${request.route_path('admin:certificate_request:focus:acme_orders', id=r.id)}">ACME orders that sent this CSR</a></p>
 <pre>${r.csr_pem}</pre>

@@ -79,5 +79,7 @@ ${m.downloads([
   ('parse.json', request.route_path('admin:certificate_signed:focus:parse|json', id=c.id)),
 ])}
 
+<p><a href="${request.route_path('admin:certificate_signed:focus:queue_certificates', id=c.id)}">Renewal queue items of this certificate</a></p>
+
 <h2>PEM</h2>
 <pre>${c.cert_pem}</pre>

@@ -64,6 +64,14 @@ ${m.table_certificate_signeds(CertificateSigneds)}
   <li><a href="${request.route_path('admin:unique_fqdn_set:focus', id=s.id)}">set ${s.id}</a>: ${s.domain_names}</li>
 % endfor
 </ul>
+<h2>More about this Domain</h2>
+<ul>
+  <li><a href="${request.route_path('admin:domain:focus:acme_orders', domain_identifier=Domain.id)}">ACME orders</a>,
+      <a href="${request.route_path('admin:domain:focus:acme_authorizations', domain_identifier=Domain.id)}">authorizations</a>,
+      <a href="${request.route_path('admin:domain:focus:acme_challenges', domain_identifier=Domain.id)}">challenges</a></li>
+  <li><a href="${request.route_path('admin:domain:focus:queue_certificates', domain_identifier=Domain.id)}">renewal queue items</a></li>
+  <li><a href="${request.route_path('admin:domain:focus:calendar|json', domain_identifier=Domain.id)}">calendar.json</a> (issued, expiring and renewal dates)</li>
+</ul>
 
 <h2>acme-dns (dns-01)</h2>
 <p><a href="${request.route_path('admin:domain:focus:acme_dns_server_accounts', domain_identifier=Domain.id)}">Its acme-dns accounts</a>

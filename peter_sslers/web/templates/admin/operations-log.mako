@@ -4,7 +4,8 @@
 <%block name="breadcrumb"><a href="${request.route_path('admin')}">Admin</a> / Operations log</%block>
 
 <h1>Operations log ${m.json_link(request.route_path('admin:operations:log_paginated|json', page=pagination.page, _query=request.GET))}</h1>
-<p>Also: <a href="${request.route_path('admin:operations:redis')}">Redis primes</a>.</p>
+<p>Also: <a href="${request.route_path('admin:operations:redis')}">Redis primes</a>,
+   <a href="${request.route_path('admin:operations:object_log')}">the objects each operation touched</a>.</p>
 <form method="GET" action="${request.route_path('admin:operations:log')}">
   <label for="event_type">Event type</label>
   <select id="event_type" name="event_type">

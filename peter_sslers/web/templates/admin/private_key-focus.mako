@@ -40,4 +40,5 @@ ${m.downloads([
 
 <h2>Recent certificates <a href="${request.route_path('admin:private_key:focus:certificate_signeds', id=k.id)}">(all)</a></h2>
 ${m.table_certificate_signeds(CertificateSigneds)}
-<p><a href="${request.route_path('admin:private_key:focus:certificate_requests', id=k.id)}">Certificate requests made with this key</a></p>
+<p><a href="${request.route_path('admin:private_key:focus:certificate_requests', id=k.id)}">Certificate requests made with this key</a>,
+   <a href="${request.route_path('admin:private_key:focus:queue_certificates', id=k.id)}">renewal queue items with this key</a></p>

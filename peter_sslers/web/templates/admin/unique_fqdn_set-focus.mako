@@ -13,4 +13,7 @@
    ${m.form_action(request.route_path('admin:unique_fqdn_set:focus:update_recents', id=UniqueFQDNSet.id), '', 'Update recents')}</p>
 <h2>Recent certificates <a href="${request.route_path('admin:unique_fqdn_set:focus:certificate_signeds', id=UniqueFQDNSet.id)}">(all)</a></h2>
 ${m.table_certificate_signeds(CertificateSigneds)}
-<p><a href="${request.route_path('admin:unique_fqdn_set:focus:certificate_requests', id=UniqueFQDNSet.id)}">Certificate requests for this set</a></p>
+<p><a href="${request.route_path('admin:unique_fqdn_set:focus:certificate_requests', id=UniqueFQDNSet.id)}">Certificate requests for this set</a>,
+   <a href="${request.route_path('admin:unique_fqdn_set:focus:acme_orders', id=UniqueFQDNSet.id)}">ACME orders</a>,
+   <a href="${request.route_path('admin:unique_fqdn_set:focus:queue_certificates', id=UniqueFQDNSet.id)}">renewal queue items</a>,
+   <a href="${request.route_path('admin:unique_fqdn_set:focus:calendar|json', id=UniqueFQDNSet.id)}">calendar.json</a></p>
