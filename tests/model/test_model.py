@@ -157,8 +157,10 @@ def test_all_lists_every_mapped_class():
     # acme_challenge_unknown_poll dropped (the responder stores no misses); acme_challenge_probe
     # added (issue 12: the http-01 self-check); acme_dns_server and acme_dns_server_account,
     # dns_backend_rfc2136 (issue 13: dns-01 through acme-dns and RFC 2136); acme_orderless and
-    # acme_orderless_challenge (issue 13: the ACME-flow tool)
-    assert len(meta.Base.metadata.tables) == 33
+    # acme_orderless_challenge (issue 13: the ACME-flow tool); certificate_ca_preference,
+    # certificate_ca_reconciliation, root_store, root_store_version and
+    # root_store_version_2_certificate_ca (issue 14: chains you prefer)
+    assert len(meta.Base.metadata.tables) == 38
 
 
 def test_every_foreign_key_column_is_indexed():

@@ -50,11 +50,34 @@
   <tr><th>serial</th><td><code>${c.cert_serial}</code></td></tr>
   <tr><th>SPKI SHA-256</th><td><a href="${request.route_path('admin:search', _query={'spki': c.spki_sha256})}"><code>${c.spki_sha256}</code></a></td></tr>
   <tr><th>SHA-1 fingerprint</th><td><code>${c.fingerprint_sha1}</code></td></tr>
-  <tr><th>chains</th><td>
+</table>
+
+<h2>Chains</h2>
+<p>The one served is picked by the <a href="${request.route_path('admin:certificate_cas:preferred')}">preferred-CA list</a>;
+each chain can be downloaded on its own.</p>
+<table class="list">
+  <thead><tr><th>chain</th><th></th><th>downloads</th></tr></thead>
+  <tbody>
   % for link in c.certificate_signed_chains:
-    <a href="${request.route_path('admin:certificate_ca_chain:focus', id=link.certificate_ca_chain_id)}">chain ${link.certificate_ca_chain_id}</a>${' (preferred)' if preferred_chain is not None and link.certificate_ca_chain_id == preferred_chain.id else ''}
+    <% v = lambda route, **kw: request.route_path('admin:certificate_signed:focus:via_certificate_ca_chain:' + route, id=c.id, id_cachain=link.certificate_ca_chain_id, **kw) %>
+    <tr>
+      <td><a href="${request.route_path('admin:certificate_ca_chain:focus', id=link.certificate_ca_chain_id)}">${link.certificate_ca_chain.display_name}</a> (${link.certificate_ca_chain_id})</td>
+      <td>${'served' if preferred_chain is not None and link.certificate_ca_chain_id == preferred_chain.id else ''}
+          ${'ACME default' if link.is_upstream_default else ''}</td>
+      <td>
+        <a href="${v('chain:raw', format='pem')}">chain.pem</a>
+        <a href="${v('chain:raw', format='pem.txt')}">chain.pem.txt</a>
+        <a href="${v('chain:raw', format='cer')}">chain.cer</a>
+        <a href="${v('chain:raw', format='crt')}">chain.crt</a>
+        <a href="${v('chain:raw', format='der')}">chain.der</a>
+        <a href="${v('fullchain:raw', format='pem')}">fullchain.pem</a>
+        <a href="${v('fullchain:raw', format='pem.txt')}">fullchain.pem.txt</a>
+        <a href="${v('config|json')}">config.json</a>
+        <a href="${v('config_zip')}">config.zip</a>
+      </td>
+    </tr>
   % endfor
-  </td></tr>
+  </tbody>
 </table>
 
 <h2>Downloads</h2>
@@ -76,6 +99,7 @@ ${m.downloads([
   ('privkey.pem.txt', f('admin:certificate_signed:focus:privatekey:raw', 'pem.txt')),
   ('privkey.key', f('admin:certificate_signed:focus:privatekey:raw', 'key')),
   ('config.json', request.route_path('admin:certificate_signed:focus:config|json', id=c.id)),
+  ('config.zip', request.route_path('admin:certificate_signed:focus:config_zip', id=c.id)),
   ('parse.json', request.route_path('admin:certificate_signed:focus:parse|json', id=c.id)),
 ])}
 
