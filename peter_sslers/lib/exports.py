@@ -10,7 +10,7 @@ says; the fullchain's id is ``"<certificate id>,<chain id>"``.
 import datetime
 import io
 import zipfile
-from typing import Collection
+from typing import AbstractSet
 from typing import Optional
 from typing import Sequence
 
@@ -22,7 +22,7 @@ FIELD_SINGLE = "certificate_signed__latest_single"
 SERVE_FIELDS = (FIELD_MULTI, FIELD_SINGLE)
 
 
-def preferred_chain(dbCertificate, preference: Sequence[Collection[int]]):
+def preferred_chain(dbCertificate, preference: Sequence[AbstractSet[int]]):
     """The chain served with a certificate: the one function that chooses (chain.pem,
     fullchain.pem, config.json, config.zip and Redis priming all call it).
 
@@ -94,7 +94,7 @@ def _iso_utc(timestamp: datetime.datetime) -> str:
 
 
 def certificate_config_payload(
-    dbCertificate, preference: Sequence[Collection[int]], id_only: bool = False, dbChain=None
+    dbCertificate, preference: Sequence[AbstractSet[int]], id_only: bool = False, dbChain=None
 ) -> Optional[dict]:
     """``{"id", "timestamp_not_after", "private_key", "certificate", "chain", "fullchain"}``,
     each part ``{"id", "pem"}`` (``"pem"`` left out with ``id_only``); ``timestamp_not_after`` is
@@ -149,7 +149,7 @@ def _zip_time(timestamp: datetime.datetime) -> tuple:
 
 
 def domain_config_payload(
-    dbDomain, preference: Sequence[Collection[int]], id_only: bool = False, now: Optional[datetime.datetime] = None
+    dbDomain, preference: Sequence[AbstractSet[int]], id_only: bool = False, now: Optional[datetime.datetime] = None
 ) -> dict:
     """The Domain's deploy payload; an inactive Domain gets nulls (it is not to be served).
 

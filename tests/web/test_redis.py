@@ -296,7 +296,7 @@ def test_config_json_openresty_primes_that_domain(app1, app2, redis_client):
     }
 
 
-def test_config_json_openresty_is_still_two_queries(app1, redis_client, count_queries):
+def test_config_json_openresty_is_three_queries(app1, redis_client, count_queries):
     upload(app1, "leaf_rsa_single")
     with count_queries() as counter:
         app1.get(ADMIN + "/domain/example.com/config.json?openresty=1", status=200)

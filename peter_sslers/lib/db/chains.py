@@ -353,7 +353,14 @@ def _reconcile_one(ctx, dbCA: CertificateCA, dbEvent, session) -> CertificateCAR
     dbCA.reconciled_uris = " ".join(uris)
     try:
         body = fetch_issuer(dbCA.cert_issuer_uri, session=session)
-        issuer_pem = _issuer_among(dbCA, certificates_in(body))
+        try:
+            pems = certificates_in(body)
+        except errors.InvalidRequest:
+            raise
+        except Exception:  # whatever a server sends must not end the run: it is that CA's failure
+            log.warning("reconcile-cas: the answer of %s could not be read", dbCA.cert_issuer_uri, exc_info=True)
+            raise errors.InvalidPEM("The answer could not be read as a certificate or a PKCS#7 bundle.")
+        issuer_pem = _issuer_among(dbCA, pems)
         dbIssuer, _is_created = getcreate__CertificateCA__by_pem_text(ctx, issuer_pem)
     except errors.InvalidRequest as exc:
         dbAttempt.result = False

@@ -168,7 +168,7 @@ class ViewPreferred(Handler):
     @admin_view("admin:certificate_cas:preferred", renderer="/admin/certificate_cas-preferred.mako")
     def list(self):
         """The preferred-CA list, slot 1 (most preferred) first: it picks the chain served with each certificate."""
-        return self._get_page()
+        return self._preferred_page() if self.is_json else self._get_page()
 
     def _answer(self, operation: str):
         if self.is_json:
