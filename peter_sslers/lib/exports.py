@@ -12,7 +12,7 @@ import io
 import zipfile
 from typing import AbstractSet
 from typing import Optional
-from typing import Sequence
+from typing import Iterable
 
 from ..model.meta import utcnow
 
@@ -22,12 +22,13 @@ FIELD_SINGLE = "certificate_signed__latest_single"
 SERVE_FIELDS = (FIELD_MULTI, FIELD_SINGLE)
 
 
-def preferred_chain(dbCertificate, preference: Sequence[AbstractSet[int]]):
+def preferred_chain(dbCertificate, preference: Iterable[AbstractSet[int]]):
     """The chain served with a certificate: the one function that chooses (chain.pem,
     fullchain.pem, config.json, config.zip and Redis priming all call it).
 
-    ``preference`` is the preferred-CA list as ``lib.db.chains.chain_preference`` reads it: one
-    set of CA ids per slot, slot 1 first. The first slot that one of the certificate's chains
+    ``preference`` is the preferred-CA list as ``lib.db.chains.chain_preference`` gives it (an
+    iterable, read only when the certificate has several chains): one set of CA ids per slot,
+    slot 1 first. The first slot that one of the certificate's chains
     holds (any CA of the chain) picks that chain; among several such chains the upstream default
     wins, then the oldest link. No slot matching (or an empty list): the chain the ACME server
     sent first (or that was uploaded first), else the oldest link.
@@ -35,6 +36,8 @@ def preferred_chain(dbCertificate, preference: Sequence[AbstractSet[int]]):
     links = sorted(dbCertificate.certificate_signed_chains, key=lambda link: (not link.is_upstream_default, link.id))
     if not links:
         return None
+    if len(links) == 1:  # nothing to choose: the list is not even read (it may load lazily)
+        return links[0].certificate_ca_chain
     for ca_ids in preference:
         for link in links:
             if not ca_ids.isdisjoint(link.certificate_ca_chain.certificate_ca_ids):
@@ -94,7 +97,7 @@ def _iso_utc(timestamp: datetime.datetime) -> str:
 
 
 def certificate_config_payload(
-    dbCertificate, preference: Sequence[AbstractSet[int]], id_only: bool = False, dbChain=None
+    dbCertificate, preference: Iterable[AbstractSet[int]], id_only: bool = False, dbChain=None
 ) -> Optional[dict]:
     """``{"id", "timestamp_not_after", "private_key", "certificate", "chain", "fullchain"}``,
     each part ``{"id", "pem"}`` (``"pem"`` left out with ``id_only``); ``timestamp_not_after`` is
@@ -149,7 +152,7 @@ def _zip_time(timestamp: datetime.datetime) -> tuple:
 
 
 def domain_config_payload(
-    dbDomain, preference: Sequence[AbstractSet[int]], id_only: bool = False, now: Optional[datetime.datetime] = None
+    dbDomain, preference: Iterable[AbstractSet[int]], id_only: bool = False, now: Optional[datetime.datetime] = None
 ) -> dict:
     """The Domain's deploy payload; an inactive Domain gets nulls (it is not to be served).
 

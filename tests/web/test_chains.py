@@ -292,6 +292,20 @@ def test_the_list_picks_the_chain_everywhere(testapp, ctx, cross):
     everywhere(chain_a, [cross["a"]])
 
 
+def test_the_list_costs_one_query_and_only_with_several_chains(testapp, cross, count_queries):
+    upload_ca(testapp, cross["root"])
+    add(testapp, fingerprint(cross["root"]))
+    upload(testapp, "leaf_by_b")  # one chain
+    with count_queries() as counter:
+        testapp.get(ADMIN + "/domain/b-issued.example.com/config.json", status=200)
+    one_chain = len(counter.statements)
+    assert not any("certificate_ca_preference" in statement for statement in counter.statements)
+    two_chains(testapp, cross, root_first=False)
+    with count_queries() as counter:
+        testapp.get(ADMIN + "/domain/example.com/config.json", status=200)
+    assert len(counter.statements) == one_chain + 1, counter.statements
+
+
 def test_a_root_stored_after_the_chain_is_not_linked(testapp, cross):
     """Links come from a verified chain or reconcile-cas: a root uploaded later is not a match."""
     cert_id, chain_a, chain_cross = two_chains(testapp, cross, root_first=False)
@@ -453,8 +467,9 @@ def test_reconcile_fetches_links_and_follows_up(testapp, db, issuer_server, form
     res = reconcile(testapp)
     assert (res["count_success"], res["count_fail"], res["CertificateCAReconciliations"]) == (0, 0, [])
     assert len(issuer_server.hits) == 2
-    # the operations log has the run
-    assert "operations__reconcile_cas" in testapp.get(ADMIN + "/operations/log").text
+    # the operations log has both runs
+    log = testapp.get(ADMIN + "/operations/log.json?event_type=operations__reconcile_cas").json
+    assert log["pagination"]["total_items"] == 2
 
 
 @pytest.mark.parametrize(

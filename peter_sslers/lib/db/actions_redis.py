@@ -255,7 +255,7 @@ def refresh_domains__after_commit(
             sa.select(Domain).where(Domain.id.in_(domain_ids)).options(*_SERVED_CERTIFICATE_OPTIONS)
         ).all()
     items, names_to_remove = [], []
-    preference = chains.chain_preference(ctx) if dbDomains else ()
+    preference = chains.chain_preference(ctx)
     for dbDomain in dbDomains:
         item = domain_certificate(dbDomain, preference, ctx.timestamp)
         if item is None:

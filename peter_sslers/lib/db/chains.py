@@ -74,34 +74,54 @@ def get__CertificateCAPreferences(ctx) -> List[CertificateCAPreference]:
     return list(ctx.dbsession.scalars(query__CertificateCAPreference()).all())
 
 
-def chain_preference(ctx) -> Tuple[frozenset, ...]:
-    """The preferred-CA list as ``lib.exports.preferred_chain`` takes it: one set of CA ids per
-    slot, slot 1 first. A slot's set is its CA and every stored CA it is known to have issued
-    (``cert_issuer__certificate_ca_id``: from a stored chain or reconcile-cas), so preferring a
-    root selects the chains that lead to it even when they do not include it (as ACME servers
-    send them).
+class ChainPreference:
+    """The preferred-CA list as ``lib.exports.preferred_chain`` takes it: iterating gives one set
+    of CA ids per slot, slot 1 first. A slot's set is its CA and every stored CA it is known to
+    have issued (``cert_issuer__certificate_ca_id``: from a stored chain or reconcile-cas), so
+    preferring a root selects the chains that lead to it even when they do not include it (as
+    ACME servers send them).
 
-    One query, whatever the number of certificates served with it, and remembered on ``ctx``
-    (one unit of work reads it once: the config.json fallback primes Redis and answers with
-    the same list); an edit of the list through ``ctx`` forgets it.
+    Read in one query on first use only: a certificate with one chain never needs it, so the
+    common ``config.json`` costs no more than before the list existed.
     """
+
+    def __init__(self, ctx):
+        self._ctx = ctx
+        self._groups = None
+
+    @property
+    def groups(self) -> Tuple[frozenset, ...]:
+        if self._groups is None:
+            Issued = aliased(CertificateCA)
+            rows = self._ctx.dbsession.execute(
+                sa.select(CertificateCAPreference.certificate_ca_id, Issued.id)
+                .outerjoin(Issued, Issued.cert_issuer__certificate_ca_id == CertificateCAPreference.certificate_ca_id)
+                .order_by(CertificateCAPreference.slot.asc(), Issued.id.asc())
+            ).all()
+            groups = {}  # in slot order (dicts keep insertion order)
+            for ca_id, issued_id in rows:
+                group = groups.setdefault(ca_id, {ca_id})
+                if issued_id is not None:
+                    group.add(issued_id)
+            self._groups = tuple(frozenset(group) for group in groups.values())
+        return self._groups
+
+    def __iter__(self):
+        return iter(self.groups)
+
+    def __len__(self) -> int:
+        return len(self.groups)
+
+
+def chain_preference(ctx) -> ChainPreference:
+    """The preferred-CA list for ``lib.exports.preferred_chain`` (:class:`ChainPreference`),
+    remembered on ``ctx``: one unit of work reads it once at most (the config.json fallback primes
+    Redis and answers with the same list); an edit of the list through ``ctx`` forgets it."""
     cached = getattr(ctx, CACHE_ATTRIBUTE, None)
-    if cached is not None:
-        return cached
-    Issued = aliased(CertificateCA)
-    rows = ctx.dbsession.execute(
-        sa.select(CertificateCAPreference.certificate_ca_id, Issued.id)
-        .outerjoin(Issued, Issued.cert_issuer__certificate_ca_id == CertificateCAPreference.certificate_ca_id)
-        .order_by(CertificateCAPreference.slot.asc(), Issued.id.asc())
-    ).all()
-    groups = {}  # ordered by slot (dicts keep insertion order)
-    for ca_id, issued_id in rows:
-        group = groups.setdefault(ca_id, {ca_id})
-        if issued_id is not None:
-            group.add(issued_id)
-    preference = tuple(frozenset(group) for group in groups.values())
-    setattr(ctx, CACHE_ATTRIBUTE, preference)
-    return preference
+    if cached is None:
+        cached = ChainPreference(ctx)
+        setattr(ctx, CACHE_ATTRIBUTE, cached)
+    return cached
 
 
 def normalize_fingerprint(text) -> str:
@@ -270,7 +290,7 @@ def _candidates(ctx, exclude: set) -> List[CertificateCA]:
         .order_by(CertificateCA.id)
     )
     if exclude:
-        statement = statement.where(CertificateCA.id.not_in(exclude))
+        statement = statement.where(CertificateCA.id.not_in(sorted(exclude)))
     return list(ctx.dbsession.scalars(statement).all())
 
 
