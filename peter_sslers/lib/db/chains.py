@@ -388,7 +388,8 @@ def _reconcile_one(ctx, dbCA: CertificateCA, dbEvent, session) -> CertificateCAR
     else:
         dbAttempt.result = True
         dbAttempt.certificate_ca_id__issuer__reconciled = dbIssuer.id
-        dbCA.cert_issuer__certificate_ca_id = dbIssuer.id
+        if dbIssuer.id != dbCA.id:  # a self-signed CA whose caIssuers URI serves itself links nowhere
+            dbCA.cert_issuer__certificate_ca_id = dbIssuer.id
         dbCA.cert_issuer__reconciled = True
     ctx.dbsession.add(dbAttempt)
     ctx.dbsession.flush()
@@ -406,13 +407,19 @@ def reconcile_cas(ctx, session: Optional[requests.Session] = None) -> dict:
     dbEvent = log__OperationsEvent(ctx, "operations__reconcile_cas", {})
     attempts = []
     tried = set()
-    while len(attempts) < RECONCILE_MAX_FETCHES:
-        candidates = _candidates(ctx, tried)
-        if not candidates:
-            break
-        for dbCA in candidates[: RECONCILE_MAX_FETCHES - len(attempts)]:
-            tried.add(dbCA.id)
-            attempts.append(_reconcile_one(ctx, dbCA, dbEvent, session))
+    own_session = session is None
+    session = session or requests.Session()
+    try:
+        while len(attempts) < RECONCILE_MAX_FETCHES:
+            candidates = _candidates(ctx, tried)
+            if not candidates:
+                break
+            for dbCA in candidates[: RECONCILE_MAX_FETCHES - len(attempts)]:
+                tried.add(dbCA.id)
+                attempts.append(_reconcile_one(ctx, dbCA, dbEvent, session))
+    finally:
+        if own_session:
+            session.close()
     if hasattr(ctx, CACHE_ATTRIBUTE):  # new issuer links change what a preferred root selects
         delattr(ctx, CACHE_ATTRIBUTE)
     remaining = len(_candidates(ctx, tried))
