@@ -74,6 +74,13 @@ def get__CertificateCAPreferences(ctx) -> List[CertificateCAPreference]:
     return list(ctx.dbsession.scalars(query__CertificateCAPreference()).all())
 
 
+def get__CertificateCAPreference__slot(ctx, certificate_ca_id: int) -> Optional[int]:
+    """The slot of this CA in the list, or None."""
+    return ctx.dbsession.scalar(
+        sa.select(CertificateCAPreference.slot).where(CertificateCAPreference.certificate_ca_id == certificate_ca_id)
+    )
+
+
 class ChainPreference:
     """The preferred-CA list as ``lib.exports.preferred_chain`` takes it: iterating gives one set
     of CA ids per slot, slot 1 first. A slot's set is its CA and every stored CA it is known to

@@ -67,7 +67,7 @@ class ViewCertificateCA(Handler):
     def focus(self):
         """One CA certificate."""
         dbCA = load_ca(self)
-        preference_slot = next((p.slot for p in chains.get__CertificateCAPreferences(self.ctx) if p.certificate_ca_id == dbCA.id), None)
+        preference_slot = chains.get__CertificateCAPreference__slot(self.ctx, dbCA.id)
         root_store_versions = chains.get__RootStoreVersions__by_certificate_ca(self.ctx, dbCA.id)
         reconciliations = get.page(self.ctx, chains.query__CertificateCAReconciliation(dbCA.id), 5, 0)
         if self.is_json:
@@ -75,8 +75,12 @@ class ViewCertificateCA(Handler):
                 "CertificateCA": dbCA.as_json,
                 "preference_slot": preference_slot,
                 "RootStoreVersions": [
-                    {"id": str(v.id), "root_store_id": str(v.root_store_id), "root_store_name": v.root_store.name,
-                     "version_string": v.version_string}
+                    {
+                        "id": str(v.id),
+                        "root_store_id": str(v.root_store_id),
+                        "root_store_name": v.root_store.name,
+                        "version_string": v.version_string,
+                    }
                     for v in root_store_versions
                 ],
                 "CertificateCAReconciliations": [r.as_json for r in reconciliations],
