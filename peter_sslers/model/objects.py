@@ -1948,6 +1948,14 @@ class RootStoreVersion2CertificateCA(Base):
     root_store_version: Mapped["RootStoreVersion"] = relationship(back_populates="to_certificate_cas")
     certificate_ca: Mapped["CertificateCA"] = relationship(back_populates="to_root_store_versions")
 
+    @property
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": _id(self.id),
+            "root_store_version_id": _id(self.root_store_version_id),
+            "certificate_ca_id": _id(self.certificate_ca_id),
+        }
+
 
 # ==============================================================================
 # domains

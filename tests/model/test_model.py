@@ -899,6 +899,15 @@ def _build_everything(s):
             timestamp_updated=now,
         ),
     )
+    # the preferred-CA list and a reconcile-cas attempt (issue 14; the root stores are seeded)
+    f._add(s, m.CertificateCAPreference(slot=1, certificate_ca=ca))
+    f._add(
+        s,
+        m.CertificateCAReconciliation(
+            certificate_ca=chain.certificate_ca_n, cert_issuer_uri="http://ca.example.com/issuer.der", result=True,
+            certificate_ca__issuer__reconciled=ca, operations_event_id=f.make_event(s).id,
+        ),
+    )
     queue_domain = f._add(s, m.QueueDomain(domain_name="queued.example.com", operations_event__created=f.make_event(s)))
     queue_cert = f._add(s, f.make_queue_certificate(s, acme_order__source=order))
     event = f.make_event(s)

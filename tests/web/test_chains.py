@@ -229,7 +229,7 @@ def test_an_ambiguous_prefix_is_refused(testapp, dbsession):
         dbsession.execute(
             sa.update(m.CertificateCA).where(m.CertificateCA.id == int(ca_id)).values(fingerprint_sha1="ABCDEF01" + "%032d" % i)
         )
-    dbsession.commit()
+        dbsession.commit()  # holds no lock while the app writes
     res = add(testapp, "abcdef01", status=400)
     assert "Several" in res["form_errors"]["fingerprint_sha1"]
     assert add(testapp, "ABCDEF01" + "%032d" % 1)["result"] == "success"  # all 40 digits name one

@@ -59,21 +59,21 @@ each chain can be downloaded on its own.</p>
   <thead><tr><th>chain</th><th></th><th>downloads</th></tr></thead>
   <tbody>
   % for link in c.certificate_signed_chains:
-    <% v = lambda route, **kw: request.route_path('admin:certificate_signed:focus:via_certificate_ca_chain:' + route, id=c.id, id_cachain=link.certificate_ca_chain_id, **kw) %>
+    <%
+      via = 'admin:certificate_signed:focus:via_certificate_ca_chain:'
+      ids = {'id': c.id, 'id_cachain': link.certificate_ca_chain_id}
+      files = [('chain.' + fmt, request.route_path(via + 'chain:raw', format=fmt, **ids)) for fmt in ('pem', 'pem.txt', 'cer', 'crt', 'der')]
+      files += [('fullchain.' + fmt, request.route_path(via + 'fullchain:raw', format=fmt, **ids)) for fmt in ('pem', 'pem.txt')]
+      files += [('config.json', request.route_path(via + 'config|json', **ids)), ('config.zip', request.route_path(via + 'config_zip', **ids))]
+    %>
     <tr>
       <td><a href="${request.route_path('admin:certificate_ca_chain:focus', id=link.certificate_ca_chain_id)}">${link.certificate_ca_chain.display_name}</a> (${link.certificate_ca_chain_id})</td>
       <td>${'served' if preferred_chain is not None and link.certificate_ca_chain_id == preferred_chain.id else ''}
           ${'ACME default' if link.is_upstream_default else ''}</td>
       <td>
-        <a href="${v('chain:raw', format='pem')}">chain.pem</a>
-        <a href="${v('chain:raw', format='pem.txt')}">chain.pem.txt</a>
-        <a href="${v('chain:raw', format='cer')}">chain.cer</a>
-        <a href="${v('chain:raw', format='crt')}">chain.crt</a>
-        <a href="${v('chain:raw', format='der')}">chain.der</a>
-        <a href="${v('fullchain:raw', format='pem')}">fullchain.pem</a>
-        <a href="${v('fullchain:raw', format='pem.txt')}">fullchain.pem.txt</a>
-        <a href="${v('config|json')}">config.json</a>
-        <a href="${v('config_zip')}">config.zip</a>
+      % for label, url in files:
+        <a href="${url}">${label}</a>
+      % endfor
       </td>
     </tr>
   % endfor
