@@ -1,13 +1,18 @@
 """What a server deploys: the config payloads of certificates and domains, and which
 certificate a domain serves.
 
-Pure functions over loaded ORM rows (the caller eager-loads the key and the chains);
-used by ``config.json`` and by Redis priming. Ids are strings, as the specification
+Pure functions over loaded ORM rows (the caller eager-loads the key and the chains, and
+reads the preferred-CA list with ``lib.db.chains.chain_preference``); used by ``config.json``,
+``config.zip``, the chain downloads and Redis priming. Ids are strings, as the specification
 says; the fullchain's id is ``"<certificate id>,<chain id>"``.
 """
 
 import datetime
+import io
+import zipfile
+from typing import AbstractSet
 from typing import Optional
+from typing import Iterable
 
 from ..model.meta import utcnow
 
@@ -17,20 +22,30 @@ FIELD_SINGLE = "certificate_signed__latest_single"
 SERVE_FIELDS = (FIELD_MULTI, FIELD_SINGLE)
 
 
-def preferred_chain(dbCertificate):
-    """The chain served with a certificate: the one the ACME server sent first (or that was
-    uploaded first), else the oldest link."""
-    links = sorted(dbCertificate.certificate_signed_chains, key=lambda link: link.id)
+def preferred_chain(dbCertificate, preference: Iterable[AbstractSet[int]]):
+    """The chain served with a certificate: the one function that chooses (chain.pem,
+    fullchain.pem, config.json, config.zip and Redis priming all call it).
+
+    ``preference`` is the preferred-CA list as ``lib.db.chains.chain_preference`` gives it (an
+    iterable, read only when the certificate has several chains): one set of CA ids per slot,
+    slot 1 first. The first slot that one of the certificate's chains
+    holds (any CA of the chain) picks that chain; among several such chains the upstream default
+    wins, then the oldest link. No slot matching (or an empty list): the chain the ACME server
+    sent first (or that was uploaded first), else the oldest link.
+    """
+    links = sorted(dbCertificate.certificate_signed_chains, key=lambda link: (not link.is_upstream_default, link.id))
     if not links:
         return None
-    for link in links:
-        if link.is_upstream_default:
-            return link.certificate_ca_chain
+    if len(links) == 1:  # nothing to choose: the list is not even read (it may load lazily)
+        return links[0].certificate_ca_chain
+    for ca_ids in preference:
+        for link in links:
+            if not ca_ids.isdisjoint(link.certificate_ca_chain.certificate_ca_ids):
+                return link.certificate_ca_chain
     return links[0].certificate_ca_chain
 
 
-def fullchain_pem(dbCertificate, dbChain=None) -> str:
-    dbChain = dbChain or preferred_chain(dbCertificate)
+def fullchain_pem(dbCertificate, dbChain) -> str:
     return dbCertificate.cert_pem + (dbChain.chain_pem if dbChain is not None else "")
 
 
@@ -81,13 +96,17 @@ def _iso_utc(timestamp: datetime.datetime) -> str:
     return timestamp.astimezone(datetime.timezone.utc).isoformat()
 
 
-def certificate_config_payload(dbCertificate, id_only: bool = False) -> Optional[dict]:
+def certificate_config_payload(
+    dbCertificate, preference: Iterable[AbstractSet[int]], id_only: bool = False, dbChain=None
+) -> Optional[dict]:
     """``{"id", "timestamp_not_after", "private_key", "certificate", "chain", "fullchain"}``,
     each part ``{"id", "pem"}`` (``"pem"`` left out with ``id_only``); ``timestamp_not_after`` is
-    the certificate's expiry in ISO 8601 UTC."""
+    the certificate's expiry in ISO 8601 UTC. The chain is ``dbChain`` when given (one of the
+    certificate's chains, chosen by the caller), else :func:`preferred_chain`."""
     if dbCertificate is None:
         return None
-    dbChain = preferred_chain(dbCertificate)
+    if dbChain is None:
+        dbChain = preferred_chain(dbCertificate, preference)
     chain_id = str(dbChain.id) if dbChain is not None else None
     parts = {
         "private_key": (str(dbCertificate.private_key_id), dbCertificate.private_key.key_pem),
@@ -101,19 +120,53 @@ def certificate_config_payload(dbCertificate, id_only: bool = False) -> Optional
     return payload
 
 
-def domain_config_payload(dbDomain, id_only: bool = False, now: Optional[datetime.datetime] = None) -> dict:
+def certificate_config_zip(dbCertificate, dbChain) -> bytes:
+    """``config.zip``: ``cert{ID}.pem``, ``chain{ID}.pem``, ``fullchain{ID}.pem`` and
+    ``privkey{ID}.pem`` (ID: the certificate's id), as the 2021 design wrote them; a certificate
+    without a chain has no ``chain`` file and its ``fullchain`` is the certificate alone."""
+    files = [
+        ("cert%s.pem" % dbCertificate.id, dbCertificate.cert_pem),
+        ("chain%s.pem" % dbCertificate.id, dbChain.chain_pem if dbChain is not None else None),
+        ("fullchain%s.pem" % dbCertificate.id, fullchain_pem(dbCertificate, dbChain)),
+        ("privkey%s.pem" % dbCertificate.id, dbCertificate.private_key.key_pem),
+    ]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in files:
+            if text is None:
+                continue
+            info = zipfile.ZipInfo(name, date_time=_zip_time(dbCertificate.timestamp_not_before))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o600 << 16  # the private key is no one else's business
+            archive.writestr(info, text)
+    return buffer.getvalue()
+
+
+def _zip_time(timestamp: datetime.datetime) -> tuple:
+    """A zip entry's time: the certificate's notBefore (UTC), so the same certificate always
+    zips to the same bytes (zip cannot hold dates before 1980)."""
+    if timestamp.tzinfo is None:
+        timestamp = timestamp.replace(tzinfo=datetime.timezone.utc)
+    timestamp = max(timestamp.astimezone(datetime.timezone.utc), datetime.datetime(1980, 1, 1, tzinfo=datetime.timezone.utc))
+    return timestamp.timetuple()[:6]
+
+
+def domain_config_payload(
+    dbDomain, preference: Iterable[AbstractSet[int]], id_only: bool = False, now: Optional[datetime.datetime] = None
+) -> dict:
     """The Domain's deploy payload; an inactive Domain gets nulls (it is not to be served).
 
     ``serve`` names the certificate peter_sslers serves for it (:func:`served_field`: the key
     of one of the two certificates, or None), so that a reader of the payload (the edge's
     fallback) applies the same rule as Redis priming without re-implementing it.
+    ``preference``: as :func:`preferred_chain` takes it.
     """
     active = bool(dbDomain.is_active)
     single = dbDomain.certificate_signed__latest_single if active else None
     multi = dbDomain.certificate_signed__latest_multi if active else None
     return {
         "domain": {"id": str(dbDomain.id), "domain_name": dbDomain.domain_name, "is_active": active},
-        FIELD_SINGLE: certificate_config_payload(single, id_only),
-        FIELD_MULTI: certificate_config_payload(multi, id_only),
+        FIELD_SINGLE: certificate_config_payload(single, preference, id_only),
+        FIELD_MULTI: certificate_config_payload(multi, preference, id_only),
         "serve": served_field(dbDomain, now),
     }

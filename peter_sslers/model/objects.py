@@ -60,6 +60,11 @@ __all__ = [
     "AcmeEventLog",
     "CertificateCA",
     "CertificateCAChain",
+    "CertificateCAPreference",
+    "CertificateCAReconciliation",
+    "RootStore",
+    "RootStoreVersion",
+    "RootStoreVersion2CertificateCA",
     "CertificateRequest",
     "CertificateSigned",
     "CertificateSignedChain",
@@ -1438,6 +1443,9 @@ class CertificateCA(Base):
     operations_object_events: Mapped[list["OperationsObjectEvent"]] = relationship(
         back_populates="certificate_ca"
     )
+    to_root_store_versions: Mapped[list["RootStoreVersion2CertificateCA"]] = relationship(
+        back_populates="certificate_ca"
+    )
 
     @property
     def key_technology(self) -> str:
@@ -1796,6 +1804,163 @@ class CertificateSignedChain(Base):
             "certificate_signed_id": _id(self.certificate_signed_id),
             "certificate_ca_chain_id": _id(self.certificate_ca_chain_id),
             "is_upstream_default": bool(self.is_upstream_default),
+        }
+
+
+class CertificateCAPreference(Base):
+    """One slot of the preferred-CA list: the chain served with a certificate is the first of
+    its chains holding the CA of slot 1, else of slot 2, ... (``lib.exports.preferred_chain``).
+
+    ``slot`` runs 1..n without gaps; the list is rewritten whole on every change
+    (``lib.db.preferences``), so slots are renumbered after a deletion.
+    """
+
+    __tablename__ = "certificate_ca_preference"
+    __table_args__ = (sa.CheckConstraint("slot >= 1", name="slot_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slot: Mapped[int] = mapped_column(unique=True)
+    # indexed by its unique constraint
+    certificate_ca_id: Mapped[int] = mapped_column(sa.ForeignKey("certificate_ca.id"), unique=True)
+    timestamp_created: Mapped[datetime.datetime] = mapped_column(TZDateTime, default=utcnow)
+
+    certificate_ca: Mapped["CertificateCA"] = relationship()
+
+    @property
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "slot": self.slot,
+            "certificate_ca_id": _id(self.certificate_ca_id),
+            "fingerprint_sha1": self.certificate_ca.fingerprint_sha1,
+            "display_name": self.certificate_ca.display_name,
+        }
+
+
+class CertificateCAReconciliation(Base):
+    """One attempt of reconcile-cas to fetch a CA's issuer from its AIA caIssuers URI.
+
+    ``result`` is True when the issuer was fetched, verified (it signed the CA) and linked
+    (``certificate_ca_id__issuer__reconciled``); False with ``error`` otherwise.
+    """
+
+    __tablename__ = "certificate_ca_reconciliation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    timestamp_operation: Mapped[datetime.datetime] = mapped_column(TZDateTime, default=utcnow)
+    certificate_ca_id: Mapped[int] = mapped_column(sa.ForeignKey("certificate_ca.id"), index=True)
+    cert_issuer_uri: Mapped[str] = mapped_column(sa.Text)
+    result: Mapped[bool]
+    error: Mapped[Optional[str]] = mapped_column(sa.Text)
+    certificate_ca_id__issuer__reconciled: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("certificate_ca.id"), index=True
+    )
+    operations_event_id: Mapped[int] = mapped_column(sa.ForeignKey("operations_event.id"), index=True)
+
+    certificate_ca: Mapped["CertificateCA"] = relationship(foreign_keys=[certificate_ca_id])
+    certificate_ca__issuer__reconciled: Mapped[Optional["CertificateCA"]] = relationship(
+        foreign_keys=[certificate_ca_id__issuer__reconciled]
+    )
+
+    @property
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": _id(self.id),
+            "timestamp_operation": _iso(self.timestamp_operation),
+            "certificate_ca_id": _id(self.certificate_ca_id),
+            "cert_issuer_uri": self.cert_issuer_uri,
+            "result": bool(self.result),
+            "error": self.error,
+            "certificate_ca_id__issuer__reconciled": _id(self.certificate_ca_id__issuer__reconciled),
+            "operations_event_id": _id(self.operations_event_id),
+        }
+
+
+class RootStore(Base):
+    """A trust store: the roots a platform or program trusts (its versions list them)."""
+
+    __tablename__ = "root_store"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.Unicode(255), unique=True)
+    timestamp_created: Mapped[datetime.datetime] = mapped_column(TZDateTime, default=utcnow)
+    # where the membership data came from (a package, a published list): shown, never parsed
+    source: Mapped[Optional[str]] = mapped_column(sa.Text)
+
+    root_store_versions: Mapped[list["RootStoreVersion"]] = relationship(
+        back_populates="root_store", order_by="RootStoreVersion.id"
+    )
+
+    @property
+    def as_json(self) -> dict[str, Any]:
+        """Reads ``root_store_versions``."""
+        return {
+            "id": _id(self.id),
+            "name": self.name,
+            "timestamp_created": _iso(self.timestamp_created),
+            "source": self.source,
+            "root_store_versions": [
+                {"id": _id(v.id), "version_string": v.version_string} for v in self.root_store_versions
+            ],
+        }
+
+
+class RootStoreVersion(Base):
+    """One version of a trust store, and the CertificateCAs it holds (only those stored here)."""
+
+    __tablename__ = "root_store_version"
+    __table_args__ = (sa.UniqueConstraint("root_store_id", "version_string"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # indexed by the unique constraint, which leads with it
+    root_store_id: Mapped[int] = mapped_column(sa.ForeignKey("root_store.id"))
+    version_string: Mapped[str] = mapped_column(sa.Unicode(255))
+    timestamp_created: Mapped[datetime.datetime] = mapped_column(TZDateTime, default=utcnow)
+
+    root_store: Mapped["RootStore"] = relationship(back_populates="root_store_versions")
+    to_certificate_cas: Mapped[list["RootStoreVersion2CertificateCA"]] = relationship(
+        back_populates="root_store_version", order_by="RootStoreVersion2CertificateCA.certificate_ca_id"
+    )
+
+    @property
+    def as_json(self) -> dict[str, Any]:
+        """Reads ``root_store`` and ``to_certificate_cas`` with their CAs."""
+        return {
+            "id": _id(self.id),
+            "root_store_id": _id(self.root_store_id),
+            "root_store_name": self.root_store.name,
+            "version_string": self.version_string,
+            "timestamp_created": _iso(self.timestamp_created),
+            "certificate_cas": [
+                {
+                    "id": _id(link.certificate_ca_id),
+                    "display_name": link.certificate_ca.display_name,
+                    "fingerprint_sha1": link.certificate_ca.fingerprint_sha1,
+                }
+                for link in self.to_certificate_cas
+            ],
+        }
+
+
+class RootStoreVersion2CertificateCA(Base):
+    """A root trusted by a version of a trust store."""
+
+    __tablename__ = "root_store_version_2_certificate_ca"
+    __table_args__ = (sa.UniqueConstraint("root_store_version_id", "certificate_ca_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # indexed by the unique constraint, which leads with it
+    root_store_version_id: Mapped[int] = mapped_column(sa.ForeignKey("root_store_version.id"))
+    certificate_ca_id: Mapped[int] = mapped_column(sa.ForeignKey("certificate_ca.id"), index=True)
+
+    root_store_version: Mapped["RootStoreVersion"] = relationship(back_populates="to_certificate_cas")
+    certificate_ca: Mapped["CertificateCA"] = relationship(back_populates="to_root_store_versions")
+
+    @property
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": _id(self.id),
+            "root_store_version_id": _id(self.root_store_version_id),
+            "certificate_ca_id": _id(self.certificate_ca_id),
         }
 
 

@@ -575,6 +575,11 @@ class OperationsEventType(_Mapping):
         # CertificateCA, CertificateCAChain
         210: "CertificateCA__insert",
         230: "CertificateCAChain__insert",
+        # the preferred-CA list and root stores (issue 14: chains you prefer)
+        250: "CertificateCAPreference__add",
+        251: "CertificateCAPreference__delete",
+        252: "CertificateCAPreference__prioritize",
+        260: "RootStore__insert",
         # PrivateKey
         310: "PrivateKey__insert",
         311: "PrivateKey__generate",

@@ -65,6 +65,7 @@ def admin_routes(config):
     add_route(config, "admin:api:queue_certificates:process", "/api/queue-certificates/process", jsonify=True)
     add_route(config, "admin:api:queue_certificates:update", "/api/queue-certificates/update", jsonify=True)
     add_route(config, "admin:api:queue_domains:process", "/api/queue-domains/process", jsonify=True)
+    add_route(config, "admin:api:reconcile_cas", "/api/reconcile-cas", jsonify=True)
     add_route(config, "admin:api:redis:prime", "/api/redis/prime", jsonify=True)
     add_route(config, "admin:api:update_recents", "/api/update-recents", jsonify=True)
     add_route(config, "admin:help", "/help")
@@ -289,6 +290,13 @@ def admin_routes(config):
         jsonify=True,
         paginate=True,
     )
+    # the preferred-CA list (docs/Chains.md)
+    add_route(config, "admin:certificate_cas:preferred", "/certificate-cas/preferred", jsonify=True)
+    add_route(config, "admin:certificate_cas:preferred:add", "/certificate-cas/preferred/add", jsonify=True)
+    add_route(config, "admin:certificate_cas:preferred:delete", "/certificate-cas/preferred/delete", jsonify=True)
+    add_route(
+        config, "admin:certificate_cas:preferred:prioritize", "/certificate-cas/preferred/prioritize", jsonify=True
+    )
     add_route(config, "admin:certificate_cas", "/certificate-cas", jsonify=True, paginate=True)
 
     # CertificateCAChain
@@ -326,6 +334,7 @@ def admin_routes(config):
         jsonify=True,
     )
     add_route(config, "admin:certificate_signed:focus:config", "/certificate-signed/{@id}/config.json", json_only=True)
+    add_route(config, "admin:certificate_signed:focus:config_zip", "/certificate-signed/{@id}/config.zip")
     add_route(config, "admin:certificate_signed:focus:parse", "/certificate-signed/{@id}/parse.json", json_only=True)
     add_route(
         config, "admin:certificate_signed:focus:cert:raw", r"/certificate-signed/{@id}/cert.{format:(pem|pem\.txt|cer|crt|der)}"
@@ -342,6 +351,22 @@ def admin_routes(config):
         r"/certificate-signed/{@id}/privkey.{format:(key|pem|pem\.txt)}",
     )
     add_route(config, "admin:certificate_signed:focus:mark", "/certificate-signed/{@id}/mark", jsonify=True)
+    # every chain of a certificate, by its CertificateCAChain id (docs/Chains.md)
+    via_chain = r"/certificate-signed/{@id}/via-certificate-ca-chain/{id_cachain:\d+}"
+    add_route(
+        config, "admin:certificate_signed:focus:via_certificate_ca_chain:config", via_chain + "/config.json", json_only=True
+    )
+    add_route(config, "admin:certificate_signed:focus:via_certificate_ca_chain:config_zip", via_chain + "/config.zip")
+    add_route(
+        config,
+        "admin:certificate_signed:focus:via_certificate_ca_chain:chain:raw",
+        via_chain + r"/chain.{format:(pem|pem\.txt|cer|crt|der)}",
+    )
+    add_route(
+        config,
+        "admin:certificate_signed:focus:via_certificate_ca_chain:fullchain:raw",
+        via_chain + r"/fullchain.{format:(pem|pem\.txt)}",
+    )
     add_route(
         config,
         "admin:certificate_signed:focus:nginx_cache_expire",
@@ -546,6 +571,11 @@ def admin_routes(config):
     add_route(config, "admin:queue_domains:add", "/queue-domains/add", jsonify=True)
     add_route(config, "admin:queue_domains:all", "/queue-domains/all", jsonify=True, paginate=True)
     add_route(config, "admin:queue_domains:process", "/queue-domains/process", jsonify=True)
+
+    # RootStore and RootStoreVersion (trust stores; docs/Chains.md)
+    add_route(config, "admin:root_store:focus", "/root-store/{@id}", jsonify=True)
+    add_route(config, "admin:root_store_version:focus", "/root-store-version/{@id}", jsonify=True)
+    add_route(config, "admin:root_stores", "/root-stores", jsonify=True, paginate=True)
 
     # UniqueFQDNSet
     add_route(config, "admin:unique_fqdn_set:new", "/unique-fqdn-set/new", jsonify=True)

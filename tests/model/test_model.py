@@ -157,8 +157,10 @@ def test_all_lists_every_mapped_class():
     # acme_challenge_unknown_poll dropped (the responder stores no misses); acme_challenge_probe
     # added (issue 12: the http-01 self-check); acme_dns_server and acme_dns_server_account,
     # dns_backend_rfc2136 (issue 13: dns-01 through acme-dns and RFC 2136); acme_orderless and
-    # acme_orderless_challenge (issue 13: the ACME-flow tool)
-    assert len(meta.Base.metadata.tables) == 33
+    # acme_orderless_challenge (issue 13: the ACME-flow tool); certificate_ca_preference,
+    # certificate_ca_reconciliation, root_store, root_store_version and
+    # root_store_version_2_certificate_ca (issue 14: chains you prefer)
+    assert len(meta.Base.metadata.tables) == 38
 
 
 def test_every_foreign_key_column_is_indexed():
@@ -895,6 +897,15 @@ def _build_everything(s):
             tsig_algorithm="hmac-sha256",
             tsig_secret="c2VjcmV0",
             timestamp_updated=now,
+        ),
+    )
+    # the preferred-CA list and a reconcile-cas attempt (issue 14; the root stores are seeded)
+    f._add(s, m.CertificateCAPreference(slot=1, certificate_ca=ca))
+    f._add(
+        s,
+        m.CertificateCAReconciliation(
+            certificate_ca=chain.certificate_ca_n, cert_issuer_uri="http://ca.example.com/issuer.der", result=True,
+            certificate_ca__issuer__reconciled=ca, operations_event_id=f.make_event(s).id,
         ),
     )
     queue_domain = f._add(s, m.QueueDomain(domain_name="queued.example.com", operations_event__created=f.make_event(s)))

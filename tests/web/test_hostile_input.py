@@ -220,6 +220,13 @@ def build_world(testapp, dbengine, closed_url) -> World:
         s.add(dbQueueCertificate)
         s.flush()
         dbQueueDomain = s.scalars(sa.select(m.QueueDomain)).first()
+        # /api/reconcile-cas downloads the CAs' caIssuers URIs: the test data's name ca.example.com;
+        # here they are the closed port, as the ACME server is (the tests stay on loopback)
+        s.execute(
+            sa.update(m.CertificateCA)
+            .where(m.CertificateCA.cert_issuer_uri.is_not(None))
+            .values(cert_issuer_uri=closed_url.replace("https://", "http://") + "/issuer.der")
+        )
         ids = {
             "acme-account": dbAccount.id,
             "acme-authorization": dbAuthz.id,

@@ -300,6 +300,7 @@ def test_config_json_openresty_is_still_two_queries(app1, redis_client, count_qu
     upload(app1, "leaf_rsa_single")
     with count_queries() as counter:
         app1.get(ADMIN + "/domain/example.com/config.json?openresty=1", status=200)
+    # a certificate with one chain: the preferred-CA list is not read (lib.db.chains.ChainPreference)
     assert len(counter.statements) <= 2, counter.statements
     assert redis_client.exists("d1:example.com")
 

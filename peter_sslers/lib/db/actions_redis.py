@@ -6,7 +6,8 @@ Which certificate a domain serves (the specification's "What happens if multiple
 are available for a Domain?", applied to valid certificates first): ``lib.exports.served_field``
 -- its latest multi-domain certificate if unexpired, else its latest single-domain one if
 unexpired, else whichever of the two expires last -- with that certificate's key and preferred
-chain (``lib.exports.preferred_chain``). An inactive Domain, or one with no active certificate,
+chain (``lib.exports.preferred_chain``, with the preferred-CA list read once per call by
+``lib.db.chains.chain_preference``). An inactive Domain, or one with no active certificate,
 serves nothing. ``config.json`` names the same choice in its ``serve`` key.
 
 The key layout and the Redis side are in ``lib.utils_redis``.
@@ -29,6 +30,7 @@ from .. import errors
 from .. import exports
 from .. import utils_redis
 from . import actions_nginx
+from . import chains
 from .logger import log__OperationsEvent
 
 log = logging.getLogger(__name__)
@@ -61,13 +63,16 @@ def served_certificate(dbDomain: Domain, now: Optional[datetime.datetime] = None
 
 
 def domain_certificate(
-    dbDomain: Domain, now: Optional[datetime.datetime] = None
+    dbDomain: Domain, preference, now: Optional[datetime.datetime] = None
 ) -> Optional[utils_redis.DomainCertificate]:
-    """The plain value ``utils_redis`` writes for this Domain, or None if it serves nothing."""
+    """The plain value ``utils_redis`` writes for this Domain, or None if it serves nothing.
+
+    :param preference: ``chains.chain_preference(ctx)``.
+    """
     dbCertificate = served_certificate(dbDomain, now)
     if dbCertificate is None:
         return None
-    dbChain = exports.preferred_chain(dbCertificate)
+    dbChain = exports.preferred_chain(dbCertificate, preference)
     return utils_redis.DomainCertificate(
         domain_name=dbDomain.domain_name,
         certificate_id=str(dbCertificate.id),
@@ -127,10 +132,11 @@ def prime_redis__all(ctx, batch_size: int = utils_redis.DEFAULT_BATCH_SIZE, remo
     require_redis(ctx)
     primer = _primer(ctx.settings)
     primer.ping()
+    preference = chains.chain_preference(ctx)
     for batch in _servable_domains(ctx, batch_size):
         items = []
         for dbDomain in batch:
-            item = domain_certificate(dbDomain, ctx.timestamp)
+            item = domain_certificate(dbDomain, preference, ctx.timestamp)
             if item is not None:
                 items.append(item)
         primer.prime(items)
@@ -154,7 +160,7 @@ def prime_redis__domain(ctx, dbDomain: Domain) -> utils_redis.PrimeResult:
     """
     require_redis(ctx)
     primer = _primer(ctx.settings, quick=True)
-    item = domain_certificate(dbDomain, ctx.timestamp)
+    item = domain_certificate(dbDomain, chains.chain_preference(ctx), ctx.timestamp)
     if item is None:
         primer.remove_domains([dbDomain.domain_name])
     else:
@@ -249,8 +255,9 @@ def refresh_domains__after_commit(
             sa.select(Domain).where(Domain.id.in_(domain_ids)).options(*_SERVED_CERTIFICATE_OPTIONS)
         ).all()
     items, names_to_remove = [], []
+    preference = chains.chain_preference(ctx)
     for dbDomain in dbDomains:
-        item = domain_certificate(dbDomain, ctx.timestamp)
+        item = domain_certificate(dbDomain, preference, ctx.timestamp)
         if item is None:
             names_to_remove.append(dbDomain.domain_name)
         else:

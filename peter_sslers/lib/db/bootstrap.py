@@ -15,6 +15,9 @@ from ...model.objects import AcmeAccount
 from ...model.objects import AcmeAccountProvider
 from ...model.objects import DomainBlocklisted
 from ...model.objects import PrivateKey
+from ...model.objects import RootStore
+from ...model.objects import RootStoreVersion
+from ...model.objects import RootStoreVersion2CertificateCA
 from .. import errors
 from .. import utils
 from . import get
@@ -33,6 +36,23 @@ TRUSTED_ROOTS = (
 
 BLOCKLIST_SEED = ("always-fail.example.com",)
 
+# Trust stores known to hold bundled roots: (store name, where the data comes from, version,
+# display names of the TRUSTED_ROOTS it holds). Only facts that were checked are recorded: the
+# two ISRG files in lib/ca_certs are byte for byte the ones of that Debian package version
+# (/usr/share/ca-certificates/mozilla/ISRG_Root_X1.crt and ISRG_Root_X2.crt). The store holds
+# well over a hundred other roots, which peter_sslers does not bundle and does not record
+# (docs/Chains.md, "Root stores").
+ROOT_STORES_SEED = (
+    (
+        "Debian ca-certificates (Mozilla CA bundle)",
+        "Debian package ca-certificates: /usr/share/ca-certificates/mozilla/ISRG_Root_X1.crt and "
+        "ISRG_Root_X2.crt are the bundled lib/ca_certs files. Only the roots peter_sslers bundles are "
+        "recorded; the store trusts many more.",
+        "20230311+deb12u1",
+        ("ISRG Root X1", "ISRG Root X2"),
+    ),
+)
+
 
 def server_of(directory_url: str) -> str:
     """The host[:port] of an ACME directory URL; it identifies the server of an imported account."""
@@ -50,7 +70,13 @@ def check_initialized(connection) -> None:
 
 def seed_database(ctx) -> dict:
     """Create the seed rows that are missing. Returns what was created, by kind."""
-    created = {"AcmeAccountProvider": [], "PrivateKey": [], "CertificateCA": [], "DomainBlocklisted": []}
+    created = {
+        "AcmeAccountProvider": [],
+        "PrivateKey": [],
+        "CertificateCA": [],
+        "DomainBlocklisted": [],
+        "RootStoreVersion": [],
+    }
     # The initialisation event comes first, so every object below is its child.
     initialized = ctx.dbsession.get(PrivateKey, PLACEHOLDER_KEY_ID) is not None
     if not initialized:
@@ -65,13 +91,19 @@ def seed_database(ctx) -> dict:
         _create_placeholder_key(ctx)
         created["PrivateKey"].append(PLACEHOLDER_KEY_ID)
 
+    roots = {}
     for filename, display_name in TRUSTED_ROOTS:
         pem = importlib.resources.files("peter_sslers.lib").joinpath("ca_certs", filename).read_text()
         dbCertificateCA, is_created = getcreate__CertificateCA__by_pem_text(
             ctx, pem, display_name=display_name, is_trusted_root=True
         )
+        roots[display_name] = dbCertificateCA
         if is_created:
             created["CertificateCA"].append(display_name)
+
+    for name, source, version_string, root_names in ROOT_STORES_SEED:
+        if _seed_root_store(ctx, name, source, version_string, [roots[n] for n in root_names]):
+            created["RootStoreVersion"].append("%s %s" % (name, version_string))
 
     for domain_name in BLOCKLIST_SEED:
         if get.get__DomainBlocklisted__by_name(ctx, domain_name) is None:
@@ -81,6 +113,42 @@ def seed_database(ctx) -> dict:
             created["DomainBlocklisted"].append(domain_name)
     ctx.dbsession.flush()
     return created
+
+
+def _seed_root_store(ctx, name: str, source: str, version_string: str, dbCAs) -> bool:
+    """Create the store and its version with these roots, if the version is missing.
+
+    :returns: whether the version was created.
+    """
+    dbRootStore = ctx.dbsession.scalars(sa.select(RootStore).where(RootStore.name == name)).first()
+    if dbRootStore is None:
+        log__OperationsEvent(ctx, "RootStore__insert", {"name": name})
+        dbRootStore = RootStore()
+        dbRootStore.name = name
+        dbRootStore.source = source
+        dbRootStore.timestamp_created = ctx.timestamp
+        ctx.dbsession.add(dbRootStore)
+        ctx.dbsession.flush(objects=[dbRootStore])
+    dbVersion = ctx.dbsession.scalars(
+        sa.select(RootStoreVersion).where(
+            RootStoreVersion.root_store_id == dbRootStore.id, RootStoreVersion.version_string == version_string
+        )
+    ).first()
+    if dbVersion is not None:
+        return False
+    dbVersion = RootStoreVersion()
+    dbVersion.root_store_id = dbRootStore.id
+    dbVersion.version_string = version_string
+    dbVersion.timestamp_created = ctx.timestamp
+    ctx.dbsession.add(dbVersion)
+    ctx.dbsession.flush(objects=[dbVersion])
+    for dbCA in dbCAs:
+        dbLink = RootStoreVersion2CertificateCA()
+        dbLink.root_store_version_id = dbVersion.id
+        dbLink.certificate_ca_id = dbCA.id
+        ctx.dbsession.add(dbLink)
+    ctx.dbsession.flush()
+    return True
 
 
 def _create_placeholder_key(ctx) -> PrivateKey:

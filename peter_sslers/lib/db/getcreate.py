@@ -372,9 +372,36 @@ def getcreate__CertificateCAChain__by_pem_text(
         getcreate__CertificateCA__by_pem_text(ctx, pem, parsed=parsed, field=field)[0]
         for pem, parsed in zip(chain_pems, parsed_chain)
     ]
+    _link_issuers(ctx, dbCAs)
     return insert_or_find(
         ctx, lambda: _insert_certificate_ca_chain(ctx, normalized, chain_pem_sha256, dbCAs, display_name), _find
     )
+
+
+def _link_issuers(ctx, dbCAs: List[CertificateCA]) -> None:
+    """Record who issued whom along a chain whose order was verified (each CA signed by the
+    next), and the stored issuer of its last CA when one verifies, where it is not recorded yet:
+    ``lib.db.chains.chain_preference`` reads these links (a preferred root selects the chains
+    that lead to it, though ACME servers leave the root out)."""
+    for dbCA, dbIssuer in zip(dbCAs, dbCAs[1:]):
+        if dbCA.cert_issuer__certificate_ca_id is None and dbCA.id != dbIssuer.id:
+            dbCA.cert_issuer__certificate_ca_id = dbIssuer.id
+    dbLast = dbCAs[-1]
+    if dbLast.cert_issuer__certificate_ca_id is not None or dbLast.cert_issuer == dbLast.cert_subject:
+        return
+    candidates = ctx.dbsession.scalars(
+        sa.select(CertificateCA)
+        .where(CertificateCA.cert_subject == dbLast.cert_issuer, CertificateCA.id != dbLast.id)
+        .order_by(CertificateCA.id)
+        .limit(10)
+    ).all()
+    for dbCandidate in candidates:
+        try:
+            cert_utils.ensure_chain(dbLast.cert_pem, [dbCandidate.cert_pem])
+        except errors.InvalidRequest:
+            continue
+        dbLast.cert_issuer__certificate_ca_id = dbCandidate.id
+        return
 
 
 def _insert_certificate_ca_chain(ctx, normalized, chain_pem_sha256, dbCAs, display_name) -> CertificateCAChain:

@@ -68,3 +68,8 @@ def csr(pem: str, fmt: str, basename: str = "csr") -> Response:
     if fmt == "csr":
         return _response(pem, "application/pkcs10", filename)
     raise HTTPNotFound("Unknown format `%s`." % fmt)
+
+
+def config_zip(body: bytes, certificate_id) -> Response:
+    """``config.zip`` (``lib.exports.certificate_config_zip``), saved as ``config{ID}.zip``."""
+    return _response(body, "application/zip", "config%s.zip" % certificate_id)

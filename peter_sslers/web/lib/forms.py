@@ -12,6 +12,7 @@ import colander
 
 from ...lib.db.acme_dns import ACME_DNS_SERVER_ACCOUNT_MARK_ACTIONS
 from ...lib.db.acme_dns import ACME_DNS_SERVER_MARK_ACTIONS
+from ...lib.db.chains import PRIORITIES as PREFERENCE_PRIORITIES
 from ...lib.db.dns_backends import MARK_ACTIONS as DNS_BACKEND_MARK_ACTIONS
 from ...lib.db.getcreate import MAX_DOMAINS_PER_SET
 from ...lib.db.update import CERTIFICATE_SIGNED_MARK_ACTIONS
@@ -229,6 +230,53 @@ class CertificateCAChainUpload(colander.Schema):
     chain_file_name = colander.SchemaNode(
         Text(column_length(model.CertificateCAChain.display_name)),
         name="chain_file_name", description="A display name (optional)", missing=None
+    )
+
+
+# --- the preferred-CA list (docs/Chains.md)
+
+# 40 hex digits with a colon between each pair, the longest way to write a SHA-1 fingerprint
+FINGERPRINT_SHA1_MAX_LENGTH = 59
+
+
+def _fingerprint_sha1() -> colander.SchemaNode:
+    return colander.SchemaNode(
+        Text(FINGERPRINT_SHA1_MAX_LENGTH),
+        name="fingerprint_sha1",
+        description="The CA certificate's SHA-1 fingerprint: all 40 hex digits, or the first 8 "
+        "(case and colons do not matter)",
+    )
+
+
+def _preference_slot() -> colander.SchemaNode:
+    return colander.SchemaNode(
+        Id("a slot"),
+        name="slot",
+        description="The slot the CA is in now (1 is the most preferred), as the list showed it: "
+        "if the list changed since, nothing is done",
+    )
+
+
+class CertificateCAPreferenceAdd(colander.Schema):
+    fingerprint_sha1 = _fingerprint_sha1()
+
+
+class CertificateCAPreferenceDelete(colander.Schema):
+    fingerprint_sha1 = _fingerprint_sha1()
+    slot = _preference_slot()
+
+
+CERTIFICATE_CA_PREFERENCE_PRIORITIES = PREFERENCE_PRIORITIES
+
+
+class CertificateCAPreferencePrioritize(colander.Schema):
+    fingerprint_sha1 = _fingerprint_sha1()
+    slot = _preference_slot()
+    priority = colander.SchemaNode(
+        Choice(CERTIFICATE_CA_PREFERENCE_PRIORITIES),
+        name="priority",
+        description="`increase`: swap with the slot before (towards 1); `decrease`: with the slot after",
+        validator=OneOf(CERTIFICATE_CA_PREFERENCE_PRIORITIES),
     )
 
 

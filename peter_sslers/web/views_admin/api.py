@@ -5,6 +5,7 @@ from ...lib import errors
 from ...lib import utils_redis
 from ...lib.db import actions
 from ...lib.db import actions_redis
+from ...lib.db import chains
 from ..lib import forms
 from ..lib.handler import Handler
 from ..lib.viewconfig import admin_view
@@ -55,6 +56,39 @@ class ViewApi(Handler):
             "operations_event": str(result["operations_event_id"]),
         }
         return payload if self.is_json else {"page_title": "Deactivate expired", "result": payload}
+
+    def _get_reconcile_cas(self):
+        """The page a GET shows: the form."""
+        return {"page_title": "Reconcile CAs", "result": None}
+
+    @admin_view(
+        "admin:api:reconcile_cas",
+        renderer="/admin/api-job.mako",
+        post=True,
+        get="_get_reconcile_cas",
+        schema=forms.ActionNoFields,
+        about="For every CA certificate with an AIA caIssuers URI that is not reconciled yet, download its issuer "
+        "(DER, PEM or PKCS#7), check that it signed the CA, store it and link it; then the same for the issuers "
+        "found.",
+        example="peter_sslers_prequest -m POST example_development.ini /.well-known/admin/api/reconcile-cas.json < /dev/null",
+        notes=(
+            "Each attempt is a CertificateCAReconciliation (`result`, `error`); a failed one is tried again by the "
+            "next run. At most %d downloads a run (`count_remaining`: what is left), each http(s) only, at most "
+            "%d bytes and %d s." % (chains.RECONCILE_MAX_FETCHES, chains.RECONCILE_MAX_BYTES, chains.RECONCILE_TIMEOUT_SECONDS),
+            "`result` is `success` when the run completed, whatever each download did: see `count_fail`.",
+        ),
+    )
+    def reconcile_cas(self):
+        result = chains.reconcile_cas(self.ctx)
+        payload = {
+            "result": "success",
+            "operations_event": str(result["operations_event_id"]),
+            "count_success": result["count_success"],
+            "count_fail": result["count_fail"],
+            "count_remaining": result["count_remaining"],
+            "CertificateCAReconciliations": [a.as_json for a in result["CertificateCAReconciliations"]],
+        }
+        return payload if self.is_json else {"page_title": "Reconcile CAs", "result": payload}
 
     def _get_redis_prime(self):
         """The page a GET shows: the form and Redis's settings."""

@@ -2,6 +2,7 @@
 
 from ...lib import cert_utils
 from ...lib import errors
+from ...lib.db import chains
 from ...lib.db import get
 from ...lib.db import getcreate
 from ..lib import downloads
@@ -66,10 +67,29 @@ class ViewCertificateCA(Handler):
     def focus(self):
         """One CA certificate."""
         dbCA = load_ca(self)
+        preference_slot = chains.get__CertificateCAPreference__slot(self.ctx, dbCA.id)
+        root_store_versions = chains.get__RootStoreVersions__by_certificate_ca(self.ctx, dbCA.id)
+        reconciliations = get.page(self.ctx, chains.query__CertificateCAReconciliation(dbCA.id), 5, 0)
         if self.is_json:
-            return {"CertificateCA": dbCA.as_json}
+            return {
+                "CertificateCA": dbCA.as_json,
+                "preference_slot": preference_slot,
+                "RootStoreVersions": [
+                    {
+                        "id": str(v.id),
+                        "root_store_id": str(v.root_store_id),
+                        "root_store_name": v.root_store.name,
+                        "version_string": v.version_string,
+                    }
+                    for v in root_store_versions
+                ],
+                "CertificateCAReconciliations": [r.as_json for r in reconciliations],
+            }
         return {
             "CertificateCA": dbCA,
+            "preference_slot": preference_slot,
+            "RootStoreVersions": root_store_versions,
+            "CertificateCAReconciliations": reconciliations,
             "chains_0": get.page(self.ctx, get.query__CertificateCAChain(certificate_ca_id_0=dbCA.id), 5, 0),
             "CertificateSigneds": get.page(
                 self.ctx, get.query__CertificateSigned(self.ctx, "all", certificate_ca_id=dbCA.id), 5, 0
@@ -134,6 +154,103 @@ class ViewCertificateCA(Handler):
         return self.paged_list(
             statement, "CertificateSigneds", page_title="Certificates with an alternate chain from %s" % dbCA.display_name
         )
+
+
+PREFERRED_NOTES = (
+    "The list decides the chain served with every certificate (chain.pem, fullchain.pem, config.json, "
+    "config.zip, Redis): the first slot that one of its chains holds picks that chain; a slot matches a chain "
+    "that holds the CA, or whose last CA the slot's CA is known to have issued. No slot matching: the chain "
+    "the ACME server sent first.",
+    "Redis keeps what it was primed with: run /api/redis/prime after a change for the edge to serve the new "
+    "choice.",
+    "A wrong or stale field answers HTTP 400 and changes nothing.",
+)
+
+
+class ViewPreferred(Handler):
+    def _preferred_page(self) -> dict:
+        """The list, as the HTML page and the JSON answers show it."""
+        dbPreferences = chains.get__CertificateCAPreferences(self.ctx)
+        if self.is_json:
+            return {
+                "PreferenceOrder": {str(p.slot): str(p.certificate_ca_id) for p in dbPreferences},
+                "CertificateCAs": {str(p.certificate_ca_id): p.certificate_ca.as_json for p in dbPreferences},
+                "CertificateCAPreferences": [p.as_json for p in dbPreferences],
+                "max_slots": chains.MAX_PREFERENCES,
+            }
+        return {"CertificateCAPreferences": dbPreferences, "max_slots": chains.MAX_PREFERENCES}
+
+    def _get_page(self) -> dict:
+        """The page a GET shows: the list and its forms."""
+        return dict(self._preferred_page(), form_errors={})
+
+    @admin_view("admin:certificate_cas:preferred", renderer="/admin/certificate_cas-preferred.mako")
+    def list(self):
+        """The preferred-CA list, slot 1 (most preferred) first: it picks the chain served with each certificate."""
+        return self._preferred_page() if self.is_json else self._get_page()
+
+    def _answer(self, operation: str):
+        if self.is_json:
+            return dict(self._preferred_page(), result="success", operation=operation)
+        return self.redirect_result(self.request.route_path("admin:certificate_cas:preferred"), "success", operation)
+
+    def _rejected(self, exc: errors.InvalidRequest):
+        return self.form_error(exc, **self._preferred_page())
+
+    @admin_view(
+        "admin:certificate_cas:preferred:add",
+        renderer="/admin/certificate_cas-preferred.mako",
+        post=True,
+        get="_get_page",
+        schema=forms.CertificateCAPreferenceAdd,
+        about="Add a CA certificate at the end of the preferred-CA list (at most %d)." % chains.MAX_PREFERENCES,
+        example="curl --form 'fingerprint_sha1=CABD2A79' {ADMIN_URL}/certificate-cas/preferred/add.json",
+        notes=PREFERRED_NOTES,
+    )
+    def add(self):
+        try:
+            values = self.validate(forms.CertificateCAPreferenceAdd)
+            chains.preference_add(self.ctx, values["fingerprint_sha1"])
+        except errors.InvalidRequest as exc:
+            return self._rejected(exc)
+        return self._answer("add")
+
+    @admin_view(
+        "admin:certificate_cas:preferred:delete",
+        renderer="/admin/certificate_cas-preferred.mako",
+        post=True,
+        get="_get_page",
+        schema=forms.CertificateCAPreferenceDelete,
+        about="Remove a CA from the preferred-CA list; the slots after it move up.",
+        example="curl --form 'fingerprint_sha1=CABD2A79' --form 'slot=2' {ADMIN_URL}/certificate-cas/preferred/delete.json",
+        notes=PREFERRED_NOTES,
+    )
+    def delete(self):
+        try:
+            values = self.validate(forms.CertificateCAPreferenceDelete)
+            chains.preference_delete(self.ctx, values["fingerprint_sha1"], values["slot"])
+        except errors.InvalidRequest as exc:
+            return self._rejected(exc)
+        return self._answer("delete")
+
+    @admin_view(
+        "admin:certificate_cas:preferred:prioritize",
+        renderer="/admin/certificate_cas-preferred.mako",
+        post=True,
+        get="_get_page",
+        schema=forms.CertificateCAPreferencePrioritize,
+        about="Move a CA one slot up (`increase`) or down (`decrease`) the preferred-CA list.",
+        example="curl --form 'fingerprint_sha1=CABD2A79' --form 'slot=2' --form 'priority=increase' "
+        "{ADMIN_URL}/certificate-cas/preferred/prioritize.json",
+        notes=PREFERRED_NOTES,
+    )
+    def prioritize(self):
+        try:
+            values = self.validate(forms.CertificateCAPreferencePrioritize)
+            chains.preference_prioritize(self.ctx, values["fingerprint_sha1"], values["slot"], values["priority"])
+        except errors.InvalidRequest as exc:
+            return self._rejected(exc)
+        return self._answer("prioritize")
 
 
 class ViewCertificateCAChain(Handler):

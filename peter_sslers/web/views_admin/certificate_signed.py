@@ -1,11 +1,13 @@
 """CertificateSigned: lists, focus, upload, mark, config.json, parse.json and every download."""
 
+from pyramid.httpexceptions import HTTPNotFound
 from pyramid.httpexceptions import HTTPSeeOther
 
 from ...lib import cert_utils
 from ...lib import errors
 from ...lib import exports
 from ...lib.db import actions_acme
+from ...lib.db import chains
 from ...lib.db import create
 from ...lib.db import get
 from ...lib.db import queues
@@ -92,12 +94,14 @@ class ViewFocus(Handler):
     def focus(self):
         """One certificate, with its key, chains and domains."""
         dbCertificate = load_certificate(self)
+        dbChain = exports.preferred_chain(dbCertificate, chains.chain_preference(self.ctx))
         if self.is_json:
-            return {"CertificateSigned": dbCertificate.as_json}
-        return {
-            "CertificateSigned": dbCertificate,
-            "preferred_chain": exports.preferred_chain(dbCertificate),
-        }
+            return {
+                "CertificateSigned": dbCertificate.as_json,
+                "certificate_ca_chain_id__preferred": str(dbChain.id) if dbChain is not None else None,
+                "CertificateSignedChains": [link.as_json for link in dbCertificate.certificate_signed_chains],
+            }
+        return {"CertificateSigned": dbCertificate, "preferred_chain": dbChain}
 
     @admin_view(
         "admin:certificate_signed:focus:queue_certificates", renderer="/admin/queue_certificates.mako", paginate=True
@@ -115,9 +119,16 @@ class ViewFocus(Handler):
 
     @admin_view("admin:certificate_signed:focus:config", json_only=True)
     def config(self):
-        """The deploy payload: private key, certificate, chain and fullchain, ids as strings (`?idonly=1`: no PEMs)."""
+        """The deploy payload: private key, certificate, chain and fullchain, ids as strings (`?idonly=1`: no
+        PEMs). The chain is the one the preferred-CA list picks (`/certificate-cas/preferred`)."""
         dbCertificate = load_certificate(self)
-        return exports.certificate_config_payload(dbCertificate, id_only=self.id_only)
+        return exports.certificate_config_payload(dbCertificate, chains.chain_preference(self.ctx), id_only=self.id_only)
+
+    @admin_view("admin:certificate_signed:focus:config_zip", jsonify=False)
+    def config_zip(self):
+        dbCertificate = load_certificate(self)
+        dbChain = exports.preferred_chain(dbCertificate, chains.chain_preference(self.ctx))
+        return downloads.config_zip(exports.certificate_config_zip(dbCertificate, dbChain), dbCertificate.id)
 
     @admin_view("admin:certificate_signed:focus:parse", json_only=True)
     def parse(self):
@@ -203,13 +214,13 @@ class ViewDownloads(Handler):
     @admin_view("admin:certificate_signed:focus:chain:raw", jsonify=False)
     def chain(self):
         dbCertificate = load_certificate(self)
-        dbChain = _require_chain(dbCertificate)
+        dbChain = _require_chain(dbCertificate, chains.chain_preference(self.ctx))
         return downloads.chain(cert_utils.split_pem_chain(dbChain.chain_pem), self.request.matchdict["format"])
 
     @admin_view("admin:certificate_signed:focus:fullchain:raw", jsonify=False)
     def fullchain(self):
         dbCertificate = load_certificate(self)
-        dbChain = _require_chain(dbCertificate)
+        dbChain = _require_chain(dbCertificate, chains.chain_preference(self.ctx))
         pems = [dbCertificate.cert_pem] + cert_utils.split_pem_chain(dbChain.chain_pem)
         return downloads.chain(pems, self.request.matchdict["format"], basename="fullchain")
 
@@ -219,11 +230,58 @@ class ViewDownloads(Handler):
         return downloads.private_key(dbCertificate.private_key.key_pem, self.request.matchdict["format"], "privkey")
 
 
-def _require_chain(dbCertificate):
-    dbChain = exports.preferred_chain(dbCertificate)
+def _require_chain(dbCertificate, preference):
+    dbChain = exports.preferred_chain(dbCertificate, preference)
     if dbChain is None:
         raise errors.InvalidRequest("This certificate has no chain.")
     return dbChain
+
+
+def load_via_chain(handler: Handler):
+    """The certificate and the chain ``{id_cachain}`` of the route, which must be one of its chains.
+
+    :raises HTTPNotFound: no such certificate, or the chain is none of its chains.
+    """
+    dbCertificate = load_certificate(handler)
+    chain_id = forms.parse_id(handler.request.matchdict["id_cachain"])
+    for link in dbCertificate.certificate_signed_chains:
+        if link.certificate_ca_chain_id == chain_id:
+            return dbCertificate, link.certificate_ca_chain
+    raise HTTPNotFound(
+        "The CertificateCAChain %s is not a chain of the certificate %s (its chains: %s)."
+        % (
+            handler.request.matchdict["id_cachain"],
+            dbCertificate.id,
+            ", ".join(str(i) for i in dbCertificate.certificate_ca_chain_ids) or "none",
+        )
+    )
+
+
+class ViewViaChain(Handler):
+    """Every chain of a certificate (the ACME server's alternates, other uploads), by chain id:
+    the same files as the default-chain downloads."""
+
+    @admin_view("admin:certificate_signed:focus:via_certificate_ca_chain:config", json_only=True)
+    def config(self):
+        """The deploy payload (as `config.json`) with this chain of the certificate instead of the preferred one."""
+        dbCertificate, dbChain = load_via_chain(self)
+        return exports.certificate_config_payload(dbCertificate, (), id_only=self.id_only, dbChain=dbChain)
+
+    @admin_view("admin:certificate_signed:focus:via_certificate_ca_chain:config_zip", jsonify=False)
+    def config_zip(self):
+        dbCertificate, dbChain = load_via_chain(self)
+        return downloads.config_zip(exports.certificate_config_zip(dbCertificate, dbChain), dbCertificate.id)
+
+    @admin_view("admin:certificate_signed:focus:via_certificate_ca_chain:chain:raw", jsonify=False)
+    def chain(self):
+        _dbCertificate, dbChain = load_via_chain(self)
+        return downloads.chain(cert_utils.split_pem_chain(dbChain.chain_pem), self.request.matchdict["format"])
+
+    @admin_view("admin:certificate_signed:focus:via_certificate_ca_chain:fullchain:raw", jsonify=False)
+    def fullchain(self):
+        dbCertificate, dbChain = load_via_chain(self)
+        pems = [dbCertificate.cert_pem] + cert_utils.split_pem_chain(dbChain.chain_pem)
+        return downloads.chain(pems, self.request.matchdict["format"], basename="fullchain")
 
 
 class ViewFocusNginx(Handler):

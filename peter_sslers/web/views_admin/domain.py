@@ -9,6 +9,7 @@ from ...lib import exports
 from ...lib import utils
 from ...lib.db import actions
 from ...lib.db import actions_redis
+from ...lib.db import chains
 from ...lib.db import get
 from ...lib.db import getcreate
 from ...lib.db import queues
@@ -226,7 +227,9 @@ class ViewFocus(Handler):
             raise HTTPNotFound("The Domain `%s` was not found." % identifier)
         if self.request.GET.get("openresty") in ("1", "true"):
             actions_redis.prime_redis__domain__quietly(self.ctx, dbDomain)
-        return exports.domain_config_payload(dbDomain, id_only=self.id_only, now=self.ctx.timestamp)
+        return exports.domain_config_payload(
+            dbDomain, chains.chain_preference(self.ctx), id_only=self.id_only, now=self.ctx.timestamp
+        )
 
     @admin_view(
         "admin:domain:focus:update_recents",

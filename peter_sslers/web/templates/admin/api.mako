@@ -10,7 +10,8 @@ this documentation as JSON.</p>
 <h2>Jobs</h2>
 <ul>
   <li><a href="${request.route_path('admin:api:update_recents')}">Update recents</a>,
-    <a href="${request.route_path('admin:api:deactivate_expired')}">deactivate expired</a></li>
+    <a href="${request.route_path('admin:api:deactivate_expired')}">deactivate expired</a>,
+    <a href="${request.route_path('admin:api:reconcile_cas')}">reconcile CAs</a></li>
   <li>Redis:
   % if request.registry.app_settings.enable_redis:
     <a href="${request.route_path('admin:api:redis:prime')}">prime Redis</a>,

@@ -5,7 +5,9 @@
 
 <h1>${page_title} ${m.json_twin()}</h1>
 <p><a class="button" href="${request.route_path('admin:certificate_ca:upload_cert')}">Upload a CA certificate</a>
-   <a href="${request.route_path('admin:certificate_ca_chains')}">CA chains</a></p>
+   <a href="${request.route_path('admin:certificate_ca_chains')}">CA chains</a>
+   <a href="${request.route_path('admin:certificate_cas:preferred')}">Preferred CAs</a>
+   <a href="${request.route_path('admin:root_stores')}">Root stores</a></p>
 ${m.pagination(pagination)}
 <table class="list">
   <thead><tr><th>id</th><th>name</th><th>technology</th><th>trusted root</th><th>not after</th></tr></thead>

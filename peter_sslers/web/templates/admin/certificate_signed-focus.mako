@@ -50,11 +50,34 @@
   <tr><th>serial</th><td><code>${c.cert_serial}</code></td></tr>
   <tr><th>SPKI SHA-256</th><td><a href="${request.route_path('admin:search', _query={'spki': c.spki_sha256})}"><code>${c.spki_sha256}</code></a></td></tr>
   <tr><th>SHA-1 fingerprint</th><td><code>${c.fingerprint_sha1}</code></td></tr>
-  <tr><th>chains</th><td>
+</table>
+
+<h2>Chains</h2>
+<p>The one served is picked by the <a href="${request.route_path('admin:certificate_cas:preferred')}">preferred-CA list</a>;
+each chain can be downloaded on its own.</p>
+<table class="list">
+  <thead><tr><th>chain</th><th></th><th>downloads</th></tr></thead>
+  <tbody>
   % for link in c.certificate_signed_chains:
-    <a href="${request.route_path('admin:certificate_ca_chain:focus', id=link.certificate_ca_chain_id)}">chain ${link.certificate_ca_chain_id}</a>${' (preferred)' if preferred_chain is not None and link.certificate_ca_chain_id == preferred_chain.id else ''}
+    <%
+      via = 'admin:certificate_signed:focus:via_certificate_ca_chain:'
+      ids = {'id': c.id, 'id_cachain': link.certificate_ca_chain_id}
+      files = [('chain.' + fmt, request.route_path(via + 'chain:raw', format=fmt, **ids)) for fmt in ('pem', 'pem.txt', 'cer', 'crt', 'der')]
+      files += [('fullchain.' + fmt, request.route_path(via + 'fullchain:raw', format=fmt, **ids)) for fmt in ('pem', 'pem.txt')]
+      files += [('config.json', request.route_path(via + 'config|json', **ids)), ('config.zip', request.route_path(via + 'config_zip', **ids))]
+    %>
+    <tr>
+      <td><a href="${request.route_path('admin:certificate_ca_chain:focus', id=link.certificate_ca_chain_id)}">${link.certificate_ca_chain.display_name}</a> (${link.certificate_ca_chain_id})</td>
+      <td>${'served' if preferred_chain is not None and link.certificate_ca_chain_id == preferred_chain.id else ''}
+          ${'ACME default' if link.is_upstream_default else ''}</td>
+      <td>
+      % for label, url in files:
+        <a href="${url}">${label}</a>
+      % endfor
+      </td>
+    </tr>
   % endfor
-  </td></tr>
+  </tbody>
 </table>
 
 <h2>Downloads</h2>
@@ -76,6 +99,7 @@ ${m.downloads([
   ('privkey.pem.txt', f('admin:certificate_signed:focus:privatekey:raw', 'pem.txt')),
   ('privkey.key', f('admin:certificate_signed:focus:privatekey:raw', 'key')),
   ('config.json', request.route_path('admin:certificate_signed:focus:config|json', id=c.id)),
+  ('config.zip', request.route_path('admin:certificate_signed:focus:config_zip', id=c.id)),
   ('parse.json', request.route_path('admin:certificate_signed:focus:parse|json', id=c.id)),
 ])}
 

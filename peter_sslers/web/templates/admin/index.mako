@@ -59,6 +59,7 @@
         <a href="${request.route_path('admin:api:queue_certificates:process')}">process it</a></li>
     <li><a href="${request.route_path('admin:api:notifications:deliver')}">Send the notifications that are due</a></li>
     <li><a href="${request.route_path('admin:api:redis:prime')}">Prime Redis</a>${'' if request.registry.app_settings.enable_redis else ' (Redis is not enabled)'}</li>
+    <li><a href="${request.route_path('admin:api:reconcile_cas')}">Reconcile CAs</a>: fetch missing issuers from their caIssuers URIs</li>
   </ul>
   <h2>The tool</h2>
   <ul>
