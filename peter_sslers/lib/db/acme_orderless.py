@@ -26,7 +26,7 @@ from ...model.objects import AcmeOrderless
 from ...model.objects import AcmeOrderlessChallenge
 from ...model.objects import Domain
 from ...model.objects import UniqueFQDNSet2Domain
-from . import get
+from . import validate
 from .getcreate import MAX_DOMAINS_PER_SET
 
 # RFC 8555 section 8.1: a token is base64url without padding and carries at least 128 bits of
@@ -161,9 +161,7 @@ def create(ctx, domain_names_raw: str, dbAccount: Optional[AcmeAccount] = None) 
         raise errors.InvalidRequest(exc.message, field=field)
     if len(names) > MAX_DOMAINS_PER_SET:
         raise errors.InvalidRequest("At most %d domain names." % MAX_DOMAINS_PER_SET, field=field)
-    blocked = get.get__DomainBlocklisted__names(ctx, names)
-    if blocked:
-        raise errors.InvalidRequest("Blocklisted: %s." % ", ".join(blocked), field=field)
+    validate.refuse_blocklisted(ctx, names, field=field)
     if ctx.settings.block_competing_challenges:
         others = competing(ctx, names)
         if others:
