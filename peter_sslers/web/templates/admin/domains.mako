@@ -4,7 +4,8 @@
 <%block name="breadcrumb"><a href="${request.route_path('admin')}">Admin</a> / Domains</%block>
 
 <h1>Domains ${m.json_link(request.route_path('admin:domains_paginated|json', page=pagination.page))}</h1>
-<p><a class="button" href="${request.route_path('admin:domain:new')}">Add a Domain</a></p>
+<p><a class="button" href="${request.route_path('admin:domain:new')}">Add a Domain</a>
+   <a href="${request.route_path('admin:domains_blocklisted')}">Blocklisted names</a></p>
 ${m.pagination(pagination)}
 % if Domains:
 <table class="list">
