@@ -201,8 +201,8 @@ def add_challenge(
     """Another challenge for one of the container's names: a placeholder (no token), or a token
     with its key authorization (computed when an account is attached and it is left out).
 
-    :raises errors.InvalidRequest: deactivated, a name not of this container, a bad or live
-        token, a bad key authorization, a type other than http-01.
+    :raises errors.InvalidRequest: deactivated, a name not of this container, a blocklisted
+        name, a bad or live token, a bad key authorization, a type other than http-01.
     """
     _require_processing(dbOrderless)
     if challenge_type not in CHALLENGE_TYPES:
@@ -216,6 +216,8 @@ def add_challenge(
             "`%s` is not one of this AcmeOrderless's names (%s)." % (name, ", ".join(dbOrderless.domain_names_list)),
             field="domain",
         )
+    # a name blocklisted since the container was made gets no new challenge
+    validate.refuse_blocklisted(ctx, [name], field="domain")
     token, keyauthorization = _token_and_keyauthorization(ctx, dbOrderless, token, keyauthorization)
     dbChallenge = AcmeOrderlessChallenge(
         acme_orderless=dbOrderless,

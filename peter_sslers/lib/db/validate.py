@@ -12,8 +12,11 @@ UniqueFQDNSet: orders from every form and queue, CSRs, uploads, certbot imports,
 modify, the renewal ``update``), ``getcreate.getcreate__Domain__by_domainName`` (a new Domain: the
 domain form, acme-dns accounts), and the paths that make no set: the queue of domains
 (``queues.queue_domains__add`` answers ``blocklisted`` per name), queue items from an existing
-source (``queues.queue_certificates__insert``), the ACME-flow tool (``acme_orderless.create``), a
-certificate upload (checked before anything is parsed further) and acme-dns ``ensure-domains``.
+source (``queues.queue_certificates__insert``), the renewal ``update`` of a certificate whose own
+set it renews (``queues._active_names_set``), the ACME-flow tool (``acme_orderless.create``,
+``add_challenge``), a certificate upload (checked before anything is parsed further) and acme-dns
+accounts (``acme_dns._domain_for_account``, ``ensure_domains``). The public responder's queries
+exclude blocklisted hosts in SQL (``get.get__AcmeChallenge__answerable`` and its siblings).
 """
 
 from typing import Iterable
