@@ -122,7 +122,7 @@ def test_get_on_add_json_documents_it(testapp, db):
     [
         ({}, "Required"),
         ({"domain_name": ""}, "Required"),
-        ({"domain_name": "not a name"}, "not a valid domain name"),
+        ({"domain_name": "not a name.example.com"}, "not a valid domain name"),
         ({"domain_name": "127.0.0.1"}, "IP address"),
         ({"domain_name": "localhost"}, "needs a dot"),
         ({"domain_name": SEED}, "blocklisted already"),
