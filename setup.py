@@ -68,6 +68,7 @@ setup(
         "paste.app_factory": ["main = peter_sslers:main"],
         "console_scripts": [
             "initialize_peter_sslers_db = peter_sslers.scripts.initializedb:main",
+            "disable_acme_account_providers = peter_sslers.scripts.disable_acme_account_providers:main",
             "peter_sslers_job = peter_sslers.scripts.jobs:main",
             "peter_sslers_prequest = peter_sslers.scripts.prequest:main",
             "peter_sslers_import_certbot = peter_sslers.scripts.import_certbot:main",

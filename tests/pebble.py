@@ -18,7 +18,10 @@ What is here:
   a failing test's output.
 
 Every fixture is gated by ``SSL_RUN_LETSENCRYPT_API_TESTS``: unset or 0 skips the test, saying so;
-set, a missing binary or a pebble that does not come up fails the test loudly.
+set, a missing binary or a pebble that does not come up fails the test loudly. ``pebble_strict``
+(real validation) also follows the specification's ``SSL_LETSENCRYPT_API_VALIDATES`` (0 skips it)
+and ``SSL_TEST_PORT`` (its http-01 port); ``validation_domains()`` reads ``SSL_TEST_DOMAINS``
+(``tests/switches.py``).
 
 Wiring (in ``tests/conftest.py``), either::
 
@@ -68,6 +71,9 @@ __all__ = [
     "Http01Responder",
     "free_port",
     "require_switch",
+    "require_validation",
+    "validation_domains",
+    "validation_port",
     "pebble_always_valid",
     "pebble_strict",
     "http01_responder",
@@ -104,6 +110,32 @@ def require_switch() -> None:
     """Skip the calling test unless the ACME-server tests are switched on."""
     if not switch_on():
         pytest.skip("ACME tests against pebble are off: set %s=1 to run them" % SWITCH)
+
+
+def require_validation() -> None:
+    """Skip the calling test unless the ACME tests are on and may rely on real validation
+    (``SSL_LETSENCRYPT_API_VALIDATES``, on unless set to 0)."""
+    require_switch()
+    if not switches.validates():
+        pytest.skip(
+            "real validation is off (%s=0): the ACME server cannot reach the test server" % switches.VALIDATES
+        )
+
+
+def validation_port() -> Optional[int]:
+    """``SSL_TEST_PORT`` (None: a free port); a bad value fails the test, naming the variable."""
+    try:
+        return switches.validation_port()
+    except switches.SwitchError as exc:
+        pytest.fail(str(exc), pytrace=False)
+
+
+def validation_domains(default: List[str]) -> List[str]:
+    """``SSL_TEST_DOMAINS`` (else ``default``): the names a real-validation test orders."""
+    try:
+        return switches.validation_domains(default)
+    except switches.SwitchError as exc:
+        pytest.fail(str(exc), pytrace=False)
 
 
 _handed_out = set()
@@ -628,11 +660,16 @@ def pebble_strict():
     reuse. Every name resolves (through pebble-challtestsrv) to 127.0.0.1, so http-01 is fetched from
     ``http://127.0.0.1:<pebble_strict.http_port>/.well-known/acme-challenge/<token>`` with the name in
     the Host header: serve that port yourself for the duration of the test (:class:`Http01Responder`,
-    or the app in a real server bound to 127.0.0.1:``http_port``). ``.challtestsrv`` is the DNS server."""
-    require_switch()
+    or the app in a real server bound to 127.0.0.1:``http_port``). ``.challtestsrv`` is the DNS server.
+
+    Skipped when ``SSL_LETSENCRYPT_API_VALIDATES=0``; ``http_port`` is ``SSL_TEST_PORT`` when set."""
+    require_validation()
+    http_port = validation_port()
     challtestsrv = _start_or_fail(lambda: ChallTestSrv().start())
     try:
-        pebble = _start_or_fail(lambda: Pebble(env=STRICT_ENV, dns_server=challtestsrv.dns_address).start())
+        pebble = _start_or_fail(
+            lambda: Pebble(env=STRICT_ENV, dns_server=challtestsrv.dns_address, http_port=http_port).start()
+        )
     except BaseException:
         challtestsrv.close()
         raise

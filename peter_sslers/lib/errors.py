@@ -40,6 +40,17 @@ class ConflictingObject(InvalidRequest):
     """The request would duplicate or contradict an object that already exists."""
 
 
+class DomainBlocklisted(InvalidRequest):
+    """Names that are blocklisted (``DomainBlocklisted``): nothing is created for them, no order,
+    set, queue item or Domain (``lib/db/validate.refuse_blocklisted``, the one rule; docs/Blocklist.md).
+    ``names`` lists them, canonical and sorted."""
+
+    def __init__(self, names, field: str = None):
+        self.names = sorted(names)
+        message = "Blocklisted: %s. A blocklisted name is never certified." % ", ".join(self.names)
+        super().__init__(message, field=field)
+
+
 class Http01SelfCheckFailed(InvalidRequest):
     """The http-01 self-check (``http01_selfcheck``): some names did not answer their probe
     through the public path, so no order was sent to the ACME server, not even for the names

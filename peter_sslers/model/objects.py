@@ -2057,17 +2057,33 @@ class Domain(Base):
 
 
 class DomainBlocklisted(Base):
-    """An exact name that must never be certified (stored lower-case)."""
+    """An exact name that must never be certified (stored canonical: lower-case, A-labels).
+
+    Exact: ``example.com`` does not block ``www.example.com`` (docs/Blocklist.md).
+    ``operations_event_id__created`` is the ``DomainBlocklisted__insert`` event (NULL for a
+    row seeded or older than the admin routes).
+    """
 
     __tablename__ = "domain_blocklisted"
     __table_args__ = (_check_lowercase("domain_name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     domain_name: Mapped[str] = mapped_column(sa.Unicode(255), unique=True)
+    timestamp_created: Mapped[datetime.datetime] = mapped_column(
+        TZDateTime, default=utcnow
+    )
+    operations_event_id__created: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("operations_event.id"), index=True
+    )
 
     @property
     def as_json(self) -> dict[str, Any]:
-        return {"id": _id(self.id), "domain_name": self.domain_name}
+        return {
+            "id": _id(self.id),
+            "domain_name": self.domain_name,
+            "timestamp_created": _iso(self.timestamp_created),
+            "operations_event_id__created": _id(self.operations_event_id__created),
+        }
 
 
 # ==============================================================================

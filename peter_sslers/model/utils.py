@@ -596,6 +596,9 @@ class OperationsEventType(_Mapping):
         420: "Domain__mark",
         421: "Domain__mark__active",
         422: "Domain__mark__inactive",
+        # the blocklist (docs/Blocklist.md): a name added, a name removed
+        440: "DomainBlocklisted__insert",
+        441: "DomainBlocklisted__delete",
         # UniqueFQDNSet
         510: "UniqueFQDNSet__insert",
         # CertificateRequest

@@ -388,6 +388,9 @@ def admin_routes(config):
         jsonify=True,
         paginate=True,
     )
+    # the specification's path of a certificate's deploy payload: the same view as
+    # /certificate-signed/{id}/config.json (the 2021 code's path)
+    add_route(config, "admin:certificate:focus:config", "/certificate/{@id}/config.json", json_only=True)
 
     # CoverageAssuranceEvent (what endangers a name's certificate)
     add_route(config, "admin:coverage_assurance_event:focus", "/coverage-assurance-event/{@id}", jsonify=True)
@@ -505,6 +508,12 @@ def admin_routes(config):
     add_route(config, "admin:domains:challenged", "/domains/challenged", jsonify=True, paginate=True)
     add_route(config, "admin:domains:expiring", "/domains/expiring", jsonify=True, paginate=True)
     add_route(config, "admin:domains:search", "/domains/search", jsonify=True)
+
+    # DomainBlocklisted (the blocklist, docs/Blocklist.md)
+    add_route(config, "admin:domain_blocklisted:focus", "/domain-blocklisted/{@id}", jsonify=True)
+    add_route(config, "admin:domain_blocklisted:focus:delete", "/domain-blocklisted/{@id}/delete", jsonify=True)
+    add_route(config, "admin:domains_blocklisted", "/domains-blocklisted", jsonify=True, paginate=True)
+    add_route(config, "admin:domains_blocklisted:add", "/domains-blocklisted/add", jsonify=True)
 
     # Notification (the outbox of webhooks and emails)
     add_route(config, "admin:notifications", "/notifications", jsonify=True, paginate=True)

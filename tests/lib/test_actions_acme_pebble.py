@@ -19,6 +19,7 @@ from peter_sslers.lib.db import actions_redis
 from peter_sslers.lib.db import get
 from peter_sslers.lib.db.bootstrap import reconcile_certificate_authority
 from peter_sslers.model import objects as m
+from tests.pebble import validation_domains
 
 
 def settings_for(raw_settings, pebble, **overrides) -> ApplicationSettings:
@@ -307,7 +308,11 @@ def serve_app(app, port):
 
 
 def test_real_validation_against_the_apps_public_responder(pebble_strict, acme_ctx_factory, make_app):
-    """pebble resolves every name to 127.0.0.1 and fetches the token from the app's own public view."""
+    """pebble resolves every name to 127.0.0.1 and fetches the token from the app's own public view.
+
+    The names are ``SSL_TEST_DOMAINS`` when set (the specification's switch), the app listens on
+    ``SSL_TEST_PORT`` when set (``pebble_strict.http_port``)."""
+    names = validation_domains(["real1.example.com", "real2.example.com"])
     ctx = acme_ctx_factory(pebble_strict)
     dbAccount = new_account(ctx)
     app = make_app(
@@ -316,12 +321,13 @@ def test_real_validation_against_the_apps_public_responder(pebble_strict, acme_c
     )
     server = serve_app(app, pebble_strict.http_port)
     try:
-        dbOrder = order(ctx, dbAccount, ["real1.example.com", "real2.example.com"])
+        dbOrder = order(ctx, dbAccount, names)
     finally:
         server.shutdown()
     assert dbOrder.acme_status_order == "valid"
+    assert sorted(dbOrder.domains_as_list) == sorted(names)
     polls = ctx.dbsession.scalars(sa.select(m.AcmeChallengePoll)).all()
-    assert len(polls) >= 2  # pebble's validation requests reached the app
+    assert len(polls) >= len(names)  # pebble's validation requests reached the app
 
 
 def test_token_not_served_fails_the_order_and_cleans_up(pebble_strict, acme_ctx_factory):

@@ -184,6 +184,35 @@ def test_a_damaged_tree_reports_each_failure_and_imports_the_rest(ini, db, tmp_p
     check_database_against_manifest(db, seeded)
 
 
+def test_a_blocklisted_lineage_is_reported_and_the_import_goes_on(ini, db, capsys):
+    """A lineage naming a blocklisted name: each of its versions fails, saying so; every other
+    lineage (and every account) is imported (docs/Blocklist.md)."""
+    lineage = {l["name"]: l for l in manifest()["lineages"]}["second.example.test"]
+    with Session(bind=db) as session:
+        session.add(m.DomainBlocklisted(domain_name="www.second.example.test"))
+        session.commit()
+    seeded = table_counts(db)
+    status, lines = run(ini, REAL_TREE, capsys=capsys)
+    assert status == 1
+    count = len(lineage["versions"])
+    assert summary(lines) == {
+        "accounts": ALL_NEW["accounts"],
+        "certificates": "%s created, 0 already there, %s failed" % (TOTALS["certificates"] - count, count),
+    }
+    expected = [
+        "  FAILED archive/second.example.test version %s: cert%s.pem: Blocklisted: www.second.example.test. "
+        "A blocklisted name is never certified." % (v["version"], v["version"])
+        for v in lineage["versions"]
+    ]
+    assert sorted(failures(lines)) == sorted(expected)
+    counts = table_counts(db)
+    assert counts["certificate_signed"] == seeded["certificate_signed"] + TOTALS["certificates"] - count
+    with Session(bind=db) as session:
+        names = set(session.scalars(sa.select(m.Domain.domain_name)))
+    assert "www.second.example.test" not in names and "second.example.test" not in names
+    assert "multi.example.test" in names
+
+
 def test_ec_account_keys_and_private_servers(ini, db, tmp_path, capsys):
     """What certbot itself cannot make: EC account keys (P-256, P-384), on a private ACME server."""
     synthetic = SyntheticTree(tmp_path / "le")

@@ -222,6 +222,27 @@ def test_ensure_domains_bad_input_stores_nothing(client, db, standin):
     assert "inactive" in ensure(client, server["id"], "x.example.com", status=400).json["error"]
 
 
+def test_blocklisted_names_get_no_account(client, db, dbsession, standin):
+    """ensure-domains and import-domain refuse a blocklisted name (its base name for a wildcard),
+    even when its Domain exists: nothing is registered or stored (docs/Blocklist.md)."""
+    from tests import factories as f
+
+    f.make_domain(dbsession, "old.example.com")
+    dbsession.add(m.DomainBlocklisted(domain_name="old.example.com"))
+    dbsession.add(m.DomainBlocklisted(domain_name="new.example.com"))
+    dbsession.commit()
+    server = new_server(client, standin.url)
+    for names in ("fine.example.com, new.example.com", "*.old.example.com"):
+        res = ensure(client, server["id"], names, status=400)
+        assert "Blocklisted: " in res.json["form_errors"]["domain_names"], res.json
+    url = ADMIN + "/acme-dns-server/%s/import-domain.json" % server["id"]
+    for name in ("old.example.com", "new.example.com"):
+        res = client.post(url, dict(IMPORTED, domain_name=name), status=400)
+        assert res.json["form_errors"]["domain_name"] == "Blocklisted: %s. A blocklisted name is never certified." % name
+    assert standin.users == {} and count_rows(db, m.AcmeDnsServerAccount) == 0
+    assert count_rows(db, m.Domain) == 1
+
+
 def test_ensure_domains_unreachable_or_failing_stores_nothing(client, db, standin):
     down = new_server(client, closed_port_url())
     res = ensure(client, down["id"], "example.com", status=503)

@@ -400,6 +400,11 @@ def test_blocklisted_name_is_not_served(client, db, dbsession):
     dbsession.add(m.DomainBlocklisted(domain_name="example.com"))
     dbsession.commit()
     public_get(client, TOKEN, status=404)
+    # and it gets no new challenge (docs/Blocklist.md)
+    before = count_rows(db, m.AcmeOrderlessChallenge)
+    res = add(client, o["id"], status=400, domain="Example.com")
+    assert res.json["form_errors"]["domain"] == "Blocklisted: example.com. A blocklisted name is never certified."
+    assert count_rows(db, m.AcmeOrderlessChallenge) == before
 
 
 def test_real_challenges_first_and_the_hit_is_cheap(client, db, dbsession, count_queries):

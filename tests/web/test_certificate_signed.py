@@ -182,6 +182,7 @@ def test_blocklisted_name_is_refused(testapp, db, dbsession):
     before = rows(db)
     res = upload(testapp, "leaf_rsa_multi", status=400)
     assert "b.example.com" in res.json["form_errors"]["certificate_file"]
+    assert res.json["form_errors"]["certificate_file"].startswith("Blocklisted: ")
     assert rows(db) == before
 
 
@@ -303,6 +304,27 @@ def test_certificate_config_json(testapp, cert_id):
     assert idonly["certificate"] == {"id": cert_id}
     assert all("pem" not in part for part in idonly.values() if isinstance(part, dict))
     assert testapp.get(ADMIN + "/certificate-signed/%s/config.json?id_only=1" % cert_id).json == idonly
+
+
+def test_the_specifications_config_path_answers_the_same(testapp, cert_id):
+    """`/certificate/{id}/config.json` (the specification's path) is the same view as
+    `/certificate-signed/{id}/config.json`: the same body, headers and query flags."""
+    for query in ("", "?idonly=1", "?id_only=1"):
+        ours = testapp.get(ADMIN + "/certificate-signed/%s/config.json%s" % (cert_id, query), status=200)
+        spec = testapp.get(ADMIN + "/certificate/%s/config.json%s" % (cert_id, query), status=200)
+        assert spec.json == ours.json
+        assert spec.content_type == ours.content_type == "application/json"
+        assert spec.headers["X-Peter-SSLers"] == "production"
+    for path in ("/certificate/999/config.json", "/certificate/99999999999/config.json"):
+        res = testapp.get(ADMIN + path, status=404)
+        assert res.json["result"] == "error"
+    testapp.get(ADMIN + "/certificate/x/config.json", status=404)
+    testapp.get(ADMIN + "/certificate/%s/config" % cert_id, status=404)  # JSON only, as the original
+    # documented on /api beside the other path
+    endpoints = {e["endpoint"]: e for e in testapp.get(ADMIN + "/api.json", status=200).json["endpoints"]}
+    spec_docs = endpoints[ADMIN + "/certificate/{id:\\d+}/config.json"]
+    assert "/certificate-signed/{id}/config.json" in spec_docs["about"]
+    assert ADMIN + "/certificate-signed/{id:\\d+}/config.json" in endpoints
 
 
 def test_parse_json(testapp, cert_id):

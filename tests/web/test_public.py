@@ -170,6 +170,26 @@ def test_blocklisted_host_is_not_answered(testapp, challenge, dbsession):
     get_challenge(testapp, TOKEN, status=404)
 
 
+@pytest.mark.parametrize("host", ["example.com", "EXAMPLE.com.:80"])
+def test_a_blocklisted_host_gets_no_self_check_probe_either(testapp, dbsession, host):
+    """The responder ignores blocklisted hosts whatever answers the token (docs/Blocklist.md)."""
+    from peter_sslers.model import meta
+
+    dbsession.add(
+        m.AcmeChallengeProbe(
+            token=TOKEN,
+            domain_name="example.com",
+            key_authorization=TOKEN + ".thumbprint",
+            timestamp_expires=meta.utcnow() + datetime.timedelta(minutes=5),
+        )
+    )
+    dbsession.commit()
+    assert get_challenge(testapp, TOKEN, host=host, status=200).text == TOKEN + ".thumbprint"
+    dbsession.add(m.DomainBlocklisted(domain_name="example.com"))
+    dbsession.commit()
+    get_challenge(testapp, TOKEN, host=host, status=404)
+
+
 def test_challenge_lookup_is_cheap(testapp, challenge, count_queries):
     get_challenge(testapp, TOKEN, status=200)  # warm the remote address row
     with count_queries() as counter:

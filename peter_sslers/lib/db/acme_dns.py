@@ -29,7 +29,7 @@ from .. import acme_dns
 from .. import errors
 from .. import utils
 from . import actions
-from . import get
+from . import validate
 from .getcreate import MAX_DOMAINS_PER_SET
 from .getcreate import getcreate__Domain__by_domainName
 from .getcreate import insert_or_find
@@ -301,9 +301,14 @@ def update_AcmeDnsServer__mark(ctx, dbAcmeDnsServer: AcmeDnsServer, action: str)
 
 
 def _domain_for_account(ctx, domain_name: str) -> Domain:
-    """The Domain an account is for: a wildcard name stands for its base name."""
+    """The Domain an account is for: a wildcard name stands for its base name. Never for a
+    blocklisted name, even one whose Domain exists (an account is something made for it).
+
+    :raises errors.DomainBlocklisted: (field ``domain_name``) it is blocklisted.
+    """
     with errors.for_field("domain_name"):
         name = base_domain_name(domain_name)
+        validate.refuse_blocklisted(ctx, [name])
         dbDomain, _ = getcreate__Domain__by_domainName(ctx, name)
     return dbDomain
 
@@ -377,9 +382,7 @@ def ensure_domains(
             raise errors.InvalidRequest("No domain names.")
         if len(names) > MAX_ENSURE_DOMAINS:
             raise errors.InvalidRequest("At most %d domain names at once." % MAX_ENSURE_DOMAINS)
-        for name in names:
-            if get.get__DomainBlocklisted__by_name(ctx, name) is not None:
-                raise errors.InvalidRequest("`%s` is blocklisted." % name)
+        validate.refuse_blocklisted(ctx, names)
     allowfrom = acme_dns.normalize_allowfrom(allowfrom)
     client = client_for(ctx, dbAcmeDnsServer)
     matrix = {}

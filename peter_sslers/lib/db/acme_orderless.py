@@ -31,6 +31,7 @@ from ...model.objects import Domain
 from ...model.objects import UniqueFQDNSet2Domain
 from . import actions
 from . import get
+from . import validate
 from .getcreate import MAX_DOMAINS_PER_SET
 from .logger import log__OperationsEvent
 from .logger import log__OperationsObjectEvent
@@ -207,9 +208,7 @@ def create(ctx, domain_names_raw: str, dbAccount: Optional[AcmeAccount] = None) 
         raise errors.InvalidRequest(exc.message, field=field)
     if len(names) > MAX_DOMAINS_PER_SET:
         raise errors.InvalidRequest("At most %d domain names." % MAX_DOMAINS_PER_SET, field=field)
-    blocked = get.get__DomainBlocklisted__names(ctx, names)
-    if blocked:
-        raise errors.InvalidRequest("Blocklisted: %s." % ", ".join(blocked), field=field)
+    validate.refuse_blocklisted(ctx, names, field=field)
     if ctx.settings.block_competing_challenges:
         others = competing(ctx, names)
         if others:
@@ -258,8 +257,8 @@ def add_challenge(
     with its key authorization (computed when an account is attached and it is left out); and,
     optionally, the URL of the CA's challenge.
 
-    :raises errors.InvalidRequest: deactivated, a name not of this container, a bad or live
-        token, a bad key authorization, a bad challenge URL, a type other than http-01.
+    :raises errors.InvalidRequest: deactivated, a name not of this container, a blocklisted
+        name, a bad or live token, a bad key authorization, a bad challenge URL, a type other than http-01.
     """
     _require_processing(dbOrderless)
     if challenge_type not in CHALLENGE_TYPES:
@@ -273,6 +272,8 @@ def add_challenge(
             "`%s` is not one of this AcmeOrderless's names (%s)." % (name, ", ".join(dbOrderless.domain_names_list)),
             field="domain",
         )
+    # a name blocklisted since the container was made gets no new challenge
+    validate.refuse_blocklisted(ctx, [name], field="domain")
     token, keyauthorization = _token_and_keyauthorization(ctx, dbOrderless, token, keyauthorization)
     challenge_url = validate_challenge_url(challenge_url)
     dbChallenge = AcmeOrderlessChallenge(

@@ -105,10 +105,14 @@ def seed_database(ctx) -> dict:
         if _seed_root_store(ctx, name, source, version_string, [roots[n] for n in root_names]):
             created["RootStoreVersion"].append("%s %s" % (name, version_string))
 
-    for domain_name in BLOCKLIST_SEED:
+    # The blocklist is seeded once, with the database: an operator may remove the seed's name
+    # (`/domain-blocklisted/{id}/delete`), and a later initialisation must not put it back.
+    for domain_name in BLOCKLIST_SEED if not initialized else ():
         if get.get__DomainBlocklisted__by_name(ctx, domain_name) is None:
             dbBlocked = DomainBlocklisted()
             dbBlocked.domain_name = domain_name
+            dbBlocked.timestamp_created = ctx.timestamp
+            dbBlocked.operations_event_id__created = ctx.dbOperationsEvent.id
             ctx.dbsession.add(dbBlocked)
             created["DomainBlocklisted"].append(domain_name)
     ctx.dbsession.flush()

@@ -18,6 +18,7 @@ from .. import utils
 from . import actions
 from . import coverage
 from . import get
+from . import validate
 from .getcreate import getcreate__CertificateCAChain__by_pem_text
 from .getcreate import getcreate__PrivateKey__by_pem_text
 from .getcreate import getcreate__UniqueFQDNSet__by_domain_names
@@ -71,9 +72,8 @@ def import__CertificateSigned(
         raise errors.InvalidPEM("The certificate names no domain.", field="certificate_file")
     with errors.for_field("certificate_file"):
         domain_names = utils.validate_domain_names(parsed["domains"], allow_wildcard=True)
-    blocked = get.get__DomainBlocklisted__names(ctx, domain_names)
-    if blocked:
-        raise errors.InvalidRequest("The certificate names blocklisted domains: %s." % ", ".join(blocked), field="certificate_file")
+    # before anything is written: a certificate naming a blocklisted name is not stored at all
+    validate.refuse_blocklisted(ctx, domain_names, field="certificate_file")
 
     if not key_pem or not key_pem.strip():
         raise errors.InvalidPEM("The private key is empty.", field="private_key_file")

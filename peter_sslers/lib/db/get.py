@@ -36,6 +36,7 @@ from ...model.objects import UniqueFQDNSet
 from ...model.objects import UniqueFQDNSet2Domain
 from ...model.objects import pem_md5
 from .. import utils
+from . import validate
 
 
 # --- AcmeAccountProvider
@@ -105,13 +106,15 @@ def get__AcmeChallenge__answerable(ctx, token: str, domain_name: str) -> Optiona
 
 def get__AcmeChallengeProbe__answerable(ctx, token: str, domain_name: str) -> Optional[AcmeChallengeProbe]:
     """The http-01 self-check's probe for ``token`` on ``domain_name``, if not expired
-    (``ctx.timestamp``). One query on the token's unique index; the responder asks only after a
-    miss on the real challenges."""
+    (``ctx.timestamp``), and never for a blocklisted name (the responder ignores blocklisted hosts).
+    One query on the token's unique index; the responder asks only after a miss on the real
+    challenges."""
     return ctx.dbsession.scalars(
         sa.select(AcmeChallengeProbe).where(
             AcmeChallengeProbe.token == token,
             AcmeChallengeProbe.domain_name == domain_name,
             AcmeChallengeProbe.timestamp_expires > ctx.timestamp,
+            ~sa.exists().where(DomainBlocklisted.domain_name == domain_name),
         )
     ).first()
 
@@ -631,12 +634,8 @@ def get__Domain__for_config(ctx, domain_identifier: str) -> Optional[Domain]:
 
 
 def get__DomainBlocklisted__names(ctx, domain_names) -> list:
-    """Which of these (canonical) names are blocklisted, sorted."""
-    return sorted(
-        ctx.dbsession.scalars(
-            sa.select(DomainBlocklisted.domain_name).where(DomainBlocklisted.domain_name.in_(list(domain_names)))
-        ).all()
-    )
+    """Which of these (canonical) names are blocklisted, sorted (``validate.blocklisted_names``, the one rule)."""
+    return validate.blocklisted_names(ctx, domain_names)
 
 
 # --- search

@@ -29,6 +29,7 @@ from .. import cert_utils
 from .. import errors
 from .. import utils
 from . import get
+from . import validate
 from .logger import log__OperationsEvent
 from .logger import log__OperationsObjectEvent
 
@@ -91,15 +92,16 @@ def getcreate__Domain__by_domainName(
     """Find or create a Domain (``allow_wildcard``: a wildcard name too, as a dns-01 set has).
 
     :raises errors.InvalidRequest: (field ``domain_name``) the name is not a valid domain
-        name, or it is blocklisted.
+        name, or (``errors.DomainBlocklisted``) a new name that is blocklisted.
     """
     with errors.for_field("domain_name"):
         domain_name = utils.validate_domain_name(domain_name, allow_wildcard=allow_wildcard)
     dbDomain = get.get__Domain__by_name(ctx, domain_name)
     if dbDomain is not None:
+        # a Domain made before its name was blocklisted is found (an order's authorizations are
+        # still synced); nothing new is made for it: every set it could join refuses it
         return dbDomain, False
-    if get.get__DomainBlocklisted__by_name(ctx, domain_name) is not None:
-        raise errors.InvalidRequest("`%s` is blocklisted." % domain_name, field="domain_name")
+    validate.refuse_blocklisted(ctx, [domain_name], field="domain_name")
     return _create_domain(ctx, domain_name, is_from_queue_domain)
 
 
@@ -136,7 +138,7 @@ def validate_set_names(
     the blocklist and writes nothing.
 
     :raises errors.InvalidRequest: (on ``field``) no names, more than 100, an invalid
-        name, or a blocklisted one.
+        name, or (``errors.DomainBlocklisted``) a blocklisted one.
     """
     with errors.for_field(field):
         names = utils.validate_domain_names(domain_names, allow_wildcard=allow_wildcard)
@@ -146,9 +148,7 @@ def validate_set_names(
         raise errors.InvalidRequest(
             "A set holds at most %s domain names; %s were given." % (MAX_DOMAINS_PER_SET, len(names)), field=field
         )
-    blocked = get.get__DomainBlocklisted__names(ctx, names)
-    if blocked:
-        raise errors.InvalidRequest("Blocklisted: %s." % ", ".join(sorted(blocked)), field=field)
+    validate.refuse_blocklisted(ctx, names, field=field)
     return names
 
 

@@ -59,6 +59,7 @@ from . import actions_acme
 from . import ari
 from . import coverage
 from . import get
+from . import validate
 from .getcreate import getcreate__Domain__by_domainName
 from .getcreate import getcreate__UniqueFQDNSet__by_domain_names
 from .getcreate import insert_or_find
@@ -155,7 +156,7 @@ def queue_domains__add(
     )
     results: Dict[str, str] = {}
     for name in canonical:
-        if get.get__DomainBlocklisted__by_name(ctx, name) is not None:
+        if validate.is_blocklisted(ctx, name):
             results[name] = "blocklisted"
             continue
         dbDomain = get.get__Domain__by_name(ctx, name)
@@ -543,10 +544,13 @@ def queue_certificates__insert(
     types of the source's order (``OrderSpec.from_renewal_source``; without an order: wildcards).
 
     :raises errors.InvalidRequest: (on ``field``, else the account's or the key's field) no
-        usable account, a bad strategy/cycle/key, or an item for the same set already waiting.
+        usable account, a bad strategy/cycle/key, or an item for the same set already waiting;
+        (``errors.DomainBlocklisted``) one of the set's names is blocklisted.
     """
     if dbSet is None:
         dbSet = dbSource if isinstance(dbSource, UniqueFQDNSet) else dbSource.unique_fqdn_set
+    # an existing set made before a name was blocklisted: no item is queued to order it
+    validate.refuse_blocklisted(ctx, dbSet.domains_as_list, field=field or "queue_source")
     spec = OrderSpec.from_renewal_source(
         ctx,
         dbSource,
@@ -807,11 +811,16 @@ def _is_replaced(ctx, dbCertificate: CertificateSigned, dbSet: UniqueFQDNSet) ->
 
 def _active_names_set(ctx, dbCertificate: CertificateSigned) -> Tuple[Optional[UniqueFQDNSet], List[str]]:
     """The set to renew: the certificate's own when all its names are active domains, else the set
-    of its active names (found or created); None when none is active. Also: the inactive names."""
+    of its active names (found or created); None when none is active. Also: the inactive names.
+
+    :raises errors.DomainBlocklisted: an active name was blocklisted since (``update`` reports it).
+    """
     dbSet = dbCertificate.unique_fqdn_set
     domains = [to_d.domain for to_d in dbSet.to_domains]
     inactive = sorted(d.domain_name for d in domains if not d.is_active)
     if not inactive:
+        # the set exists: nothing re-checks its names on the way, so the blocklist is read here
+        validate.refuse_blocklisted(ctx, [d.domain_name for d in domains], field="domain_names")
         return dbSet, []
     active = [d.domain_name for d in domains if d.is_active]
     if not active:

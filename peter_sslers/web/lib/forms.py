@@ -199,6 +199,15 @@ class DomainSearch(colander.Schema):
     )
 
 
+class DomainBlocklistedAdd(colander.Schema):
+    domain_name = colander.SchemaNode(
+        Text(column_length(model.DomainBlocklisted.domain_name)),
+        name="domain_name",
+        description="One domain name to blocklist, e.g. `example.com`: normalised (lower case, IDN to punycode, "
+        "no trailing dot); blocks exactly this name, not its subdomains (`*.example.com` is a name of its own)",
+    )
+
+
 class DomainMark(colander.Schema):
     action = _action(DOMAIN_MARK_ACTIONS)
 

@@ -117,6 +117,13 @@ class ViewFocus(Handler):
             which=None,
         )
 
+    @admin_view(
+        "admin:certificate:focus:config",
+        json_only=True,
+        section="certificate_signed",
+        about="The specification's path of a certificate's deploy payload: answers exactly as "
+        "/certificate-signed/{id}/config.json.",
+    )
     @admin_view("admin:certificate_signed:focus:config", json_only=True)
     def config(self):
         """The deploy payload: private key, certificate, chain and fullchain, ids as strings (`?idonly=1`: no

@@ -9,6 +9,7 @@
   <a href="${request.route_path('admin:domains:expiring')}">expiring</a>
   <a href="${request.route_path('admin:domains:challenged')}">challenged</a>
   <a href="${request.route_path('admin:domains:search')}">search</a>
+  <a href="${request.route_path('admin:domains_blocklisted')}">blocklisted names</a>
   <a class="button" href="${request.route_path('admin:domain:new')}">Add a Domain</a>
 </nav>
 ${m.pagination(pagination)}

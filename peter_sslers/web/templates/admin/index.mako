@@ -35,7 +35,8 @@
 <section>
   <h2>Objects</h2>
   <ul>
-    <li><a href="${request.route_path('admin:domains')}">Domains</a> (<a href="${request.route_path('admin:domain:new')}">add one</a>)</li>
+    <li><a href="${request.route_path('admin:domains')}">Domains</a> (<a href="${request.route_path('admin:domain:new')}">add one</a>),
+        <a href="${request.route_path('admin:domains_blocklisted')}">blocklisted names</a></li>
     <li><a href="${request.route_path('admin:acme_dns_servers')}">acme-dns servers</a> and their
         <a href="${request.route_path('admin:acme_dns_server_accounts')}">per-domain accounts</a> (dns-01)</li>
     <li><a href="${request.route_path('admin:dns_backend_rfc2136s')}">DNS backends (RFC 2136)</a>: the zones whose dns-01
