@@ -655,17 +655,15 @@ class Simulation:
             self.uncovered_total += uncovered
 
     def start_workers(self) -> None:
-        """The queue workers: processes forked now (no connection of this process's pool goes with
-        them), each with an engine of its own, as several machines' crons would be."""
-        self.engine.dispose()
-        self.pool = multiprocessing.get_context("fork").Pool(
-            self.args.workers, _worker_init, (self.settings, self.args.day_seconds, self.args.watchdog)
-        )
+        """The queue workers (``Workers``): processes forked for each task, each with an engine of its
+        own, as several machines' crons would be."""
+        self.pool = Workers(self.engine, (self.settings, self.args.day_seconds, self.args.watchdog))
 
     def process_queue(self) -> dict:
         """``queue-certificates-process`` by ``--workers`` processes in parallel until the queue is empty."""
         totals = collections.Counter()
-        for counts, errors in self.pool.map(_drain, range(self.args.workers)):
+        self.pool.start(_drain, list(range(self.args.workers)))
+        for counts, errors in self.pool.results():
             totals.update(counts)
             for error in errors:
                 if len(self.errors) < 50:
@@ -689,7 +687,7 @@ class Simulation:
         # `queue-certificates-process` runs on its own schedule, as in docs/Automation.md's crontab
         # (every 5 minutes there): each worker works the queue down, then looks again after a
         # simulated half hour, until the year ends
-        working = self.pool.map_async(_work, [(self.clock.at(args.days), args.day_seconds / 48.0)] * args.workers)
+        self.pool.start(_work, [(self.clock.at(args.days), args.day_seconds / 48.0)] * args.workers)
         while True:
             target = self.clock.at(tick * args.tick)
             wait = target - time.time()
@@ -733,7 +731,7 @@ class Simulation:
                     self.late_ticks += skipped
                     tick += skipped
         self.sample_coverage()
-        for counts, errors in working.get():
+        for counts, errors in self.pool.results():
             totals.update(counts)
             self.errors.extend(errors[:10])
         self.run_totals = dict(totals)
@@ -966,7 +964,7 @@ class Simulation:
 
     def close(self) -> None:
         if self.pool is not None:
-            self.pool.terminate()
+            self.pool.stop()
         if self.proxies is not None:
             self.proxies.close()
         for pebble in self.pebbles.values():
@@ -983,12 +981,71 @@ class Simulation:
 _WORKER = {}
 
 
+class Workers:
+    """The queue workers: one process forked per task (``start``), its answer back through a pipe
+    (``results``). Not a ``multiprocessing.Pool``: stopping a pool waits on its task queue's lock,
+    which an idle worker holds while it waits for a task, and a run of the smoke test hung there
+    (tests/tools/test_simulate.py, in CI); a plain process is stopped by a signal and joined."""
+
+    def __init__(self, engine, init_args: tuple):
+        self.engine = engine
+        self.init_args = init_args
+        self.running: list = []
+
+    def start(self, func, arguments: list) -> None:
+        self.engine.dispose()  # no connection of this process's pool goes with a fork
+        context = multiprocessing.get_context("fork")
+        for argument in arguments:
+            reader, writer = context.Pipe(duplex=False)
+            process = context.Process(target=_worker_main, args=(writer, self.init_args, func, argument), daemon=True)
+            process.start()
+            writer.close()
+            self.running.append((process, reader))
+
+    def results(self) -> list:
+        """Each task's ``(counts, errors)``, waiting for every one to end."""
+        answers = []
+        for process, reader in self.running:
+            try:
+                answers.append(reader.recv())
+            except EOFError:
+                process.join(10)
+                answers.append(({"exceptions": 1}, ["a worker ended without an answer (exit code %s)" % process.exitcode]))
+            reader.close()
+            process.join(10)
+        self.running = []
+        return answers
+
+    def stop(self, grace: float = 5.0) -> None:
+        for process, _reader in self.running:
+            if process.is_alive():
+                process.terminate()
+        deadline = time.time() + grace
+        for process, reader in self.running:
+            process.join(max(0.0, deadline - time.time()))
+            if process.is_alive():
+                process.kill()
+                process.join(5)
+            reader.close()
+        self.running = []
+
+
+def _worker_main(writer, init_args: tuple, func, argument) -> None:
+    _worker_init(*init_args)
+    try:
+        writer.send(func(argument))
+    finally:
+        writer.close()
+
+
 def _worker_watchdog(signum, frame) -> None:
     faulthandler.dump_traceback(all_threads=True)
     os._exit(3)
 
 
 def _worker_init(settings: dict, day_seconds: float, watchdog: float = 0) -> None:
+    # the parent's SIGTERM handler (clean up, as on Ctrl-C) is not a worker's: a worker just ends
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if watchdog > 0:
         # the parent's faulthandler timer does not follow a fork, and re-arming it here would wait
         # forever on the parent's timer thread's lock: an alarm signal instead
