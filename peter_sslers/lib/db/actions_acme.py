@@ -494,6 +494,19 @@ def _authorization_name(dbAuthz: AcmeAuthorization) -> str:
     return ("*." if dbAuthz.wildcard else "") + dbAuthz.domain.domain_name
 
 
+def _withdraw_dns01(ctx, dbOrder: AcmeOrder, published: list) -> None:
+    """Remove the TXT records published for this order's dns-01 challenges; the outcome (and any
+    record that could not be removed) is the order's ``AcmeOrder__dns01_withdrawn`` event."""
+    withdraw_failures = dns01_publish.withdraw_all(published)
+    _event(
+        ctx,
+        "AcmeOrder__dns01_withdrawn",
+        dbOrder,
+        {"count": len(published), "failures": [handle.as_json() for handle, _exc in withdraw_failures]},
+    )
+    ctx.checkpoint()
+
+
 def _complete_dns01_authorizations(ctx, client, dbOrder, logger) -> bool:
     """Answer every pending dns-01 authorization of the order at once: publish all their values
     (``dns01_publish.publish_all``, which waits until they are visible), answer the challenges,
@@ -562,14 +575,7 @@ def _complete_dns01_authorizations(ctx, client, dbOrder, logger) -> bool:
                 challenge = resource.challenge("dns-01")
                 failed.append((dbAuthz, challenge.error if challenge is not None else None, resource.status))
     finally:
-        withdraw_failures = dns01_publish.withdraw_all(published)
-        _event(
-            ctx,
-            "AcmeOrder__dns01_withdrawn",
-            dbOrder,
-            {"count": len(published), "failures": [handle.as_json() for handle, _exc in withdraw_failures]},
-        )
-        ctx.checkpoint()
+        _withdraw_dns01(ctx, dbOrder, published)
     if failed:
         dbAuthz, problem, status = failed[0]
         _fail(
@@ -974,14 +980,7 @@ def trigger_challenge(ctx, dbChallenge: AcmeChallenge) -> str:
         ctx.checkpoint()
     finally:
         if published:
-            withdraw_failures = dns01_publish.withdraw_all(published)
-            _event(
-                ctx,
-                "AcmeOrder__dns01_withdrawn",
-                dbOrder,
-                {"count": len(published), "failures": [handle.as_json() for handle, _exc in withdraw_failures]},
-            )
-            ctx.checkpoint()
+            _withdraw_dns01(ctx, dbOrder, published)
     return resource.status
 
 
