@@ -107,6 +107,38 @@ def _parse_fraction_factory(minimum: float, maximum: float, allow_minimum: bool 
     return _parse
 
 
+def _parse_autocert_suffixes(raw: str) -> tuple:
+    """Domain names (lower-case, IDNs as A-labels, no trailing dot), or `*` alone."""
+    items = _parse_list(raw)
+    if "*" in items:
+        if len(items) > 1:
+            raise ValueError("`*` allows every name: give it alone")
+        return ("*",)
+    suffixes = []
+    for item in items:
+        name = item.lower().rstrip(".")
+        if name.startswith("*.") or name.startswith("."):
+            raise ValueError("%r: give the domain itself (`example.com` allows every name under it)" % item)
+        try:
+            name = name.encode("idna").decode("ascii")
+        except UnicodeError:
+            raise ValueError("%r is not a domain name" % item)
+        if not name or "." not in name or any(not label for label in name.split(".")):
+            raise ValueError("%r is not a domain name" % item)
+        suffixes.append(name)
+    return tuple(suffixes)
+
+
+def _parse_optional_id(raw: str) -> Optional[int]:
+    """An object's id (a whole number, at least 1); empty is None."""
+    value = raw.strip()
+    if not value:
+        return None
+    if not (value.isascii() and value.isdigit()) or int(value) < 1:
+        raise ValueError("expected an id (a whole number, at least 1), or nothing")
+    return int(value)
+
+
 def _parse_int_factory(minimum: int, maximum: Optional[int] = None) -> Callable[[str], int]:
     def _parse(raw: str) -> int:
         try:
@@ -488,6 +520,63 @@ OPTIONS = (
         5.0,
         "Seconds the self-check gives each name (connections, redirects and body together).",
         "a number of seconds greater than 0, at most 60",
+    ),
+    # --- autocert: a certificate for a name on first sight (docs/Autocert.md)
+    Option(
+        "enable_autocert",
+        _parse_bool,
+        False,
+        "Let `/api/domain/autocert.json` (what the edge calls on a miss) order a certificate for a name it has "
+        "none for, within the policy below. Off: it still answers names that have a certificate, and orders none.",
+        "true or false",
+    ),
+    Option(
+        "autocert.allowed_suffixes",
+        _parse_autocert_suffixes,
+        (),
+        "The names autocert may order for: each name equal to or under one of these (`example.com` allows "
+        "`example.com` and `shop.example.com`). Empty: none. `*` alone: any host name (only for an edge that "
+        "already limits what it asks for).",
+        "comma-separated domain names, or `*`",
+    ),
+    Option(
+        "autocert.orders_per_hour",
+        _parse_int_factory(0, 100000),
+        10,
+        "At most this many autocert orders in any hour, counted in the datastore (so across every instance "
+        "sharing it). A call beyond it is answered 429 with Retry-After, and orders nothing.",
+        "a whole number, 0 (none) or more",
+    ),
+    Option(
+        "autocert.retry_after_seconds",
+        _parse_int_factory(0, 86400 * 7),
+        600,
+        "After a failed autocert order for a name, further calls for that name are answered 429 for this many "
+        "seconds instead of ordering again (the CA's failed-validation limit is per name).",
+        "a whole number of seconds",
+    ),
+    Option(
+        "autocert.wait_seconds",
+        _parse_int_factory(0, 300),
+        30,
+        "A call for a name another call (on any instance) is ordering waits up to this long for that order, "
+        "then answers with its certificate; past it, 409.",
+        "a whole number of seconds",
+    ),
+    Option(
+        "autocert.lock_timeout_seconds",
+        _parse_int_factory(60, 86400),
+        600,
+        "A running autocert attempt older than this is taken as abandoned (its instance died) and the name may "
+        "be ordered again.",
+        "a whole number of seconds, at least 60",
+    ),
+    Option(
+        "autocert.acme_account_id",
+        _parse_optional_id,
+        None,
+        "The ACME account autocert orders with. Unset: the global default account.",
+        "an AcmeAccount id",
     ),
     # --- acme-dns (docs/AcmeDns.md)
     Option(
@@ -1027,6 +1116,13 @@ class ApplicationSettings:
     http01_selfcheck_address: Optional[str]
     http01_selfcheck_resolver: Optional[str]
     http01_selfcheck_timeout: float
+    enable_autocert: bool
+    autocert_allowed_suffixes: tuple
+    autocert_orders_per_hour: int
+    autocert_retry_after_seconds: int
+    autocert_wait_seconds: int
+    autocert_lock_timeout_seconds: int
+    autocert_acme_account_id: Optional[int]
     acme_dns_timeout: float
     acme_dns_ca_bundle: Optional[str]
     acme_dns_audit_resolver: Optional[str]

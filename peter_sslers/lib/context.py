@@ -3,6 +3,8 @@
 import datetime
 from typing import Optional
 
+import zope.sqlalchemy
+
 from ..config import ApplicationSettings
 from ..model.meta import utcnow
 
@@ -34,6 +36,13 @@ class ApiContext:
         self.request = request
         self.dbOperationsEvent = None
 
+    def mark_changed(self) -> None:
+        """Make the next commit end the database transaction even if only raw SQL ran in it (a lock
+        taken by ``BEGIN IMMEDIATE`` or ``pg_advisory_xact_lock``): zope.sqlalchemy leaves the
+        transaction of a kept session that wrote nothing through the ORM open at commit."""
+        if self.transaction_manager is not None:
+            zope.sqlalchemy.mark_changed(self.dbsession, transaction_manager=self.transaction_manager, keep_session=True)
+
     def checkpoint(self) -> None:
         """Commit what is done so far and start a new transaction.
 
@@ -44,4 +53,18 @@ class ApiContext:
             self.dbsession.commit()
             return
         self.transaction_manager.commit()
+        self.transaction_manager.begin()
+
+    def abort(self) -> None:
+        """Roll back what is not committed yet and start a new transaction (after a failure whose
+        outcome must still be recorded: the record goes into the new one). Events logged in the
+        rolled-back work are gone, so the next one starts a new unit of work."""
+        self.dbOperationsEvent = None
+        if self.transaction_manager is None:
+            self.dbsession.rollback()
+            return
+        self.transaction_manager.abort()
+        # zope.sqlalchemy's abort of a kept session (meta.get_tm_session) leaves the database
+        # transaction open: end it here, or the new unit of work would see the old one's writes
+        self.dbsession.rollback()
         self.transaction_manager.begin()

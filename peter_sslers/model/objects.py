@@ -70,6 +70,7 @@ __all__ = [
     "CertificateSignedChain",
     "Domain",
     "DomainBlocklisted",
+    "DomainAutocert",
     "UniqueFQDNSet",
     "UniqueFQDNSet2Domain",
     "PrivateKey",
@@ -2082,6 +2083,78 @@ class DomainBlocklisted(Base):
             "id": _id(self.id),
             "domain_name": self.domain_name,
             "timestamp_created": _iso(self.timestamp_created),
+            "operations_event_id__created": _id(self.operations_event_id__created),
+        }
+
+
+class DomainAutocert(Base):
+    """One attempt to certify a name on request (``/api/domain/autocert``, ``/api/domain/
+    certificate-if-needed``), and while it runs, the name's lock across every instance.
+
+    ``is_running`` is True while the attempt runs and NULL once it finished: the partial unique
+    index allows one running attempt per name, so two calls for one name (on any instance) make
+    one order; the second waits for the first (docs/Autocert.md). ``result``: ``running``,
+    ``issued``, ``failed``, ``abandoned`` (its instance died: older than
+    ``autocert.lock_timeout_seconds``). ``source``: ``autocert`` or ``certificate-if-needed``;
+    only ``autocert`` rows count against ``autocert.orders_per_hour``.
+    """
+
+    __tablename__ = "domain_autocert"
+    __table_args__ = (
+        _check_lowercase("domain_name"),
+        sa.Index(
+            "uq_domain_autocert_running_domain_name",
+            "domain_name",
+            unique=True,
+            sqlite_where=sa.text("is_running IS TRUE"),
+            postgresql_where=sa.text("is_running IS TRUE"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    domain_name: Mapped[str] = mapped_column(sa.Unicode(255), index=True)
+    domain_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("domain.id"), index=True
+    )
+    source: Mapped[str] = mapped_column(sa.Unicode(32))
+    timestamp_created: Mapped[datetime.datetime] = mapped_column(
+        TZDateTime, default=utcnow, index=True
+    )
+    timestamp_finished: Mapped[Optional[datetime.datetime]] = mapped_column(
+        TZDateTime
+    )
+    is_running: Mapped[Optional[bool]] = mapped_column(default=True)
+    is_successful: Mapped[Optional[bool]]
+    result: Mapped[str] = mapped_column(sa.Unicode(32), default="running")
+    error: Mapped[Optional[str]] = mapped_column(sa.UnicodeText)
+    acme_order_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("acme_order.id"), index=True
+    )
+    certificate_signed_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("certificate_signed.id"), index=True
+    )
+    operations_event_id__created: Mapped[int] = mapped_column(
+        sa.ForeignKey("operations_event.id"), index=True
+    )
+
+    domain: Mapped[Optional["Domain"]] = relationship()
+    acme_order: Mapped[Optional["AcmeOrder"]] = relationship()
+
+    @property
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": _id(self.id),
+            "domain_name": self.domain_name,
+            "domain_id": _id(self.domain_id),
+            "source": self.source,
+            "timestamp_created": _iso(self.timestamp_created),
+            "timestamp_finished": _iso(self.timestamp_finished),
+            "is_running": bool(self.is_running),
+            "is_successful": self.is_successful,
+            "result": self.result,
+            "error": self.error,
+            "acme_order_id": _id(self.acme_order_id),
+            "certificate_signed_id": _id(self.certificate_signed_id),
             "operations_event_id__created": _id(self.operations_event_id__created),
         }
 

@@ -266,6 +266,7 @@ class AcmeOrderType(_Mapping):
     ACME_AUTOMATED_RENEW_QUICK = 3
     ACME_AUTOMATED_RENEW_CUSTOM = 4
     ACME_AUTOMATED_NEW__CIN = 5  # CIN = certificate-if-needed API
+    ACME_AUTOMATED_NEW__AUTOCERT = 6
     QUEUE_CERTIFICATE = 11
     QUEUE_DOMAINS = 12
 
@@ -275,6 +276,7 @@ class AcmeOrderType(_Mapping):
         3: "ACME Automated (Renew Quick)",
         4: "ACME Automated (Renew Custom)",
         5: "ACME Automated (New - Certificate if Needed)",
+        6: "ACME Automated (New - Autocert)",
         11: "Queue - Certificate Renewal",
         12: "Queue - Domains",
     }
@@ -712,6 +714,10 @@ class OperationsEventType(_Mapping):
         2015: "ApiDomains__certificate_if_needed__certificate_exists",
         2016: "ApiDomains__certificate_if_needed__certificate_new_success",
         2017: "ApiDomains__certificate_if_needed__certificate_new_fail",
+        2020: "ApiDomains__autocert",
+        2021: "ApiDomains__autocert__success",
+        2022: "ApiDomains__autocert__fail",
+        2023: "ApiDomains__autocert__abandoned",
     }
 
 

@@ -56,6 +56,11 @@ def admin_routes(config):
     config.add_static_view("static", "peter_sslers.web:static", cache_max_age=3600)
     add_route(config, "admin:api", "/api", jsonify=True)
     add_route(config, "admin:api:deactivate_expired", "/api/deactivate-expired", jsonify=True)
+    # certificates on request (docs/Autocert.md)
+    add_route(config, "admin:api:domain:autocert", "/api/domain/autocert", jsonify=True)
+    add_route(config, "admin:api:domain:certificate_if_needed", "/api/domain/certificate-if-needed", jsonify=True)
+    add_route(config, "admin:api:domain:disable", "/api/domain/disable", jsonify=True)
+    add_route(config, "admin:api:domain:enable", "/api/domain/enable", jsonify=True)
     add_route(config, "admin:api:health", "/api/health", jsonify=True)
     # Prometheus text exposition, no JSON twin (docs/Monitoring.md)
     add_route(config, "admin:api:metrics", "/api/metrics")
@@ -473,6 +478,13 @@ def admin_routes(config):
         jsonify=True,
         paginate=True,
     )
+    add_route(
+        config,
+        "admin:domain:focus:domain_autocerts",
+        "/domain/{domain_identifier}/domain-autocerts",
+        jsonify=True,
+        paginate=True,
+    )
     add_route(config, "admin:domain:focus:mark", "/domain/{domain_identifier}/mark", jsonify=True)
     if config.registry.app_settings.enable_acme_flow:
         # the ACME-flow tool's containers with a challenge for this name (see acme_orderless_routes)
@@ -508,6 +520,9 @@ def admin_routes(config):
     add_route(config, "admin:domains:challenged", "/domains/challenged", jsonify=True, paginate=True)
     add_route(config, "admin:domains:expiring", "/domains/expiring", jsonify=True, paginate=True)
     add_route(config, "admin:domains:search", "/domains/search", jsonify=True)
+
+    # DomainAutocert (each attempt to certify a name on request, docs/Autocert.md)
+    add_route(config, "admin:domain_autocerts", "/domain-autocerts", jsonify=True, paginate=True)
 
     # DomainBlocklisted (the blocklist, docs/Blocklist.md)
     add_route(config, "admin:domain_blocklisted:focus", "/domain-blocklisted/{@id}", jsonify=True)

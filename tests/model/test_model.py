@@ -159,8 +159,9 @@ def test_all_lists_every_mapped_class():
     # dns_backend_rfc2136 (issue 13: dns-01 through acme-dns and RFC 2136); acme_orderless and
     # acme_orderless_challenge (issue 13: the ACME-flow tool); certificate_ca_preference,
     # certificate_ca_reconciliation, root_store, root_store_version and
-    # root_store_version_2_certificate_ca (issue 14: chains you prefer)
-    assert len(meta.Base.metadata.tables) == 38
+    # root_store_version_2_certificate_ca (issue 14: chains you prefer); domain_autocert (issue 14:
+    # autocert, the attempts and the per-name lock)
+    assert len(meta.Base.metadata.tables) == 39
 
 
 def test_every_foreign_key_column_is_indexed():
@@ -811,6 +812,22 @@ def _build_everything(s):
     )
     f._add(s, m.DomainBlocklisted(domain_name="blocked.example.com"))
     now = datetime.datetime.now(datetime.timezone.utc)
+    f._add(
+        s,
+        m.DomainAutocert(
+            domain_name="json.example.com",
+            domain_id=fqdn_set.to_domains[0].domain_id,
+            source="autocert",
+            timestamp_created=now,
+            timestamp_finished=now,
+            is_running=None,
+            is_successful=True,
+            result="issued",
+            acme_order_id=order.id,
+            certificate_signed_id=cert.id,
+            operations_event_id__created=f.make_event(s).id,
+        ),
+    )
     f._add(
         s,
         m.AcmeChallengeProbe(

@@ -56,6 +56,7 @@ ROUTES = {
     "admin:queue_certificate:new_freeform": True,
     "admin:queue_certificate:new_structured": False,
     "admin:queue_domains:process": True,
+    "admin:api:domain:certificate_if_needed": True,
 }
 
 _RE_MD5 = re.compile(r"^[0-9a-fA-F]{32}$")

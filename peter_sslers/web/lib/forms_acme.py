@@ -262,3 +262,38 @@ class CertificateSignedRevoke(colander.Schema):
         missing=None,
         validator=OneOf(REVOCATION_REASONS),
     )
+
+
+# --- /api/domain/*: certificates on request (docs/Autocert.md)
+
+
+def _domain_name(description: str):
+    return _string("domain_name", description, max_length=255)
+
+
+class ApiDomainAutocert(colander.Schema):
+    domain_name = _domain_name(
+        "The one host name to answer for (an IDN in Unicode or A-labels); no wildcard, no IP address"
+    )
+
+
+class ApiDomainCertificateIfNeeded(colander.Schema):
+    domain_name = _domain_name(
+        "The one host name (validated with http-01) to get a certificate for, if it has no valid one"
+    )
+    processing_strategy = _string(
+        "processing_strategy",
+        "Only `process_single`: the order is carried through to its certificate in this request",
+        missing="process_single",
+        choices=("process_single",),
+    )
+    acme_account_id = _id("acme_account_id", "The AcmeAccount to order with; default: the global default account")
+    private_key_option, private_key_id, private_key_cycle__renewal = _order_key_fields()
+
+
+class ApiDomainNames(colander.Schema):
+    domain_names = _string(
+        "domain_names",
+        "The domain names, separated by commas (http-01; at most 100)",
+        max_length=DOMAIN_NAMES_MAX_LENGTH,
+    )

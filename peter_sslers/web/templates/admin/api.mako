@@ -28,6 +28,14 @@ this documentation as JSON.</p>
   % endif
     <a href="${request.route_path('admin:operations:nginx')}">nginx operations</a></li>
 </ul>
+<h2>Domains</h2>
+<ul>
+  <li>Certificates on request: <a href="${request.route_path('admin:api:domain:autocert')}">autocert</a> (the edge's call),
+    <a href="${request.route_path('admin:api:domain:certificate_if_needed')}">certificate if needed</a>,
+    <a href="${request.route_path('admin:domain_autocerts')}">autocert attempts</a></li>
+  <li><a href="${request.route_path('admin:api:domain:enable')}">Enable domains</a>,
+    <a href="${request.route_path('admin:api:domain:disable')}">disable domains</a></li>
+</ul>
 <h2>Endpoints</h2>
 <table class="list api">
   <thead><tr><th>endpoint</th><th>method</th><th>about</th><th>fields</th></tr></thead>

@@ -70,6 +70,7 @@ ${m.table_certificate_signeds(CertificateSigneds)}
       <a href="${request.route_path('admin:domain:focus:acme_authorizations', domain_identifier=Domain.id)}">authorizations</a>,
       <a href="${request.route_path('admin:domain:focus:acme_challenges', domain_identifier=Domain.id)}">challenges</a></li>
   <li><a href="${request.route_path('admin:domain:focus:queue_certificates', domain_identifier=Domain.id)}">renewal queue items</a></li>
+  <li><a href="${request.route_path('admin:domain:focus:domain_autocerts', domain_identifier=Domain.id)}">autocert attempts</a> (certificates ordered on request)</li>
   <li><a href="${request.route_path('admin:domain:focus:calendar|json', domain_identifier=Domain.id)}">calendar.json</a> (issued, expiring and renewal dates)</li>
 </ul>
 
