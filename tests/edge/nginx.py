@@ -321,6 +321,10 @@ class EdgeNginx(_Process):
             self.values["AUTH_BASIC"] = "peter_sslers"
             self.values["HTPASSWD"] = write_htpasswd(self.workdir, *basic_auth)
         self.values.update(values or {})
+        # a port the test chose (pebble's http-01 port, say) is the one status() and http_url use
+        listen = self.values["HTTP_LISTEN"]
+        if listen.startswith("127.0.0.1:"):
+            self.http_port = int(listen.rsplit(":", 1)[1])
         with open(os.path.join(NGINX_CONF_DIR, template)) as f:
             self.conf_text = render_conf.render(f.read(), self.values)
         self.conf_path = os.path.join(self.workdir, "nginx.conf")
@@ -365,8 +369,8 @@ class EdgeNginx(_Process):
     def stats(self) -> dict:
         return self.status()["stats"]
 
-    def leaf(self, server_name: Optional[str]) -> bytes:
-        return served_leaf_der(self.https_port, server_name)
+    def leaf(self, server_name: Optional[str], timeout: float = 10.0) -> bytes:
+        return served_leaf_der(self.https_port, server_name, timeout=timeout)
 
     def chain(self, server_name: str) -> List[bytes]:
         return served_chain_der(self.https_port, server_name)

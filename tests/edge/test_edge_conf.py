@@ -97,6 +97,9 @@ def test_admin_allow_renders_one_allow_per_address():
         ({"ADMIN_ALLOW": "10.0.0.1/8"}, "ADMIN_ALLOW"),
         ({"FALLBACK_SERVER_NAME": "a_b..c"}, "FALLBACK_SERVER_NAME"),
         ({"AUTH_BASIC": "realm,x"}, "AUTH_BASIC"),
+        ({"AUTOCERT": "yes"}, "AUTOCERT"),
+        ({"AUTOCERT_SUFFIXES": "*.example.com"}, "AUTOCERT_SUFFIXES"),
+        ({"AUTOCERT_TIMEOUT_MS": "0"}, "AUTOCERT_TIMEOUT_MS"),
     ],
 )
 def test_render_refuses_unknown_names_and_unsafe_values(values, message):
@@ -157,6 +160,11 @@ def test_nginx_refuses_to_start_with_a_bad_configuration(values, message):
         ("lookup_suffixes =", 'negative_dict = "peter_sslers_cache", lookup_suffixes =', "negative_dict must be"),
         ("negative_ttl = 3,", "negative_ttl = -1,", "negative_ttl must be a number >= 0"),
         ('allow_insecure_fallback = "0"', 'allow_insecure_fallback = "perhaps"', "allow_insecure_fallback must be"),
+        # autocert asks peter_sslers: without a fallback_url there is nobody to ask
+        ('autocert = "0"', 'autocert = "1"', "autocert needs fallback_url"),
+        ('autocert = "0"', 'autocert = "maybe"', "autocert must be true or false"),
+        ('autocert_suffixes = ""', 'autocert_suffixes = "*.example.com"', "autocert_suffixes: *.example.com"),
+        ("autocert_timeout_ms = 60000,", "autocert_timeout_ms = -5,", "autocert_timeout_ms must be a number >= 0"),
     ],
 )
 def test_configure_refuses_what_the_renderer_refuses(old, new, message):

@@ -28,6 +28,9 @@ def test_status_answers_the_contract(edge_nginx):
         "fallback_queue_ms": 500,
         "fallback_per_second": 0,
         "lookup_suffixes": None,
+        "autocert": False,
+        "autocert_suffixes": None,
+        "autocert_timeout_ms": 60000,
         "cache_ttl": 120,
         "negative_ttl": 5,
     }
@@ -38,7 +41,7 @@ def test_status_answers_the_contract(edge_nginx):
     assert body["cache"]["negative_capacity"] == 1024 * 1024
     assert set(body["stats"]) == {
         "hits", "misses_cached", "redis_hits", "fallback_hits", "misses", "errors", "expired_all", "expired_domain",
-        "not_allowed", "fallback_limited",
+        "not_allowed", "fallback_limited", "autocert_hits", "autocert_refused", "autocert_waits",
     }  # fmt: skip
     # a handshake for a name nobody has: one miss, remembered
     assert nginx.leaf("nobody.example.com") == nginx.default_der

@@ -12,6 +12,9 @@
 --   3. peter_sslers itself: `GET {fallback_url}/domain/{name}/config.json?openresty=1`, which
 --      also writes the domain through to Redis on peter_sslers' side; at most
 --      `fallback_concurrency` such requests per worker at once (and `fallback_per_second`);
+--   4. with `autocert`, when peter_sslers answered that it has none: `POST {fallback_url}/api/domain/
+--      autocert.json` (`domain_name={name}`), which orders one now within peter_sslers' own policy;
+--      one such request per name at a time in this nginx (the other handshakes wait for it);
 --
 -- and otherwise leaves the server block's own `ssl_certificate` in place (the default one). Only host
 -- names are looked up (and, with `lookup_suffixes`, only names under those).
@@ -78,10 +81,15 @@ local DEFAULTS = {
     fallback_concurrency = 4,          -- fallback requests in flight at once, per worker (at least 1)
     fallback_queue_ms = 500,           -- how long a handshake waits for one of those slots (0: not at all)
     fallback_per_second = 0,           -- fallback requests per second, all workers together (0: no limit)
+    -- autocert: on a name nobody has a certificate for, ask peter_sslers to order one now
+    -- (POST {fallback_url}/api/domain/autocert.json; its own policy decides: docs/Autocert.md)
+    autocert = false,
+    autocert_suffixes = false,         -- only these names and names under them (false: every name looked up)
+    autocert_timeout_ms = 60000,       -- how long a handshake waits for the order (an ACME order takes seconds)
 }
 
 -- The options that are booleans (a rendered template passes "0"/"1"; "" is false).
-local BOOLEANS = { "redis_ssl_verify", "fallback_ssl_verify", "allow_insecure_fallback" }
+local BOOLEANS = { "redis_ssl_verify", "fallback_ssl_verify", "allow_insecure_fallback", "autocert" }
 
 local conf = nil       -- the effective configuration (set by configure())
 local worker_cache = nil  -- per worker: name -> { fullchain, key_pem, cert cdata, key cdata }
@@ -89,7 +97,8 @@ local fallback_slots = nil  -- per worker: the ngx.semaphore bounding fallback r
 
 -- The stats counters live in the shared dict under keys no domain name can take ('#').
 local STATS = { "hits", "misses_cached", "redis_hits", "fallback_hits", "misses", "errors", "expired_all",
-                "expired_domain", "not_allowed", "fallback_limited" }
+                "expired_domain", "not_allowed", "fallback_limited", "autocert_hits", "autocert_refused",
+                "autocert_waits" }
 
 local function stat_incr(name)
     local dict = ngx.shared[conf.cache_dict]
@@ -234,6 +243,32 @@ end
 
 --- Set the module's configuration; call it once from init_by_lua_block.
 -- Raises on an unknown option or a bad value, so nginx refuses to start with a broken config.
+-- A list of names (a comma-separated string or a Lua list), each normalized; false for none.
+local function parse_suffixes(list, key)
+    if not list then
+        return false
+    end
+    if type(list) == "string" then
+        local items = {}
+        for item in list:gmatch("[^,%s]+") do
+            items[#items + 1] = item
+        end
+        list = items
+    end
+    if type(list) ~= "table" then
+        error("peter_sslers_edge: " .. key .. " must be a comma-separated string or a list of names", 3)
+    end
+    local suffixes = {}
+    for _, item in ipairs(list) do
+        local suffix = normalize_name(item)
+        if not suffix or str_sub(suffix, 1, 1) == "*" then
+            error("peter_sslers_edge: " .. key .. ": " .. tostring(item) .. " is not a host name", 3)
+        end
+        suffixes[#suffixes + 1] = suffix
+    end
+    return #suffixes > 0 and suffixes or false
+end
+
 function _M.configure(options)
     local c = {}
     for key, value in pairs(DEFAULTS) do
@@ -261,7 +296,7 @@ function _M.configure(options)
     c.redis_prime_style = tonumber(c.redis_prime_style) or c.redis_prime_style
     for _, key in ipairs({ "cache_ttl", "negative_ttl", "worker_cache_size", "redis_timeout_ms", "redis_keepalive_ms",
                            "redis_pool_size", "fallback_timeout_ms", "fallback_max_body", "fallback_queue_ms",
-                           "fallback_per_second" }) do
+                           "fallback_per_second", "autocert_timeout_ms" }) do
         if type(c[key]) ~= "number" or c[key] < 0 then
             error("peter_sslers_edge: " .. key .. " must be a number >= 0", 2)
         end
@@ -269,28 +304,8 @@ function _M.configure(options)
     if type(c.fallback_concurrency) ~= "number" or c.fallback_concurrency < 1 then
         error("peter_sslers_edge: fallback_concurrency must be a number >= 1", 2)
     end
-    if c.lookup_suffixes then
-        local list = c.lookup_suffixes
-        if type(list) == "string" then
-            local items = {}
-            for item in list:gmatch("[^,%s]+") do
-                items[#items + 1] = item
-            end
-            list = items
-        end
-        if type(list) ~= "table" then
-            error("peter_sslers_edge: lookup_suffixes must be a comma-separated string or a list of names", 2)
-        end
-        local suffixes = {}
-        for _, item in ipairs(list) do
-            local suffix = normalize_name(item)
-            if not suffix or str_sub(suffix, 1, 1) == "*" then
-                error("peter_sslers_edge: lookup_suffixes: " .. tostring(item) .. " is not a host name", 2)
-            end
-            suffixes[#suffixes + 1] = suffix
-        end
-        c.lookup_suffixes = #suffixes > 0 and suffixes or false
-    end
+    c.lookup_suffixes = parse_suffixes(c.lookup_suffixes, "lookup_suffixes")
+    c.autocert_suffixes = parse_suffixes(c.autocert_suffixes, "autocert_suffixes")
     local style = c.redis_prime_style
     if style == "any" then
         error("peter_sslers_edge: redis_prime_style must be 1 or 2, the style peter_sslers primes; \"any\" served"
@@ -344,6 +359,9 @@ function _M.configure(options)
         if c.fallback_userpass then
             c.fallback.authorization = "Basic " .. ngx.encode_base64(c.fallback_userpass)
         end
+    end
+    if c.autocert and not c.fallback then
+        error("peter_sslers_edge: autocert needs fallback_url (peter_sslers' admin root, where it asks)", 2)
     end
     conf = c
     worker_cache = nil
@@ -634,11 +652,12 @@ local function read_body(sock, headers)
     return data
 end
 
--- Returns status, body; or nil, error.
-local function http_get(path)
+-- A GET of `path` (a POST of the urlencoded `form` when given) to peter_sslers; the read time-out
+-- `timeout_ms` (default fallback_timeout_ms). Returns status, body, headers; or nil, error.
+local function http_request(path, form, timeout_ms)
     local f = conf.fallback
     local sock = tcp()
-    sock:settimeouts(conf.fallback_timeout_ms, conf.fallback_timeout_ms, conf.fallback_timeout_ms)
+    sock:settimeouts(conf.fallback_timeout_ms, conf.fallback_timeout_ms, timeout_ms or conf.fallback_timeout_ms)
     local ok, err = sock:connect(f.host, f.port)
     if not ok then
         return nil, "connect " .. f.host .. ":" .. f.port .. ": " .. tostring(err)
@@ -651,7 +670,7 @@ local function http_get(path)
         end
     end
     local request = {
-        "GET ", path, " HTTP/1.1\r\n",
+        form and "POST " or "GET ", path, " HTTP/1.1\r\n",
         "Host: ", f.host_header, "\r\n",
         "User-Agent: peter_sslers_edge/", _M.VERSION, "\r\n",
         "Accept: application/json\r\n",
@@ -660,7 +679,14 @@ local function http_get(path)
     if f.authorization then
         request[#request + 1] = "Authorization: " .. f.authorization .. "\r\n"
     end
+    if form then
+        request[#request + 1] = "Content-Type: application/x-www-form-urlencoded\r\n"
+        request[#request + 1] = "Content-Length: " .. #form .. "\r\n"
+    end
     request[#request + 1] = "\r\n"
+    if form then
+        request[#request + 1] = form
+    end
     ok, err = sock:send(concat(request))
     if not ok then
         sock:close()
@@ -818,7 +844,7 @@ end
 local function fallback_lookup(name)
     -- the name is already a plain host name (normalize_name); escaping it keeps the path a path
     local path = conf.fallback.root .. "/domain/" .. ngx.escape_uri(name) .. "/config.json?openresty=1"
-    local status, body, headers = http_get(path)
+    local status, body, headers = http_request(path)
     if not status then
         return nil, "fallback " .. path .. ": " .. tostring(body)
     end
@@ -850,7 +876,88 @@ local function fallback_lookup(name)
     return fullchain, key
 end
 
+-- Ask peter_sslers to order a certificate for the name now (POST /api/domain/autocert.json).
+-- Returns fullchain, key; or nil (refused by its policy: logged, not an error); or nil, error.
+local function autocert_lookup(name)
+    local path = conf.fallback.root .. "/api/domain/autocert.json"
+    local status, body, headers = http_request(path, "domain_name=" .. ngx.escape_uri(name), conf.autocert_timeout_ms)
+    if not status then
+        return nil, "autocert " .. path .. ": " .. tostring(body)
+    end
+    local payload = cjson.decode(body)
+    if type(payload) ~= "table" then
+        return nil, "autocert " .. path .. ": HTTP " .. status .. ", not JSON"
+    end
+    if status ~= 200 then
+        local reason = tostring(payload.reason or payload.error or "")
+        if headers["x-peter-sslers"] and (status == 400 or status == 403 or status == 409 or status == 429) then
+            -- peter_sslers' policy said no (not allowed, blocklisted, its hourly allowance...)
+            stat_incr("autocert_refused")
+            ngx_log(INFO, "peter_sslers_edge: ", name, ": autocert refused (HTTP ", status, ", ", reason, "): ",
+                    tostring(payload.error))
+            return nil
+        end
+        return nil, "autocert " .. path .. ": HTTP " .. status .. " " .. reason .. ": " .. tostring(payload.error)
+    end
+    local domain = payload.domain
+    local domain_name = type(domain) == "table" and domain.domain_name or nil
+    if domain_name ~= name then
+        return nil, "autocert " .. path .. ": the answer is about domain " .. tostring(domain_name) .. ", not " .. name
+    end
+    local fullchain, key = pick_from_payload(payload)
+    if not fullchain and key then
+        return nil, "autocert " .. path .. ": " .. key
+    end
+    return fullchain, key
+end
+
 -- The lookup chain --------------------------------------------------------------------------------
+
+-- Whether a name may be sent to autocert (autocert_suffixes, else every name looked up).
+local function is_autocert_allowed(name)
+    local suffixes = conf.autocert_suffixes
+    if not suffixes then
+        return true
+    end
+    for _, suffix in ipairs(suffixes) do
+        if name == suffix or (#name > #suffix and str_sub(name, -#suffix - 1) == "." .. suffix) then
+            return true
+        end
+    end
+    return false
+end
+
+-- Autocert for one name, once per nginx at a time: the first handshake asks peter_sslers (which makes
+-- one order per name across every edge: its per-name lock); the others wait for that answer, then
+-- read the shared cache. Returns fullchain, key; or nil; or nil, error.
+local function autocert_find(name)
+    local dict = ngx.shared[conf.cache_dict]
+    local lock = "#autocert:" .. name
+    local seconds = conf.autocert_timeout_ms / 1000
+    if not dict:add(lock, true, seconds + 5) then
+        stat_incr("autocert_waits")
+        local deadline = ngx.now() + seconds
+        while dict:get(lock) and ngx.now() < deadline do
+            ngx.sleep(0.1)
+        end
+        local fullchain, key = dict:get(name .. ":c"), dict:get(name .. ":k")
+        if fullchain and key then
+            return fullchain, key
+        end
+        return nil
+    end
+    local ok, fullchain, key = pcall(autocert_lookup, name)
+    if not ok then
+        fullchain, key = nil, "autocert: " .. tostring(fullchain)
+    end
+    if fullchain then
+        -- into the shared cache before the lock goes, for the handshakes waiting on it
+        dict:set(name .. ":k", key, conf.cache_ttl)
+        dict:set(name .. ":c", fullchain, conf.cache_ttl)
+    end
+    dict:delete(lock)
+    return fullchain, key
+end
 
 -- Whether a name may be looked up at all (lookup_suffixes).
 local function is_allowed(name)
@@ -943,6 +1050,16 @@ local function find(name)
             stat_incr("errors")
             ngx_log(ERR, "peter_sslers_edge: ", key)
             key = nil
+        elseif conf.autocert and is_autocert_allowed(name) then
+            -- peter_sslers answered (no error) that it has no certificate for the name: ask for one now
+            fullchain, key = autocert_find(name)
+            if fullchain then
+                source = "autocert"
+            elseif key then
+                stat_incr("errors")
+                ngx_log(ERR, "peter_sslers_edge: ", key)
+                key = nil
+            end
         end
     end
     if fullchain then
@@ -1141,6 +1258,9 @@ function _M.status()
             fallback_queue_ms = conf.fallback_queue_ms,
             fallback_per_second = conf.fallback_per_second,
             lookup_suffixes = conf.lookup_suffixes or cjson.null,
+            autocert = conf.autocert,
+            autocert_suffixes = conf.autocert_suffixes or cjson.null,
+            autocert_timeout_ms = conf.autocert_timeout_ms,
             cache_ttl = conf.cache_ttl,
             negative_ttl = conf.negative_ttl,
         },

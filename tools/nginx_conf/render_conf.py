@@ -74,6 +74,12 @@ DEFAULTS: Dict[str, str] = {
     "FALLBACK_CONCURRENCY": "4",
     "FALLBACK_QUEUE_MS": "500",
     "FALLBACK_PER_SECOND": "0",
+    # 1: on a name peter_sslers has no certificate for, ask it to order one now (its /api/domain/autocert,
+    # within its own autocert policy: docs/Autocert.md); only names under AUTOCERT_SUFFIXES (empty: every
+    # name looked up); a handshake waits up to AUTOCERT_TIMEOUT_MS for the order
+    "AUTOCERT": "0",
+    "AUTOCERT_SUFFIXES": "",
+    "AUTOCERT_TIMEOUT_MS": "60000",
     # peter_sslers' nginx.reset_path and nginx.status_path
     "RESET_PATH": "/.peter_sslers/nginx/shared_cache/expire",
     "STATUS_PATH": "/.peter_sslers/nginx/shared_cache/status",
@@ -154,6 +160,9 @@ CHECKS: Dict[str, Tuple[Callable[[str], bool], str]] = {
     "FALLBACK_CONCURRENCY": _pattern(r"[1-9][0-9]*", "a number >= 1"),
     "FALLBACK_QUEUE_MS": _pattern(r"[0-9]+", "a whole number of milliseconds"),
     "FALLBACK_PER_SECOND": _pattern(r"[0-9]+", "a whole number (0: no limit)"),
+    "AUTOCERT": _pattern(r"[01]", "0 or 1"),
+    "AUTOCERT_SUFFIXES": (_host_names_ok, "empty or host names, comma-separated"),
+    "AUTOCERT_TIMEOUT_MS": _pattern(r"[1-9][0-9]*", "a whole number of milliseconds"),
     "RESET_PATH": _URL_PATH,
     "STATUS_PATH": _URL_PATH,
     "ADMIN_ALLOW": (_admin_allow_ok, "addresses or CIDR ranges, comma-separated, e.g. 127.0.0.1,::1,10.0.0.0/24"),
