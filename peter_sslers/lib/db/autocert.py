@@ -361,14 +361,16 @@ def order_spec(ctx, name: str, source: str, values: Optional[dict] = None) -> Or
 class Outcome:
     """What a call got: ``status`` ``exists`` (the name had a valid certificate), ``issued`` (this
     call ordered it) or ``issued_by_other`` (a concurrent call did, and this one waited for it);
-    ``dbDomain`` loaded for its config payload; the attempt and order when there was one."""
+    ``dbDomain`` loaded for its config payload; the attempt and order when there was one;
+    ``is_new_domain``: the Domain did not exist when the call came."""
 
-    def __init__(self, name: str, status: str, dbDomain: Domain, dbAttempt=None, dbOrder=None):
+    def __init__(self, name: str, status: str, dbDomain: Domain, dbAttempt=None, dbOrder=None, is_new_domain=False):
         self.name = name
         self.status = status
         self.dbDomain = dbDomain
         self.dbAttempt = dbAttempt
         self.dbOrder = dbOrder
+        self.is_new_domain = is_new_domain
 
 
 class AttemptFailed(errors.PeterSSLersError):
@@ -413,6 +415,7 @@ def certificate_for(ctx, raw_name: str, source: str, values: Optional[dict] = No
     if dbDomain is not None:
         return Outcome(name, "exists", dbDomain)
     check_policy(ctx, name, source)
+    is_new_domain = get.get__Domain__by_name(ctx, name) is None
     # the order's options are checked before the lock: a bad account or key writes nothing
     spec = order_spec(ctx, name, source, values)
     dbAttempt, running_id = acquire(ctx, name, source)
@@ -430,7 +433,10 @@ def certificate_for(ctx, raw_name: str, source: str, values: Optional[dict] = No
         if dbOther.result == "issued":
             dbDomain = served_domain(ctx, name)
             if dbDomain is not None:
-                return Outcome(name, "issued_by_other", dbDomain, dbAttempt=dbOther, dbOrder=dbOther.acme_order)
+                return Outcome(
+                    name, "issued_by_other", dbDomain, dbAttempt=dbOther, dbOrder=dbOther.acme_order,
+                    is_new_domain=is_new_domain,
+                )
         raise AttemptFailed(dbOther)
     attempt_id = dbAttempt.id
     before_id = ctx.dbsession.scalar(sa.select(sa.func.coalesce(sa.func.max(AcmeOrder.id), 0)))
@@ -452,4 +458,4 @@ def certificate_for(ctx, raw_name: str, source: str, values: Optional[dict] = No
     dbDomain = served_domain(ctx, name)
     if dbAttempt.result != "issued" or dbDomain is None:
         raise AttemptFailed(dbAttempt)
-    return Outcome(name, "issued", dbDomain, dbAttempt=dbAttempt, dbOrder=dbOrder)
+    return Outcome(name, "issued", dbDomain, dbAttempt=dbAttempt, dbOrder=dbOrder, is_new_domain=is_new_domain)

@@ -186,11 +186,10 @@ class ViewApiDomain(OrderFormHandler):
 
     @staticmethod
     def _cin_result(outcome, dbDomain) -> dict:
-        created_here = outcome.status == "issued" and dbDomain.timestamp_created >= outcome.dbAttempt.timestamp_created
         field = exports.served_field(dbDomain)
         dbCertificate = getattr(dbDomain, field) if field else None
         return {
-            "domain.status": "new" if created_here else "existing",
+            "domain.status": "new" if outcome.is_new_domain else "existing",
             "domain.id": str(dbDomain.id),
             "certificate_signed.status": "exists" if outcome.status == "exists" else "new",
             "certificate_signed.id": str(dbCertificate.id) if dbCertificate is not None else None,
