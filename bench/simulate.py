@@ -738,11 +738,13 @@ class Simulation:
 
     # -- the measures
 
-    def gap_report(self, cert_by_id, sets, items) -> list:
+    def gap_report(self, cert_by_id, sets, items, order_by_id=None) -> list:
         """Each gap (a domain without a valid certificate from one sample to the next covered
-        one), grouped by certificate set: when, how long, why, and the set's history (its
-        certificates and renewal items in simulated days), so that a gap can be explained."""
+        one), grouped by certificate set: when, how long, why, and the set's history around it
+        (its certificates and renewal items from 20 simulated days before the gap to a day after,
+        in time order, each item with its order's outcome), so that a gap can be explained."""
         clock = self.clock
+        order_by_id = order_by_id or {}
         gaps = self.gaps + list(self.open_gaps.values())
         by_set = collections.OrderedDict()
         set_of_name = collections.defaultdict(list)
@@ -756,20 +758,46 @@ class Simulation:
             for names, source in self.set_source.items():
                 if gap["domain"] in names:
                     entry["source"] = "%s (%s-day first)" % source
+
+        def day(value):
+            return round(clock.day(value.replace(tzinfo=UTC)), 2) if value is not None else None
+
+        def order_text(order_id):
+            o = order_by_id.get(order_id)
+            if o is None:
+                return ""
+            return ", order %d %s/%s%s" % (
+                o.id,
+                model_utils.Acme_Status_Order.as_string(o.acme_status_order_id),
+                model_utils.AcmeOrder_ProcessingStatus.as_string(o.acme_order_processing_status_id),
+                " -> certificate %d" % o.certificate_signed_id if o.certificate_signed_id else "",
+            )
+
         report = []
         for (set_ids, _, _), entry in list(by_set.items())[:40]:
-            day = lambda value: round(clock.day(value.replace(tzinfo=UTC)), 2) if value is not None else None  # noqa: E731
-            history = []
-            for c in sorted((c for c in cert_by_id.values() if c.unique_fqdn_set_id in set_ids), key=lambda c: c.id):
-                history.append("certificate %d: day %s to %s" % (c.id, day(c.timestamp_not_before), day(c.timestamp_not_after)))
+            low, high = entry["start"] - 20, (entry["end"] if entry["end"] is not None else entry["start"]) + 1
+            events = []
+            for c in cert_by_id.values():
+                if c.unique_fqdn_set_id in set_ids:
+                    start, end = day(c.timestamp_not_before), day(c.timestamp_not_after)
+                    if start <= high and end >= low:
+                        events.append((start, "certificate %d: day %s to %s" % (c.id, start, end)))
             for i in items:
-                if i.unique_fqdn_set_id in set_ids:
-                    history.append("item %d: created day %s, processed day %s, %s%s" % (
-                        i.id, day(i.timestamp_created), day(i.timestamp_processed),
-                        {True: "renewed", False: "failed", None: "no outcome"}[i.process_result],
-                        ", retry from day %s" % day(i.timestamp_retry_after) if i.timestamp_retry_after else ""))
+                if i.unique_fqdn_set_id not in set_ids:
+                    continue
+                created = day(i.timestamp_created)
+                if not low <= created <= high:
+                    continue
+                events.append((created, "item %d: created day %s%s, processed day %s, %s%s%s%s" % (
+                    i.id, created,
+                    " (not before day %s)" % day(i.timestamp_not_before) if i.timestamp_not_before else "",
+                    day(i.timestamp_processed),
+                    {True: "renewed", False: "failed", None: "no outcome"}[i.process_result],
+                    " (failure %d in a row)" % i.count_failures if i.count_failures else "",
+                    ", retry from day %s" % day(i.timestamp_retry_after) if i.timestamp_retry_after else "",
+                    order_text(i.acme_order_id__generated))))
             entry.pop("domain", None)
-            entry["history"] = history[-24:]
+            entry["history"] = [text for _, text in sorted(events, key=lambda e: e[0])][:60]
             report.append(entry)
         return report
 
@@ -784,6 +812,8 @@ class Simulation:
                     m.AcmeOrder.timestamp_created,
                     m.AcmeOrder.acme_order_type_id,
                     m.AcmeOrder.certificate_signed_id,
+                    m.AcmeOrder.acme_status_order_id,
+                    m.AcmeOrder.acme_order_processing_status_id,
                 )
             ).all()
             accounts = {a.id: a for a in session.scalars(sa.select(m.AcmeAccount))}
@@ -809,6 +839,8 @@ class Simulation:
                     m.QueueCertificate.certificate_signed_id__generated,
                     m.QueueCertificate.timestamp_retry_after,
                     m.QueueCertificate.timestamp_not_before,
+                    m.QueueCertificate.acme_order_id__generated,
+                    m.QueueCertificate.count_failures,
                 )
             ).all()
             renewal_type = model_utils.AcmeOrderType.from_string("Queue - Certificate Renewal")
@@ -890,7 +922,7 @@ class Simulation:
             if key not in closest or left < closest[key]["days_left"]:
                 closest[key] = {"days_left": round(left, 2), "share_left": round(left / lifetime, 3)}
 
-        gaps = self.gap_report(cert_by_id, sets, items)
+        gaps = self.gap_report(cert_by_id, sets, items, {o.id: o for o in orders})
         failed_items = [i for i in items if i.process_result is False]
         attempts = collections.Counter(i.certificate_signed_id__source for i in items if i.certificate_signed_id__source)
         fault_counts = self.proxies.counts()
