@@ -243,3 +243,24 @@ def test_figure_links_keep_their_filters_in_the_query_string(testapp, world):
     figures = testapp.get(ADMIN + "/index.json", status=200).json["figures"]
     query = urllib.parse.parse_qs(urllib.parse.urlsplit(figures["certificates_expiring_7_days"]["url"]).query)
     assert query == {"serving": ["1"], "expiring_days": ["7"]}
+
+
+def test_the_index_queries_do_not_grow_with_the_data(testapp, dbsession, ctx, count_queries):
+    def seed(n, tag):
+        now = meta.utcnow()
+        for i in range(n):
+            _certificate(dbsession, ["%s-soon-%d.example.com" % (tag, i)], now + 3 * DAY)
+            _certificate(dbsession, ["%s-gone-%d.example.com" % (tag, i)], now - 3 * DAY)
+            f.make_acme_order(dbsession, acme_status_order_id=ORDER.INVALID)
+            _queue_item(dbsession, f.make_fqdn_set(dbsession))
+        _recents(ctx)
+
+    seed(1, "a")
+    paths = (ADMIN + "/index.json", ADMIN, ADMIN + "/domains", ADMIN + "/certificate-signeds/all")
+    for n, path in enumerate(paths):
+        with count_queries() as small:
+            testapp.get(path, status=200)
+        seed(10, "b%d" % n)
+        with count_queries() as large:
+            testapp.get(path, status=200)
+        assert large.count == small.count, path
