@@ -87,9 +87,10 @@ def test_expiring_serving_ca_and_name_filters(testapp, certificates):
     assert _listed(testapp, CERTS + "/all.json", {"expiring_days": "7"}) == _ids(w["soon"], w["fine_old"])
     assert _listed(testapp, CERTS + "/all.json", {"expiring_days": "7", "serving": "1"}) == _ids(w["soon"])
     assert _listed(testapp, CERTS + "/active.json", {"expiring_days": "30", "serving": "1"}) == _ids(w["soon"], w["month"])
-    # soonest first with an expiry filter
-    res = testapp.get(CERTS + "/all.json", {"expiring_days": "30"}, status=200)
-    assert list(res.json["CertificateSigneds"]) == [str(w["fine_old"].id), str(w["soon"].id), str(w["month"].id)]
+    # soonest first with an expiry filter (inactive ones too on `all`)
+    page = testapp.get(CERTS + "/all", {"expiring_days": "31"}, status=200)
+    shown = [a.string for a in page.html.select("table.list tbody tr td:first-child a")]
+    assert shown == [str(w[k].id) for k in ("fine_old", "soon", "month", "deactivated")]
     assert _listed(testapp, CERTS + "/all.json", {"serving": "1"}) == _ids(
         w["soon"], w["month"], w["fine"], w["expired"], w["idn"]
     )

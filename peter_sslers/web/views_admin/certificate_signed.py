@@ -64,7 +64,7 @@ class ViewList(Handler):
         statement = list_filters.certificate_signeds_statement(self.ctx, which, self.request.GET)
         result = self.paged_list(statement, "CertificateSigneds", page_title="Certificates: %s" % which, which=which)
         if not self.is_json:
-            result["filters"] = {name: self.request.GET.get(name, "") for name in list_filters.CERTIFICATE_SIGNED_PARAMS}
+            result["filter_values"] = {name: self.request.GET.get(name, "") for name in list_filters.CERTIFICATE_SIGNED_PARAMS}
             result["issuers"] = get.get__CertificateCA__issuers(self.ctx)
         return result
 
