@@ -10,10 +10,10 @@
 % endfor
   <a class="button" href="${request.route_path('admin:certificate_signed:upload')}">Upload a certificate</a>
 </nav>
-<% filter_values = context.get('filter_values') %>
+<% filter_values = context.get('filter_values'); issuers = context.get('issuers') or []; list_which = context.get('which') %>
 % if filter_values is not None:
 <%! from peter_sslers.lib.db.get import CERTIFICATE_SIGNED_STATES %>
-<form class="filters" method="GET" action="${request.route_path('admin:certificate_signeds:list', which=which)}" role="search" aria-label="Filter the certificates">
+<form class="filters" method="GET" action="${request.route_path('admin:certificate_signeds:list', which=list_which)}" role="search" aria-label="Filter the certificates">
   <label>State
     <select name="state">
       <option value="">any</option>
@@ -38,7 +38,7 @@
   </label>
   <label class="checkbox"><input type="checkbox" name="serving" value="1"${' checked' if filter_values['serving'] in ('1', 'true', 'yes', 'on') else ''}> an active domain's latest</label>
   <button type="submit">Filter</button>
-  <a href="${request.route_path('admin:certificate_signeds:list', which=which)}">clear</a>
+  <a href="${request.route_path('admin:certificate_signeds:list', which=list_which)}">clear</a>
 </form>
 % endif
 ${m.pagination(pagination)}
