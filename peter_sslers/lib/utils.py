@@ -5,6 +5,7 @@ import json
 import re
 from typing import Iterable
 from typing import List
+from typing import Optional
 
 import idna
 
@@ -75,6 +76,24 @@ def domain_name_for_lookup(raw: str) -> str:
         return prefix + idna.encode(name, uts46=True).decode("ascii")
     except (idna.IDNAError, UnicodeError, ValueError):
         return prefix + name
+
+
+def domain_name_unicode(name: str) -> Optional[str]:
+    """The Unicode form (U-labels) of a stored name holding A-labels (``xn--``), for display;
+    None for a name with none (or one IDNA cannot decode: it is shown as stored). A wildcard
+    keeps its ``*.``."""
+    if not name or "xn--" not in name.lower():
+        return None
+    labels = []
+    for label in name.split("."):
+        if label.lower().startswith("xn--"):
+            try:
+                label = idna.decode(label)
+            except (idna.IDNAError, UnicodeError, ValueError):
+                return None
+        labels.append(label)
+    shown = ".".join(labels)
+    return shown if shown != name else None
 
 
 def split_domain_names(raw: str) -> List[str]:

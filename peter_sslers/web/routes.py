@@ -51,6 +51,8 @@ def public_routes(config):
 
 def admin_routes(config):
     # Main
+    # the dashboard's JSON twin: `{admin_prefix}.json` would lie outside the prefix
+    config.add_route("admin|json", "/index.json")
     config.add_route("admin", "", inherit_slash=True)
     config.add_route("admin:index_slash", "/")
     config.add_static_view("static", "peter_sslers.web:static", cache_max_age=3600)
@@ -253,7 +255,7 @@ def admin_routes(config):
     add_route(
         config,
         "admin:acme_orders:list",
-        "/acme-orders/{which:(all|active|finished)}",
+        "/acme-orders/{which:(all|active|finished|failed)}",
         jsonify=True,
         paginate=True,
     )

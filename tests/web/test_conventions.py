@@ -179,7 +179,7 @@ def test_cross_site_posts_are_refused(testapp, db):
     )
     assert count_rows(db, m.Domain) == 0
     # same origin with the token (a browser on the admin page) and no markers (curl) both work
-    form = testapp.get(ADMIN + "/domain/new", status=200).forms[0]
+    form = testapp.get(ADMIN + "/domain/new", status=200).forms[1]  # 0: the header's search box
     testapp.post(
         ADMIN + "/domain/new.json",
         {"domain_name": "example.com", "csrf_token": form["csrf_token"].value},

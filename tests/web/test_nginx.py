@@ -203,7 +203,7 @@ def test_flush_html(make_app, db, fake_nginx, dead_server_url):
     assert live.url in page.text and "<button" in page.text
     assert live.requests == []  # a GET does nothing
     assert "<h1>nginx cache flush" in page.text and "&lt;function" not in page.text
-    res = page.forms[0].submit(status=200)
+    res = page.forms[1].submit(status=200)  # forms[0]: the header's search box
     assert "every server flushed its cache" in res.text
     assert "&#34;expired&#34;: &#34;all&#34;" in res.text
     assert live.paths == [RESET + "/all"]

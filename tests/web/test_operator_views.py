@@ -227,7 +227,7 @@ def test_search_html(testapp, dbsession):
     assert "<form" in page.text
     page = testapp.get(ADMIN + "/domains/search", params={"domain": "Example.com."}, status=200)
     assert "Domain <code>example.com</code>" in page.text and "/domain/" in page.text
-    form = testapp.get(ADMIN + "/domains/search").forms[0]
+    form = testapp.get(ADMIN + "/domains/search").forms[1]  # 0: the header's search box
     form["domain"] = "bücher.example"
     page = form.submit(status=200)
     assert "xn--bcher-kva.example" in page.text and "No Domain of this name" in page.text

@@ -111,7 +111,7 @@ def test_normalize_host():
 
 
 def _token(testapp) -> str:
-    form = testapp.get(ADMIN + "/domain/new", status=200).forms[0]
+    form = testapp.get(ADMIN + "/domain/new", status=200).forms[1]  # 0: the header's search box
     return form["csrf_token"].value
 
 
@@ -192,7 +192,7 @@ def test_same_site_post_needs_the_csrf_token(browser, db):
     headers = dict(origin, **{"X-CSRF-Token": token, "Sec-Fetch-Site": "same-origin"})
     testapp.post(ADMIN + "/domain/new.json", {"domain_name": "example.org"}, headers=headers, status=200)
     # a browser's form submit: the page's own form, its cookie, its token
-    form = testapp.get(ADMIN + "/domain/new", status=200).forms[0]
+    form = testapp.get(ADMIN + "/domain/new", status=200).forms[1]  # 0: the header's search box
     form["domain_name"] = "example.net"
     assert form.submit(headers=origin, status=303)
     assert count_rows(db, m.Domain) == 3

@@ -446,15 +446,57 @@ def get__AcmeAccountKey__by_pem_md5(ctx, key_pem_md5: str) -> Optional[AcmeAccou
 
 CERTIFICATE_SIGNED_LISTS = ("all", "active", "expiring", "inactive")
 
+# the ``state`` filter of the certificate lists (``?state=``): name -> what it selects
+CERTIFICATE_SIGNED_STATES = {
+    "active": "active (deactivate-expired or an operator has not withdrawn it)",
+    "inactive": "inactive: deactivated or revoked",
+    "deactivated": "deactivated (not revoked)",
+    "revoked": "revoked",
+    "valid": "active and not expired",
+    "expired": "expired (active or not)",
+    "expired-active": "expired but still active",
+}
+
+
+def _certificate_state_clause(ctx, state: str):
+    now = ctx.timestamp
+    active = CertificateSigned.is_active.is_(True)
+    expired = CertificateSigned.timestamp_not_after <= now
+    if state == "active":
+        return active
+    if state == "inactive":
+        return CertificateSigned.is_active.is_(False)
+    if state == "deactivated":
+        return sa.and_(CertificateSigned.is_deactivated.is_(True), CertificateSigned.is_revoked.is_not(True))
+    if state == "revoked":
+        return CertificateSigned.is_revoked.is_(True)
+    if state == "valid":
+        return sa.and_(active, CertificateSigned.timestamp_not_after > now)
+    if state == "expired":
+        return expired
+    if state == "expired-active":
+        return sa.and_(active, expired)
+    raise ValueError("unknown certificate state %r" % state)
+
+
+def _like_pattern(text: str) -> str:
+    """A LIKE pattern finding ``text`` anywhere (its wildcards escaped with ``\\``)."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
 
 def query__CertificateSigned(ctx, which: str = "all", **filters):
-    """Certificates, newest first (``expiring``: soonest to expire first).
+    """Certificates, newest first (``expiring``, or with ``expiring_days``: soonest to expire first).
 
     :param which: one of ``CERTIFICATE_SIGNED_LISTS``.
     :param filters: ``domain_id``, ``private_key_id``, ``unique_fqdn_set_id``,
         ``certificate_ca_chain_id``, ``certificate_ca_id`` (item 0 of a chain),
         ``certificate_ca_id__alt`` (item 0 of an alternate chain: one the ACME server offered
-        besides its default), ``acme_account_id`` (issued through that account's orders).
+        besides its default), ``acme_account_id`` (issued through that account's orders);
+        the list filters (docs/Admin_UI.md): ``state`` (a key of ``CERTIFICATE_SIGNED_STATES``),
+        ``expiring_days`` (not expired, ends within that many days), ``serving`` (True: the
+        latest certificate of an active domain, as ``health.latest_certificate_ids`` defines
+        it), ``name`` (any domain of its set contains this text, as stored: lower-case,
+        punycode).
     """
     statement = sa.select(CertificateSigned)
     statement = _with_set(statement, CertificateSigned.unique_fqdn_set).options(
@@ -517,7 +559,27 @@ def query__CertificateSigned(ctx, which: str = "all", **filters):
                 )
             )
         )
-    if which == "expiring":
+    if filters.get("state"):
+        statement = statement.where(_certificate_state_clause(ctx, filters["state"]))
+    if filters.get("expiring_days") is not None:
+        horizon = ctx.timestamp + datetime.timedelta(days=filters["expiring_days"])
+        statement = statement.where(
+            CertificateSigned.timestamp_not_after > ctx.timestamp, CertificateSigned.timestamp_not_after <= horizon
+        )
+    if filters.get("serving"):
+        # imported here: health imports coverage, which imports getcreate, which imports this module
+        from . import health
+
+        statement = statement.where(CertificateSigned.id.in_(health.latest_certificate_ids()))
+    if filters.get("name"):
+        statement = statement.where(
+            CertificateSigned.unique_fqdn_set_id.in_(
+                sa.select(UniqueFQDNSet2Domain.unique_fqdn_set_id)
+                .join(Domain, Domain.id == UniqueFQDNSet2Domain.domain_id)
+                .where(Domain.domain_name.like(_like_pattern(filters["name"]), escape="\\"))
+            )
+        )
+    if which == "expiring" or filters.get("expiring_days") is not None:
         return statement.order_by(CertificateSigned.timestamp_not_after.asc(), CertificateSigned.id.asc())
     return statement.order_by(CertificateSigned.id.desc())
 
@@ -557,6 +619,21 @@ def query__CertificateCAChain(certificate_ca_id_0: Optional[int] = None, certifi
 
 def get__CertificateCAChain__by_id(ctx, chain_id: int) -> Optional[CertificateCAChain]:
     return ctx.dbsession.get(CertificateCAChain, chain_id)
+
+
+def get__CertificateCA__issuers(ctx) -> list:
+    """The CertificateCAs that issued a certificate here (item 0 of a certificate's chain), by
+    name: the choices of the certificate lists' `ca` filter."""
+    issuer_ids = (
+        sa.select(CertificateCAChain.certificate_ca_0_id)
+        .join(CertificateSignedChain, CertificateSignedChain.certificate_ca_chain_id == CertificateCAChain.id)
+        .distinct()
+    )
+    return ctx.dbsession.scalars(
+        sa.select(CertificateCA)
+        .where(CertificateCA.id.in_(issuer_ids))
+        .order_by(CertificateCA.display_name.asc(), CertificateCA.id.asc())
+    ).all()
 
 
 def get__CertificateCAs__by_ids(ctx, ids) -> dict:
@@ -756,6 +833,8 @@ ORDER_LISTS = {
     "all": None,
     "active": model_utils.Acme_Status_Order.IDS_ACTIVE,
     "finished": model_utils.Acme_Status_Order.IDS_FINISHED,
+    # the server made them invalid (or reported them `deactivated`, which it means as invalid)
+    "failed": (model_utils.Acme_Status_Order.INVALID, model_utils.Acme_Status_Order.DEACTIVATED),
 }
 
 
@@ -766,10 +845,16 @@ def query__AcmeOrder(
     domain_id: Optional[int] = None,
     unique_fqdn_set_id: Optional[int] = None,
     certificate_request_id: Optional[int] = None,
+    updated_since: Optional[datetime.datetime] = None,
 ):
     """Orders, newest first: ``which`` of ``ORDER_LISTS``, of an account, listing an authorization,
-    naming a Domain (its set holds it), for a set, or that sent a CSR."""
+    naming a Domain (its set holds it), for a set, or that sent a CSR; ``updated_since``: last
+    updated (else created) at or after that time (the `?days=` of the lists)."""
     statement = _order_options(sa.select(AcmeOrder))
+    if updated_since is not None:
+        statement = statement.where(
+            sa.func.coalesce(AcmeOrder.timestamp_updated, AcmeOrder.timestamp_created) >= updated_since
+        )
     status_ids = ORDER_LISTS[which]
     if status_ids is not None:
         statement = statement.where(AcmeOrder.acme_status_order_id.in_(status_ids))

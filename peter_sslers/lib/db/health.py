@@ -203,9 +203,10 @@ def _half_days_text(days: int) -> str:
 # --- the queries
 
 
-def _latest_certificate_ids():
+def latest_certificate_ids():
     """The ids of the latest certificates (see the module docstring): one per active domain at
-    most, distinct."""
+    most, distinct. The certificate lists' `serving` filter (``get.query__CertificateSigned``)
+    selects with it, so the dashboard's figures and the lists behind them agree."""
     single = aliased(CertificateSigned)
     multi = aliased(CertificateSigned)
     serving = sa.case(
@@ -368,6 +369,12 @@ def _failed_renewals(ctx):
     )
 
 
+def failed_renewal_ids(ctx):
+    """The ids of the failed renewals (see the module docstring) as a subquery: the renewal
+    queue's `unresolved` filter (``queues.query__QueueCertificate``) selects with it."""
+    return sa.select(_failed_renewals(ctx).c.id)
+
+
 def _names_of_sets(ctx, set_ids) -> Dict[int, List[str]]:
     set_ids = sorted(set(set_ids))
     if not set_ids:
@@ -411,7 +418,7 @@ def health_snapshot(ctx, days: int, items: int = ITEMS_SHOWN) -> HealthSnapshot:
     queue_certificate, queue_domain = _queue_stats(ctx)
 
     # the latest certificates: counts and the earliest notAfter in one statement
-    latest_ids = _latest_certificate_ids()
+    latest_ids = latest_certificate_ids()
     under_way = _renewal_under_way(ctx, CertificateSigned)
     not_after = CertificateSigned.timestamp_not_after
     is_expiring = sa.and_(not_after > now, not_after <= horizon)

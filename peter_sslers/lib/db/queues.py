@@ -59,6 +59,7 @@ from . import actions_acme
 from . import ari
 from . import coverage
 from . import get
+from . import health
 from . import validate
 from .getcreate import getcreate__Domain__by_domainName
 from .getcreate import getcreate__UniqueFQDNSet__by_domain_names
@@ -445,15 +446,19 @@ QUEUE_CERTIFICATE_LISTS = ("unprocessed", "successes", "failures", "all")
 QUEUE_CERTIFICATE_SOURCES = ("AcmeOrder", "CertificateSigned", "UniqueFQDNSet")
 
 
-def query__QueueCertificate(which: str = "unprocessed", **filters):
+def query__QueueCertificate(which: str = "unprocessed", ctx=None, **filters):
     """``unprocessed`` (waiting, oldest first: the processing order), ``successes``, ``failures``
     or ``all`` (newest first).
 
     :param filters: ``domain_id`` (the item's set holds the Domain), ``unique_fqdn_set_id`` (the
         set renewed, or the source set), ``certificate_signed_id`` (the certificate renewed, or
-        the one the item made), ``private_key_id``, ``acme_account_id``.
+        the one the item made), ``private_key_id``, ``acme_account_id``; ``unresolved`` (True,
+        needs ``ctx``: only the failed renewals the health report counts, ``health.failed_renewal_ids``:
+        the last outcome for their set, not renewed since, the set still has an active domain).
     """
     statement = sa.select(QueueCertificate)
+    if filters.get("unresolved"):
+        statement = statement.where(QueueCertificate.id.in_(health.failed_renewal_ids(ctx)))
     if "domain_id" in filters:
         statement = statement.where(
             QueueCertificate.unique_fqdn_set_id.in_(

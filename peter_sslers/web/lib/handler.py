@@ -89,6 +89,23 @@ class Pagination:
     def url(self, page: int) -> str:
         return self.url_template.replace("{page}", str(page))
 
+    def page_numbers(self, neighbours: int = 2) -> list:
+        """The numbered links of the pagination bar: the first page, the last, this one and its
+        ``neighbours`` on each side, with None where pages are left out (shown as an ellipsis).
+        A gap of one page shows that page instead."""
+        shown = {1, self.page_last}
+        shown.update(range(max(1, self.page - neighbours), min(self.page_last, self.page + neighbours) + 1))
+        numbers = []
+        previous = 0
+        for number in sorted(shown):
+            if number - previous == 2:
+                numbers.append(number - 1)
+            elif number - previous > 2:
+                numbers.append(None)
+            numbers.append(number)
+            previous = number
+        return numbers
+
     def as_json(self) -> dict:
         return {
             "total_items": self.total_items,

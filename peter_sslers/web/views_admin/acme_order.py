@@ -11,6 +11,7 @@ from ...lib.db.order_spec import OrderSpec
 from ..lib import forms
 from ..lib import forms_2021
 from ..lib import forms_acme
+from ..lib import list_filters
 from ..lib.handler import error_envelope
 from ..lib.handler import focus_loader
 from ..lib.handler import outside_error_message
@@ -40,11 +41,18 @@ class ViewList(AcmeHandler):
             location=self.request.route_path("admin:acme_orders:list" + ("|json" if self.is_json else ""), which="active")
         )
 
-    @admin_view("admin:acme_orders:list", renderer="/admin/acme_orders.mako", paginate=True)
+    @admin_view(
+        "admin:acme_orders:list",
+        renderer="/admin/acme_orders.mako",
+        paginate=True,
+        notes=("`?days=N` (1 to 3650): only the orders updated (else created) within the last N days.",),
+    )
     def list(self):
-        """Orders: `all`, `active` (pending, ready, processing) or `finished` (valid, invalid)."""
+        """Orders: `all`, `active` (pending, ready, processing), `finished` (valid, invalid) or `failed`
+        (invalid, deactivated)."""
         which = self.request.matchdict["which"]
-        return self.paged_list_as_list(get.query__AcmeOrder(which), "AcmeOrders", page_title="ACME orders: %s" % which, which=which)
+        statement = list_filters.acme_orders_statement(self.ctx, which, self.request.GET)
+        return self.paged_list_as_list(statement, "AcmeOrders", page_title="ACME orders: %s" % which, which=which)
 
     def _get_sync_active(self):
         """A GET on the HTML route: back to the active orders (the sync needs a POST)."""

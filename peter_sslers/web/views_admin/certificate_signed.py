@@ -15,6 +15,7 @@ from ...lib.db import update
 from ..lib import downloads
 from ..lib import forms
 from ..lib import forms_acme
+from ..lib import list_filters
 from ..lib import nginx
 from ..lib.handler import Handler
 from ..lib.handler import focus_loader
@@ -35,18 +36,37 @@ def load_certificate(handler: Handler):
 class ViewList(Handler):
     @admin_view("admin:certificate_signeds")
     def index(self):
-        return HTTPSeeOther(
-            location=self.request.route_path(
-                "admin:certificate_signeds:list" + ("|json" if self.is_json else ""), which="active"
-            )
+        """Redirects to the active certificates (to all of them when `?state=` is given), the
+        query string kept."""
+        which = "all" if self.request.GET.get("state") else "active"
+        location = self.request.route_path(
+            "admin:certificate_signeds:list" + ("|json" if self.is_json else ""), which=which
         )
+        if self.request.query_string:
+            location += "?" + self.request.query_string
+        return HTTPSeeOther(location=location)
 
-    @admin_view("admin:certificate_signeds:list", renderer="/admin/certificate_signeds.mako", paginate=True)
+    @admin_view(
+        "admin:certificate_signeds:list",
+        renderer="/admin/certificate_signeds.mako",
+        paginate=True,
+        notes=(
+            "Filters (query string, kept across pages): `state` (%s), `expiring_days=N` (not expired, ends "
+            "within N days, 1 to 3650), `serving=1` (the latest certificate of an active domain), `ca=ID` (issued "
+            "by that CertificateCA), `name=TEXT` (any domain of the certificate contains it; Unicode or punycode). "
+            "A bad value answers HTTP 400." % ", ".join("`%s`" % s for s in get.CERTIFICATE_SIGNED_STATES),
+        ),
+    )
     def list(self):
-        """Certificates: `all`, `active`, `expiring` (active, ending within `expiring_days`) or `inactive`."""
+        """Certificates: `all`, `active`, `expiring` (active, ending within `expiring_days`) or `inactive`,
+        filtered by the query string."""
         which = self.request.matchdict["which"]
-        statement = get.query__CertificateSigned(self.ctx, which)
-        return self.paged_list(statement, "CertificateSigneds", page_title="Certificates: %s" % which, which=which)
+        statement = list_filters.certificate_signeds_statement(self.ctx, which, self.request.GET)
+        result = self.paged_list(statement, "CertificateSigneds", page_title="Certificates: %s" % which, which=which)
+        if not self.is_json:
+            result["filter_values"] = {name: self.request.GET.get(name, "") for name in list_filters.CERTIFICATE_SIGNED_PARAMS}
+            result["issuers"] = get.get__CertificateCA__issuers(self.ctx)
+        return result
 
 
 class ViewUpload(Handler):

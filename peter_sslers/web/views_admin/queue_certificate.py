@@ -12,6 +12,7 @@ from ...lib.db.order_spec import resolve_account
 from ..lib import forms
 from ..lib import forms_2021
 from ..lib import forms_queue
+from ..lib import list_filters
 from ..lib.handler import focus_loader
 from ..lib.viewconfig import admin_view
 from .acme_handler import OrderFormHandler
@@ -72,9 +73,8 @@ class ViewList(OrderFormHandler):
         )
 
     def _list(self, which: str):
-        return self.paged_list(
-            queues.query__QueueCertificate(which), "QueueCertificates", page_title=LIST_TITLES[which], which=which
-        )
+        statement = list_filters.queue_certificates_statement(self.ctx, which, self.request.GET)
+        return self.paged_list(statement, "QueueCertificates", page_title=LIST_TITLES[which], which=which)
 
     @admin_view("admin:queue_certificates:unprocessed", renderer="/admin/queue_certificates.mako", paginate=True)
     def list_unprocessed(self):
@@ -88,7 +88,8 @@ class ViewList(OrderFormHandler):
 
     @admin_view("admin:queue_certificates:failures", renderer="/admin/queue_certificates.mako", paginate=True)
     def list_failures(self):
-        """The items whose processing failed, newest first."""
+        """The items whose processing failed, newest first; `?unresolved=1`: only the failures the health
+        report counts (the last outcome for their set, not renewed since, the set still has an active domain)."""
         return self._list("failures")
 
     @admin_view("admin:queue_certificates:all", renderer="/admin/queue_certificates.mako", paginate=True)

@@ -27,20 +27,63 @@
 </%def>
 
 <%def name="pagination(p)">
+## numbered: first, ..., this page's neighbours, ..., last; the query string (the list's filters) is kept
 % if p.page_last > 1:
-  <nav class="pagination">
+  <nav class="pagination" aria-label="Pages">
   % if p.page_prev:
-    <a href="${p.url(p.page_prev)}">&larr; previous</a>
+    <a href="${p.url(p.page_prev)}" rel="prev">&larr; previous</a>
   % endif
-    <span>page ${p.page} of ${p.page_last} (${p.total_items} items)</span>
+  % for number in p.page_numbers():
+    % if number is None:
+    <span class="gap">&hellip;</span>
+    % elif number == p.page:
+    <a class="current" aria-current="page" href="${p.url(number)}">${number}</a>
+    % else:
+    <a href="${p.url(number)}">${number}</a>
+    % endif
+  % endfor
   % if p.page_next:
-    <a href="${p.url(p.page_next)}">next &rarr;</a>
+    <a href="${p.url(p.page_next)}" rel="next">next &rarr;</a>
   % endif
+    <span class="muted">page ${p.page} of ${p.page_last} (${p.total_items} items)</span>
   </nav>
 % else:
   <p class="muted">${p.total_items} item${'' if p.total_items == 1 else 's'}</p>
 % endif
 </%def>
+
+<%def name="nav_links()">\
+<%! from peter_sslers.web.lib import navigation %>\
+<% current = navigation.current_section(request) %>\
+% for section, route, label, _objects in navigation.NAVIGATION:
+  % if section == current:
+      <a class="current" aria-current="page" href="${request.route_path(route)}">${label}</a>
+  % else:
+      <a href="${request.route_path(route)}">${label}</a>
+  % endif
+% endfor
+</%def>
+
+## a domain name as stored, in Unicode with the punycode beside when it is an IDN
+<%def name="domain_name(name)">\
+<%! from peter_sslers.lib.utils import domain_name_unicode %>\
+<% shown = domain_name_unicode(name) %>\
+% if shown:
+<span class="idn">${shown}</span> <span class="punycode">(${name})</span>\
+% else:
+${name}\
+% endif
+</%def>
+
+## the CSS class of a number of days left: expired, under 7, under 30, else ok
+<%def name="days_class(days)">${'days-expired' if days < 0 else 'days-7' if days < 7 else 'days-30' if days < 30 else 'days-ok'}</%def>
+
+<%def name="days_left(c)">\
+<span class="days ${days_class(c.expiring_days)}">${'expired' if c.expiring_days < 0 else '%d day%s left' % (c.expiring_days, '' if c.expiring_days == 1 else 's')}</span>\
+</%def>
+
+## a duration in seconds, roughly: 40 s, 12 min, 5 h, 3 days
+<%def name="age(seconds)">${'%d s' % seconds if seconds < 120 else '%d min' % (seconds // 60) if seconds < 7200 else '%d h' % (seconds // 3600) if seconds < 172800 else '%d days' % (seconds // 86400)}</%def>
 
 <%def name="timestamp(ts)">${ts.strftime('%Y-%m-%d %H:%M:%S UTC') if ts else ''}</%def>
 
@@ -75,9 +118,13 @@
   % for c in items:
     <tr>
       <td><a href="${request.route_path('admin:certificate_signed:focus', id=c.id)}">${c.id}</a></td>
-      <td>${', '.join(c.domains_as_list)}</td>
+      <td>
+      % for name in c.domains_as_list:
+        ${domain_name(name)}${'' if loop.last else ','}
+      % endfor
+      </td>
       <td>${status_certificate(c)}</td>
-      <td>${timestamp(c.timestamp_not_after)} (${c.expiring_days} days)</td>
+      <td>${timestamp(c.timestamp_not_after)} ${days_left(c)}</td>
       <td><a href="${request.route_path('admin:private_key:focus', id=c.private_key_id)}">${c.private_key_id}</a></td>
       <td>${c.key_technology}, ${'single' if c.is_single_domain_cert else 'multi'}</td>
     </tr>

@@ -6,7 +6,7 @@
 
 <h1>${page_title} ${m.json_twin()}</h1>
 <nav class="tabs">
-% for w in ('active', 'finished', 'all'):
+% for w in ('active', 'finished', 'failed', 'all'):
   <a href="${request.route_path('admin:acme_orders:list', which=w)}">${w}</a>
 % endfor
   <a class="button" href="${request.route_path('admin:acme_order:new:freeform')}">New order</a>

@@ -3,7 +3,7 @@
 <%block name="title">Domain ${Domain.domain_name}</%block>
 <%block name="breadcrumb"><a href="${request.route_path('admin')}">Admin</a> / <a href="${request.route_path('admin:domains')}">Domains</a> / ${Domain.domain_name}</%block>
 
-<h1>Domain ${Domain.domain_name} ${m.json_link(request.route_path('admin:domain:focus|json', domain_identifier=Domain.id))}</h1>
+<h1>Domain ${m.domain_name(Domain.domain_name)} ${m.json_link(request.route_path('admin:domain:focus|json', domain_identifier=Domain.id))}</h1>
 <table class="kv">
   <tr><th>id</th><td>${Domain.id}</td></tr>
   <tr><th>domain name</th><td><code>${Domain.domain_name}</code></td></tr>

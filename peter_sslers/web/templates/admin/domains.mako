@@ -14,23 +14,24 @@
 </nav>
 ${m.pagination(pagination)}
 % if Domains:
+<%! from peter_sslers.lib.exports import served_certificate %>
 <table class="list">
-  <thead><tr><th>id</th><th>domain</th><th>active</th><th>latest single</th><th>latest multi</th><th>created</th></tr></thead>
+  <thead><tr><th>id</th><th>domain</th><th>active</th><th>serving certificate</th><th>days left</th><th>created</th></tr></thead>
   <tbody>
   % for d in Domains:
+    <% c = served_certificate(d) %>
     <tr>
       <td><a href="${request.route_path('admin:domain:focus', domain_identifier=d.id)}">${d.id}</a></td>
-      <td><a href="${request.route_path('admin:domain:focus', domain_identifier=d.domain_name)}">${d.domain_name}</a></td>
+      <td><a href="${request.route_path('admin:domain:focus', domain_identifier=d.domain_name)}">${m.domain_name(d.domain_name)}</a></td>
       <td>${m.boolean(d.is_active)}</td>
-    % for c in (d.certificate_signed__latest_single, d.certificate_signed__latest_multi):
-      <td>
-      % if c is not None:
-        <a href="${request.route_path('admin:certificate_signed:focus', id=c.id)}">${c.id}</a>, ends ${m.timestamp(c.timestamp_not_after)} (${c.expiring_days} days)
-      % else:
-        -
-      % endif
-      </td>
-    % endfor
+    % if c is not None:
+      <td><a href="${request.route_path('admin:certificate_signed:focus', id=c.id)}">${c.id}</a>
+        (${'single' if c.id == d.certificate_signed_id__latest_single else 'multi'}), ends ${m.timestamp(c.timestamp_not_after)}</td>
+      <td>${m.days_left(c)}</td>
+    % else:
+      <td class="muted">none</td>
+      <td></td>
+    % endif
       <td>${m.timestamp(d.timestamp_created)}</td>
     </tr>
   % endfor

@@ -3,11 +3,68 @@
 <%block name="title">Admin</%block>
 <%block name="breadcrumb">Admin</%block>
 
-<h1>peter_sslers</h1>
+<h1>peter_sslers ${m.json_twin()}</h1>
 <p>A certificate manager for many domains on many machines. Admin tool at <code>${request.admin_url}</code>.</p>
 
+<section class="dashboard" aria-labelledby="dashboard-health">
+  <h2 id="dashboard-health">Health:
+    <span class="health health-${snapshot.status}">${snapshot.status}</span>
+    <a class="json" href="${request.route_path('admin:api:health')}">details</a></h2>
+% if snapshot.reasons:
+  <ul class="reasons">
+  % for reason in snapshot.reasons:
+    <li>${reason}</li>
+  % endfor
+  </ul>
+% endif
+  <div class="figures">
+  % for figure in figures:
+    <a class="figure${' figure-alert' if figure['count'] else ''}" id="figure-${figure['key']}" href="${figure['url']}">
+      <span class="count">${figure['count']}</span>
+      <span class="label">${figure['label']}</span>
+    </a>
+  % endfor
+  % if coverage_events['count']:
+    <a class="figure figure-alert" id="figure-coverage_events_unresolved" href="${coverage_events['url']}">
+      <span class="count">${coverage_events['count']}</span>
+      <span class="label">Coverage events unresolved</span>
+    </a>
+  % endif
+  </div>
+
+  <h2>Queues</h2>
+  <table class="kv">
+  % for label, queue in (('Renewal queue', queues['queue_certificate']), ('Domain queue', queues['queue_domain'])):
+    <tr><th>${label}</th>
+        <td><a href="${queue['url']}">${queue['waiting']} waiting</a>
+        % if queue['oldest_waiting']:
+          ; oldest: <a href="${queue['oldest_waiting']['url']}">#${queue['oldest_waiting']['id']}</a>,
+          queued ${queue['oldest_waiting']['timestamp_created'][:19].replace('T', ' ')} UTC
+          (${m.age(queue['oldest_waiting']['seconds'])} ago)
+        % endif
+        </td></tr>
+  % endfor
+  </table>
+
+  <h2>Edge</h2>
+  <table class="kv">
+  % for label, state, link in (('Redis', redis, request.route_path('admin:operations:redis')), ('nginx', nginx, request.route_path('admin:operations:nginx'))):
+    <tr><th>${label}</th>
+        <td><span class="badge edge-${state.label}${' ok' if state.reachable else ' bad' if state.reachable is False else ''}">${state.label}</span>
+        % if state.server:
+          <code>${state.server}</code>
+        % endif
+        % if state.error:
+          <span class="muted">${state.error}</span>
+        % endif
+          (<a href="${link}">operations</a>)
+        </td></tr>
+  % endfor
+  </table>
+</section>
+
 <section>
-  <h2>Status</h2>
+  <h2>Setup</h2>
   <table class="kv">
     <tr><th>Default ACME server</th>
         <td>
@@ -25,10 +82,7 @@
           <em>none yet: orders need an account to be chosen</em>
         % endif
         </td></tr>
-    <tr><th>Domains</th><td>${count_domains}</td></tr>
-    <tr><th>Redis priming</th><td>${'enabled' if request.registry.app_settings.enable_redis else 'disabled'}</td></tr>
-    <tr><th>nginx cache expiry</th><td>${'enabled' if request.registry.app_settings.enable_nginx else 'disabled'}
-      (<a href="${request.route_path('admin:operations:nginx')}">operations</a>)</td></tr>
+    <tr><th>Domains</th><td><a href="${request.route_path('admin:domains')}">${count_domains}</a></td></tr>
   </table>
 </section>
 

@@ -9,24 +9,14 @@
 </head>
 <body>
   <header class="topbar">
-    <a class="brand" href="${request.route_path('admin')}">peter_sslers</a>
-    <nav>
-      <a href="${request.route_path('admin:domains')}">Domains</a>
-      <a href="${request.route_path('admin:acme_orders')}">Orders</a>
-      <a href="${request.route_path('admin:acme_accounts')}">Accounts</a>
-      <a href="${request.route_path('admin:certificate_signeds')}">Certificates</a>
-      <a href="${request.route_path('admin:private_keys')}">Keys</a>
-      <a href="${request.route_path('admin:certificate_cas')}">CAs</a>
-      <a href="${request.route_path('admin:unique_fqdn_sets')}">Sets</a>
-      <a href="${request.route_path('admin:queue_domains')}">Queue</a>
-      <a href="${request.route_path('admin:queue_certificates')}">Renewals</a>
-      <a href="${request.route_path('admin:coverage_assurance_events:unresolved')}">Coverage</a>
-      <a href="${request.route_path('admin:search')}">Search</a>
-      <a href="${request.route_path('admin:operations:log')}">Operations</a>
-      <a href="${request.route_path('admin:api')}">API</a>
-      <a href="${request.route_path('admin:settings')}">Settings</a>
-      <a href="${request.route_path('admin:help')}">Help</a>
+    <a class="brand" href="${request.route_path('admin')}"${' aria-current="page"' if request.matched_route is not None and request.matched_route.name == 'admin' else '' | n}>peter_sslers</a>
+    <nav aria-label="Sections">
+${m.nav_links()}
     </nav>
+    <form class="header-search" role="search" method="GET" action="${request.route_path('admin:domains:search')}">
+      <input type="search" name="domain" aria-label="Find a domain name" placeholder="Find a domain&hellip;">
+      <button type="submit">Search</button>
+    </form>
     <span class="warning">Admin views expose private keys: keep them on a private network.</span>
   </header>
   <main>
