@@ -9,7 +9,12 @@ from typing import Optional
 
 # (section, route of its link, label, the route objects it covers)
 NAVIGATION = (
-    ("domains", "admin:domains", "Domains", ("domain", "domains", "domain_blocklisted", "domains_blocklisted")),
+    (
+        "domains",
+        "admin:domains",
+        "Domains",
+        ("domain", "domains", "domain_blocklisted", "domains_blocklisted", "domain_autocerts"),
+    ),
     (
         "orders",
         "admin:acme_orders",
