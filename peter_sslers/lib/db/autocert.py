@@ -215,20 +215,24 @@ def _check_timing(ctx, name: str, now: datetime.datetime) -> None:
         )
 
 
-def acquire(ctx, name: str, source: str) -> Tuple[Optional[DomainAutocert], Optional[int]]:
-    """Take the name's lock (rules 4 and 5): ``(the new running attempt, None)``, committed so
-    every instance sees it; or ``(None, id of the attempt another call is running)``.
+def acquire(ctx, name: str, source: str) -> Tuple[Optional[DomainAutocert], Optional[int], Optional[Domain]]:
+    """Take the name's lock (rules 4 and 5): ``(the new running attempt, None, None)``, committed
+    so every instance sees it; ``(None, id of the attempt another call is running, None)``; or
+    ``(None, None, the Domain)`` when the name has a valid certificate by now (another call's
+    attempt finished between this call's first look and the lock).
 
     :raises AutocertRefused: (autocert) a recent failure, the hourly allowance.
     """
     _critical_section(ctx)
+    # what this session read before the lock may be stale now: read it again from here on
+    ctx.dbsession.expire_all()
     now = utcnow()
     dbRunning = _running(ctx, name)
     if dbRunning is not None:
         age = (now - dbRunning.timestamp_created).total_seconds()
         if age < ctx.settings.autocert_lock_timeout_seconds:
             ctx.checkpoint()  # release the critical section
-            return None, dbRunning.id
+            return None, dbRunning.id, None
         _finish_row(
             dbRunning,
             "abandoned",
@@ -240,6 +244,11 @@ def acquire(ctx, name: str, source: str) -> Tuple[Optional[DomainAutocert], Opti
         )
         log.warning("autocert: attempt %s for %s abandoned after %d s", dbRunning.id, name, age)
         ctx.dbsession.flush()
+    if dbRunning is None:
+        dbServed = served_domain(ctx, name)
+        if dbServed is not None:
+            ctx.checkpoint()  # release the critical section
+            return None, None, dbServed
     if source == SOURCE_AUTOCERT:
         try:
             _check_timing(ctx, name, now)
@@ -267,11 +276,11 @@ def acquire(ctx, name: str, source: str) -> Tuple[Optional[DomainAutocert], Opti
         ctx.checkpoint()
         if dbRunning is None:
             raise
-        return None, dbRunning.id
+        return None, dbRunning.id, None
     if dbDomain is not None:
         log__OperationsObjectEvent(ctx, "ApiDomains__autocert", dbDomain, dbEvent)
     ctx.checkpoint()
-    return dbAttempt, None
+    return dbAttempt, None, None
 
 
 def wait_for(ctx, attempt_id: int, seconds: float) -> Optional[DomainAutocert]:
@@ -418,7 +427,10 @@ def certificate_for(ctx, raw_name: str, source: str, values: Optional[dict] = No
     is_new_domain = get.get__Domain__by_name(ctx, name) is None
     # the order's options are checked before the lock: a bad account or key writes nothing
     spec = order_spec(ctx, name, source, values)
-    dbAttempt, running_id = acquire(ctx, name, source)
+    dbAttempt, running_id, dbServed = acquire(ctx, name, source)
+    if dbServed is not None:
+        # another call's order finished between the first look and the lock
+        return Outcome(name, "exists", dbServed)
     if dbAttempt is None:
         wait = ctx.settings.autocert_wait_seconds
         dbOther = wait_for(ctx, running_id, wait)
