@@ -440,6 +440,19 @@ def seed_admin(served, with_acme: bool = True, prefix: str = "seed") -> Dict[str
     post("/domain/new.json", {"domain_name": "%s-domain.example.com" % prefix})
     post("/queue-domains/add.json", {"domain_names_http01": "%s-q1.example.com, %s-q2.example.com" % (prefix, prefix)})
     post("/private-key/new.json", {"key_technology": "EC_P256"})
+    post("/domains-blocklisted/add.json", {"domain_name": "%s-blocked.example.com" % prefix})
+    post("/unique-fqdn-set/new.json", {"domain_names": "%s-set.example.com, www.%s-set.example.com" % (prefix, prefix)})
+    # a zone's dns-01 backend (nothing is sent to the server until it is used or tested)
+    post(
+        "/dns-backend-rfc2136/new.json",
+        {
+            "zone": "%s-zone.example.com" % prefix,
+            "server": "127.0.0.1",
+            "port": "5353",
+            "tsig_key_name": "%s-key" % prefix,
+            "tsig_secret": "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0IQ==",
+        },
+    )
     if with_acme:
         contact = "%s@example.com" % prefix
         account = post("/acme-account/new.json", {"account__contact": contact, "account_key_technology": "EC"})
