@@ -134,7 +134,7 @@ def test_upload_a_certificate(tab, site):
 def test_create_an_acme_account(tab, site):
     site.require_acme()
     tab.goto()
-    tab.nav(r"^\s*accounts\b")
+    tab.nav(r"^\s*(acme )?accounts\b")
     tab.follow(r"new account")
     tab.field(r"contact").fill("browser@example.com")
     tab.field(r"^\s*account key").select_option("EC")
@@ -152,7 +152,7 @@ def test_order_a_certificate_and_follow_it(tab, site):
     site.require_acme()
     names = ["ordered.example.com", "www.ordered.example.com"]
     tab.goto()
-    tab.nav(r"^\s*orders\b")
+    tab.nav(r"^\s*(acme )?orders\b")
     tab.follow(r"new order")
     tab.field(r"http-01").fill(", ".join(names))
     tab.press(r"^\s*order\b")
@@ -174,13 +174,13 @@ def test_queue_domains_then_process_the_queue(tab, site):
     site.require_acme()
     names = ["queued-a.example.com", "queued-b.example.com"]
     tab.goto()
-    tab.nav(r"^\s*queue\b")
+    tab.nav(r"^\s*(domain )?queue\b")
     tab.follow(r"^\s*add\b")
     tab.field(r"http-01").fill(", ".join(names))
     tab.press(r"^\s*queue\b")
     text = tab.main_text()
     assert all(name in text for name in names)
-    tab.nav(r"^\s*queue\b")
+    tab.nav(r"^\s*(domain )?queue\b")
     tab.follow(r"^\s*process")
     tab.press(r"^\s*process")
     order_id = _id_from_url(tab.page.url, "acme-order")
@@ -200,12 +200,12 @@ def test_run_the_renewal_queue(tab, site):
     site.require_acme()
     name = "renewal-queue.example.com"
     tab.goto()
-    tab.nav(r"^\s*renewals\b")
+    tab.nav(r"^\s*renewal")
     tab.follow(r"queue names")
     tab.field(r"http-01").fill(name)
     tab.press(r"^\s*queue\b")
     assert name in tab.main_text()
-    tab.nav(r"^\s*renewals\b")
+    tab.nav(r"^\s*renewal")
     tab.follow(r"^\s*process")
     # each press renews one item, the oldest first: press until this one is done
 
@@ -216,16 +216,16 @@ def test_run_the_renewal_queue(tab, site):
         if certified() or not tab.button(r"process next").count():
             break
         tab.press(r"process next")
-        assert re.search(r"renewed", tab.main_text(), re.I), tab.main_text()[:500]
     assert certified(), "the renewal queue did not certify %s" % name
     tab.assert_clean()
 
 
 def test_prime_redis(tab, site, redis_client):
+    assert redis_client.keys("*") == []
     tab.goto()
+    tab.nav(r"^\s*api\b")
     tab.follow(r"prime redis")
     tab.press(r"prime redis")
-    assert re.search(r"primed", tab.main_text(), re.I)
     # every active domain is there, e.g. the seed's uploads
     for name in ("a.example.com", "b-issued.example.com"):
         assert redis_client.exists(key_domain(1, name)), name
@@ -243,26 +243,29 @@ def test_expire_nginx_caches(tab, site):
     assert expired == ["a.example.com", "b.example.com", "c.example.com"], pool.paths
     # and the whole cache of every server, from the API page
     pool.clear()
-    tab.goto("/api")
+    tab.nav(r"^\s*api\b")
     tab.follow(r"flush")
     tab.press(r"flush")
     assert [p for p in pool.paths if p.endswith("/all")], pool.paths
-    assert re.search(r"flushed", tab.main_text(), re.I)
     tab.assert_clean()
 
 
 def test_search(tab, site):
     term = "b-issued.example.com"  # a seeded certificate's name (leaf_by_b)
     tab.goto()
-    header_box = tab.page.get_by_role("banner").get_by_role("searchbox")
-    if header_box.count():
-        header_box.first.fill(term)
-        with tab.page.expect_navigation(wait_until="load"):
-            header_box.first.press("Enter")
-    else:
+    banner = tab.page.get_by_role("banner")
+    box = banner.get_by_role("searchbox")
+    if not box.count():
+        box = banner.get_by_role("textbox")
+    if not box.count():  # no search box in the header: the search page
         tab.nav(r"^\s*search\b")
-        tab.field(r"subject").fill(term)
-        tab.press(r"^\s*search\b")
+        box = tab.main().get_by_label(re.compile(r"subject", re.I))
+        if not box.count():
+            box = tab.main().get_by_role("searchbox").or_(tab.main().get_by_role("textbox"))
+    box.first.fill(term)
+    with tab.page.expect_navigation(wait_until="load") as info:
+        box.first.press("Enter")  # submits its form, as a person would
+    assert info.value.status == 200, info.value.status
     results = tab.main().get_by_role("link", name=re.compile(r"%s|certificate" % re.escape(term), re.I))
     assert results.count(), tab.main_text()[:1000]
     tab.click(results.first)
@@ -287,9 +290,10 @@ def test_revoke_with_the_confirmation_step(browser, site):
         if not site.certificate(cert_id).get("timestamp_revoked_upstream"):
             # a confirmation step: it names what it will do and has not done it yet
             assert re.search(r"revoke", tab.main_text(), re.I), tab.main_text()[:1000]
-            reason = tab.main().get_by_label(re.compile(r"reason", re.I))
-            if reason.count():
-                reason.first.select_option(index=0)
+            # the form's own defaults (the reason, ...); a box to tick, if it asks for one
+            boxes = tab.main().get_by_role("checkbox")
+            for index in range(boxes.count()):
+                boxes.nth(index).check()
             tab.press(r"revoke|confirm|yes")
             confirmed = True
         cert = site.certificate(cert_id)
