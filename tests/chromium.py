@@ -487,8 +487,9 @@ def _name(text_or_pattern):
     return text_or_pattern
 
 
-# "Revoke on the ACME server", or a plain "Revoke" / "Revoke certificate…" (not "Mark revoked": local only)
-REVOKE_ON_SERVER = re.compile(r"revoke.*(acme|server|\bCA\b)|^\s*revoke\b(?!d)", re.I)
+# "Revoke on the ACME server", "Revoke…": the word "revoke" itself, in no label about marking
+# ("Mark revoked here (final; the ACME server is not told)" only changes the local record)
+REVOKE_ON_SERVER = re.compile(r"^(?!.*\bmark\b).*\brevoke\b", re.I)
 
 
 class AdminTab:
