@@ -157,8 +157,10 @@ class PageWatch:
         failure = request.failure or ""
         if self._is_root_favicon(request.url):
             return
-        # A navigation the test itself replaces (a click, then goto) aborts the old page's loads.
-        if "ERR_ABORTED" in failure and request.is_navigation_request():
+        # Leaving a page aborts what it still loads (the icon, fetched after `load`): not a fault.
+        # A sub-resource that really fails is told by its HTTP status (_on_response), a blocked
+        # one by the console; an unreachable one by its own net:: error here.
+        if "ERR_ABORTED" in failure:
             return
         self.failed.append("%s %s: %s" % (request.method, request.url, failure))
 
