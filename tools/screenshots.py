@@ -7,7 +7,7 @@ It builds, on loopback and in a temporary directory, what the browser tests buil
 2. peter_sslers on a fresh SQLite database (test.ini's settings, `initialize_database`), served
    over HTTP (tests/edge/conftest.ServedApp), with a stand-in nginx pool (tools/fake_server.py);
 3. a few objects of each kind through the JSON API (tests/chromium.seed_admin), a certificate
-   ordered from pebble and an expired upload;
+   ordered from pebble, two uploads ending in 5 and 20 days and an expired one;
 
 then opens Debian's chromium (tests/chromium.launch) and writes, in docs/images/ (or --out):
 
@@ -23,6 +23,7 @@ shows the certificate page with the control instead, and the script says so.
 """
 
 import argparse
+import datetime
 import os
 import re
 import shutil
@@ -33,6 +34,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)
 
+from cryptography import x509  # noqa: E402
+from cryptography.hazmat.primitives import hashes  # noqa: E402
+from cryptography.hazmat.primitives import serialization  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
+from cryptography.x509.oid import NameOID  # noqa: E402
 from pyramid.paster import get_appsettings  # noqa: E402
 
 from peter_sslers import main as make_wsgi_app  # noqa: E402
@@ -65,6 +71,34 @@ def build_app(workdir: str, pebble: Pebble, nginx_pool: FakeServer):
     initialize_database(engine, ApplicationSettings.from_settings(settings))
     settings["dbengine"] = engine
     return make_wsgi_app({}, **settings), engine
+
+
+def leaf_ending_in(names: list, days: int) -> dict:
+    """A certificate for ``names`` ending in ``days`` days, issued by the test data's intermediate A
+    (its key is in tests/test_data), with its chain and key: what the lists colour as expiring."""
+    issuer = x509.load_pem_x509_certificate(data.read_bytes("intermediate_a.cert.pem"))
+    issuer_key = serialization.load_pem_private_key(data.read_bytes("intermediate_a.key.pem"), password=None)
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])]))
+        .issuer_name(issuer.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=85))
+        .not_valid_after(now + datetime.timedelta(days=days, hours=2))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .sign(issuer_key, hashes.SHA256())
+    )
+    return {
+        "cert": cert.public_bytes(serialization.Encoding.PEM).decode(),
+        "chain": data.read("intermediate_a.cert.pem"),
+        "key": key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ).decode(),
+    }
 
 
 def shoot(tab: chromium.AdminTab, out: str, name: str) -> None:
@@ -123,10 +157,10 @@ def main() -> int:
         served = ServedApp(app)
         step("a few objects of each kind")
         made = chromium.seed_admin(served, with_acme=True, prefix="shop")
-        try:  # an expired certificate, for the lists' colours
-            served.upload(data.leaf("leaf_expired"))
-        except AssertionError as exc:
-            print("    (the expired certificate was not taken: %s)" % exc)
+        # certificates near their end, and an expired one, for the lists' colours
+        served.upload(leaf_ending_in(["shop-ends-soon.example.com"], 5))
+        served.upload(leaf_ending_in(["shop-ends-this-month.example.com"], 20))
+        served.upload(data.leaf("leaf_expired"))
         revoke_cert_id = served.post_json(
             "/acme-order/new/freeform.json", data={"domain_names_http01": "old-shop.example.com"}
         )["AcmeOrder"]["certificate_signed_id"]
