@@ -3,6 +3,7 @@
 #   make test   set up everything the test suite needs, then run it on SQLite and on PostgreSQL
 #   make demo   start pebble and peter_sslers on loopback and issue a certificate end to end
 #   make simulate  a compressed-time year of renewals for 1,000 domains against real pebbles
+#   make screenshots  regenerate docs/images/ (the admin in headless Chromium)
 # Both work on a fresh Debian machine as root.
 
 PYTHON ?= python3
@@ -15,8 +16,10 @@ PYTEST_ARGS ?=
 # Debian packages the test suite runs: openssl (the cert_utils fallback backend and its
 # checks), curl (the specification's upload commands, run verbatim), pebble (a real ACME
 # server, with pebble-challtestsrv), redis-server (the Redis priming tests; tests/edge/ also
-# starts one of its own on a free port).
-TEST_DEBIAN_PACKAGES := openssl curl pebble redis-server
+# starts one of its own on a free port), chromium (the admin UI in a real browser, tests/ui/,
+# driven by Playwright for Python from the testing extras; Playwright's own browser download
+# is never used).
+TEST_DEBIAN_PACKAGES := openssl curl pebble redis-server chromium
 # Debian packages checked with dpkg, not by a command: nginx with its Lua module and the Lua
 # libraries the edge handler uses (tools/nginx_conf/, tests/edge/). Installing Debian's nginx
 # would start the system nginx on port 80 of every interface: test-deps blocks service starts
@@ -32,9 +35,14 @@ export SSL_RUN_NGINX_TESTS ?= 1
 export SSL_RUN_REDIS_TESTS ?= 1
 # dns-01: RFC 2136 updates and the visibility wait against Debian's bind9 on loopback (tests/bind9.py)
 export SSL_RUN_DNS_TESTS ?= 1
+# The admin UI in headless Chromium (tests/ui/: a crawl of every admin link and the operator's
+# workflows). Run by the SQLite run only: the pages are the same on PostgreSQL (tests/web/
+# covers every route on both), and two Chromiums at once on two cores slow both runs.
+export SSL_RUN_BROWSER_TESTS ?= 1
+SSL_RUN_BROWSER_TESTS_PG ?= 0
 SSL_TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run demo simulate test install install-test test-deps test-redis test-both test-sqlite test-postgresql clean
+.PHONY: run demo simulate screenshots test install install-test test-deps test-redis test-both test-sqlite test-postgresql clean
 
 $(BIN)/python:
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
@@ -82,6 +90,11 @@ SIM_ARGS ?= --database-url $(PG_TEST_URL) --day-seconds 8
 simulate: install-test
 	$(BIN)/python bench/simulate.py $(SIM_ARGS)
 
+# The admin's pictures in docs/images/ (README.md, docs/QuickStart.md), taken in headless Chromium
+# from a throwaway database and pebble (tools/screenshots.py); needs what the tests need.
+screenshots: install-test
+	$(BIN)/python tools/screenshots.py $(SCREENSHOTS_ARGS)
+
 test: install-test
 	$(MAKE) --no-print-directory test-redis
 	$(MAKE) --no-print-directory test-both
@@ -92,7 +105,8 @@ test: install-test
 SSL_TEST_REDIS_URL_PG ?= redis://127.0.0.1:6379/14
 test-both:
 	@pg_log=$$(mktemp); \
-	SSL_TEST_REDIS_URL="$(SSL_TEST_REDIS_URL_PG)" $(MAKE) --no-print-directory test-postgresql > $$pg_log 2>&1 & pg=$$!; \
+	SSL_TEST_REDIS_URL="$(SSL_TEST_REDIS_URL_PG)" SSL_RUN_BROWSER_TESTS="$(SSL_RUN_BROWSER_TESTS_PG)" \
+	  $(MAKE) --no-print-directory test-postgresql > $$pg_log 2>&1 & pg=$$!; \
 	SSL_TEST_REDIS_URL="$(SSL_TEST_REDIS_URL)" $(MAKE) --no-print-directory test-sqlite; sqlite_rc=$$?; \
 	wait $$pg; pg_rc=$$?; \
 	cat $$pg_log; rm -f $$pg_log; \

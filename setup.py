@@ -41,6 +41,9 @@ testing_requires = tools_requires + [
     "aiosmtpd>=1.4,<2",
     # tests/web/test_hostile_input.py: hostile values for every form route
     "hypothesis>=6.100,<7",
+    # tests/ui/ and tools/screenshots.py: the admin in Debian's chromium (the wheel carries the
+    # driver; Playwright's own browser download is never used)
+    "playwright>=1.45,<2",
     "pytest>=8,<10",
     "WebTest>=3.0,<4",
 ]

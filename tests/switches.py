@@ -1,9 +1,9 @@
 """The environment switches of the test suite (docs/Tests.md, "Switches").
 
-``SSL_RUN_LETSENCRYPT_API_TESTS``, ``SSL_RUN_REDIS_TESTS``, ``SSL_RUN_NGINX_TESTS`` and ``SSL_RUN_DNS_TESTS`` turn
-on the tests needing outside programs (pebble, Redis, nginx, bind9). They read the same way: unset,
-empty or ``0`` is off; another number is on; otherwise ``true``/``yes``/``on`` are on. ``make test``
-sets all four.
+``SSL_RUN_LETSENCRYPT_API_TESTS``, ``SSL_RUN_REDIS_TESTS``, ``SSL_RUN_NGINX_TESTS``, ``SSL_RUN_DNS_TESTS`` and
+``SSL_RUN_BROWSER_TESTS`` turn on the tests needing outside programs (pebble, Redis, nginx, bind9,
+Chromium: ``tests/chromium.py``). They read the same way: unset, empty or ``0`` is off; another
+number is on; otherwise ``true``/``yes``/``on`` are on. ``make test`` sets all five.
 
 The specification's three settings of the ACME tests, with the meaning it gives them:
 
