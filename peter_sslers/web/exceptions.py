@@ -5,8 +5,10 @@ so none of these responses leaves a write behind.
 
 * ``.json`` paths get a JSON error envelope with the HTTP status.
 * ``lib.errors.InvalidRequest`` that escapes a view is the client's fault: 400.
+* Admin HTML paths get the error page in the admin layout (navigation, search); public
+  paths keep plain text answers.
 * Anything else is logged and answered 500; with ``exception_redirect`` an admin HTML
-  page redirects to the admin index with the error instead.
+  page redirects to the admin index with the error (a flash message) instead.
 """
 
 import html
@@ -21,6 +23,7 @@ from pyramid.view import exception_view_config
 from pyramid.view import notfound_view_config
 
 from ..lib import errors
+from .lib.handler import flash_result
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +46,17 @@ def _error_response(request, status: int, title: str, message: str) -> Response:
         payload["form_errors"] = {"Error_Main": message}
         return _render_json(request, payload)
     if _is_admin(request):
+        try:
+            # the admin's own layout, with its navigation: a wrong link is not a dead end
+            response = render_to_response(
+                "/admin/error.mako",
+                {"status": status, "title": title, "message": message},
+                request=request,
+            )
+            response.status = status
+            return response
+        except Exception:
+            log.exception("could not render the admin error page (%s %s)", status, title)
         body = (
             "<!DOCTYPE html><html><head><title>%(status)s %(title)s</title></head>"
             "<body><h1>%(status)s %(title)s</h1><p>%(message)s</p>"
@@ -94,6 +108,10 @@ def unexpected_error(exc, request):
     log.exception("unexpected error on %s %s", request.method, request.path)
     settings = request.registry.app_settings
     if settings.exception_redirect and _is_admin(request) and not request.is_json:
-        query = urllib.parse.urlencode({"result": "error", "error": "An unexpected error occurred: %s" % exc})
-        return HTTPSeeOther(location=request.route_path("admin") + "?" + query)
+        # the sentence travels as a flash message, never in the query string
+        try:
+            flash_result(request, "error", "The request", error="An unexpected error occurred: %s" % exc)
+        except Exception:
+            log.exception("could not leave the error for the next page")
+        return HTTPSeeOther(location=request.route_path("admin") + "?" + urllib.parse.urlencode({"result": "error"}))
     return _error_response(request, 500, "Internal Server Error", "An unexpected error occurred.")

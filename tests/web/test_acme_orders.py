@@ -354,7 +354,12 @@ def test_authorization_deactivate(acmeapp):
     new_account(acmeapp)
     order = freeform(acmeapp, ["d1.example.com"], processing_strategy="create_order").json["AcmeOrder"]
     (authz_id,) = order["acme_authorization_ids"]
-    res = acmeapp.post(ADMIN + "/acme-authorization/%s/acme-server/deactivate" % authz_id, status=303)
+    # the HTML button asks first (irreversible); nothing is sent until it is confirmed
+    page = acmeapp.post(ADMIN + "/acme-authorization/%s/acme-server/deactivate" % authz_id, status=200)
+    assert "Are you sure?" in page.text
+    focus = acmeapp.get(ADMIN + "/acme-authorization/%s.json" % authz_id).json
+    assert focus["AcmeAuthorization"]["acme_status_authorization"] == "pending"
+    res = page.forms[-1].submit(status=303)
     assert "result=success" in res.location
     focus = acmeapp.get(ADMIN + "/acme-authorization/%s.json" % authz_id).json
     assert focus["AcmeAuthorization"]["acme_status_authorization"] == "deactivated"
