@@ -41,6 +41,8 @@ testing_requires = tools_requires + [
     "aiosmtpd>=1.4,<2",
     # tests/web/test_hostile_input.py: hostile values for every form route
     "hypothesis>=6.100,<7",
+    # tests/web/test_ui_forms.py: every admin page parsed by a spec-conforming HTML5 parser
+    "html5lib>=1.1,<2",
     "pytest>=8,<10",
     "WebTest>=3.0,<4",
 ]

@@ -36,7 +36,7 @@ def _is_admin(request) -> bool:
     )
 
 
-def _error_response(request, status: int, title: str, message: str) -> Response:
+def _error_response(request, status: int, title: str, message: str, layout: bool = True) -> Response:
     if request.is_json:
         response = request.response
         response.status = status
@@ -45,7 +45,7 @@ def _error_response(request, status: int, title: str, message: str) -> Response:
         payload = {"result": "error", "status": status, "error": title, "message": message}
         payload["form_errors"] = {"Error_Main": message}
         return _render_json(request, payload)
-    if _is_admin(request):
+    if _is_admin(request) and layout:
         try:
             # the admin's own layout, with its navigation: a wrong link is not a dead end
             response = render_to_response(
@@ -71,8 +71,10 @@ def _error_response(request, status: int, title: str, message: str) -> Response:
     return Response("%s %s\n" % (status, title), status=status, content_type="text/plain", charset="utf-8")
 
 
-# the envelope for answers made outside the exception views (web/limits.py)
-error_response = _error_response
+def error_response(request, status: int, title: str, message: str) -> Response:
+    """The answer made outside the exception views (web/limits.py, before routing and before the
+    admin's host and credential checks): the JSON envelope, or a plain page without the layout."""
+    return _error_response(request, status, title, message, layout=False)
 
 
 def _render_json(request, payload: dict) -> Response:

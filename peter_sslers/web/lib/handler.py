@@ -21,6 +21,7 @@ Conventions (see docs/Architecture.md):
 """
 
 import dataclasses
+import json
 import logging
 import math
 import re
@@ -135,6 +136,9 @@ def labelled_errors(form_errors: dict) -> str:
 # --- flash messages: the outcome of an action, shown once on the next page
 
 FLASH_QUEUE = "result"
+FLASH_KEY = "_f_" + FLASH_QUEUE  # where Pyramid's session keeps that queue
+FLASH_MESSAGE_BYTES = 1200
+FLASH_MESSAGES_KEPT = 2
 
 
 def flash_result(request, result: str, operation: str, error: str = None, details: dict = None) -> None:
@@ -151,7 +155,16 @@ def flash_result(request, result: str, operation: str, error: str = None, detail
         message["details"] = {
             str(key): _bounded(value, LOCATION_VALUE_MAX) for key, value in sorted(details.items()) if value not in (None, "")
         }
-    request.session.flash(message, queue=FLASH_QUEUE)
+    # a signed cookie holds about 4 KB (Pyramid refuses more, with an error): each message is kept
+    # under FLASH_MESSAGE_BYTES as JSON (non-ASCII text counts six bytes a character there), and
+    # only the last FLASH_MESSAGES_KEPT wait (a client that never follows its redirects cannot
+    # grow the cookie)
+    while len(json.dumps(message)) > FLASH_MESSAGE_BYTES and len(message.get("error") or "") > 40:
+        message["error"] = _bounded(message["error"], len(message["error"]) * 2 // 3)
+    if len(json.dumps(message)) > FLASH_MESSAGE_BYTES:
+        message.pop("details", None)
+    waiting = request.session.peek_flash(FLASH_QUEUE)[-(FLASH_MESSAGES_KEPT - 1) :] if FLASH_MESSAGES_KEPT > 1 else []
+    request.session[FLASH_KEY] = list(waiting) + [message]
     # A browser that has the session cookie is a browser (its requests carry a Cookie) and must send
     # the CSRF token: make sure it has one too.
     get_csrf_token(request)
@@ -159,22 +172,20 @@ def flash_result(request, result: str, operation: str, error: str = None, detail
 
 def pop_flash_results(request) -> list:
     """The outcomes left for this page, each shown once (``flash_result``)."""
-    if "_f_" + FLASH_QUEUE not in request.session:
+    if FLASH_KEY not in request.session:
         return []  # nothing to show: the session is not touched, no cookie is sent
-    messages = [m for m in request.session.pop_flash(FLASH_QUEUE) if isinstance(m, dict)]
-    if not request.session:
-        request.session.invalidate()  # the cookie goes with its last message
-    return messages
+    return [m for m in request.session.pop_flash(FLASH_QUEUE) if isinstance(m, dict)]
 
 
 def flash_sentence(message: dict) -> str:
     """The banner's sentence of one flash message."""
-    operation = (message.get("operation") or "The action").replace("-", " ").replace("_", " ")
+    operation = field_label((message.get("operation") or "the action").replace("-", "_")) or "The action"
     details = message.get("details") or {}
     if message.get("result") == "success":
         extra = ", ".join("%s %s" % (key.replace("_", " "), value) for key, value in details.items())
-        return "Done: %s%s." % (operation, " (%s)" % extra if extra else "")
-    return "%s failed: %s" % (operation[:1].upper() + operation[1:], message.get("error") or "unknown error")
+        lowered = operation if operation[:2].isupper() else operation[:1].lower() + operation[1:]
+        return "Done: %s%s." % (lowered, " (%s)" % extra if extra else "")
+    return "%s failed: %s" % (operation, message.get("error") or "unknown error")
 
 
 @dataclasses.dataclass

@@ -33,9 +33,12 @@ HUMAN = {
 </%def>
 
 ## A raw value as words (HUMAN), the raw value in a tooltip.
-<%def name="human(value)">% if value in HUMAN:
-<span title="${value}">${HUMAN[value]}</span>% else:
-${value}% endif
+<%def name="human(value)">\
+% if value in HUMAN:
+<span title="${value}">${HUMAN[value]}</span>\
+% else:
+${value}\
+% endif
 </%def>
 
 ## A rejected form's summary: each field by its label, linked to the field (whose own message is
@@ -59,8 +62,10 @@ ${value}% endif
 </%def>
 
 ## The error of one field, next to it.
-<%def name="field_error(errors, name)">% if errors and name in errors:
-<span class="field-error" id="${name}-error">${errors[name]}</span>% endif
+<%def name="field_error(errors, name)">\
+% if errors and name in errors:
+<span class="field-error" id="${name}-error">${errors[name]}</span>\
+% endif
 </%def>
 
 <%def name="pagination(p)">
