@@ -431,7 +431,7 @@ def test_key_change(acmeapp, db):
     assert "Are you sure?" in page.text and "new key" in page.text
     assert rows(db) == before
     assert acmeapp.get(base + ".json").json["AcmeAccount"]["AcmeAccountKey"]["id"] == key_before
-    res = page.forms[-1].submit(status=303)
+    res = page.forms["confirm"].submit(status=303)
     assert "result=success" in res.location
     assert acmeapp.get(base + ".json").json["AcmeAccount"]["AcmeAccountKey"]["id"] != key_before
     assert acmeapp.get(base + ".json").json["AcmeAccount"]["AcmeAccountKey"]["key_technology"] == "EC"

@@ -359,7 +359,7 @@ def test_authorization_deactivate(acmeapp):
     assert "Are you sure?" in page.text
     focus = acmeapp.get(ADMIN + "/acme-authorization/%s.json" % authz_id).json
     assert focus["AcmeAuthorization"]["acme_status_authorization"] == "pending"
-    res = page.forms[-1].submit(status=303)
+    res = page.forms["confirm"].submit(status=303)
     assert "result=success" in res.location
     focus = acmeapp.get(ADMIN + "/acme-authorization/%s.json" % authz_id).json
     assert focus["AcmeAuthorization"]["acme_status_authorization"] == "deactivated"

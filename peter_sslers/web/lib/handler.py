@@ -613,11 +613,17 @@ class Handler:
             for key, value in self.request.POST.items()
             if isinstance(value, str) and key not in ("confirm", "csrf_token") and len(value) <= FORM_VALUE_ECHO_MAX
         ]
+        operation = self.action_operation()
+        label = field_label(operation.replace("-", "_")) or operation
+        action = self.posted_text("action")
+        if action and len(action) <= LOCATION_VALUE_MAX:
+            label = "%s %s" % (label, action.replace("_", " "))
         values = {
             "question": question,
             "action_url": self.request.path,
             "cancel_url": self.action_parent_url(),
-            "operation": self.action_operation(),
+            "operation": operation,
+            "button_label": "Yes: " + label,
             "fields": fields,
         }
         return render_to_response("/admin/confirm.mako", values, request=self.request)

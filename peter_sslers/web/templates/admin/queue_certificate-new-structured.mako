@@ -8,7 +8,7 @@
 ${m.form_errors(form_errors)}
 % if source is None:
 <p>Start from an ACME order, a certificate or a domain set (the "Queue its renewal" buttons of their pages lead here too).</p>
-<form method="GET" action="${request.route_path('admin:queue_certificate:new_structured')}">
+<form id="pick_source_form" method="GET" action="${request.route_path('admin:queue_certificate:new_structured')}">
   <label for="pick_source">Renew</label>
   <select id="pick_source" name="queue_source">
     <option value="AcmeOrder">the ACME order</option>
