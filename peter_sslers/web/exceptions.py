@@ -45,18 +45,12 @@ def _error_response(request, status: int, title: str, message: str, layout: bool
         payload = {"result": "error", "status": status, "error": title, "message": message}
         payload["form_errors"] = {"Error_Main": message}
         return _render_json(request, payload)
-    if _is_admin(request) and layout:
-        try:
-            # the admin's own layout, with its navigation: a wrong link is not a dead end
-            response = render_to_response(
-                "/admin/error.mako",
-                {"status": status, "title": title, "message": message},
-                request=request,
-            )
-            response.status = status
+    if _is_admin(request):
+        # the admin's own layout, with its navigation: a wrong link is not a dead end (not before
+        # routing, web/limits.py: a plain page there)
+        response = _layout_page(request, status, title, message) if layout else None
+        if response is not None:
             return response
-        except Exception:
-            log.exception("could not render the admin error page (%s %s)", status, title)
         body = (
             "<!DOCTYPE html><html><head><title>%(status)s %(title)s</title></head>"
             "<body><h1>%(status)s %(title)s</h1><p>%(message)s</p>"
@@ -69,6 +63,18 @@ def _error_response(request, status: int, title: str, message: str, layout: bool
         }
         return Response(body, status=status, content_type="text/html", charset="utf-8")
     return Response("%s %s\n" % (status, title), status=status, content_type="text/plain", charset="utf-8")
+
+
+def _layout_page(request, status: int, title: str, message: str):
+    try:
+        response = render_to_response(
+            "/admin/error.mako", {"status": status, "title": title, "message": message}, request=request
+        )
+    except Exception:
+        log.exception("could not render the admin error page (%s %s)", status, title)
+        return None
+    response.status = status
+    return response
 
 
 def error_response(request, status: int, title: str, message: str) -> Response:
