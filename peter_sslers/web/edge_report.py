@@ -82,12 +82,32 @@ def _record_event(request, event_type: str, payload: dict) -> None:
             pass
 
 
+def _record_outside_failure(request, payload: dict) -> None:
+    """The detail of an outside service an admin page could not reach, as an OperationsEvent
+    ``operations__outside_service__fail``, in a session and transaction of their own: the
+    request's were aborted, and nothing of them may come back with this record."""
+    from .database import new_script_context
+
+    ctx = None
+    try:
+        ctx = new_script_context(request.registry)
+        log__OperationsEvent(ctx, "operations__outside_service__fail", payload)
+        ctx.transaction_manager.commit()
+    except Exception:
+        log.exception("could not record the outside failure: %s", payload.get("error"))
+        if ctx is not None:
+            ctx.transaction_manager.abort()
+    finally:
+        if ctx is not None:
+            ctx.dbsession.close()
+
+
 def edge_report_tween_factory(handler, registry):
     def tween(request):
         response = handler(request)
         outside_failure = request.environ.pop(OUTSIDE_FAILURE_KEY, None)
-        if outside_failure is not None and request.__dict__.get("dbsession") is not None:
-            _record_event(request, "operations__outside_service__fail", outside_failure)
+        if outside_failure is not None:
+            _record_outside_failure(request, outside_failure)
         dbsession = request.__dict__.get("dbsession")
         if dbsession is None:
             return response
