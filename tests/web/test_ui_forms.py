@@ -445,3 +445,33 @@ def test_every_admin_page_is_valid_html5(testapp, dbsession, order_world):
             failures.append((method + " " + path, res.status_int, errors[:3]))
     assert len(seen) > 40, sorted(seen)
     assert not failures, "\n".join(repr(f) for f in failures)
+
+
+# --- the session's key
+
+
+def test_session_secret_is_checked():
+    from peter_sslers.config import ApplicationSettings
+    from peter_sslers.config import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="admin_session_secret"):
+        ApplicationSettings.from_settings({"admin_session_secret": "too short"})
+    assert ApplicationSettings.from_settings({"admin_session_secret": "k" * 32}).admin_session_secret == "k" * 32
+
+
+def test_instances_sharing_the_session_secret_read_each_others_messages(make_app, db):
+    from tests.browser import BrowserTestApp
+    from tests.conftest import TEST_HOST
+
+    environ = {"HTTP_HOST": TEST_HOST, "REMOTE_ADDR": "127.0.0.1"}
+    secret = "s" * 40
+    one = BrowserTestApp(make_app(admin_session_secret=secret), extra_environ=environ)
+    cert_id = upload(one)
+    res = one.post(ADMIN + "/certificate-signed/%s/mark" % cert_id, {"action": "inactive"}, status=303)
+    cookie = {"Cookie": "peter_sslers_session=" + _session_cookie(res)}
+    url = ADMIN + "/certificate-signed/%s" % cert_id
+    two = BrowserTestApp(make_app(admin_session_secret=secret), extra_environ=environ)
+    assert banners(two.get(url, headers=cookie).text) == ["Done: mark (action inactive)."]
+    # an instance with its own random key (no admin_session_secret) shows nothing of it
+    other = BrowserTestApp(make_app(), extra_environ=environ)
+    assert banners(other.get(url, headers=cookie).text) == []
