@@ -44,6 +44,8 @@ testing_requires = tools_requires + [
     # tests/ui/ and tools/screenshots.py: the admin in Debian's chromium (the wheel carries the
     # driver; Playwright's own browser download is never used)
     "playwright>=1.45,<2",
+    # tests/web/test_ui_forms.py: every admin page parsed by a spec-conforming HTML5 parser
+    "html5lib>=1.1,<2",
     "pytest>=8,<10",
     "WebTest>=3.0,<4",
 ]

@@ -335,6 +335,15 @@ def _parse_host_list(raw: str) -> tuple:
     return tuple(hosts)
 
 
+def _parse_session_secret(raw: str) -> Optional[str]:
+    value = (raw or "").strip()
+    if not value:
+        return None
+    if len(value) < 32:
+        raise ValueError("at least 32 characters (e.g. `python3 -c 'import secrets; print(secrets.token_hex(32))'`)")
+    return value
+
+
 def _parse_userpass(raw: str) -> Optional[str]:
     value = raw.strip()
     if not value:
@@ -688,6 +697,17 @@ OPTIONS = (
         "`name:sha256-hex-of-token` lines (`peter_sslers_admin_auth new-token FILE NAME`), never the tokens. "
         "Setting it also turns authentication on for every admin route.",
         "the path of a tokens file",
+    ),
+    Option(
+        "admin_session_secret",
+        _parse_session_secret,
+        None,
+        "The key that signs the admin's session cookie, which carries only the result messages shown once "
+        "after an action (flash messages). Unset: a random key is made at each start, so a message in flight "
+        "during a restart is lost, and instances behind one load balancer must share a key. Not a password: "
+        "the cookie holds no credentials and no key material.",
+        "at least 32 characters (e.g. the output of `python3 -c 'import secrets; print(secrets.token_hex(32))'`)",
+        secret=True,
     ),
     Option(
         "exception_redirect",
@@ -1136,6 +1156,7 @@ class ApplicationSettings:
     admin_allowed_hosts: tuple
     admin_htpasswd_file: Optional[str]
     admin_tokens_file: Optional[str]
+    admin_session_secret: Optional[str]
     exception_redirect: bool
     upload_max_bytes: int
     request_max_bytes: int
@@ -1230,7 +1251,7 @@ class ApplicationSettings:
 
 
 # secrets that are not URLs: shown as ``********`` whole
-_OPAQUE_SECRETS = ("notify_webhook_secret", "smtp_password")
+_OPAQUE_SECRETS = ("notify_webhook_secret", "smtp_password", "admin_session_secret")
 
 
 def _mask_secret(name: str, value: str) -> str:

@@ -79,7 +79,9 @@ EXTENSION_TO_MIME = {
     "crt": "application/x-x509-server-cert",
     "der": "application/x-x509-server-cert",
     "key": "application/pkcs8",
-    "csr": "application/pkcs10",
+    # `.csr` is the PEM text (what `openssl req` reads and writes by default); `application/pkcs10`
+    # names the DER encoding (RFC 5967), so the PEM is labelled as PEM
+    "csr": "application/x-pem-file",
 }
 MIME_CA_CERT = "application/x-x509-ca-cert"
 DOWNLOAD_FORMATS = {

@@ -676,6 +676,7 @@ class OperationsEventType(_Mapping):
         1007: "operations__nginx_cache_flush",
         1008: "operations__reconcile_cas",
         1009: "operations__edge_update__fail",  # a withdrawal's Redis/nginx follow-up failed
+        1020: "operations__outside_service__fail",  # an admin page's ACME/Redis/DNS server was unreachable
         # CoverageAssuranceEvent and its notifications (issue 12)
         1200: "CoverageAssuranceEvent__mark_resolution",
         1201: "CoverageAssuranceEvent__insert",

@@ -5,8 +5,10 @@ so none of these responses leaves a write behind.
 
 * ``.json`` paths get a JSON error envelope with the HTTP status.
 * ``lib.errors.InvalidRequest`` that escapes a view is the client's fault: 400.
+* Admin HTML paths get the error page in the admin layout (navigation, search); public
+  paths keep plain text answers.
 * Anything else is logged and answered 500; with ``exception_redirect`` an admin HTML
-  page redirects to the admin index with the error instead.
+  page redirects to the admin index with the error (a flash message) instead.
 """
 
 import html
@@ -21,6 +23,7 @@ from pyramid.view import exception_view_config
 from pyramid.view import notfound_view_config
 
 from ..lib import errors
+from .lib.handler import flash_result
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +36,7 @@ def _is_admin(request) -> bool:
     )
 
 
-def _error_response(request, status: int, title: str, message: str) -> Response:
+def _error_response(request, status: int, title: str, message: str, layout: bool = True) -> Response:
     if request.is_json:
         response = request.response
         response.status = status
@@ -43,6 +46,11 @@ def _error_response(request, status: int, title: str, message: str) -> Response:
         payload["form_errors"] = {"Error_Main": message}
         return _render_json(request, payload)
     if _is_admin(request):
+        # the admin's own layout, with its navigation: a wrong link is not a dead end (not before
+        # routing, web/limits.py: a plain page there)
+        response = _layout_page(request, status, title, message) if layout else None
+        if response is not None:
+            return response
         body = (
             "<!DOCTYPE html><html><head><title>%(status)s %(title)s</title></head>"
             "<body><h1>%(status)s %(title)s</h1><p>%(message)s</p>"
@@ -57,8 +65,22 @@ def _error_response(request, status: int, title: str, message: str) -> Response:
     return Response("%s %s\n" % (status, title), status=status, content_type="text/plain", charset="utf-8")
 
 
-# the envelope for answers made outside the exception views (web/limits.py)
-error_response = _error_response
+def _layout_page(request, status: int, title: str, message: str):
+    try:
+        response = render_to_response(
+            "/admin/error.mako", {"status": status, "title": title, "message": message}, request=request
+        )
+    except Exception:
+        log.exception("could not render the admin error page (%s %s)", status, title)
+        return None
+    response.status = status
+    return response
+
+
+def error_response(request, status: int, title: str, message: str) -> Response:
+    """The answer made outside the exception views (web/limits.py, before routing and before the
+    admin's host and credential checks): the JSON envelope, or a plain page without the layout."""
+    return _error_response(request, status, title, message, layout=False)
 
 
 def _render_json(request, payload: dict) -> Response:
@@ -94,6 +116,10 @@ def unexpected_error(exc, request):
     log.exception("unexpected error on %s %s", request.method, request.path)
     settings = request.registry.app_settings
     if settings.exception_redirect and _is_admin(request) and not request.is_json:
-        query = urllib.parse.urlencode({"result": "error", "error": "An unexpected error occurred: %s" % exc})
-        return HTTPSeeOther(location=request.route_path("admin") + "?" + query)
+        # the sentence travels as a flash message, never in the query string
+        try:
+            flash_result(request, "error", "The request", error="An unexpected error occurred: %s" % exc)
+        except Exception:
+            log.exception("could not leave the error for the next page")
+        return HTTPSeeOther(location=request.route_path("admin") + "?" + urllib.parse.urlencode({"result": "error"}))
     return _error_response(request, 500, "Internal Server Error", "An unexpected error occurred.")

@@ -33,6 +33,7 @@ from markupsafe import Markup
 from pyramid.security import Allowed
 from pyramid.security import Denied
 from pyramid.csrf import CookieCSRFStoragePolicy
+from pyramid.session import SignedCookieSessionFactory
 from pyramid.csrf import check_csrf_token
 from pyramid.csrf import get_csrf_token
 from pyramid.events import BeforeRender
@@ -400,8 +401,34 @@ def includeme(config):
     config.set_csrf_storage_policy(
         CookieCSRFStoragePolicy(cookie_name=CSRF_FIELD, path=settings.admin_prefix, httponly=True, samesite="Strict")
     )
+    config.set_session_factory(session_factory(settings))
     config.add_subscriber(_add_renderer_globals, BeforeRender)
     warn_at_startup(settings, getattr(config.registry, "global_config", None))
+
+
+SESSION_COOKIE = "peter_sslers_session"
+
+
+def session_factory(settings):
+    """The admin's session: a signed cookie (Pyramid's ``SignedCookieSessionFactory``) carrying only
+    the result messages an action leaves for the next page (``request.session.flash``).
+
+    Its key is ``admin_session_secret``, or a random one made at this start (a message in flight
+    during a restart is then lost, and is all that is). Like the CSRF cookie it is sent only to the
+    admin tree and never by another site's page (SameSite=Strict), and scripts cannot read it.
+    """
+    secret = settings.admin_session_secret or secrets.token_hex(32)
+    return SignedCookieSessionFactory(
+        secret,
+        cookie_name=SESSION_COOKIE,
+        path=settings.admin_prefix,
+        httponly=True,
+        samesite="Strict",
+        # no expiry: a message is read on the next page; the cookie ends with the browser
+        max_age=None,
+        timeout=3600,
+        reissue_time=None,
+    )
 
 
 # --- the console script

@@ -766,7 +766,7 @@ def test_order_chain_refuses(given):
         ("key.key", False, "application/pkcs8"),
         ("csr.pem", False, "application/x-pem-file"),
         ("csr.pem.txt", False, "text/plain"),
-        ("csr.csr", False, "application/pkcs10"),
+        ("csr.csr", False, "application/x-pem-file"),
     ],
 )
 def test_mime_for(filename, is_ca, mime):

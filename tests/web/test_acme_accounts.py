@@ -271,9 +271,19 @@ def test_account_new_unreachable_server(acme_app, make_app, db):
     assert after["AcmeEventLog"] == before["AcmeEventLog"] + 1  # the failed directory request
     event = client(app).get(ADMIN + "/acme-event-logs.json").json["AcmeEventLogs"].popitem()[1]
     assert event["acme_event"] == "v2|directory" and event["response_status"] is None
-    res = client(app).post(ADMIN + "/acme-account/new", {"account__contact": "a@example.com"}, status=303)
-    assert "result=error" in res.location and "could+not+be+reached" in res.location
+    browser = client(app)
+    res = browser.post(ADMIN + "/acme-account/new", {"account__contact": "a@example.com"}, status=303)
+    assert "result=error" in res.location and "error=" not in res.location
     assert rows(db)["AcmeAccount"] == before["AcmeAccount"]
+    # the page says it in a sentence; the URL and the cause are in the operations log
+    page = res.follow().text
+    assert "The ACME server could not be reached or did not answer in time" in page
+    assert "operations log" in page and "urllib3" not in page and "HTTPSConnectionPool" not in page
+    events = browser.get(ADMIN + "/operations/log.json?event_type=operations__outside_service__fail").json
+    events = events["OperationsEvents"]
+    (failure,) = events.values() if isinstance(events, dict) else events
+    assert failure["event_payload"]["service"] == "acme" and failure["event_payload"]["operation"] == "new"
+    assert "could not be reached" in failure["event_payload"]["error"] and "/dir" in failure["event_payload"]["error"]
 
 
 # --- upload
@@ -414,9 +424,16 @@ def test_key_change(acmeapp, db):
     res = acmeapp.post(base + "/acme-server/key-change.json", {"account_key_technology": "DSA"}, status=400)
     assert "account_key_technology" in res.json["form_errors"]
     assert rows(db) == before
-    # no technology: the same kind as the current key
-    res = acmeapp.post(base + "/acme-server/key-change", status=303)
+    # no technology: the same kind as the current key; the HTML form asks first (irreversible)
+    key_before = acmeapp.get(base + ".json").json["AcmeAccount"]["AcmeAccountKey"]["id"]
+    before = rows(db)
+    page = acmeapp.post(base + "/acme-server/key-change", status=200)
+    assert "Are you sure?" in page.text and "new key" in page.text
+    assert rows(db) == before
+    assert acmeapp.get(base + ".json").json["AcmeAccount"]["AcmeAccountKey"]["id"] == key_before
+    res = page.forms["confirm"].submit(status=303)
     assert "result=success" in res.location
+    assert acmeapp.get(base + ".json").json["AcmeAccount"]["AcmeAccountKey"]["id"] != key_before
     assert acmeapp.get(base + ".json").json["AcmeAccount"]["AcmeAccountKey"]["key_technology"] == "EC"
 
 

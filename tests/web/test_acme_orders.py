@@ -354,7 +354,13 @@ def test_authorization_deactivate(acmeapp):
     new_account(acmeapp)
     order = freeform(acmeapp, ["d1.example.com"], processing_strategy="create_order").json["AcmeOrder"]
     (authz_id,) = order["acme_authorization_ids"]
-    res = acmeapp.post(ADMIN + "/acme-authorization/%s/acme-server/deactivate" % authz_id, status=303)
+    # the HTML button asks first (irreversible); nothing is sent until it is confirmed
+    status_before = acmeapp.get(ADMIN + "/acme-authorization/%s.json" % authz_id).json["AcmeAuthorization"]["acme_status_authorization"]
+    page = acmeapp.post(ADMIN + "/acme-authorization/%s/acme-server/deactivate" % authz_id, status=200)
+    assert "Are you sure?" in page.text
+    focus = acmeapp.get(ADMIN + "/acme-authorization/%s.json" % authz_id).json
+    assert focus["AcmeAuthorization"]["acme_status_authorization"] == status_before != "deactivated"
+    res = page.forms["confirm"].submit(status=303)
     assert "result=success" in res.location
     focus = acmeapp.get(ADMIN + "/acme-authorization/%s.json" % authz_id).json
     assert focus["AcmeAuthorization"]["acme_status_authorization"] == "deactivated"
@@ -488,8 +494,12 @@ def test_revoke_of_a_certificate_pebble_never_issued(acmeapp, db):
     assert res.json["problem"]["detail"] in res.json["error"] and "ACME server" in res.json["error"]
     cert = acmeapp.get(ADMIN + "/certificate-signed/%s.json" % cert_id).json["CertificateSigned"]
     assert cert["is_revoked"] is False and cert["timestamp_revoked_upstream"] is None
-    res = acmeapp.post(ADMIN + "/certificate-signed/%s/acme-server/revoke" % cert_id, status=303)
+    # the HTML button asks first; confirmed, the refusal is told on the certificate's page
+    page = acmeapp.post(ADMIN + "/certificate-signed/%s/acme-server/revoke" % cert_id, status=200)
+    assert "Are you sure?" in page.text
+    res = page.forms["confirm"].submit(status=303)
     assert "result=error" in res.location
+    assert "The ACME server answered HTTP" in res.follow().text
 
 
 # --- a validation that fails for real

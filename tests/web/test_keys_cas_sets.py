@@ -210,7 +210,7 @@ def test_certificate_request_pages_and_downloads(testapp, dbsession, app_setting
     dbsession.commit()
     res = testapp.get(ADMIN + "/certificate-request/%s.json" % dbCSR.id, status=200)
     assert res.json["CertificateRequest"]["spki_sha256"] == data.facts("csr_rsa.csr.pem")["spki_sha256"]
-    for fmt, content_type in (("pem", "application/x-pem-file"), ("pem.txt", "text/plain"), ("csr", "application/pkcs10")):
+    for fmt, content_type in (("pem", "application/x-pem-file"), ("pem.txt", "text/plain"), ("csr", "application/x-pem-file")):
         res = testapp.get(ADMIN + "/certificate-request/%s/csr.%s" % (dbCSR.id, fmt), status=200)
         assert res.content_type == content_type
         assert x509.load_pem_x509_csr(res.body).public_key().public_numbers() == x509.load_pem_x509_csr(data.read("csr_rsa.csr.pem").encode()).public_key().public_numbers()

@@ -115,8 +115,8 @@ def test_disabled_expire_routes_answer_an_error(testapp, db, dbsession):
     res = testapp.post(ADMIN + "/domain/example.com/nginx-cache-expire.json", status=400)
     assert res.json == dict(NOT_ENABLED, operation="nginx-cache-expire")
     res = testapp.post(ADMIN + "/domain/example.com/nginx-cache-expire", status=303)
-    assert "result=error" in res.location and "nginx+is+not+enabled" in res.location
-    assert "nginx is not enabled" in res.follow().text
+    assert "result=error" in res.location and "operation=nginx-cache-expire" in res.location
+    assert "Nginx cache expire failed: nginx is not enabled" in res.follow().text
     res = testapp.post(ADMIN + "/certificate-signed/%s/nginx-cache-expire.json" % cert_id, status=400)
     assert res.json == dict(NOT_ENABLED, operation="nginx-cache-expire")
     res = testapp.post(ADMIN + "/certificate-signed/%s/nginx-cache-expire" % cert_id, status=303)

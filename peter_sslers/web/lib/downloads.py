@@ -59,14 +59,15 @@ def private_key(pem: str, fmt: str, basename: str) -> Response:
 
 
 def csr(pem: str, fmt: str, basename: str = "csr") -> Response:
-    """``pem``/``pem.txt``; ``csr`` is the PEM text labelled ``application/pkcs10``, as the specification lists."""
+    """``pem``/``pem.txt``; ``csr`` is the PEM text too (the specification's ``.csr``), labelled as PEM:
+    ``application/pkcs10`` is the DER encoding (RFC 5967), which this is not."""
     filename = "%s.%s" % (basename, fmt)
     if fmt == "pem":
         return _response(pem, _PEM, filename)
     if fmt == "pem.txt":
         return _response(pem, _TEXT, filename)
     if fmt == "csr":
-        return _response(pem, "application/pkcs10", filename)
+        return _response(pem, cert_utils.EXTENSION_TO_MIME["csr"], filename)
     raise HTTPNotFound("Unknown format `%s`." % fmt)
 
 

@@ -5,9 +5,11 @@ Conventions (see docs/Architecture.md):
 * JSON success: ``{"result": "success", ...}`` (HTTP 200).
 * JSON failure: ``{"result": "error", "error": "...", "form_errors": {"field": "..."}}``
   with HTTP 400; the transaction is doomed, so nothing the request did is kept.
-* HTML success: 303 to the object's page with ``?result=success&operation=...``.
-* HTML failure: the form again with its errors (HTTP 400), or for one-click actions a
-  303 to the object's page with ``?result=error&error=...&operation=...``.
+* HTML success: 303 to the object's page with ``?result=success&operation=...``; the sentence
+  the page shows travels in the session as a flash message (``flash_result``), shown once.
+* HTML failure: the form again with its errors next to their fields (HTTP 400), or for one-click
+  actions a 303 to the object's page with ``?result=error&operation=...`` and the error as a
+  flash message. The query string never carries free text, and the banner never reads it.
 * An outside service failed (ACME server, Redis, nginx): the same JSON envelope plus
   ``service`` (and ``server``), with HTTP **502** when the service answered badly (an error
   status, a problem document, a body that is not what it promises, a failed ACME order) and
@@ -19,19 +21,26 @@ Conventions (see docs/Architecture.md):
 """
 
 import dataclasses
+import json
+import logging
 import math
+import re
 import urllib.parse
 from typing import Optional
 
 import colander
+from pyramid.csrf import get_csrf_token
 from pyramid.httpexceptions import HTTPNotFound
 from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.renderers import render_to_response
 
 from ...lib import errors
 from ...lib.db import get
 from ...lib.db.actions_acme import AcmeOrderFailed
 from . import docs as docs_registry
 from . import forms
+
+log = logging.getLogger(__name__)
 
 ITEMS_PER_PAGE = 50
 
@@ -53,14 +62,130 @@ def focus_loader(focus_route: str):
     return register
 
 
-# the longest error text and other value a redirect's query string carries
-LOCATION_ERROR_MAX = 1000
+# the longest value a redirect's query string (or a flash message's details) carries
 LOCATION_VALUE_MAX = 100
+
+
+# the longest value a rejected form is shown again with: a longer one (a 100 KB paste) is not
+# sent back whole; the field is left empty and its error says why
+FORM_VALUE_ECHO_MAX = 32768
+# the longest error message a page or a JSON envelope repeats (a message may quote the input)
+MESSAGE_MAX = 1000
 
 
 def _bounded(value, limit: int) -> str:
     text = value if isinstance(value, str) else ("" if value is None else str(value))
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
+# --- field labels: what a person reads instead of a form field's name
+
+# the names whose words alone do not say it
+FIELD_LABELS = {
+    "Error_Main": None,  # the whole request, no one field
+    "account__contact": "Contact email",
+    "account__private_key_cycle": "Certificate keys of its orders: cycle",
+    "account__private_key_technology": "Certificate keys of its orders: technology",
+    "account_key_file_pem": "Account key (PEM)",
+    "account_key_technology": "Account key",
+    "certificate_file": "Certificate (PEM)",
+    "chain_file": "Chain (PEM)",
+    "private_key_file": "Private key (PEM)",
+    "private_key_file_pem": "Private key (PEM)",
+    "key_pem": "The account's active key (PEM)",
+    "cert_file": "CA certificate (PEM)",
+    "chain_file_name": "Chain name",
+    "cert_file_name": "Display name",
+    "domain_names_http01": "Domain names (http-01)",
+    "domain_names_dns01": "Domain names (dns-01)",
+    "acme_account_id": "ACME account",
+    "acme_account_provider_id": "ACME server",
+    "private_key_option": "Private key",
+    "private_key_id": "Private key",
+    "private_key_cycle__renewal": "Key of the renewals",
+    "processing_strategy": "Processing",
+    "reason": "Reason",
+    "action": "Action",
+}
+_LABEL_WORDS = {
+    "acme": "ACME", "ca": "CA", "cas": "CAs", "csr": "CSR", "dns": "DNS", "dns01": "dns-01", "eab": "EAB",
+    "fqdn": "FQDN", "hmac": "HMAC", "http01": "http-01", "id": "id", "ids": "ids", "kid": "key id",
+    "pem": "PEM", "tsig": "TSIG", "url": "URL", "ari": "ARI", "mac": "MAC", "ttl": "TTL",
+}
+
+
+def field_label(name: str):
+    """The label of a form field as a person reads it (``account__private_key_cycle`` ->
+    "Certificate keys of its orders: cycle"); None for ``Error_Main`` (the whole request)."""
+    if name in FIELD_LABELS:
+        return FIELD_LABELS[name]
+    words = [_LABEL_WORDS.get(word.lower(), word.lower()) for word in re.split(r"_+", name or "") if word]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:] if text else None
+
+
+def labelled_errors(form_errors: dict) -> str:
+    """One sentence of a form's errors, each after its field's label."""
+    parts = []
+    for field, message in sorted((form_errors or {}).items()):
+        label = field_label(field)
+        parts.append("%s: %s" % (label, message) if label else str(message))
+    return "; ".join(parts)
+
+
+# --- flash messages: the outcome of an action, shown once on the next page
+
+FLASH_QUEUE = "result"
+FLASH_KEY = "_f_" + FLASH_QUEUE  # where Pyramid's session keeps that queue
+FLASH_MESSAGE_BYTES = 1200
+FLASH_MESSAGES_KEPT = 2
+
+
+def flash_result(request, result: str, operation: str, error: str = None, details: dict = None) -> None:
+    """Leave the outcome of an action for the next page (the banner of admin/layout.mako).
+
+    It travels in the session (a signed cookie), never in the query string: a link someone
+    else made (``?result=error&error=...``) cannot put words in the banner. Values are cut short,
+    so the cookie stays small whatever the request held.
+    """
+    message = {"result": result, "operation": _bounded(operation, 100)}
+    if error:
+        message["error"] = _bounded(error, MESSAGE_MAX)
+    if details:
+        message["details"] = {
+            str(key): _bounded(value, LOCATION_VALUE_MAX) for key, value in sorted(details.items()) if value not in (None, "")
+        }
+    # a signed cookie holds about 4 KB (Pyramid refuses more, with an error): each message is kept
+    # under FLASH_MESSAGE_BYTES as JSON (non-ASCII text counts six bytes a character there), and
+    # only the last FLASH_MESSAGES_KEPT wait (a client that never follows its redirects cannot
+    # grow the cookie)
+    while len(json.dumps(message)) > FLASH_MESSAGE_BYTES and len(message.get("error") or "") > 40:
+        message["error"] = _bounded(message["error"], len(message["error"]) * 2 // 3)
+    if len(json.dumps(message)) > FLASH_MESSAGE_BYTES:
+        message.pop("details", None)
+    waiting = request.session.peek_flash(FLASH_QUEUE)[-(FLASH_MESSAGES_KEPT - 1) :] if FLASH_MESSAGES_KEPT > 1 else []
+    request.session[FLASH_KEY] = list(waiting) + [message]
+    # A browser that has the session cookie is a browser (its requests carry a Cookie) and must send
+    # the CSRF token: make sure it has one too.
+    get_csrf_token(request)
+
+
+def pop_flash_results(request) -> list:
+    """The outcomes left for this page, each shown once (``flash_result``)."""
+    if FLASH_KEY not in request.session:
+        return []  # nothing to show: the session is not touched, no cookie is sent
+    return [m for m in request.session.pop_flash(FLASH_QUEUE) if isinstance(m, dict)]
+
+
+def flash_sentence(message: dict) -> str:
+    """The banner's sentence of one flash message."""
+    operation = field_label((message.get("operation") or "the action").replace("-", "_")) or "The action"
+    details = message.get("details") or {}
+    if message.get("result") == "success":
+        extra = ", ".join("%s %s" % (key.replace("_", " "), value) for key, value in details.items())
+        lowered = operation if operation[:2].isupper() else operation[:1].lower() + operation[1:]
+        return "Done: %s%s." % (lowered, " (%s)" % extra if extra else "")
+    return "%s failed: %s" % (operation, message.get("error") or "unknown error")
 
 
 @dataclasses.dataclass
@@ -119,6 +244,9 @@ class Pagination:
 def _base_route_name(route_name: str) -> str:
     return route_name.replace("|json", "").replace("_paginated", "")
 
+
+# where ``outside_error_friendly`` leaves an unreachable service's detail for the operations log
+OUTSIDE_FAILURE_KEY = "peter_sslers.outside_failure"
 
 # HTTP statuses of an outside service's failure (docs/Architecture.md, "The web conventions")
 STATUS_UPSTREAM_BAD_ANSWER = 502
@@ -268,7 +396,29 @@ class Handler:
             location = self.request.route_path("admin:acme_order:focus", id=exc.acme_order_id)
         location = location or self.action_parent_url()
         extra = {key: value for key, value in extra.items() if isinstance(value, str)}
-        return self.redirect_result(location, "error", operation, error=payload["error"], **extra)
+        return self.redirect_result(location, "error", operation, error=self.outside_error_friendly(exc, payload), **extra)
+
+    def outside_error_friendly(self, exc: Exception, payload: dict) -> str:
+        """The banner's sentence of an outside failure (HTML). A service that could not be reached
+        gets a short sentence saying what to check; its detail (the URL, the cause) goes to the
+        operations log (an ``operations__outside_service__fail`` event, recorded after this
+        request's transaction by ``web/edge_report.py``) and to the application log."""
+        status, service = outside_status(exc)
+        if status != STATUS_UPSTREAM_UNREACHABLE:
+            return payload["error"]  # the server's own words (a problem document) are the message
+        self.request.environ[OUTSIDE_FAILURE_KEY] = {
+            "service": service,
+            "error": payload["error"],
+            "path": self.request.path,
+            "operation": self.action_operation(),
+        }
+        log.warning("%s %s: %s", self.request.method, self.request.path, payload["error"])
+        names = {"acme": "The ACME server", "redis": "The Redis server", "acme-dns": "The acme-dns server", "dns": "The DNS server"}
+        return (
+            "%s could not be reached or did not answer in time: check that it is running and reachable, "
+            "then try again. The details are in the operations log."
+            % names.get(service, "An outside service")
+        )
 
     def outside_error_payload(self, exc: Exception) -> dict:
         """``{"error": ...}`` with what the failure carries: the server's problem document, the
@@ -384,7 +534,8 @@ class Handler:
         try:
             return schema.deserialize(data)
         except colander.Invalid as exc:
-            raise errors.FormInvalid(exc.asdict())
+            form_errors = exc.asdict()
+            raise errors.FormInvalid(form_errors, message=labelled_errors(form_errors))
 
     def posted_text(self, name: str) -> str:
         """A posted field's raw text, for echoing back (``action=...`` in a redirect): a file part
@@ -393,43 +544,103 @@ class Handler:
         return value if isinstance(value, str) else ""
 
     def form_error(self, exc: errors.InvalidRequest, **template_values) -> dict:
-        """Answer a rejected form: JSON envelope or the form again, both HTTP 400; nothing is kept."""
+        """Answer a rejected form: JSON envelope or the form again, both HTTP 400; nothing is kept.
+
+        HTML: ``form_errors`` (field -> message; the page shows each next to its field, and a summary
+        with the fields' labels), ``error`` (the sentence) and ``form_values`` (what was sent, to
+        fill the form again: text only, never a secret, never a value longer than
+        ``FORM_VALUE_ECHO_MAX``). Messages are cut to ``MESSAGE_MAX``: a message may quote the input.
+        """
         self.request.tm.doom()
         self.request.response.status = 400
-        form_errors = dict(getattr(exc, "errors", {}) or {})
+        form_errors = {key: _bounded(value, MESSAGE_MAX) for key, value in (getattr(exc, "errors", {}) or {}).items()}
         if not form_errors:
-            form_errors[exc.field or "Error_Main"] = exc.message
+            form_errors[exc.field or "Error_Main"] = _bounded(exc.message, MESSAGE_MAX)
+        message = _bounded(exc.message, MESSAGE_MAX)
         if self.is_json:
-            return error_envelope(exc.message, form_errors, operation=self.action_operation())
+            return error_envelope(message, form_errors, operation=self.action_operation())
         # text only: a file part (a cgi FieldStorage) cannot fill a form field, and is not even a bool
-        form_values = {
-            key: value
-            for key, value in self.request.POST.items()
-            if isinstance(value, str) and key not in self.SECRET_FIELDS
-        }
-        values = {"form_errors": form_errors, "error": exc.message, "form_values": form_values}
+        form_values = {}
+        for key, value in self.request.POST.items():
+            if not isinstance(value, str) or key in self.SECRET_FIELDS:
+                continue
+            if len(value) > FORM_VALUE_ECHO_MAX:
+                form_errors.setdefault(
+                    key, "Too long to show again (%d characters); please enter it again." % len(value)
+                )
+                continue
+            form_values[key] = value
+        values = {"form_errors": form_errors, "error": message, "form_values": form_values}
         values.update(template_values)
         return values
 
     def redirect_result(self, location: str, result: str, operation: str, error: str = None, **extra) -> HTTPSeeOther:
-        """A 303 back to an object page, with the outcome in the query string.
+        """A 303 back to an object page; the page it lands on says what happened.
 
-        Values may come from the request (an ``action`` sent back): each is cut short, so a
-        megabyte sent is never copied whole into the ``Location`` header.
+        The sentence (and ``error``) travels as a flash message in the session (``flash_result``);
+        the query string keeps the machine-readable outcome (``result``, ``operation`` and short
+        ``extra`` values such as ``action=inactive``) for scripts that read the ``Location``, and
+        never free text. Values may come from the request (an ``action`` sent back): each is cut
+        short, so a megabyte sent is never copied whole into the ``Location`` header or the cookie.
         """
-        params = [("result", result)]
-        if error:
-            params.append(("error", _bounded(error, LOCATION_ERROR_MAX)))
-        params.append(("operation", operation))
+        flash_result(self.request, result, operation, error=error, details=extra)
+        params = [("result", result), ("operation", operation)]
         params.extend((key, _bounded(value, LOCATION_VALUE_MAX)) for key, value in sorted(extra.items()))
         separator = "&" if "?" in location else "?"
         return HTTPSeeOther(location=location + separator + urllib.parse.urlencode(params))
 
     def action_error(self, exc: errors.InvalidRequest, location: str, operation: str, **extra):
-        """A rejected one-click action: JSON envelope (400), or a redirect carrying the error."""
+        """A rejected one-click action: JSON envelope (400), or a redirect whose page shows the
+        error (a flash message naming the fields at fault by their labels)."""
         self.request.tm.doom()
+        form_errors = {key: _bounded(value, MESSAGE_MAX) for key, value in (getattr(exc, "errors", {}) or {}).items()}
+        message = _bounded(exc.message, MESSAGE_MAX)
         if self.is_json:
             self.request.response.status = 400
-            form_errors = dict(getattr(exc, "errors", {}) or {}) or {exc.field or "Error_Main": exc.message}
-            return error_envelope(exc.message, form_errors, operation=operation)
-        return self.redirect_result(location, "error", operation, error=exc.message, **extra)
+            return error_envelope(message, form_errors or {exc.field or "Error_Main": message}, operation=operation)
+        if not form_errors and exc.field:
+            label = field_label(exc.field)
+            message = "%s: %s" % (label, message) if label and not message.startswith(label) else message
+        return self.redirect_result(location, "error", operation, error=message, **extra)
+
+    # --- confirmation of irreversible actions
+
+    def form_is_valid(self) -> bool:
+        """Whether the action's schema (if it has one) accepts the posted form; changes nothing."""
+        docs = self.docs()
+        if docs is None or docs.schema is None:
+            return True
+        try:
+            self.validate(docs.schema)
+        except errors.InvalidRequest:
+            return False
+        return True
+
+    def confirmation_needed(self, question: str):
+        """The page that asks again before an irreversible action (``admin_view(confirm=...)``).
+
+        It holds a form posting the same fields back to the same URL with ``confirm=1``; the
+        action runs only then. No JavaScript: the confirmation is a page of its own.
+        """
+        loader = FOCUS_LOADERS.get(self._focus_route())
+        if loader is not None:
+            loader(self)  # a missing object is a 404 before anything is asked
+        fields = [
+            (key, value)
+            for key, value in self.request.POST.items()
+            if isinstance(value, str) and key not in ("confirm", "csrf_token") and len(value) <= FORM_VALUE_ECHO_MAX
+        ]
+        operation = self.action_operation()
+        label = field_label(operation.replace("-", "_")) or operation
+        action = self.posted_text("action")
+        if action and len(action) <= LOCATION_VALUE_MAX:
+            label = "%s %s" % (label, action.replace("_", " "))
+        values = {
+            "question": question,
+            "action_url": self.request.path,
+            "cancel_url": self.action_parent_url(),
+            "operation": operation,
+            "button_label": "Yes: " + label,
+            "fields": fields,
+        }
+        return render_to_response("/admin/confirm.mako", values, request=self.request)

@@ -27,6 +27,7 @@ def admin_view(
     notes: tuple = (),
     get: Optional[str] = None,
     get_extra: Optional[str] = None,
+    confirm=None,
     **view_settings,
 ):
     """Declare an admin view.
@@ -42,6 +43,12 @@ def admin_view(
         form); without it a GET on the HTML route goes back to the object with an error.
     :param get_extra: (actions) the name of the Handler method whose value a GET on the JSON
         route adds to the documentation as ``extra`` (the queue now, ...).
+    :param confirm: (actions) an irreversible action: the question a browser is asked first (a
+        string), or a function ``confirm(handler) -> question or None`` when only some values are
+        irreversible (``mark`` with ``action=revoked``). An HTML POST without ``confirm=1`` gets a
+        confirmation page (a form posting the same fields with ``confirm=1``) and changes nothing.
+        The ``.json`` twin does not ask: an API client states what it wants in the call itself
+        (docs/Architecture.md "Irreversible actions"); its documentation says so.
 
     An action (``post=True``) is the one mechanism of docs/Architecture.md "The web conventions":
     the decorated method runs on POST only; any other method (whatever its query string) gets
@@ -51,7 +58,7 @@ def admin_view(
 
     def wrap(wrapped):
         if post:
-            wrapped = _action(wrapped, get, get_extra)
+            wrapped = _action(wrapped, get, get_extra, confirm)
         variants = []
         if json_only:
             variants.append((route_name + "|json", "json"))
@@ -80,7 +87,7 @@ def admin_view(
                 json_only=json_only,
                 schema=schema,
                 example=example,
-                notes=tuple(notes),
+                notes=tuple(notes) + ((CONFIRM_NOTE,) if confirm is not None else ()),
             )
 
             def callback(context, name, ob):
@@ -92,13 +99,25 @@ def admin_view(
     return wrap
 
 
-def _action(method, get: Optional[str], get_extra: Optional[str]):
-    """The dispatch of an action: POST runs ``method``; anything else documents or shows the form."""
+CONFIRM_NOTE = (
+    "Irreversible. The HTML form asks again first (a confirmation page; the action runs only with "
+    "`confirm=1`); this `.json` endpoint runs at once: the call is the confirmation."
+)
+
+
+def _action(method, get: Optional[str], get_extra: Optional[str], confirm=None):
+    """The dispatch of an action: POST runs ``method``; anything else documents or shows the form.
+    An irreversible action (``confirm``) asks a browser again before it runs."""
 
     @functools.wraps(method)
     def dispatch(self):
         if self.request.method != "POST":
             return self.action_get_answer(get, get_extra)
+        if confirm is not None and not self.is_json and self.request.POST.get("confirm") != "1":
+            question = confirm(self) if callable(confirm) else confirm
+            # a form its schema refuses is not asked about: the action answers its errors at once
+            if question and self.form_is_valid():
+                return self.confirmation_needed(question)
         try:
             return method(self)
         except self.OUTSIDE_ERRORS as exc:

@@ -358,6 +358,10 @@ class ViewFocus(AcmeHandler):
         "admin:acme_account:focus:acme_server:key_change",
         post=True,
         schema=forms_acme.AcmeAccountKeyChange,
+        confirm=lambda h: (
+            "Roll ACME account %s over to a new key? The ACME server forgets the current key at once; the "
+            "old key cannot be used with this account again." % h.request.matchdict.get("id")
+        ),
         about="Roll the account over to a new key generated here (RFC 8555 keyChange); the old key is retired.",
         example="curl --form 'account_key_technology=EC_P256' {ADMIN_URL}/acme-account/1/acme-server/key-change.json",
     )
@@ -388,6 +392,10 @@ class ViewFocus(AcmeHandler):
         "admin:acme_account:focus:acme_server:deactivate_pending_authorizations",
         post=True,
         schema=forms_acme.AcmeAccountDeactivatePendingAuthorizations,
+        confirm=lambda h: (
+            "Deactivate the selected pending authorizations of ACME account %s on the ACME server? The "
+            "orders that need them can never complete." % h.request.matchdict.get("id")
+        ),
         about="Deactivate pending authorizations of this account on the ACME server; the orders that needed "
         "them stop. Answers one result per id.",
         example="curl --form 'acme_authorization_id=1' --form 'acme_authorization_id=2' "

@@ -77,6 +77,10 @@ class ViewFocus(AcmeHandler):
         "admin:acme_authorization:focus:acme_server:deactivate",
         post=True,
         about="Deactivate a pending authorization on the ACME server; the orders that need it stop.",
+        confirm=lambda h: (
+            "Deactivate authorization %s on the ACME server? The orders that need it can never complete."
+            % h.request.matchdict.get("id")
+        ),
         example="curl -X POST {ADMIN_URL}/acme-authorization/1/acme-server/deactivate.json",
     )
     def acme_server_deactivate(self):

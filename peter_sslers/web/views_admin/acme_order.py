@@ -265,6 +265,10 @@ class ViewFocus(OrderFormHandler):
         "admin:acme_order:focus:acme_server:deactivate_authorizations",
         post=True,
         about="Deactivate every pending authorization of the order on the ACME server; the order stops.",
+        confirm=lambda h: (
+            "Deactivate every pending authorization of order %s on the ACME server? The order can never "
+            "complete." % h.request.matchdict.get("id")
+        ),
         example="curl -X POST {ADMIN_URL}/acme-order/1/acme-server/deactivate-authorizations.json",
     )
     def acme_server_deactivate_authorizations(self):
@@ -356,7 +360,14 @@ class ViewFocus(OrderFormHandler):
         "admin:acme_order:focus:mark",
         post=True,
         schema=forms_acme.AcmeOrderMark,
-        about="Local marks: `invalid` (give up on it), `deactivate` (stop processing it), `renew_auto`/`renew_manual`.",
+        about="Local marks: `invalid` (give up on it, final), `deactivate` (stop processing it), `renew_auto` / "
+        "`renew_manual` (turn automatic renewal on / off; neither renews now).",
+        confirm=lambda h: (
+            "Mark order %s invalid? It is given up for good here (the ACME server is not told)."
+            % h.request.matchdict.get("id")
+            if h.request.POST.get("action") == "invalid"
+            else None
+        ),
         example="curl --form 'action=renew_manual' {ADMIN_URL}/acme-order/1/mark.json",
     )
     def mark(self):

@@ -168,6 +168,12 @@ class ViewFocus(Handler):
         post=True,
         schema=forms.CertificateSignedMark,
         about="Activate, deactivate (reversible) or revoke (final, local only) a certificate.",
+        confirm=lambda h: (
+            "Mark certificate %s revoked? It is deactivated for good and withdrawn from Redis and nginx; "
+            "the ACME server is not told (use \"Revoke on the ACME server\" for that)." % h.request.matchdict.get("id")
+            if h.request.POST.get("action") == "revoked"
+            else None
+        ),
         example="curl --form 'action=inactive' {ADMIN_URL}/certificate-signed/1/mark.json",
         notes=(
             "Done, but Redis or an nginx server was not updated: HTTP 502, `result: partial`, `edge` names each "
@@ -194,6 +200,14 @@ class ViewAcmeServer(AcmeHandler):
         "admin:certificate_signed:focus:acme_server:revoke",
         post=True,
         schema=forms_acme.CertificateSignedRevoke,
+        confirm=lambda h: (
+            "Revoke certificate %s on the ACME server? Clients will refuse it from now on; it is withdrawn "
+            "from Redis and nginx.%s" % (
+                h.request.matchdict.get("id"),
+                " Reason 1 (keyCompromise) also marks its private key compromised: every certificate of the "
+                "key is withdrawn." if h.request.POST.get("reason") == "1" else "",
+            )
+        ),
         about="Revoke the certificate on the ACME server (signed with the ordering account's key, or with the "
         "certificate's own key when it was uploaded), then mark it revoked here.",
         example="curl --form 'reason=4' {ADMIN_URL}/certificate-signed/1/acme-server/revoke.json",

@@ -122,6 +122,12 @@ class ViewFocus(Handler):
         schema=forms.PrivateKeyMark,
         about="Mark a key active or inactive, or compromised (final: every certificate of the key is "
         "marked revoked and inactive).",
+        confirm=lambda h: (
+            "Mark private key %s compromised? Every certificate of the key is marked revoked and withdrawn, "
+            "and no order, renewal or queue item will use the key again." % h.request.matchdict.get("id")
+            if h.request.POST.get("action") == "compromised"
+            else None
+        ),
         example="curl --form 'action=compromised' {ADMIN_URL}/private-key/1/mark.json",
     )
     def mark(self):

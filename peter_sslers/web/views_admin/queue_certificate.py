@@ -245,7 +245,8 @@ class ViewNew(OrderFormHandler):
         dbSource = None
         if source in SOURCE_GETTERS:
             field, getter = SOURCE_GETTERS[source]
-            source_id = forms.parse_id(self.request.params.get(field, ""))
+            # `source_id` is the page's own chooser (one field for the three kinds of source)
+            source_id = forms.parse_id(self.request.params.get(field) or self.request.params.get("source_id", ""))
             if source_id is not None:
                 dbSource = getter(self.ctx, source_id)
         return {"queue_source": source if dbSource is not None else None, "source": dbSource}

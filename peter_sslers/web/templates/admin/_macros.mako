@@ -1,28 +1,70 @@
 ## Shared bits of the admin pages.
 
+<%!
+from peter_sslers.web.lib.handler import field_label, flash_sentence, pop_flash_results
+# internal values shown as words in HTML (JSON keeps the raw values)
+HUMAN = {
+    '*discovered*': 'not fetched yet',
+    '*404*': 'unknown to the ACME server (404)',
+    '*406*': 'refused by the ACME server (406)',
+    '*410*': 'no longer listed by the ACME server (410)',
+    'deferred-associate': "chosen at finalize: the cycle's current key",
+    'deferred-generate': 'chosen at finalize: a new key',
+    'account_default': "the account's default",
+    'single_certificate': 'a new key for each certificate',
+    'account_daily': "the account's key of the day",
+    'global_daily': 'one key a day for everyone',
+    'account_weekly': "the account's key of the week",
+    'global_weekly': 'one key a week for everyone',
+    'account_key_default': "the account's own cycle",
+}
+%>
+
+## The outcome of the last action: flash messages left by ``Handler.redirect_result`` (never the
+## query string, which anyone can write). Each is shown once; the layout calls this once.
 <%def name="result_banner()">
-<% result = request.GET.get('result') %>
-% if result == 'success':
-  <div class="alert alert-success">
-    Done: ${request.GET.get('operation', '')} ${request.GET.get('action', '')}
-  </div>
-% elif result == 'error':
-  <div class="alert alert-error">
-    ${request.GET.get('operation', 'The operation')} failed: ${request.GET.get('error', 'unknown error')}
+% for message in pop_flash_results(request):
+  % if message.get('result') == 'success':
+  <div class="alert alert-success" role="status">${flash_sentence(message)}</div>
+  % else:
+  <div class="alert alert-error" role="alert">${flash_sentence(message)}</div>
+  % endif
+% endfor
+</%def>
+
+## A raw value as words (HUMAN), the raw value in a tooltip.
+<%def name="human(value)">\
+% if value in HUMAN:
+<span title="${value}">${HUMAN[value]}</span>\
+% else:
+${value}\
+% endif
+</%def>
+
+## A rejected form's summary: each field by its label, linked to the field (whose own message is
+## shown next to it by ``field_error``).
+<%def name="form_errors(errors)">
+% if errors:
+  <div class="alert alert-error" role="alert">
+    <p>Nothing was changed. Please fix:</p>
+    <ul>
+    % for field, message in sorted(errors.items()):
+      <% label = field_label(field) %>
+      % if label:
+      <li><a href="#${field}">${label}</a>: ${message}</li>
+      % else:
+      <li>${message}</li>
+      % endif
+    % endfor
+    </ul>
   </div>
 % endif
 </%def>
 
-<%def name="form_errors(errors)">
-% if errors:
-  <div class="alert alert-error">
-    <p>Nothing was changed. Please fix:</p>
-    <ul>
-    % for field, message in sorted(errors.items()):
-      <li><strong>${field}</strong>: ${message}</li>
-    % endfor
-    </ul>
-  </div>
+## The error of one field, next to it.
+<%def name="field_error(errors, name)">\
+% if errors and name in errors:
+<span class="field-error" id="${name}-error">${errors[name]}</span>\
 % endif
 </%def>
 
@@ -133,8 +175,9 @@ ${name}\
 </table>
 </%def>
 
-<%def name="form_action(url, action, label)">\
-<form class="inline" method="POST" action="${url}">${csrf_input()}<input type="hidden" name="action" value="${action}"><button type="submit">${label}</button></form>\
+## A one-button form. ``danger``: an irreversible action (styled so; its view asks again).
+<%def name="form_action(url, action, label, danger=False)">\
+<form class="inline" method="POST" action="${url}">${csrf_input()}<input type="hidden" name="action" value="${action}"><button type="submit"${' class="danger"' if danger else '' | n}>${label}</button></form>\
 </%def>
 
 <%def name="downloads(links)">\

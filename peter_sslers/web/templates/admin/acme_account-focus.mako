@@ -73,10 +73,10 @@ ${m.downloads([
 
 <h2>On the ACME server</h2>
 % if acct.acme_account_provider.is_enabled:
-<p>
+<div class="actions">
   ${a.post_button(r('admin:acme_account:focus:acme_server:authenticate'), 'Authenticate (register)')}
   ${a.post_button(r('admin:acme_account:focus:acme_server:check'), 'Check')}
-</p>
+</div>
   % if not acct.account_url:
 <form method="POST" action="${r('admin:acme_account:focus:acme_server:authenticate')}">${csrf_input()}
   <p class="muted">A CA that requires External Account Binding registers a new account only with the EAB key id and HMAC key it issued (the key is not stored).</p>
@@ -96,14 +96,14 @@ ${m.downloads([
   % if acct.account_url and acct.is_active:
 <form method="POST" action="${r('admin:acme_account:focus:acme_server:key_change')}">${csrf_input()}
   New key ${a.select('account_key_technology', account_key_technologies, key.key_technology if key else 'RSA')}
-  <button type="submit">Change the account key</button>
+  <button type="submit" class="danger">Roll over to a new account key…</button>
 </form>
   % endif
   % if acct.account_url and not acct.timestamp_deactivated:
 <form method="POST" action="${r('admin:acme_account:focus:acme_server:deactivate')}">${csrf_input()}
   <label for="key_pem">Deactivate the account (irreversible): paste its active key (PEM) to confirm</label>
   <textarea id="key_pem" name="key_pem" rows="4" cols="70"></textarea>
-  <p><button type="submit">Deactivate on the ACME server</button></p>
+  <div class="actions"><button type="submit" class="danger">Deactivate the account on the ACME server (final)</button></div>
 </form>
   % endif
 % else:
@@ -121,10 +121,10 @@ ${m.downloads([
   % for authz in AcmeAuthorizations_active:
     <li><label><input type="checkbox" name="acme_authorization_id" value="${authz.id}">
       <a href="${request.route_path('admin:acme_authorization:focus', id=authz.id)}">authorization ${authz.id}</a>
-      ${authz.domain.domain_name if authz.domain else ''} (${authz.acme_status_authorization})</label></li>
+      ${authz.domain.domain_name if authz.domain else ''} (${m.human(authz.acme_status_authorization)})</label></li>
   % endfor
   </ul>
-  <button type="submit">Deactivate the checked ones on the ACME server</button>
+  <button type="submit" class="danger">Deactivate the checked authorizations on the ACME server…</button>
 </form>
 % else:
 <p>None.</p>

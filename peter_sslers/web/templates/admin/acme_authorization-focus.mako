@@ -25,21 +25,21 @@
   </td></tr>
   <tr><th>created / updated / expires</th><td>${m.timestamp(authz.timestamp_created)} / ${m.timestamp(authz.timestamp_updated)} / ${m.timestamp(authz.timestamp_expires)}</td></tr>
 </table>
-<p>
+<div class="actions">
   ${a.post_button(r('admin:acme_authorization:focus:acme_server:sync'), 'Sync with the ACME server')}
 % if authz.acme_status_authorization in ('pending', '*discovered*'):
-  ${a.post_button(r('admin:acme_authorization:focus:acme_server:deactivate'), 'Deactivate on the ACME server')}
+  ${a.post_button(r('admin:acme_authorization:focus:acme_server:deactivate'), 'Deactivate on the ACME server…', danger=True)}
 % endif
-</p>
+</div>
 <h2>Challenges <a href="${r('admin:acme_authorization:focus:acme_challenges')}">(list)</a></h2>
 ${a.table_acme_challenges(authz.acme_challenges)}
 % if triggerable_challenge_ids:
-<p>Answer one challenge (dns-01: its TXT record is published through the name's acme-dns account or DNS backend,
+<div class="actions">Answer one challenge (dns-01: its TXT record is published through the name's acme-dns account or DNS backend,
   checked at the zone's authoritative servers, and removed after the verdict):
 % for c in authz.acme_challenges:
   % if c.id in triggerable_challenge_ids:
   ${a.post_button(request.route_path('admin:acme_challenge:focus:acme_server:trigger', id=c.id), 'Trigger %s (challenge %s)' % (c.acme_challenge_type, c.id))}
   % endif
 % endfor
-</p>
+</div>
 % endif

@@ -22,9 +22,9 @@
   % endif
   <tr><th>created / updated</th><td>${m.timestamp(c.timestamp_created)} / ${m.timestamp(c.timestamp_updated)}</td></tr>
 </table>
-<p>
+<div class="actions">
   ${a.post_button(r('admin:acme_challenge:focus:acme_server:sync'), 'Sync with the ACME server')}
 % if is_can_trigger:
   ${a.post_button(r('admin:acme_challenge:focus:acme_server:trigger'), 'Tell the ACME server it is ready')}
 % endif
-</p>
+</div>

@@ -6,7 +6,7 @@
 <h1>Add an acme-dns server ${m.json_link(request.route_path('admin:acme_dns_server:new|json'))}</h1>
 ${m.form_errors(form_errors)}
 <form method="POST" action="${request.route_path('admin:acme_dns_server:new')}">${csrf_input()}
-  <label for="root_url">Root URL of its HTTP API</label>
+  <label for="root_url">Root URL of its HTTP API</label>${m.field_error(form_errors, 'root_url')}
   <input type="text" id="root_url" name="root_url" value="${form_values.get('root_url', '')}"
          placeholder="https://auth.example.com" required>
   <label><input type="checkbox" name="is_global_default" value="1"${' checked' if form_values.get('is_global_default') == '1' else ''}> the global default acme-dns server</label>

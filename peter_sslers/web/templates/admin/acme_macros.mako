@@ -3,7 +3,7 @@
 
 <%def name="status(value)">\
 <% good = value in ('valid', 'ready'); bad = value in ('invalid', 'deactivated', 'revoked', 'expired') or (value or '').startswith('*4') %>\
-<span class="badge${' ok' if good else ' bad' if bad else ''}">${value}</span>\
+<span class="badge${' ok' if good else ' bad' if bad else ''}">${m.human(value)}</span>\
 </%def>
 
 <%def name="account_link(account_id)">\
@@ -130,12 +130,13 @@
 </table>
 </%def>
 
-<%def name="post_button(url, label, fields=None)">\
+## ``danger``: an irreversible action (styled so; its view asks again before it runs).
+<%def name="post_button(url, label, fields=None, danger=False)">\
 <form class="inline" method="POST" action="${url}">${csrf_input()}\
 % for name, value in (fields or {}).items():
 <input type="hidden" name="${name}" value="${value}">\
 % endfor
-<button type="submit">${label}</button></form>\
+<button type="submit"${' class="danger"' if danger else '' | n}>${label}</button></form>\
 </%def>
 
 <%def name="select(name, options, selected, required=False)">\

@@ -32,7 +32,7 @@
   <tr><th>ACME server</th><td>${r['AcmeAccountProvider']['name']} (${r['AcmeAccountProvider']['directory'] or '-'}), ${'enabled' if r['AcmeAccountProvider']['is_enabled'] else 'not enabled'}</td></tr>
   <tr><th>private key</th><td>
   % if r['PrivateKey']['is_placeholder']:
-    chosen at finalize (${r['PrivateKey']['private_key_strategy__requested']})
+    chosen at finalize (${m.human(r['PrivateKey']['private_key_strategy__requested'])})
   % else:
     <a href="${request.route_path('admin:private_key:focus', id=r['PrivateKey']['id'])}">${r['PrivateKey']['id']}</a>,
     ${'active' if r['PrivateKey']['is_active'] else 'inactive'}${', compromised' if r['PrivateKey']['is_compromised'] else ''}
@@ -51,13 +51,13 @@
     <tr>
       <td><a href="${request.route_path('admin:acme_authorization:focus', id=a['id'])}">${a['id']}</a></td>
       <td>${a['domain_name'] or '(not fetched yet)'}</td>
-      <td>${a['acme_status_authorization']}</td>
+      <td>${m.human(a['acme_status_authorization'])}</td>
       <td>${a['timestamp_expires'] or '-'}</td>
       <td>${a['acme_challenge_type__expected'] or '-'}</td>
       <td>${', '.join('%s: %s' % item for item in sorted(a['AcmeChallenges'].items())) or '-'}</td>
       <td>
       % if a['http-01']:
-        <a href="${request.route_path('admin:acme_challenge:focus', id=a['http-01']['id'])}">${a['http-01']['acme_status_challenge']}</a>,
+        <a href="${request.route_path('admin:acme_challenge:focus', id=a['http-01']['id'])}">${m.human(a['http-01']['acme_status_challenge'])}</a>,
         ${'answered by the responder now' if a['http-01']['is_answered_by_responder'] else 'not answered by the responder now'}
       % else:
         -

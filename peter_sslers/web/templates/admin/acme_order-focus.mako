@@ -16,7 +16,7 @@
   </td></tr>
   <tr><th>status</th><td>${a.status(o.acme_status_order)}
   % if o.is_can_mark_invalid:
-    ${m.form_action(r('admin:acme_order:focus:mark'), 'invalid', 'Mark invalid')}
+    ${m.form_action(r('admin:acme_order:focus:mark'), 'invalid', 'Give up: mark invalid (final)…', danger=True)}
   % endif
   </td></tr>
   <tr><th>processing</th><td>${o.acme_order_processing_status} (strategy ${o.acme_order_processing_strategy};
@@ -40,7 +40,7 @@
   % else:
     chosen when finalized
   % endif
-    (asked: ${o.private_key_strategy__requested}; final: ${o.private_key_strategy__final or '-'}; renewals: ${o.private_key_cycle__renewal})
+    (asked: ${m.human(o.private_key_strategy__requested)}; final: ${m.human(o.private_key_strategy__final or '-')}; renewals: ${m.human(o.private_key_cycle__renewal)})
   </td></tr>
   <tr><th>CSR</th><td>
   % if o.certificate_request_id:
@@ -57,7 +57,8 @@
   % endif
   </td></tr>
   <tr><th>renews automatically</th><td>${m.boolean(bool(o.is_auto_renew))}
-    ${m.form_action(r('admin:acme_order:focus:mark'), 'renew_manual' if o.is_auto_renew else 'renew_auto', 'Renew manually' if o.is_auto_renew else 'Renew automatically')}
+    ${m.form_action(r('admin:acme_order:focus:mark'), 'renew_manual' if o.is_auto_renew else 'renew_auto', 'Turn automatic renewal off' if o.is_auto_renew else 'Turn automatic renewal on')}
+    <span class="muted">(this only changes the setting; to renew now, use the renew buttons below)</span>
   </td></tr>
   <tr><th>order URL</th><td><code>${o.order_url or '-'}</code></td></tr>
   <tr><th>created / updated / expires</th><td>${m.timestamp(o.timestamp_created)} / ${m.timestamp(o.timestamp_updated)} / ${m.timestamp(o.timestamp_expires)}</td></tr>
@@ -65,7 +66,7 @@
 </table>
 
 <h2>Actions</h2>
-<p>
+<div class="actions">
 % if o.is_can_acme_process:
   ${a.post_button(r('admin:acme_order:focus:acme_process'), 'Process one step')}
   ${a.post_button(r('admin:acme_order:focus:acme_finalize'), 'Process to the certificate')}
@@ -78,7 +79,7 @@
   ${a.post_button(r('admin:acme_order:focus:acme_server:sync_authorizations'), 'Sync its authorizations')}
 % endif
 % if o.is_can_acme_server_deactivate_authorizations:
-  ${a.post_button(r('admin:acme_order:focus:acme_server:deactivate_authorizations'), 'Deactivate its authorizations')}
+  ${a.post_button(r('admin:acme_order:focus:acme_server:deactivate_authorizations'), 'Deactivate its authorizations on the ACME server…', danger=True)}
 % endif
 % if o.is_can_retry:
   ${a.post_button(r('admin:acme_order:focus:retry'), 'Retry')}
@@ -89,7 +90,7 @@
 % if o.is_renewable_custom:
   <a class="button" href="${r('admin:acme_order:focus:renew:custom')}">Renew with other choices</a>
 % endif
-</p>
+</div>
 
 <h2>Authorizations</h2>
 % for authz in AcmeAuthorizations:

@@ -7,9 +7,9 @@
 <h1>New ACME order ${m.json_twin()}</h1>
 ${m.form_errors(form_errors)}
 <form method="POST" action="${request.route_path('admin:acme_order:new:freeform')}">${csrf_input()}
-  <label for="domain_names_http01">Domain names (http-01), separated by commas</label>
+  <label for="domain_names_http01">Domain names (http-01), separated by commas</label>${m.field_error(form_errors, 'domain_names_http01')}
   <input type="text" id="domain_names_http01" name="domain_names_http01" value="${form_values.get('domain_names_http01', '')}">
-  <label for="domain_names_dns01">Domain names (dns-01), separated by commas; wildcards (<code>*.example.com</code>) only here</label>
+  <label for="domain_names_dns01">Domain names (dns-01), separated by commas; wildcards (<code>*.example.com</code>) only here</label>${m.field_error(form_errors, 'domain_names_dns01')}
   <input type="text" id="domain_names_dns01" name="domain_names_dns01" value="${form_values.get('domain_names_dns01', '')}">
   <p class="help">A dns-01 name needs an RFC 2136 DNS backend for an enclosing zone or an acme-dns account for the name:
     its TXT record is published, checked at the zone's authoritative servers, and removed once validated.</p>

@@ -62,20 +62,20 @@ ${m.form_errors(form_errors)}
 <h2>Add a challenge</h2>
 <form method="POST" action="${request.route_path('admin:acme_orderless:focus:add_challenge', id=o.id)}">${csrf_input()}
   <input type="hidden" name="acme_challenge_type" value="http-01">
-  <label for="domain">Domain</label>
+  <label for="domain">Domain</label>${m.field_error(form_errors, 'domain')}
   <select id="domain" name="domain">
   % for name in o.domain_names_list:
     <option value="${name}" ${'selected' if form_values.get('domain') == name else ''}>${name}</option>
   % endfor
   </select>
-  <label for="token">Token</label>
+  <label for="token">Token</label>${m.field_error(form_errors, 'token')}
   <input type="text" id="token" name="token" value="${form_values.get('token', '')}">
-  <label for="keyauthorization">Key authorization (token.thumbprint)</label>
+  <label for="keyauthorization">Key authorization (token.thumbprint)</label>${m.field_error(form_errors, 'keyauthorization')}
   <input type="text" id="keyauthorization" name="keyauthorization" value="${form_values.get('keyauthorization', '')}">
-  <label for="challenge_url">Challenge URL (optional: the CA's URL of this challenge)</label>
+  <label for="challenge_url">Challenge URL (optional: the CA's URL of this challenge)</label>${m.field_error(form_errors, 'challenge_url')}
   <input type="url" id="challenge_url" name="challenge_url" value="${form_values.get('challenge_url', '')}">
   <button type="submit">Add</button>
 </form>
 
-<p>${a.post_button(request.route_path('admin:acme_orderless:focus:deactivate', id=o.id), 'Deactivate (stop serving)')}</p>
+<div class="actions">${a.post_button(request.route_path('admin:acme_orderless:focus:deactivate', id=o.id), 'Deactivate (stop serving)')}</div>
 % endif

@@ -9,10 +9,10 @@
   that client. The names' hosts must reach this instance's public responder on port 80.</p>
 ${m.form_errors(form_errors)}
 <form method="POST" action="${request.route_path('admin:acme_orderless:new')}">${csrf_input()}
-  <label for="domain_names_http01">Domain names (comma separated, http-01: no wildcards)</label>
+  <label for="domain_names_http01">Domain names (comma separated, http-01: no wildcards)</label>${m.field_error(form_errors, 'domain_names_http01')}
   <input type="text" id="domain_names_http01" name="domain_names_http01" value="${form_values.get('domain_names_http01', '')}"
          placeholder="example.com, www.example.com" required>
-  <label for="acme_account_id">AcmeAccount id (optional: the account whose key the other client uses)</label>
+  <label for="acme_account_id">AcmeAccount id (optional: the account whose key the other client uses)</label>${m.field_error(form_errors, 'acme_account_id')}
   <input type="text" id="acme_account_id" name="acme_account_id" value="${form_values.get('acme_account_id', '')}">
   <button type="submit">Create</button>
 </form>

@@ -11,7 +11,6 @@
 % endfor
   <a class="button" href="${request.route_path('admin:acme_order:new:freeform')}">New order</a>
 </nav>
-${m.result_banner()}
 % if which == 'active':
 <form method="POST" action="${request.route_path('admin:acme_orders:active:acme_server:sync')}">${csrf_input()}
   <button type="submit">Sync every active order with its ACME server</button>

@@ -7,7 +7,20 @@
 <p>Every JSON endpoint of this instance, from the views' own declarations. Paths are relative to this host;
 <code>{name}</code> parts are placeholders. Actions need an HTTP POST of form fields; a GET on them returns
 this documentation as JSON.</p>
-<h2>Jobs</h2>
+<% sections = [] %>\
+% for endpoint in endpoints:
+<% sections.append(endpoint['section']) if endpoint['section'] not in sections else None %>\
+% endfor
+<nav class="toc" aria-label="Contents">
+  <h2>Contents</h2>
+  <ul>
+    <li><a href="#jobs">Jobs</a></li>
+  % for section in sections:
+    <li><a href="#api-${section}">${section.replace('_', ' ')}</a></li>
+  % endfor
+  </ul>
+</nav>
+<h2 id="jobs">Jobs</h2>
 <ul>
   <li><a href="${request.route_path('admin:api:update_recents')}">Update recents</a>,
     <a href="${request.route_path('admin:api:deactivate_expired')}">deactivate expired</a>,
@@ -40,7 +53,12 @@ this documentation as JSON.</p>
 <table class="list api">
   <thead><tr><th>endpoint</th><th>method</th><th>about</th><th>fields</th></tr></thead>
   <tbody>
+  <% last_section = None %>\
   % for endpoint in endpoints:
+    % if endpoint['section'] != last_section:
+    <tr class="section" id="api-${endpoint['section']}"><th colspan="4">${endpoint['section'].replace('_', ' ')}</th></tr>
+    <% last_section = endpoint['section'] %>\
+    % endif
     <tr>
       <td><code>${endpoint['endpoint']}</code>${' (paged)' if endpoint.get('paginated') else ''}</td>
       <td>${endpoint['method']}</td>

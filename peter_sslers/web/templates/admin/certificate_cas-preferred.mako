@@ -38,7 +38,7 @@ ${m.form_errors(form_errors)}
 
 <h2>Add a CA</h2>
 <form method="POST" action="${request.route_path('admin:certificate_cas:preferred:add')}">${csrf_input()}
-  <label for="fingerprint_sha1">SHA-1 fingerprint of a stored CA certificate (40 hex digits, or the first 8)</label>
+  <label for="fingerprint_sha1">SHA-1 fingerprint of a stored CA certificate (40 hex digits, or the first 8)</label>${m.field_error(form_errors, 'fingerprint_sha1')}
   <input type="text" id="fingerprint_sha1" name="fingerprint_sha1" required>
   <p><button type="submit">Add</button></p>
 </form>

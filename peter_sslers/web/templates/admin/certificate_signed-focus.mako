@@ -19,7 +19,7 @@
     % elif c.expiring_days >= 0:
       ${m.form_action(request.route_path('admin:certificate_signed:focus:mark', id=c.id), 'active', 'Activate')}
     % endif
-      ${m.form_action(request.route_path('admin:certificate_signed:focus:mark', id=c.id), 'revoked', 'Mark revoked (final)')}
+      ${m.form_action(request.route_path('admin:certificate_signed:focus:mark', id=c.id), 'revoked', 'Mark revoked here (final; the ACME server is not told)…', danger=True)}
   % endif
   </td></tr>
   <tr><th>ACME</th><td>
@@ -32,7 +32,7 @@
   % if c.timestamp_revoked_upstream:
     <span class="badge bad">revoked on the ACME server</span>
   % else:
-    <form class="inline" method="POST" action="${request.route_path('admin:certificate_signed:focus:acme_server:revoke', id=c.id)}">${csrf_input()}<button type="submit">Revoke on the ACME server</button></form>
+    <form class="inline" method="POST" action="${request.route_path('admin:certificate_signed:focus:acme_server:revoke', id=c.id)}">${csrf_input()}<button type="submit" class="danger">Revoke on the ACME server…</button></form>
   % endif
   </td></tr>
   <tr><th>nginx cache</th><td>
@@ -51,6 +51,8 @@
   <tr><th>SPKI SHA-256</th><td><a href="${request.route_path('admin:search', _query={'spki': c.spki_sha256})}"><code>${c.spki_sha256}</code></a></td></tr>
   <tr><th>SHA-1 fingerprint</th><td><code>${c.fingerprint_sha1}</code></td></tr>
 </table>
+
+<div class="actions"><a class="button" href="${request.route_path('admin:queue_certificate:new_structured', _query={'queue_source': 'CertificateSigned', 'certificate_signed': c.id})}">Queue its renewal</a></div>
 
 <h2>Chains</h2>
 <p>The one served is picked by the <a href="${request.route_path('admin:certificate_cas:preferred')}">preferred-CA list</a>;

@@ -6,11 +6,11 @@
 <h1>Upload a certificate ${m.json_twin()}</h1>
 ${m.form_errors(form_errors)}
 <form method="POST" enctype="multipart/form-data" action="${request.route_path('admin:certificate_signed:upload')}">${csrf_input()}
-  <label for="certificate_file">Certificate (PEM)</label>
+  <label for="certificate_file">Certificate (PEM)</label>${m.field_error(form_errors, 'certificate_file')}
   <input type="file" id="certificate_file" name="certificate_file" required>
-  <label for="chain_file">Chain (PEM: the intermediates, issuer first)</label>
+  <label for="chain_file">Chain (PEM: the intermediates, issuer first)</label>${m.field_error(form_errors, 'chain_file')}
   <input type="file" id="chain_file" name="chain_file" required>
-  <label for="private_key_file">Private key (PEM)</label>
+  <label for="private_key_file">Private key (PEM)</label>${m.field_error(form_errors, 'private_key_file')}
   <input type="file" id="private_key_file" name="private_key_file" required>
   <p><button type="submit">Upload</button></p>
 </form>

@@ -6,7 +6,6 @@
 <%block name="breadcrumb"><a href="${request.route_path('admin')}">Admin</a> / <a href="${request.route_path('admin:coverage_assurance_events')}">Coverage</a> / ${CoverageAssuranceEvent.id}</%block>
 
 <h1>Coverage assurance event ${e.id} ${m.json_twin()}</h1>
-${m.result_banner()}
 <table class="focus">
   <tr><th>id</th><td>${e.id}</td></tr>
   <tr><th>type</th><td>${e.coverage_assurance_event_type}</td></tr>

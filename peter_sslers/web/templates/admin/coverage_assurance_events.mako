@@ -5,7 +5,6 @@
 <%block name="breadcrumb"><a href="${request.route_path('admin')}">Admin</a> / <a href="${request.route_path('admin:coverage_assurance_events')}">Coverage</a> / ${page_title}</%block>
 
 <h1>${page_title} ${m.json_twin()}</h1>
-${m.result_banner()}
 <nav class="tabs">
   <a href="${request.route_path('admin:coverage_assurance_events:unresolved')}">unresolved (${count_unresolved})</a>
   <a href="${request.route_path('admin:coverage_assurance_events:all')}">all</a>

@@ -36,7 +36,7 @@
   <tr><th>created</th><td>${m.timestamp(Backend.timestamp_created)}</td></tr>
   <tr><th>updated</th><td>${m.timestamp(Backend.timestamp_updated)}</td></tr>
 </table>
-<p>
+<div class="actions">
   <a class="button" href="${request.route_path('admin:dns_backend_rfc2136:focus:edit', id=Backend.id)}">Edit</a>
   ${m.form_action(request.route_path('admin:dns_backend_rfc2136:focus:test', id=Backend.id), '', 'Test: add, wait until visible, delete a TXT record')}
-</p>
+</div>

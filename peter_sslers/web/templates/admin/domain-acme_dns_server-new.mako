@@ -8,7 +8,7 @@
 ${m.form_errors(form_errors)}
 % if AcmeDnsServers:
 <form method="POST" action="${request.route_path('admin:domain:focus:acme_dns_server:new', domain_identifier=d.id)}">${csrf_input()}
-  <label for="acme_dns_server_id">acme-dns server</label>
+  <label for="acme_dns_server_id">acme-dns server</label>${m.field_error(form_errors, 'acme_dns_server_id')}
   <select id="acme_dns_server_id" name="acme_dns_server_id">
   % for s in AcmeDnsServers:
     <option value="${s.id}" ${'selected' if form_values.get('acme_dns_server_id') == str(s.id) else ''}>${s.id}: ${s.root_url}${' (global default)' if s.is_global_default else ''}${' (inactive)' if not s.is_active else ''}</option>

@@ -4,7 +4,6 @@
 <%block name="breadcrumb"><a href="${request.route_path('admin')}">Admin</a> / <a href="${request.route_path('admin:domains_blocklisted')}">Blocklisted</a> / ${DomainBlocklisted.id}</%block>
 
 <h1>Blocklisted: ${DomainBlocklisted.domain_name} ${m.json_twin()}</h1>
-${m.result_banner()}
 <table class="focus">
   <tr><th>id</th><td>${DomainBlocklisted.id}</td></tr>
   <tr><th>domain name</th><td>${DomainBlocklisted.domain_name}</td></tr>

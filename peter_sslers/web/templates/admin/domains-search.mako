@@ -6,7 +6,7 @@
 <h1>Search Domains ${m.json_link(request.route_path('admin:domains:search|json'))}</h1>
 ${m.form_errors(form_errors)}
 <form method="POST" action="${request.route_path('admin:domains:search')}">${csrf_input()}
-  <label for="domain">Domain name (or part of one)</label>
+  <label for="domain">Domain name (or part of one)</label>${m.field_error(form_errors, 'domain')}
   <input type="text" id="domain" name="domain" value="${form_values.get('domain', '')}"
          placeholder="bücher.example" required>
   <button type="submit">Search</button>

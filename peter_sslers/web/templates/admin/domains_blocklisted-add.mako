@@ -6,7 +6,7 @@
 <h1>Blocklist a domain name ${m.json_twin()}</h1>
 ${m.form_errors(form_errors)}
 <form method="POST" action="${request.route_path('admin:domains_blocklisted:add')}">${csrf_input()}
-  <label for="domain_name">Domain name</label>
+  <label for="domain_name">Domain name</label>${m.field_error(form_errors, 'domain_name')}
   <input type="text" id="domain_name" name="domain_name" value="${form_values.get('domain_name', '')}"
          placeholder="example.com" required>
   <button type="submit">Blocklist</button>

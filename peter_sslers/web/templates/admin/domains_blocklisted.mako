@@ -4,7 +4,6 @@
 <%block name="breadcrumb"><a href="${request.route_path('admin')}">Admin</a> / <a href="${request.route_path('admin:domains')}">Domains</a> / Blocklisted</%block>
 
 <h1>Blocklisted domain names ${m.json_link(request.route_path('admin:domains_blocklisted_paginated|json', page=pagination.page))}</h1>
-${m.result_banner()}
 <p>No Domain, domain set, order or queue item is ever made with these names, and the public responder does
 not answer challenges for them. A name blocks exactly itself: <code>example.com</code> does not block
 <code>www.example.com</code>.</p>

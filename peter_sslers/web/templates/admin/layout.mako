@@ -6,6 +6,7 @@
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title><%block name="title">peter_sslers</%block> · peter_sslers admin</title>
   <link rel="stylesheet" href="${request.static_path('peter_sslers.web:static/admin.css')}">
+  <link rel="icon" type="image/svg+xml" href="${request.static_path('peter_sslers.web:static/favicon.svg')}">
 </head>
 <body>
   <header class="topbar">

@@ -4,7 +4,6 @@
 <%block name="breadcrumb"><a href="${request.route_path('admin')}">Admin</a> / <a href="${request.route_path('admin:coverage_assurance_events')}">Coverage</a> / ${page_title}</%block>
 
 <h1>${page_title} ${m.json_twin()}</h1>
-${m.result_banner()}
 <p>Channels configured: ${', '.join(channels) or 'none (set notify_webhook_url or notify_email_to)'}.
    Pending: ${count_pending}.
    <a class="button" href="${request.route_path('admin:api:notifications:deliver')}">Send what is due</a></p>

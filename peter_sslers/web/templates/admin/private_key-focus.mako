@@ -22,7 +22,7 @@
       ${m.form_action(request.route_path('admin:private_key:focus:mark', id=k.id), 'active', 'Activate')}
     % endif
     % if not k.is_compromised:
-      ${m.form_action(request.route_path('admin:private_key:focus:mark', id=k.id), 'compromised', 'Mark compromised (final: revokes its certificates)')}
+      ${m.form_action(request.route_path('admin:private_key:focus:mark', id=k.id), 'compromised', 'Mark compromised (final: revokes its certificates)…', danger=True)}
     % endif
   </td></tr>
   <tr><th>SPKI SHA-256</th><td><a href="${request.route_path('admin:search', _query={'spki': k.spki_sha256})}"><code>${k.spki_sha256}</code></a></td></tr>

@@ -6,7 +6,7 @@
 <h1>Generate a private key ${m.json_twin()}</h1>
 ${m.form_errors(form_errors)}
 <form method="POST" action="${request.route_path('admin:private_key:new')}">${csrf_input()}
-  <label for="key_technology">Key</label>
+  <label for="key_technology">Key</label>${m.field_error(form_errors, 'key_technology')}
   <select id="key_technology" name="key_technology">
   % for option in options:
     <option value="${option}" ${'selected' if option == 'RSA_4096' else ''}>${option}</option>

@@ -6,7 +6,7 @@
 <h1>Upload a private key ${m.json_twin()}</h1>
 ${m.form_errors(form_errors)}
 <form method="POST" enctype="multipart/form-data" action="${request.route_path('admin:private_key:upload')}">${csrf_input()}
-  <label for="private_key_file">Private key (PEM)</label>
+  <label for="private_key_file">Private key (PEM)</label>${m.field_error(form_errors, 'private_key_file')}
   <input type="file" id="private_key_file" name="private_key_file" required>
   <button type="submit">Upload</button>
 </form>

@@ -5,7 +5,6 @@
 <%block name="breadcrumb"><a href="${request.route_path('admin')}">Admin</a> / <a href="${request.route_path('admin:queue_certificates')}">Renewal queue</a> / ${QueueCertificate.id}</%block>
 <% item = QueueCertificate %>
 <h1>Renewal queue item ${item.id} ${m.json_twin()}</h1>
-${m.result_banner()}
 <table class="focus">
   <tr><th>id</th><td>${item.id}</td></tr>
   <tr><th>status</th><td>${q.status(item)}</td></tr>
@@ -13,7 +12,7 @@ ${m.result_banner()}
   <tr><th>challenge types</th><td>${', '.join('%s: %s' % (name, challenge) for name, challenge in item.domains_challenged.items())}</td></tr>
   <tr><th>source</th><td>${q.source(item)}</td></tr>
   <tr><th>ACME account</th><td><a href="${request.route_path('admin:acme_account:focus', id=item.acme_account_id)}">${item.acme_account_id}</a></td></tr>
-  <tr><th>private key strategy</th><td>${item.private_key_strategy__requested}
+  <tr><th>private key strategy</th><td>${m.human(item.private_key_strategy__requested)}
   % if item.private_key_id:
     (<a href="${request.route_path('admin:private_key:focus', id=item.private_key_id)}">private key ${item.private_key_id}</a>)
   % endif

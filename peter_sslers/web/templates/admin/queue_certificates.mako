@@ -5,13 +5,13 @@
 <%block name="breadcrumb"><a href="${request.route_path('admin')}">Admin</a> / ${page_title}</%block>
 
 <h1>${page_title} ${m.json_twin()}</h1>
-${m.result_banner()}
 <nav class="tabs">
   <a href="${request.route_path('admin:queue_certificates:unprocessed')}">waiting</a>
   <a href="${request.route_path('admin:queue_certificates:successes')}">successes</a>
   <a href="${request.route_path('admin:queue_certificates:failures')}">failures</a>
   <a href="${request.route_path('admin:queue_certificates:all')}">all</a>
   <a class="button" href="${request.route_path('admin:queue_certificate:new_freeform')}">Queue names</a>
+  <a class="button" href="${request.route_path('admin:queue_certificate:new_structured')}">Queue the renewal of an order, certificate or set</a>
   <a class="button" href="${request.route_path('admin:queue_certificates:process')}">Process</a>
 </nav>
 % if which == 'unprocessed' and items:

@@ -5,7 +5,6 @@
 <%block name="breadcrumb"><a href="${request.route_path('admin')}">Admin</a> / <a href="${request.route_path('admin:queue_domains')}">Domain queue</a> / ${QueueDomain.id}</%block>
 
 <h1>Queued domain ${QueueDomain.id} ${m.json_twin()}</h1>
-${m.result_banner()}
 <table class="focus">
   <tr><th>id</th><td>${QueueDomain.id}</td></tr>
   <tr><th>domain name</th><td>${QueueDomain.domain_name}</td></tr>

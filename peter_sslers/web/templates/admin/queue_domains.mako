@@ -5,7 +5,6 @@
 <%block name="breadcrumb"><a href="${request.route_path('admin')}">Admin</a> / ${page_title}</%block>
 
 <h1>${page_title} ${m.json_twin()}</h1>
-${m.result_banner()}
 <nav class="tabs">
   <a href="${request.route_path('admin:queue_domains')}">waiting</a>
   <a href="${request.route_path('admin:queue_domains:all')}">all</a>

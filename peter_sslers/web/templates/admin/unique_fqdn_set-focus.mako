@@ -9,8 +9,9 @@
   <li><a href="${request.route_path('admin:domain:focus', domain_identifier=name)}">${name}</a></li>
 % endfor
 </ul>
-<p><a class="button" href="${request.route_path('admin:unique_fqdn_set:focus:modify', id=UniqueFQDNSet.id)}">Add or remove domains</a>
-   ${m.form_action(request.route_path('admin:unique_fqdn_set:focus:update_recents', id=UniqueFQDNSet.id), '', 'Update recents')}</p>
+<div class="actions"><a class="button" href="${request.route_path('admin:unique_fqdn_set:focus:modify', id=UniqueFQDNSet.id)}">Add or remove domains</a>
+   ${m.form_action(request.route_path('admin:unique_fqdn_set:focus:update_recents', id=UniqueFQDNSet.id), '', 'Update recents')}</div>
+<div class="actions"><a class="button" href="${request.route_path('admin:queue_certificate:new_structured', _query={'queue_source': 'UniqueFQDNSet', 'unique_fqdn_set': UniqueFQDNSet.id})}">Queue a certificate for this set</a></div>
 <h2>Recent certificates <a href="${request.route_path('admin:unique_fqdn_set:focus:certificate_signeds', id=UniqueFQDNSet.id)}">(all)</a></h2>
 ${m.table_certificate_signeds(CertificateSigneds)}
 <p><a href="${request.route_path('admin:unique_fqdn_set:focus:certificate_requests', id=UniqueFQDNSet.id)}">Certificate requests for this set</a>,
