@@ -313,6 +313,39 @@ def route_key_function(app, admin_prefix: str) -> Callable[[str], Optional[Tuple
     return key
 
 
+# what makes the page wider than the window: the widest elements that stick out on the right
+_OVERFLOW_JS = """() => {
+    const width = document.documentElement.clientWidth;
+    if (document.documentElement.scrollWidth <= width + 1) return null;
+    const out = [];
+    for (const el of document.querySelectorAll('body *')) {
+        const r = el.getBoundingClientRect();
+        if (r.right > width + 1) {
+            // an element inside a scrolling box does not widen the page
+            let p = el.parentElement, scrolled = false;
+            while (p && p !== document.body) {
+                const o = getComputedStyle(p).overflowX;
+                if (o === 'auto' || o === 'scroll' || o === 'hidden') { scrolled = true; break; }
+                p = p.parentElement;
+            }
+            if (!scrolled) out.push(el.tagName.toLowerCase() + (el.className ? '.' + el.className : '') + ' ' + Math.round(r.right) + 'px');
+        }
+    }
+    return {width: width, scrollWidth: document.documentElement.scrollWidth, elements: out.slice(0, 5)};
+}"""
+
+
+def page_overflow(page) -> Optional[str]:
+    """What makes the loaded page scroll sideways at its window's width (issue 15: tables scroll inside
+    themselves, the page does not), or None."""
+    found = page.evaluate(_OVERFLOW_JS)
+    if not found:
+        return None
+    return "the page is %dpx wide in a %dpx window (sticking out: %s)" % (
+        found["scrollWidth"], found["width"], ", ".join(found["elements"]) or "?"
+    )
+
+
 class CrawlReport:
     def __init__(self):
         self.visited: Dict[Tuple, str] = collections.OrderedDict()  # key -> the URL visited
@@ -426,6 +459,9 @@ class AdminCrawler:
             report.problems.append("%s: the browser got HTTP %s" % (where, response.status if response else None))
         for problem in self.watch.problems():
             report.problems.append("%s: %s" % (where, problem))
+        overflow = page_overflow(self.page)
+        if overflow:
+            report.problems.append("%s: %s" % (where, overflow))
         report.kinds[url] = "page"
         return self.page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)")
 

@@ -326,3 +326,38 @@ def test_crawl_every_admin_link(browser, site):
     assert not report.problems, "\n".join(report.problems)
     assert report.skipped_over_cap == 0, report.summary()
     assert len(report.visited) > 100, report.summary()
+
+
+# the pages an operator opens most, at the narrowest width the admin is made for (issue 15: seven
+# pages overflowed at 768 px); the crawl checks every page at 1366 px
+NARROW_PAGES = (
+    "",
+    "/domains",
+    "/certificate-signeds/active",
+    "/acme-orders/all",
+    "/queue-domains",
+    "/queue-certificates",
+    "/settings",
+    "/api",
+    "/operations/log",
+    "/coverage-assurance-events/unresolved",
+)
+
+
+def test_main_pages_fit_a_768px_window(browser, site):
+    context = browser.new_context(viewport={"width": 768, "height": 1024})
+    problems = []
+    try:
+        tab = chromium.AdminTab(context, site.served.admin)
+        certificate = site.served.get_json("/certificate-signeds/all.json")["CertificateSigneds"]
+        pages = list(NARROW_PAGES)
+        if certificate:
+            pages.append("/certificate-signed/%s" % sorted(certificate, key=int)[0])
+        for path in pages:
+            tab.goto(path)
+            overflow = chromium.page_overflow(tab.page)
+            if overflow:
+                problems.append("%s: %s" % (path or "/", overflow))
+    finally:
+        context.close()
+    assert not problems, "\n".join(problems)

@@ -33,6 +33,8 @@ PAGES = {
                 ADMIN + "/broken-style",
                 ADMIN + "/logs-an-error",
                 ADMIN + "/throws",
+                ADMIN + "/too-wide",
+                ADMIN + "/wide-table-scrolls",
                 ADMIN + "/good.pem",
                 ADMIN + "/bad.pem",
                 ADMIN + "/moved",
@@ -47,6 +49,11 @@ PAGES = {
     ADMIN + "/broken-style": _page('<link rel="stylesheet" href="%s/static/nope.css"><h1>x</h1>' % ADMIN),
     ADMIN + "/logs-an-error": _page('<script>console.error("boom from the page")</script>'),
     ADMIN + "/throws": _page("<script>no_such_function()</script>"),
+    # the page itself scrolls sideways: reported; a wide table in a scrolling box: fine
+    ADMIN + "/too-wide": _page('<table style="width:3000px"><tr><td>wide</td></tr></table>'),
+    ADMIN + "/wide-table-scrolls": _page(
+        '<div style="overflow-x:auto"><table style="width:3000px"><tr><td>wide</td></tr></table></div>'
+    ),
 }
 
 
@@ -114,15 +121,16 @@ def test_the_crawl_reports_every_kind_of_fault_and_nothing_else(browser):
     assert reported(ADMIN + "/throws", "script error", "no_such_function"), problems
     assert reported(ADMIN + "/bad.pem", "does not parse"), problems
     assert reported(ADMIN + "/away", "redirects out of the admin"), problems
+    assert reported(ADMIN + "/too-wide", "the page is", "px wide in a", "table"), problems
     # nothing else: a fault may be told more than once (Chromium logs a failed stylesheet as a
     # console error too), but only the faulty pages are named
-    faulty = ("/missing ", "/broken-style ", "/logs-an-error ", "/throws ", "/bad.pem ", "/away ")
+    faulty = ("/missing ", "/broken-style ", "/logs-an-error ", "/throws ", "/bad.pem ", "/away ", "/too-wide ")
     assert all(any(ADMIN + f in line for f in faulty) for line in report.problems), problems
     # what is fine was visited, and counted once per key (the fragment dropped, the query's fields kept)
     visited = set(report.visited.values())
     origin = admin.rsplit(ADMIN, 1)[0]
     for path in (ADMIN, ADMIN + "/fine", ADMIN + "/fine?q=1", ADMIN + "/good.pem", ADMIN + "/moved",
-                 ADMIN + "/fine?from=moved"):
+                 ADMIN + "/fine?from=moved", ADMIN + "/wide-table-scrolls"):
         assert origin + path in visited, (path, sorted(visited))
     assert report.kinds[origin + ADMIN + "/good.pem"] == "PEM CERTIFICATE"
     assert report.kinds[origin + ADMIN + "/moved"].startswith("redirect to ")
