@@ -365,3 +365,25 @@ def test_every_admin_route_belongs_to_a_section():
         if name.startswith("admin:") and navigation.route_object(name) not in navigation._SECTION_OF_OBJECT
     }
     assert unplaced == {"index_slash", "whoami"}
+
+
+def test_idns_show_in_unicode_on_the_object_pages(testapp, dbsession, ctx):
+    """Every page that lists a certificate's, an order's or a set's names shows an IDN in Unicode with
+    the punycode beside (the links keep the stored name)."""
+    s = dbsession
+    cert = _certificate(s, ["xn--bcher-kva.example", "www.xn--bcher-kva.example"], meta.utcnow() + 60 * DAY)
+    s.add(m.DomainBlocklisted(domain_name="xn--mnchen-3ya.example"))
+    s.commit()
+    _recents(ctx)
+    pages = [
+        ADMIN + "/certificate-signed/%s" % cert.id,
+        ADMIN + "/unique-fqdn-set/%s" % cert.unique_fqdn_set_id,
+        ADMIN + "/certificate-signeds/all",
+    ]
+    for path in pages:
+        page = testapp.get(path, status=200)
+        shown = [span.string for span in page.html.select("span.idn")]
+        assert "bücher.example" in shown and "www.bücher.example" in shown, path
+        assert "(xn--bcher-kva.example)" in [span.string for span in page.html.select("span.punycode")], path
+    page = testapp.get(ADMIN + "/domains-blocklisted", status=200)
+    assert [span.string for span in page.html.select("span.idn")] == ["münchen.example"]

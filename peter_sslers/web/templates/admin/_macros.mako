@@ -117,6 +117,13 @@ ${name}\
 % endif
 </%def>
 
+## names as stored, each shown as domain_name() does, comma-separated
+<%def name="domain_names(names)">\
+% for name in names:
+${domain_name(name)}${'' if loop.last else ', '}\
+% endfor
+</%def>
+
 ## the CSS class of a number of days left: expired, under 7, under 30, else ok
 <%def name="days_class(days)">${'days-expired' if days < 0 else 'days-7' if days < 7 else 'days-30' if days < 30 else 'days-ok'}</%def>
 

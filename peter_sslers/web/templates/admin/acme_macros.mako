@@ -51,7 +51,7 @@
   % for o in items:
     <tr>
       <td><a href="${request.route_path('admin:acme_order:focus', id=o.id)}">${o.id}</a></td>
-      <td>${', '.join(o.domains_as_list)}</td>
+      <td>${m.domain_names(o.domains_as_list)}</td>
       <td>${status(o.acme_status_order)}</td>
       <td>${o.acme_order_processing_status}</td>
       <td>${o.acme_order_processing_strategy}</td>

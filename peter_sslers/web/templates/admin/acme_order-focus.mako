@@ -10,7 +10,7 @@
 <table class="kv">
   <tr><th>domains</th><td>
   % for name in o.domains_as_list:
-    <a href="${request.route_path('admin:domain:focus', domain_identifier=name)}">${name}</a>
+    <a href="${request.route_path('admin:domain:focus', domain_identifier=name)}">${m.domain_name(name)}</a>
   % endfor
   (<a href="${request.route_path('admin:unique_fqdn_set:focus', id=o.unique_fqdn_set_id)}">set ${o.unique_fqdn_set_id}</a>)
   </td></tr>

@@ -6,7 +6,7 @@
 
 <h1>Certificate request ${r.id} ${m.json_twin()}</h1>
 <table class="kv">
-  <tr><th>domains</th><td><a href="${request.route_path('admin:unique_fqdn_set:focus', id=r.unique_fqdn_set_id)}">${', '.join(r.unique_fqdn_set.domains_as_list)}</a></td></tr>
+  <tr><th>domains</th><td><a href="${request.route_path('admin:unique_fqdn_set:focus', id=r.unique_fqdn_set_id)}">${m.domain_names(r.unique_fqdn_set.domains_as_list)}</a></td></tr>
   <tr><th>source</th><td>${r.certificate_request_source}</td></tr>
   <tr><th>technology</th><td>${r.key_technology}</td></tr>
   <tr><th>key</th><td>

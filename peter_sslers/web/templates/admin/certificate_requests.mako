@@ -11,7 +11,7 @@ ${m.pagination(pagination)}
   % for r in items:
     <tr>
       <td><a href="${request.route_path('admin:certificate_request:focus', id=r.id)}">${r.id}</a></td>
-      <td>${', '.join(r.unique_fqdn_set.domains_as_list)}</td>
+      <td>${m.domain_names(r.unique_fqdn_set.domains_as_list)}</td>
       <td>${r.certificate_request_source}</td>
       <td>
       % if r.private_key_id is not None:

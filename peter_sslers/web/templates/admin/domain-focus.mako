@@ -54,7 +54,7 @@ ${m.table_certificate_signeds(CertificateSigneds)}
 <h2>Recent certificate requests <a href="${request.route_path('admin:domain:focus:certificate_requests', domain_identifier=Domain.id)}">(all)</a></h2>
 <ul>
 % for r in CertificateRequests:
-  <li><a href="${request.route_path('admin:certificate_request:focus', id=r.id)}">CSR ${r.id}</a>: ${', '.join(r.unique_fqdn_set.domains_as_list)}</li>
+  <li><a href="${request.route_path('admin:certificate_request:focus', id=r.id)}">CSR ${r.id}</a>: ${m.domain_names(r.unique_fqdn_set.domains_as_list)}</li>
 % endfor
 </ul>
 

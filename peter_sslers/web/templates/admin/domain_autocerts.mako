@@ -17,9 +17,9 @@ ${m.pagination(pagination)}
       <td>${a.id}</td>
       <td>
       % if a.domain_id:
-        <a href="${request.route_path('admin:domain:focus', domain_identifier=a.domain_id)}">${a.domain_name}</a>
+        <a href="${request.route_path('admin:domain:focus', domain_identifier=a.domain_id)}">${m.domain_name(a.domain_name)}</a>
       % else:
-        ${a.domain_name}
+        ${m.domain_name(a.domain_name)}
       % endif
       </td>
       <td>${a.source}</td>

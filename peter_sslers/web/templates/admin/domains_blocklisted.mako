@@ -16,7 +16,7 @@ ${m.pagination(pagination)}
   % for b in DomainsBlocklisted:
     <tr>
       <td><a href="${request.route_path('admin:domain_blocklisted:focus', id=b.id)}">${b.id}</a></td>
-      <td>${b.domain_name}</td>
+      <td>${m.domain_name(b.domain_name)}</td>
       <td>${m.timestamp(b.timestamp_created)}</td>
       <td><form class="inline" method="POST" action="${request.route_path('admin:domain_blocklisted:focus:delete', id=b.id)}">${csrf_input()}<button type="submit">Remove</button></form></td>
     </tr>

@@ -8,7 +8,7 @@
 <table class="focus">
   <tr><th>id</th><td>${item.id}</td></tr>
   <tr><th>status</th><td>${q.status(item)}</td></tr>
-  <tr><th>domains</th><td><a href="${request.route_path('admin:unique_fqdn_set:focus', id=item.unique_fqdn_set_id)}">${', '.join(item.domains_as_list)}</a></td></tr>
+  <tr><th>domains</th><td><a href="${request.route_path('admin:unique_fqdn_set:focus', id=item.unique_fqdn_set_id)}">${m.domain_names(item.domains_as_list)}</a></td></tr>
   <tr><th>challenge types</th><td>${', '.join('%s: %s' % (name, challenge) for name, challenge in item.domains_challenged.items())}</td></tr>
   <tr><th>source</th><td>${q.source(item)}</td></tr>
   <tr><th>ACME account</th><td><a href="${request.route_path('admin:acme_account:focus', id=item.acme_account_id)}">${item.acme_account_id}</a></td></tr>

@@ -32,7 +32,7 @@
   % for q in items:
     <tr>
       <td><a href="${request.route_path('admin:queue_certificate:focus', id=q.id)}">${q.id}</a></td>
-      <td>${', '.join(q.domains_as_list)}</td>
+      <td>${m.domain_names(q.domains_as_list)}</td>
       <td>${source(q)}</td>
       <td>${status(q)}</td>
       <td><a href="${request.route_path('admin:acme_account:focus', id=q.acme_account_id)}">${q.acme_account_id}</a></td>

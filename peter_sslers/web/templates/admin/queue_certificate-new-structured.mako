@@ -20,7 +20,7 @@ ${m.form_errors(form_errors)}
   <div class="actions"><button type="submit">Next</button></div>
 </form>
 % else:
-<p>${queue_source} ${source.id}: ${', '.join(source.unique_fqdn_set.domains_as_list if queue_source != 'UniqueFQDNSet' else source.domains_as_list)}</p>
+<p>${queue_source} ${source.id}: ${m.domain_names(source.unique_fqdn_set.domains_as_list if queue_source != 'UniqueFQDNSet' else source.domains_as_list)}</p>
 <form method="POST" action="${request.route_path('admin:queue_certificate:new_structured')}">${csrf_input()}
   <input type="hidden" name="queue_source" value="${queue_source}">
   <input type="hidden" name="${fields[queue_source]}" value="${source.id}">

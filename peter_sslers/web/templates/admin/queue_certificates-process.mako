@@ -11,7 +11,7 @@
   % elif results.get('count_deferred'):
 <div class="alert alert-warning">Item <a href="${request.route_path('admin:queue_certificate:focus', id=results['QueueCertificate'].id)}">${results['QueueCertificate'].id}</a> deferred, nothing was sent: ${'; '.join(results['deferred'].values())}</div>
   % elif results['count_success']:
-<div class="alert alert-success">Item <a href="${request.route_path('admin:queue_certificate:focus', id=results['QueueCertificate'].id)}">${results['QueueCertificate'].id}</a> renewed (${', '.join(results['QueueCertificate'].domains_as_list)}).</div>
+<div class="alert alert-success">Item <a href="${request.route_path('admin:queue_certificate:focus', id=results['QueueCertificate'].id)}">${results['QueueCertificate'].id}</a> renewed (${m.domain_names(results['QueueCertificate'].domains_as_list)}).</div>
   % else:
 <div class="alert alert-danger">Item <a href="${request.route_path('admin:queue_certificate:focus', id=results['QueueCertificate'].id)}">${results['QueueCertificate'].id}</a> failed: ${'; '.join(results['failures'].values())}</div>
   % endif

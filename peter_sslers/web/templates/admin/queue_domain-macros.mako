@@ -18,7 +18,7 @@
   % for q in items:
     <tr>
       <td><a href="${request.route_path('admin:queue_domain:focus', id=q.id)}">${q.id}</a></td>
-      <td>${q.domain_name}</td>
+      <td>${m.domain_name(q.domain_name)}</td>
       <td>${q.acme_challenge_type}</td>
       <td>${status(q)}</td>
       <td>

@@ -6,7 +6,7 @@
 <h1>Domain set ${UniqueFQDNSet.id} ${m.json_twin()}</h1>
 <ul>
 % for name in UniqueFQDNSet.domains_as_list:
-  <li><a href="${request.route_path('admin:domain:focus', domain_identifier=name)}">${name}</a></li>
+  <li><a href="${request.route_path('admin:domain:focus', domain_identifier=name)}">${m.domain_name(name)}</a></li>
 % endfor
 </ul>
 <div class="actions"><a class="button" href="${request.route_path('admin:unique_fqdn_set:focus:modify', id=UniqueFQDNSet.id)}">Add or remove domains</a>
