@@ -924,8 +924,10 @@ def bench_redis_at(plan: Plan, sizedir: str, settings: dict, size: int, redis: R
                 if response.status_code != 200 or payload.get("result") != "success":
                     raise BenchError("prime failed (%s): %s" % (response.status_code, str(payload)[:500]))
                 results.append(payload)
-                primed = payload.get("total_primed", {})
+                primed = (payload.get("operations_event") or {}).get("total_primed") or {}
                 hashes_written = primed.get("domain", 0)
+                if not hashes_written:
+                    raise BenchError("the prime wrote no domain: %s" % str(payload)[:500])
                 values_written = primed.get("cert", 0) + primed.get("pkey", 0) + primed.get("certcachain", 0) if style == 1 else 0
                 redis.client.flushdb()
                 value = "v" * (1800 if style == 1 else 2300)
@@ -939,7 +941,7 @@ def bench_redis_at(plan: Plan, sizedir: str, settings: dict, size: int, redis: R
             row = {
                 "size": size,
                 "style": style,
-                "domains": results[-1]["total_primed"]["domain"],
+                "domains": hashes_written,
                 "keys": hashes_written + values_written,
                 "seconds": median(times),
                 "limit_seconds": median(limits),
