@@ -97,7 +97,7 @@ class Plan:
     sizes: List[int]  # domains for reads and uploads
     redis_sizes: List[int]
     runs: int  # repetitions; the tables show medians
-    duration: float  # seconds of one wrk run
+    duration: float  # seconds of one wrk run (whole seconds: wrk takes no fractions)
     concurrencies: List[int]
     uploads_ec: int  # certificates per measurement
     uploads_rsa: int
@@ -118,7 +118,7 @@ class Plan:
     @classmethod
     def smoke(cls) -> "Plan":
         """The test suite's: every figure, tiny, seconds each."""
-        return cls([60], [60], 1, 0.5, [4], 6, 2, [1, 2], 2, [1])
+        return cls([60], [60], 1, 1.0, [4], 6, 2, [1, 2], 2, [1])
 
 
 # --- small helpers
@@ -611,7 +611,7 @@ def wrk_run(server: AppServer, targets: List[tuple], concurrency: int, duration:
         with open(script, "w") as f:
             f.write(WRK_SCRIPT % body)
     threads = min(2, concurrency)
-    command = [binary, "-t%d" % threads, "-c%d" % concurrency, "-d%.1fs" % duration, "--timeout", "10s", "-s", script, server.base + "/"]
+    command = [binary, "-t%d" % threads, "-c%d" % concurrency, "-d%ds" % max(1, round(duration)), "--timeout", "10s", "-s", script, server.base + "/"]
     out = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60)
     match = re.search(r"^BENCHJSON (\{.*\})$", out.stdout, re.M)
     if out.returncode != 0 or not match:
@@ -680,7 +680,7 @@ def bench_fleet(plan: Plan, workdir: str, redis: Optional[RedisServer]) -> tuple
         sizedir = os.path.join(workdir, "fleet-%d" % size)
         os.makedirs(sizedir, exist_ok=True)
         db_path = os.path.join(sizedir, "bench.sqlite")
-        extra = {"enable_redis": "true", "redis.url": redis.url} if redis else {}
+        extra = {"enable_redis": "true", "redis.url": redis.url, "redis.prime_style": "1"} if redis else {}
         settings = base_settings(db_path, **extra)
         engine, app_settings = new_database(db_path, settings)
         reads_here = want_reads and size in plan.sizes
@@ -1129,7 +1129,8 @@ def machine() -> dict:
     for name, command in (("wrk", ["wrk", "--version"]), ("redis", ["redis-server", "--version"]), ("certbot", [bin_path("certbot") or "certbot", "--version"])):
         try:
             out = subprocess.run(command, capture_output=True, text=True, timeout=30)
-            info[name] = (out.stdout + out.stderr).strip().splitlines()[0][:80]
+            first = (out.stdout + out.stderr).strip().splitlines()[0]
+            info[name] = re.sub(r" (Copyright|sha=).*", "", first)[:80]
         except (OSError, IndexError, subprocess.TimeoutExpired):
             info[name] = None
     return info
