@@ -85,7 +85,7 @@ simulate: install-test
 # The hot paths over HTTP (waitress, wrk) beside this machine's limits, measured in the same run
 # (bench/bench.py): builds its own data (10,000 domains; 100,000 for Redis), starts its own
 # redis-server and pebble on loopback, compares issuance with certbot, and rewrites the marked
-# section of docs/Performance.md and bench/bench_result.json. Full size: about 30 minutes on 2 cores;
+# section of docs/Performance.md and bench/bench_result.json. Full size: 30 to 40 minutes on 2 cores;
 # a small run: make bench BENCH_ARGS=--quick. Run it on a quiet machine: it measures the machine too.
 BENCH_ARGS ?=
 bench: install-test
