@@ -38,7 +38,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: E402
 from cryptography.x509.oid import NameOID  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from bench.wsgi_client import WsgiClient  # noqa: E402
+from wsgi_client import WsgiClient  # noqa: E402  (bench/wsgi_client.py, beside this script)
 from peter_sslers import main  # noqa: E402
 from peter_sslers.config import ApplicationSettings  # noqa: E402
 from peter_sslers.lib.context import ApiContext  # noqa: E402

@@ -22,7 +22,7 @@ sys.path.insert(0, os.path.dirname(HERE))
 import sqlalchemy as sa  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from bench.wsgi_client import WsgiClient  # noqa: E402
+from wsgi_client import WsgiClient  # noqa: E402  (bench/wsgi_client.py, beside this script)
 from peter_sslers import main  # noqa: E402
 from peter_sslers.config import ApplicationSettings  # noqa: E402
 from peter_sslers.model import meta  # noqa: E402
