@@ -4,6 +4,7 @@
 #   make demo   start pebble and peter_sslers on loopback and issue a certificate end to end
 #   make simulate  a compressed-time year of renewals for 1,000 domains against real pebbles
 #   make screenshots  regenerate docs/images/ (the admin in headless Chromium)
+#   make bench     the hot paths over HTTP beside this machine's limits (bench/bench.py)     the hot paths over HTTP beside this machine's limits (bench/bench.py)
 # Both work on a fresh Debian machine as root.
 
 PYTHON ?= python3
@@ -16,10 +17,11 @@ PYTEST_ARGS ?=
 # Debian packages the test suite runs: openssl (the cert_utils fallback backend and its
 # checks), curl (the specification's upload commands, run verbatim), pebble (a real ACME
 # server, with pebble-challtestsrv), redis-server (the Redis priming tests; tests/edge/ also
-# starts one of its own on a free port), chromium (the admin UI in a real browser, tests/ui/,
-# driven by Playwright for Python from the testing extras; Playwright's own browser download
-# is never used).
-TEST_DEBIAN_PACKAGES := openssl curl pebble redis-server chromium
+# starts one of its own on a free port; it brings redis-benchmark, the Redis limit of
+# `make bench`), chromium (the admin UI in a real browser, tests/ui/, driven by Playwright for
+# Python from the testing extras; Playwright's own browser download is never used), wrk (the HTTP
+# load of `make bench` and of its smoke tests, tests/tools/test_bench.py).
+TEST_DEBIAN_PACKAGES := openssl curl pebble redis-server chromium wrk
 # Debian packages checked with dpkg, not by a command: nginx with its Lua module and the Lua
 # libraries the edge handler uses (tools/nginx_conf/, tests/edge/). Installing Debian's nginx
 # would start the system nginx on port 80 of every interface: test-deps blocks service starts
@@ -42,7 +44,7 @@ export SSL_RUN_BROWSER_TESTS ?= 1
 SSL_RUN_BROWSER_TESTS_PG ?= 0
 SSL_TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run demo simulate screenshots test install install-test test-deps test-redis test-both test-sqlite test-postgresql clean
+.PHONY: run demo simulate screenshots bench test install install-test test-deps test-redis test-both test-sqlite test-postgresql clean
 
 $(BIN)/python:
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
@@ -94,6 +96,15 @@ simulate: install-test
 # from a throwaway database and pebble (tools/screenshots.py); needs what the tests need.
 screenshots: install-test
 	$(BIN)/python tools/screenshots.py $(SCREENSHOTS_ARGS)
+
+# The hot paths over HTTP (waitress, wrk) beside this machine's limits, measured in the same run
+# (bench/bench.py): builds its own data (10,000 domains; 100,000 for Redis), starts its own
+# redis-server and pebble on loopback, compares issuance with certbot, and rewrites the marked
+# section of docs/Performance.md and bench/bench_result.json. Full size: 30 to 40 minutes on 2 cores;
+# a small run: make bench BENCH_ARGS=--quick. Run it on a quiet machine: it measures the machine too.
+BENCH_ARGS ?=
+bench: install-test
+	$(BIN)/python bench/bench.py $(BENCH_ARGS)
 
 test: install-test
 	$(MAKE) --no-print-directory test-redis

@@ -36,7 +36,13 @@ tools_requires = [
     "invoke>=2.2,<3",
 ]
 
-testing_requires = tools_requires + [
+# bench/bench.py (make bench): certbot is the peer its issuance figures are measured against, on
+# the same pebble; the test suite runs a small version of every benchmark (tests/tools/test_bench.py)
+bench_requires = [
+    "certbot>=2.0,<7",
+]
+
+testing_requires = tools_requires + bench_requires + [
     # tests/lib/test_notify.py: a real SMTP server on loopback (STARTTLS, AUTH)
     "aiosmtpd>=1.4,<2",
     # tests/web/test_hostile_input.py: hostile values for every form route
@@ -68,7 +74,7 @@ setup(
     zip_safe=False,
     python_requires=">=3.10",
     install_requires=requires,
-    extras_require={"testing": testing_requires, "tools": tools_requires},
+    extras_require={"testing": testing_requires, "tools": tools_requires, "bench": bench_requires},
     entry_points={
         "paste.app_factory": ["main = peter_sslers:main"],
         "console_scripts": [

@@ -9,7 +9,7 @@ measures:
 
 * a global update-recents (``update_recents__global``, the ``/api/update-recents`` job);
 * activating and deactivating one certificate (``mark``), the median of 20;
-* ``/domain/{name}/config.json`` through the WSGI app (WebTest, in process), the median of 200;
+* ``/domain/{name}/config.json`` through the WSGI app (WebOb, in process), the median of 200;
 * uploads through the WSGI app (``/certificate-signed/upload.json``), RSA-2048 and EC, per second.
 
 The 2021 design, measured on this kind of machine: activating one certificate took 2.4 s
@@ -30,7 +30,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
 import sqlalchemy as sa  # noqa: E402
-import webtest  # noqa: E402
 from cryptography import x509  # noqa: E402
 from cryptography.hazmat.primitives import hashes  # noqa: E402
 from cryptography.hazmat.primitives import serialization  # noqa: E402
@@ -39,6 +38,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: E402
 from cryptography.x509.oid import NameOID  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
+from wsgi_client import WsgiClient  # noqa: E402  (bench/wsgi_client.py, beside this script)
 from peter_sslers import main  # noqa: E402
 from peter_sslers.config import ApplicationSettings  # noqa: E402
 from peter_sslers.lib.context import ApiContext  # noqa: E402
@@ -176,7 +176,7 @@ def run(size: int, url: str) -> dict:
                         ),
                     )
                 )
-        app = webtest.TestApp(main({}, dbengine=engine, **settings), extra_environ={"HTTP_HOST": "127.0.0.1"})
+        app = WsgiClient(main({}, dbengine=engine, **settings), extra_environ={"HTTP_HOST": "127.0.0.1"})
         config_times = []
         for name in random.sample(names, 200):
             start = time.perf_counter()

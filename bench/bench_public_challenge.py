@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_public_challenge.py [--challenges 1000,10000] [--requests 2000]
 
 For each database size it creates that many pending http-01 challenges (each on its own
-domain) in a fresh SQLite file, then times in-process WSGI requests (WebTest, no network)
+domain) in a fresh SQLite file, then times in-process WSGI requests (WebOb, no network)
 for hits and for misses, and counts the SQL statements of one request. The size ratio
 shows whether the lookup cost grows with the fleet (it should not: indexed lookups).
 Results go to stdout; docs/Performance.md records them.
@@ -20,9 +20,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
 import sqlalchemy as sa  # noqa: E402
-import webtest  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
+from wsgi_client import WsgiClient  # noqa: E402  (bench/wsgi_client.py, beside this script)
 from peter_sslers import main  # noqa: E402
 from peter_sslers.config import ApplicationSettings  # noqa: E402
 from peter_sslers.model import meta  # noqa: E402
@@ -124,7 +124,7 @@ def run(size: int, count: int) -> dict:
         engine = meta.get_engine(settings)
         initialize_database(engine, ApplicationSettings.from_settings(settings))
         tokens = populate(engine, size)
-        app = webtest.TestApp(main({}, dbengine=engine, **settings), extra_environ={"REMOTE_ADDR": "127.0.0.1"})
+        app = WsgiClient(main({}, dbengine=engine, **settings), extra_environ={"REMOTE_ADDR": "127.0.0.1"})
         step = max(1, size // count)
         hits = [(host, "/.well-known/acme-challenge/" + token) for host, token in tokens[::step]][:count]
         misses = [(host, "/.well-known/acme-challenge/unknownToken%d" % i) for i, (host, _) in enumerate(hits)]
