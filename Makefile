@@ -4,7 +4,7 @@
 #   make demo   start pebble and peter_sslers on loopback and issue a certificate end to end
 #   make simulate  a compressed-time year of renewals for 1,000 domains against real pebbles
 #   make screenshots  regenerate docs/images/ (the admin in headless Chromium)
-#   make bench     the hot paths over HTTP beside this machine's limits (bench/bench.py)     the hot paths over HTTP beside this machine's limits (bench/bench.py)
+#   make bench     the hot paths over HTTP beside this machine's limits (bench/bench.py)
 # Both work on a fresh Debian machine as root.
 
 PYTHON ?= python3
