@@ -285,8 +285,10 @@ def acquire(ctx, name: str, source: str) -> Tuple[Optional[DomainAutocert], Opti
 
 def wait_for(ctx, attempt_id: int, seconds: float) -> Optional[DomainAutocert]:
     """Wait (up to ``seconds``) for another call's attempt to finish: the finished attempt, or
-    None when it still runs. Each look is its own transaction: a SQLite read must not hold its
-    lock (the other call commits the order meanwhile), and each look must see new commits."""
+    None when it still runs. Each look reads the row afresh (``populate_existing``) and nothing is
+    held between looks: this call has written nothing, so it holds no SQLite lock that the other
+    call's commits would wait for, and PostgreSQL's READ COMMITTED shows each look the latest
+    commit."""
     deadline = time.monotonic() + seconds
     while True:
         ctx.checkpoint()
