@@ -829,6 +829,22 @@ local function pick_from_payload(payload)
     return nil
 end
 
+-- The certificate to serve from a config.json-shaped answer about `name` (the fallback's and
+-- autocert's): fullchain, key; or nil (none to serve); or nil, error (`what`: the request, for it).
+local function pems_for(payload, name, what)
+    -- the answer must be about the name asked for (not, say, a Domain found by id)
+    local domain = payload.domain
+    local domain_name = type(domain) == "table" and domain.domain_name or nil
+    if domain_name ~= name then
+        return nil, what .. ": the answer is about domain " .. tostring(domain_name) .. ", not " .. name
+    end
+    local fullchain, key = pick_from_payload(payload)
+    if not fullchain and key then
+        return nil, what .. ": " .. key
+    end
+    return fullchain, key
+end
+
 -- Whether a 404 is peter_sslers saying "no such domain": its X-Peter-SSLers header (on every one of
 -- its answers) and its JSON error envelope. Any other 404 means fallback_url points at something
 -- else (a wrong admin prefix behind a proxy, another server): an error to log, not a quiet miss.
@@ -862,18 +878,7 @@ local function fallback_lookup(name)
     if type(payload) ~= "table" then
         return nil, "fallback " .. path .. ": bad JSON: " .. tostring(err)
     end
-    -- the answer must be about the name asked for (not, say, a Domain found by id)
-    local domain = payload.domain
-    local domain_name = type(domain) == "table" and domain.domain_name or nil
-    if domain_name ~= name then
-        return nil, "fallback " .. path .. ": the answer is about domain " .. tostring(domain_name)
-            .. ", not " .. name
-    end
-    local fullchain, key = pick_from_payload(payload)
-    if not fullchain and key then
-        return nil, "fallback " .. path .. ": " .. key
-    end
-    return fullchain, key
+    return pems_for(payload, name, "fallback " .. path)
 end
 
 -- Ask peter_sslers to order a certificate for the name now (POST /api/domain/autocert.json).
@@ -899,23 +904,13 @@ local function autocert_lookup(name)
         end
         return nil, "autocert " .. path .. ": HTTP " .. status .. " " .. reason .. ": " .. tostring(payload.error)
     end
-    local domain = payload.domain
-    local domain_name = type(domain) == "table" and domain.domain_name or nil
-    if domain_name ~= name then
-        return nil, "autocert " .. path .. ": the answer is about domain " .. tostring(domain_name) .. ", not " .. name
-    end
-    local fullchain, key = pick_from_payload(payload)
-    if not fullchain and key then
-        return nil, "autocert " .. path .. ": " .. key
-    end
-    return fullchain, key
+    return pems_for(payload, name, "autocert " .. path)
 end
 
 -- The lookup chain --------------------------------------------------------------------------------
 
--- Whether a name may be sent to autocert (autocert_suffixes, else every name looked up).
-local function is_autocert_allowed(name)
-    local suffixes = conf.autocert_suffixes
+-- Whether `name` is one of `suffixes` or under one (true when there are none: false).
+local function under_suffixes(name, suffixes)
     if not suffixes then
         return true
     end
@@ -925,6 +920,11 @@ local function is_autocert_allowed(name)
         end
     end
     return false
+end
+
+-- Whether a name may be sent to autocert (autocert_suffixes, else every name looked up).
+local function is_autocert_allowed(name)
+    return under_suffixes(name, conf.autocert_suffixes)
 end
 
 -- Autocert for one name, once per nginx at a time: the first handshake asks peter_sslers (which makes
@@ -961,16 +961,7 @@ end
 
 -- Whether a name may be looked up at all (lookup_suffixes).
 local function is_allowed(name)
-    local suffixes = conf.lookup_suffixes
-    if not suffixes then
-        return true
-    end
-    for _, suffix in ipairs(suffixes) do
-        if name == suffix or (#name > #suffix and str_sub(name, -#suffix - 1) == "." .. suffix) then
-            return true
-        end
-    end
-    return false
+    return under_suffixes(name, conf.lookup_suffixes)
 end
 
 -- Take a slot for one fallback request: within fallback_per_second (all workers: a counter per
