@@ -77,6 +77,7 @@ from peter_sslers.model import meta  # noqa: E402
 from peter_sslers.model import objects as m  # noqa: E402
 from peter_sslers.model import utils as model_utils  # noqa: E402
 from peter_sslers.scripts.initializedb import initialize_database  # noqa: E402
+from tools import served  # noqa: E402
 
 UTC = datetime.timezone.utc
 ADMIN = "/.well-known/admin"
@@ -191,38 +192,6 @@ class ProcessMemory:
 # --- services
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
-    """Linux: the kernel SIGTERMs the service when the bench dies, so a killed run leaves none behind."""
-    try:
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
-def _spawn(command: List[str], log_path: str) -> subprocess.Popen:
-    with open(log_path, "ab") as log_file:
-        return subprocess.Popen(
-            command,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
-        )
-
-
-def _stop(process: Optional[subprocess.Popen]) -> None:
-    if process is None or process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=5)
-
-
 class RedisServer:
     """redis-server on a free loopback port, no persistence, in a directory of its own."""
 
@@ -233,7 +202,7 @@ class RedisServer:
         self.port = free_port()
         self.workdir = workdir
         os.makedirs(workdir, exist_ok=True)
-        self.process = _spawn(
+        self.process = served.spawn(
             [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
              "--dir", workdir, "--protected-mode", "yes"],
             os.path.join(workdir, "redis.log"),
@@ -257,86 +226,41 @@ class RedisServer:
         return "redis://127.0.0.1:%d/0" % self.port
 
     def stop(self) -> None:
-        _stop(self.process)
-
-
-INI = """[app:main]
-use = egg:peter_sslers
-{settings}
-
-[server:main]
-use = egg:waitress#main
-listen = 127.0.0.1:{port}
-threads = 4
-
-[loggers]
-keys = root
-[handlers]
-keys = console
-[formatters]
-keys = generic
-[logger_root]
-level = WARN
-handlers = console
-[handler_console]
-class = StreamHandler
-args = (sys.stderr,)
-level = NOTSET
-formatter = generic
-[formatter_generic]
-format = %(asctime)s %(levelname)-5.5s [%(name)s] %(message)s
-"""
+        served.stop(self.process)
 
 
 class AppServer:
-    """peter_sslers served by ``pserve`` (waitress, 4 threads) from an ini written here."""
+    """peter_sslers served by ``pserve`` (waitress, 4 threads) from an ini written here (tools/served.py)."""
 
     def __init__(self, workdir: str, settings: Dict[str, str], name: str = "server"):
-        pserve = bin_path("pserve")
-        if not pserve:
-            raise BenchError("pserve is missing from this virtualenv: make install")
-        self.port = free_port()
-        self.ini = os.path.join(workdir, name + ".ini")
-        with open(self.ini, "w") as f:
-            f.write(INI.format(settings="\n".join("%s = %s" % kv for kv in settings.items()), port=self.port))
-        self.log_path = os.path.join(workdir, name + ".log")
-        self.process = _spawn([pserve, self.ini], self.log_path)
-        self.memory = ProcessMemory(self.process.pid)
+        try:
+            self.served = served.Served.from_settings(workdir, name, settings, free_port(), threads=4)
+            self.memory = ProcessMemory(self.served.pid)
+            self.served.wait(60)
+        except served.ServedError as exc:
+            raise BenchError(str(exc)) from None
+        self.port = self.served.port
+        self.log_path = self.served.log_path
         self.session = requests.Session()
         self.session.trust_env = False  # loopback only, no proxies
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if self.session.get(self.base + "/.well-known/public/whoami", timeout=2).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            if time.monotonic() > deadline or self.process.poll() is not None:
-                self.stop()
-                raise BenchError("peter_sslers did not come up on port %d; log: %s\n%s" % (self.port, self.log_path, self.log_tail()))
-            time.sleep(0.1)
         self.rss_start = self.memory.rss()
 
     @property
     def host(self) -> str:
-        return "127.0.0.1:%d" % self.port
+        return self.served.host
 
     @property
     def base(self) -> str:
-        return "http://" + self.host
+        return self.served.url
 
     def log_tail(self, lines: int = 30) -> str:
-        try:
-            with open(self.log_path, errors="replace") as f:
-                return "".join(f.readlines()[-lines:])
-        except OSError:
-            return ""
+        return served.log_tail(self.log_path, lines)
 
     def post(self, path: str, data=None, timeout: float = 600) -> requests.Response:
         return self.session.post(self.base + ADMIN + path, data=data or {}, timeout=timeout)
 
     def stop(self) -> None:
-        _stop(self.process)
+        self.served.stop()
         self.session.close()
 
 

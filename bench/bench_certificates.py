@@ -30,14 +30,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
 import sqlalchemy as sa  # noqa: E402
-from cryptography import x509  # noqa: E402
-from cryptography.hazmat.primitives import hashes  # noqa: E402
-from cryptography.hazmat.primitives import serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
-from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: E402
-from cryptography.x509.oid import NameOID  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
+from bench import Issuer  # noqa: E402  (bench/bench.py's throwaway CA, beside this script)
 from wsgi_client import WsgiClient  # noqa: E402  (bench/wsgi_client.py, beside this script)
 from peter_sslers import main  # noqa: E402
 from peter_sslers.config import ApplicationSettings  # noqa: E402
@@ -53,55 +49,6 @@ SETTINGS = {"enable_views_public": "false", "enable_views_admin": "true", "certi
 UTC = datetime.timezone.utc
 
 
-class Issuer:
-    """A throwaway CA: a self-signed root and the intermediate that signs the leaves."""
-
-    def __init__(self):
-        now = datetime.datetime.now(UTC)
-        self.root_key = ec.generate_private_key(ec.SECP384R1())
-        root_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Bench Root")])
-        self.root = self._ca(root_name, root_name, self.root_key.public_key(), self.root_key, now)
-        self.key = ec.generate_private_key(ec.SECP256R1())
-        self.name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Bench Intermediate")])
-        self.cert = self._ca(self.name, root_name, self.key.public_key(), self.root_key, now)
-        self.chain_pem = self.cert.public_bytes(serialization.Encoding.PEM).decode()
-        self.serial = 1000
-
-    @staticmethod
-    def _ca(subject, issuer, public_key, signing_key, now):
-        return (
-            x509.CertificateBuilder()
-            .subject_name(subject)
-            .issuer_name(issuer)
-            .public_key(public_key)
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(days=1))
-            .not_valid_after(now + datetime.timedelta(days=3650))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(signing_key, hashes.SHA256())
-        )
-
-    def leaf(self, names, key):
-        """(cert PEM, key PEM) for ``names``, expiring at a random point of the next 90 days."""
-        self.serial += 1
-        now = datetime.datetime.now(UTC)
-        cert = (
-            x509.CertificateBuilder()
-            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])]))
-            .issuer_name(self.name)
-            .public_key(key.public_key())
-            .serial_number(self.serial)
-            .not_valid_before(now - datetime.timedelta(days=1))
-            .not_valid_after(now + datetime.timedelta(days=random.randint(2, 90)))
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), critical=False)
-            .sign(self.key, hashes.SHA256())
-        )
-        key_pem = key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
-        ).decode()
-        return cert.public_bytes(serialization.Encoding.PEM).decode(), key_pem
-
-
 def populate(engine, app_settings, issuer, size: int) -> float:
     """Import ``size`` certificates; returns the seconds it took."""
     pool = ["host%06d.example.com" % i for i in range(size)]
@@ -110,7 +57,7 @@ def populate(engine, app_settings, issuer, size: int) -> float:
         ctx = ApiContext(session, app_settings)
         for i in range(size):
             names = sorted({pool[i]} | set(random.sample(pool, random.randint(0, 2))))
-            cert_pem, key_pem = issuer.leaf(names, ec.generate_private_key(ec.SECP256R1()))
+            _cert, cert_pem, key_pem = issuer.leaf(names, ec.generate_private_key(ec.SECP256R1()), days=random.randint(2, 90))
             create.import__CertificateSigned(ctx, cert_pem, issuer.chain_pem, key_pem)
             if i % 500 == 499:
                 session.commit()
@@ -129,12 +76,9 @@ def time_call(engine, app_settings, fn) -> float:
 
 
 def upload_rate(app, issuer, technology: str, count: int) -> float:
-    certs = []
-    for i in range(count):
-        key = rsa.generate_private_key(65537, 2048) if technology == "RSA" else ec.generate_private_key(ec.SECP256R1())
-        certs.append(issuer.leaf(["upload-%s-%d.example.org" % (technology.lower(), i)], key))
+    certs = issuer.upload_set("upload-%s" % technology.lower(), technology, count)
     start = time.perf_counter()
-    for cert_pem, key_pem in certs:
+    for cert_pem, key_pem, _chain_pem in certs:
         app.post(
             "/.well-known/admin/certificate-signed/upload.json",
             upload_files=[

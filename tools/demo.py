@@ -30,52 +30,12 @@ sys.path.insert(0, ROOT)
 
 from tests.pebble import ChallTestSrv  # noqa: E402  (the same harness the test suite uses)
 from tests.pebble import Pebble  # noqa: E402
-
-INI = """[app:main]
-use = egg:peter_sslers
-sqlalchemy.url = sqlite:///{db}
-enable_views_public = true
-enable_views_admin = true
-certificate_authority = pebble
-certificate_authority_directory = {directory}
-certificate_authority_ca_bundle = {ca_bundle}
-
-[server:main]
-use = egg:waitress#main
-listen = 127.0.0.1:{port}
-
-[loggers]
-keys = root
-[handlers]
-keys = console
-[formatters]
-keys = generic
-[logger_root]
-level = WARN
-handlers = console
-[handler_console]
-class = StreamHandler
-args = (sys.stderr,)
-level = NOTSET
-formatter = generic
-[formatter_generic]
-format = %(asctime)s %(levelname)-5.5s [%(name)s] %(message)s
-"""
-
+from tools.served import Served  # noqa: E402
+from tools.served import ServedError  # noqa: E402
+from tools.served import server_ini  # noqa: E402
 
 def step(text: str) -> None:
     print("\n==> %s" % text, flush=True)
-
-
-def wait_for(url: str, seconds: float = 20) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            requests.get(url, timeout=1)
-            return
-        except requests.RequestException:
-            time.sleep(0.2)
-    raise SystemExit("peter_sslers did not answer at %s" % url)
 
 
 def post(url: str, fields: dict) -> dict:
@@ -104,21 +64,25 @@ def main() -> int:
 
         step("starting peter_sslers on 127.0.0.1:%d, a fresh SQLite database" % pebble.http_port)
         ini = os.path.join(workdir, "demo.ini")
+        settings = {
+            "sqlalchemy.url": "sqlite:///%s" % os.path.join(workdir, "demo.sqlite"),
+            "enable_views_public": "true",
+            "enable_views_admin": "true",
+            "certificate_authority": "pebble",
+            "certificate_authority_directory": pebble.directory_url,
+            "certificate_authority_ca_bundle": pebble.ca_bundle_path,
+        }
         with open(ini, "w") as f:
-            f.write(
-                INI.format(
-                    db=os.path.join(workdir, "demo.sqlite"),
-                    directory=pebble.directory_url,
-                    ca_bundle=pebble.ca_bundle_path,
-                    port=pebble.http_port,
-                )
-            )
+            f.write(server_ini(settings, pebble.http_port, threads=4))
         subprocess.run([os.path.join(bin_dir, "initialize_peter_sslers_db"), ini], check=True, stdout=subprocess.DEVNULL)
-        log = open(os.path.join(workdir, "pserve.log"), "w")
-        processes.append(subprocess.Popen([os.path.join(bin_dir, "pserve"), ini], stdout=log, stderr=log))
-        base = "http://127.0.0.1:%d" % pebble.http_port
+        server = Served(ini, pebble.http_port, os.path.join(workdir, "pserve.log"), name="peter_sslers")
+        processes.append(server)
+        try:
+            server.wait(20)
+        except ServedError as exc:
+            raise SystemExit(str(exc))
+        base = server.url
         admin = base + "/.well-known/admin"
-        wait_for(base + "/.well-known/public/whoami")
 
         step("creating an ACME account on pebble")
         account = post(admin + "/acme-account/new.json", {"account__contact": "demo@example.com"})
@@ -154,11 +118,7 @@ def main() -> int:
         return 0
     finally:
         for process in processes:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            process.stop()
         for service in (pebble, challtestsrv):
             if service is not None:
                 service.stop()

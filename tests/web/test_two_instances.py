@@ -16,11 +16,7 @@ Gated by ``SSL_RUN_LETSENCRYPT_API_TESTS`` (pebble).
 """
 
 import concurrent.futures
-import os
-import subprocess
-import sys
 import threading
-import time
 
 import pytest
 import requests
@@ -31,79 +27,24 @@ from peter_sslers.model import objects as m
 from tests.conftest import count_rows
 from tests.conftest import reset_database
 from tests.pebble import free_port
+from tools.served import Served
+from tools.served import ServedError
+from tools.served import server_ini
 
 ADMIN = "/.well-known/admin"
 N = 20
 
-INI = """[app:main]
-use = egg:peter_sslers
-{settings}
-
-[server:main]
-use = egg:waitress#main
-listen = 127.0.0.1:{port}
-threads = 8
-
-[loggers]
-keys = root
-[handlers]
-keys = console
-[formatters]
-keys = generic
-[logger_root]
-level = WARN
-handlers = console
-[handler_console]
-class = StreamHandler
-args = (sys.stderr,)
-level = NOTSET
-formatter = generic
-[formatter_generic]
-format = %%(asctime)s %%(levelname)-5.5s [%%(name)s] %%(message)s
-"""
-
-
-class Instance:
-    def __init__(self, name: str, ini_path: str, port: int, log_path: str):
-        self.name = name
-        self.port = port
-        self.url = "http://127.0.0.1:%d" % port
-        self.log_path = log_path
-        pserve = os.path.join(os.path.dirname(sys.executable), "pserve")
-        self._log = open(log_path, "w")
-        self.process = subprocess.Popen([pserve, ini_path], stdout=self._log, stderr=self._log)
+class Instance(Served):
+    """One ``pserve`` of the fleet (tools/served.py); a start-up failure fails the test with its log."""
 
     def wait(self, seconds: float = 30) -> "Instance":
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                break
-            try:
-                requests.get(self.url + "/.well-known/public/whoami", timeout=1)
-                return self
-            except requests.RequestException:
-                time.sleep(0.1)
-        self.stop()
-        with open(self.log_path) as f:
-            pytest.fail("%s did not start: %s" % (self.name, f.read()[-3000:]), pytrace=False)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self._log.close()
+        try:
+            return super().wait(seconds)
+        except ServedError as exc:
+            pytest.fail(str(exc), pytrace=False)
 
     def post(self, path: str, data: dict = None) -> requests.Response:
         return requests.post(self.url + ADMIN + path, data=data or {}, timeout=300)
-
-
-def _ini_value(value) -> str:
-    # ConfigParser interpolation: a literal % (a URL-quoted search_path) is written %%
-    return str(value).replace("%", "%%")
 
 
 @pytest.fixture(scope="module")
@@ -119,15 +60,14 @@ def instances(pebble_strict, raw_settings, dbengine, app_settings, tmp_path_fact
         certificate_authority_directory=pebble_strict.directory_url,
         certificate_authority_ca_bundle=pebble_strict.ca_bundle_path,
     )
-    lines = "\n".join("%s = %s" % (key, _ini_value(value)) for key, value in sorted(settings.items()))
     started = []
     try:
         for number, port in ((1, free_port()), (2, pebble_strict.http_port)):
             ini_path = str(workdir / ("instance%d.ini" % number))
             with open(ini_path, "w") as f:
-                f.write(INI.format(settings=lines, port=port))
+                f.write(server_ini(dict(sorted(settings.items())), port, threads=8))
             # one after the other: each start-up applies the ini's ACME server to the database
-            instance = Instance("instance %d" % number, ini_path, port, str(workdir / ("instance%d.log" % number)))
+            instance = Instance(ini_path, port, str(workdir / ("instance%d.log" % number)), name="instance %d" % number)
             started.append(instance)
             instance.wait()
         yield started
