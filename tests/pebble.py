@@ -34,14 +34,12 @@ or, explicitly::
 """
 
 import atexit
-import ctypes
 import datetime
 import http.server
 import ipaddress
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -76,6 +74,8 @@ except ImportError:  # pragma: no cover - bench/ uses Pebble after a plain `make
     pytest = _WithoutPytest()
 
 from tests import switches
+from tools.served import die_with_parent
+from tools.served import stop
 
 __all__ = [
     "SWITCH",
@@ -205,14 +205,6 @@ def _tail(path: str, lines: int = LOG_TAIL_LINES) -> str:
     return "\n".join(text.splitlines()[-lines:])
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
-    """Linux: have the kernel SIGTERM the child when pytest dies, so a killed run leaves no pebble."""
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
 _running: List[subprocess.Popen] = []
 
 
@@ -228,7 +220,7 @@ def _spawn(command: List[str], cwd: str, env: Optional[dict], log_path: str, ban
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
-            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+            preexec_fn=die_with_parent if sys.platform.startswith("linux") else None,
         )
     _running.append(process)
     return process
@@ -238,13 +230,7 @@ def _stop_process(process: Optional[subprocess.Popen]) -> None:
     """Stop a process we started (by its pid), surely."""
     if process is None:
         return
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+    stop(process)
     if process in _running:
         _running.remove(process)
 

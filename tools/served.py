@@ -5,6 +5,7 @@ two-instance test (tests/web/test_two_instances.py) each need: the ini of a serv
 the wait until it answers, and the stop. Only 127.0.0.1 is ever listened on.
 """
 
+import ctypes
 import os
 import signal
 import subprocess
@@ -61,12 +62,10 @@ def server_ini(settings: Dict[str, object], port: int, threads: int = 4, log_lev
     return INI.format(settings=lines, port=int(port), threads=int(threads), log_level=log_level)
 
 
-def _die_with_parent() -> None:  # pragma: no cover (runs in the child)
-    # Linux: the server goes when the script that started it goes, even on SIGKILL.
+def die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    """Linux: the kernel SIGTERMs the child when its parent dies, so a killed run leaves no server."""
     try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
 
@@ -80,7 +79,7 @@ def spawn(command, log_path: str, env: Optional[dict] = None) -> subprocess.Pope
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             env=env,
-            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+            preexec_fn=die_with_parent if sys.platform.startswith("linux") else None,
         )
 
 
