@@ -6,6 +6,10 @@ from ...model import objects as model_objects
 from ...model import utils as model_utils
 from .. import utils
 
+# ``Session.info`` key: a ``getcreate.write_in_one_savepoint`` is running (its inserts take no
+# savepoint each, and the rows nothing refers to are flushed together at its end)
+ONE_SAVEPOINT = "peter_sslers.one_savepoint"
+
 # Which OperationsObjectEvent column points at an object of each class.
 OBJECT_COLUMNS = {
     "AcmeAccount": "acme_account_id",
@@ -31,7 +35,10 @@ def log__OperationsEvent(
     child_of: Optional["model_objects.OperationsEvent"] = None,
 ) -> "model_objects.OperationsEvent":
     """Record one operation. The first event of a unit of work becomes ``ctx.dbOperationsEvent``
-    and, unless ``child_of`` says otherwise, the parent of the events logged after it."""
+    and, unless ``child_of`` says otherwise, the parent of the events logged after it.
+
+    Inside a ``getcreate.write_in_one_savepoint`` the event is not flushed alone: it has no id
+    yet, and the row it records refers to it by relationship (``operations_event__created``)."""
     if payload is None:
         payload = utils.new_event_payload()
     elif "v" not in payload:
@@ -43,9 +50,14 @@ def log__OperationsEvent(
     dbOperationsEvent.timestamp_event = ctx.timestamp
     dbOperationsEvent.event_payload = utils.dumps_payload(payload)
     if child_of is not None:
-        dbOperationsEvent.operations_event_id__child_of = child_of.id
+        if child_of.id is not None:
+            dbOperationsEvent.operations_event_id__child_of = child_of.id
+        else:  # a parent waiting for the flush of a write_in_one_savepoint
+            dbOperationsEvent.parent = child_of
     ctx.dbsession.add(dbOperationsEvent)
-    ctx.dbsession.flush(objects=[dbOperationsEvent])
+    if not ctx.dbsession.info.get(ONE_SAVEPOINT):
+        ctx.dbsession.flush(objects=[dbOperationsEvent])
+    # else: flushed with the row it records (which points at it with a relationship, not its id)
     if ctx.dbOperationsEvent is None:
         ctx.dbOperationsEvent = dbOperationsEvent
     return dbOperationsEvent
@@ -57,15 +69,24 @@ def log__OperationsObjectEvent(
     dbObject,
     dbOperationsEvent: Optional["model_objects.OperationsEvent"] = None,
 ) -> "model_objects.OperationsObjectEvent":
-    """Record what one operation did to one object."""
+    """Record what one operation did to one object.
+
+    Nothing refers to this row, so inside a ``getcreate.write_in_one_savepoint`` it is flushed
+    with the others at the savepoint's end, not alone."""
     dbOperationsEvent = dbOperationsEvent or ctx.dbOperationsEvent
     if dbOperationsEvent is None:
         raise ValueError("an OperationsObjectEvent needs an OperationsEvent")
     column = OBJECT_COLUMNS[type(dbObject).__name__]
     dbObjectEvent = model_objects.OperationsObjectEvent()
-    dbObjectEvent.operations_event_id = dbOperationsEvent.id
+    if dbOperationsEvent.id is not None:
+        dbObjectEvent.operations_event_id = dbOperationsEvent.id
+    else:  # waiting for the flush of a write_in_one_savepoint
+        dbObjectEvent.operations_event = dbOperationsEvent
     dbObjectEvent.operations_object_event_status_id = model_utils.OperationsObjectEventStatus.from_string(status)
+    for other in OBJECT_COLUMNS.values():  # every column set: rows flushed together make one INSERT
+        setattr(dbObjectEvent, other, None)
     setattr(dbObjectEvent, column, dbObject.id)
     ctx.dbsession.add(dbObjectEvent)
-    ctx.dbsession.flush(objects=[dbObjectEvent])
+    if not ctx.dbsession.info.get(ONE_SAVEPOINT):
+        ctx.dbsession.flush(objects=[dbObjectEvent])
     return dbObjectEvent
