@@ -5,6 +5,7 @@ with 5,000 certificates); here each is one UPDATE with correlated subqueries, so
 cost follows the indexes, and a single certificate's change touches only its domains.
 """
 
+import functools
 from typing import Iterable
 from typing import Optional
 
@@ -77,11 +78,18 @@ def _latest_certificate(is_single: bool):
     )
 
 
-def _update_latest(ctx, domain_ids: Optional[list]) -> None:
-    statement = sa.update(Domain).values(
+@functools.lru_cache(maxsize=None)
+def _update_latest_statement():
+    """Built once: its correlated subqueries cost more to build than to run (statements are
+    immutable, so threads share it)."""
+    return sa.update(Domain).values(
         certificate_signed_id__latest_single=_latest_certificate(True),
         certificate_signed_id__latest_multi=_latest_certificate(False),
     )
+
+
+def _update_latest(ctx, domain_ids: Optional[list]) -> None:
+    statement = _update_latest_statement()
     if domain_ids is not None:
         statement = statement.where(Domain.id.in_(domain_ids))
     ctx.dbsession.execute(statement, execution_options={"synchronize_session": False})
