@@ -31,6 +31,7 @@ from .. import utils
 from . import get
 from . import validate
 from .logger import ONE_SAVEPOINT
+from .logger import flush_object_events
 from .logger import log__OperationsEvent
 from .logger import log__OperationsObjectEvent
 
@@ -88,7 +89,7 @@ def insert_or_find(ctx, create: Callable[[], T], find: Callable[[], Optional[T]]
 
 
 def in_one_savepoint(ctx) -> bool:
-    return bool(ctx.dbsession.info.get(ONE_SAVEPOINT))
+    return ctx.dbsession.info.get(ONE_SAVEPOINT) is not None
 
 
 def write_in_one_savepoint(ctx, write: Callable[[], T], attempts: int = 2) -> T:
@@ -109,13 +110,14 @@ def write_in_one_savepoint(ctx, write: Callable[[], T], attempts: int = 2) -> T:
     if in_one_savepoint(ctx):
         return write()
     for _attempt in range(attempts - 1):
-        ctx.dbsession.info[ONE_SAVEPOINT] = True
+        ctx.dbsession.info[ONE_SAVEPOINT] = []  # the object events' rows (logger.flush_object_events)
         try:
             # no autoflush: each insert flushes its own rows (their ids are needed); the rows nothing
-            # refers to (object events, counters) wait for the one flush at the end
+            # refers to (object events, counters) wait for the end
             with ctx.dbsession.begin_nested(), ctx.dbsession.no_autoflush:
                 result = write()
                 ctx.dbsession.flush()  # a conflict shows here, inside the savepoint
+                flush_object_events(ctx)
             return result
         except sa.exc.IntegrityError:
             ctx.dbOperationsEvent = dbOperationsEvent

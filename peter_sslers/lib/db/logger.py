@@ -2,12 +2,15 @@
 
 from typing import Optional
 
+import sqlalchemy as sa
+
 from ...model import objects as model_objects
 from ...model import utils as model_utils
 from .. import utils
 
 # ``Session.info`` key: a ``getcreate.write_in_one_savepoint`` is running (its inserts take no
-# savepoint each, and the rows nothing refers to are flushed together at its end)
+# savepoint each, and the rows nothing refers to are written together at its end); its value is
+# the list of the object events' rows waiting for ``flush_object_events``
 ONE_SAVEPOINT = "peter_sslers.one_savepoint"
 
 # Which OperationsObjectEvent column points at an object of each class.
@@ -55,7 +58,7 @@ def log__OperationsEvent(
         else:  # a parent waiting for the flush of a write_in_one_savepoint
             dbOperationsEvent.parent = child_of
     ctx.dbsession.add(dbOperationsEvent)
-    if not ctx.dbsession.info.get(ONE_SAVEPOINT):
+    if ctx.dbsession.info.get(ONE_SAVEPOINT) is None:
         ctx.dbsession.flush(objects=[dbOperationsEvent])
     # else: flushed with the row it records (which points at it with a relationship, not its id)
     if ctx.dbOperationsEvent is None:
@@ -71,22 +74,41 @@ def log__OperationsObjectEvent(
 ) -> "model_objects.OperationsObjectEvent":
     """Record what one operation did to one object.
 
-    Nothing refers to this row, so inside a ``getcreate.write_in_one_savepoint`` it is flushed
-    with the others at the savepoint's end, not alone."""
+    Nothing refers to this row, so inside a ``getcreate.write_in_one_savepoint`` it is not added
+    to the session: its values wait in ``Session.info`` and the run writes them all with one
+    executemany at its end (``flush_object_events``); the object returned is then transient."""
     dbOperationsEvent = dbOperationsEvent or ctx.dbOperationsEvent
     if dbOperationsEvent is None:
         raise ValueError("an OperationsObjectEvent needs an OperationsEvent")
     column = OBJECT_COLUMNS[type(dbObject).__name__]
     dbObjectEvent = model_objects.OperationsObjectEvent()
+    dbObjectEvent.operations_object_event_status_id = model_utils.OperationsObjectEventStatus.from_string(status)
+    setattr(dbObjectEvent, column, dbObject.id)
+    pending = ctx.dbsession.info.get(ONE_SAVEPOINT)
+    if pending is not None and dbOperationsEvent.id is not None and dbObject.id is not None:
+        dbObjectEvent.operations_event_id = dbOperationsEvent.id
+        row = dict.fromkeys(OBJECT_COLUMNS.values())
+        row.update(
+            operations_event_id=dbOperationsEvent.id,
+            operations_object_event_status_id=dbObjectEvent.operations_object_event_status_id,
+        )
+        row[column] = dbObject.id
+        pending.append(row)
+        return dbObjectEvent
     if dbOperationsEvent.id is not None:
         dbObjectEvent.operations_event_id = dbOperationsEvent.id
     else:  # waiting for the flush of a write_in_one_savepoint
         dbObjectEvent.operations_event = dbOperationsEvent
-    dbObjectEvent.operations_object_event_status_id = model_utils.OperationsObjectEventStatus.from_string(status)
-    for other in OBJECT_COLUMNS.values():  # every column set: rows flushed together make one INSERT
-        setattr(dbObjectEvent, other, None)
-    setattr(dbObjectEvent, column, dbObject.id)
     ctx.dbsession.add(dbObjectEvent)
-    if not ctx.dbsession.info.get(ONE_SAVEPOINT):
+    if pending is None:
         ctx.dbsession.flush(objects=[dbObjectEvent])
     return dbObjectEvent
+
+
+def flush_object_events(ctx) -> None:
+    """Write the object events a ``getcreate.write_in_one_savepoint`` keeps waiting: one INSERT,
+    executemany (every row sets every object column, so they share one statement)."""
+    pending = ctx.dbsession.info.get(ONE_SAVEPOINT)
+    if pending:
+        ctx.dbsession.execute(sa.insert(model_objects.OperationsObjectEvent.__table__), list(pending))
+        del pending[:]
