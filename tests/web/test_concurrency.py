@@ -163,7 +163,8 @@ def _leaves_of_one_new_chain(n: int) -> tuple:
             .add_extension(x509.BasicConstraints(ca=is_ca, path_length=None), critical=True)
         )
         if names:
-            builder = builder.add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), critical=False)
+            san = x509.SubjectAlternativeName([x509.DNSName(n) for n in names])
+            builder = builder.add_extension(san, critical=False)
         return builder.sign(signing_key, hashes.SHA256())
 
     def pem(cert):

@@ -437,7 +437,10 @@ def test_sqlite_wal_files_are_0600_and_wal_is_the_default(tmp_path, app_settings
         with engine.connect() as connection:
             assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
             assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
-            connection.exec_driver_sql("INSERT INTO domain_blocklisted (domain_name, timestamp_created) VALUES ('wal.example.com', '2026-01-01 00:00:00')")
+            connection.exec_driver_sql(
+                "INSERT INTO domain_blocklisted (domain_name, timestamp_created) "
+                "VALUES ('wal.example.com', '2026-01-01 00:00:00')"
+            )
             connection.commit()
             for suffix in ("-wal", "-shm"):
                 assert os.path.exists("%s%s" % (path, suffix)), suffix
@@ -448,7 +451,8 @@ def test_sqlite_wal_files_are_0600_and_wal_is_the_default(tmp_path, app_settings
     # the mode is stored in the file: a plain connection finds it, and the row
     with sa.create_engine("sqlite:///%s" % path).connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-        assert connection.exec_driver_sql("SELECT count(*) FROM domain_blocklisted WHERE domain_name = 'wal.example.com'").scalar() == 1
+        count = "SELECT count(*) FROM domain_blocklisted WHERE domain_name = 'wal.example.com'"
+        assert connection.exec_driver_sql(count).scalar() == 1
 
 
 def test_sqlite_journal_and_synchronous_options(tmp_path):

@@ -129,7 +129,9 @@ def import__CertificateSigned(
                 ),
                 _find,
             )
-        _link_chain(ctx, dbCertificate, dbChain, is_upstream_default=is_upstream_default and is_created, is_new=is_created)
+        _link_chain(
+            ctx, dbCertificate, dbChain, is_upstream_default=is_upstream_default and is_created, is_new=is_created
+        )
         return CertificateImport(dbCertificate, is_created, dbChain, is_created__chain, dbPrivateKey, is_created__key)
 
     result = write_in_one_savepoint(ctx, _write)
