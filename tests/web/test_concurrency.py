@@ -352,6 +352,25 @@ def test_a_row_made_by_get_or_create_rolls_back_with_its_transaction(db, app_set
 
 
 
+
+def test_the_same_upload_again_leaves_no_write_lock(server, db):
+    """The import takes SQLite's write lock before its lookups, even when it then finds everything
+    and writes nothing (the same upload again): the request's end must release it, or every other
+    writer would wait for its busy timeout."""
+    files = data.leaf("leaf_ec256_single")
+    upload = {
+        "private_key_file": ("privkey.pem", files["key"].encode()),
+        "certificate_file": ("cert.pem", files["cert"].encode()),
+        "chain_file": ("chain.pem", files["chain"].encode()),
+    }
+    answers = [fire(server + ADMIN + "/certificate-signed/upload.json", n=1, files=upload)[0] for _ in range(2)]
+    assert [(status, body["is_created"]) for status, body in answers] == [(200, True), (200, False)]
+    if db.dialect.name != "sqlite":
+        return
+    with sa.create_engine(db.url, connect_args={"timeout": 1}).connect() as connection:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")  # `database is locked` after 1 s if still held
+        connection.exec_driver_sql("ROLLBACK")
+
 def test_one_savepoint_write_runs_again_after_a_twin_row(db, app_settings):
     """``write_in_one_savepoint``: when an insert of its run meets a twin row committed meanwhile
     (here: a Domain another transaction made after this one looked; the first attempt does not look),

@@ -107,6 +107,9 @@ def write_in_one_savepoint(ctx, write: Callable[[], T], attempts: int = 2) -> T:
     """
     dbOperationsEvent = ctx.dbOperationsEvent
     begin_sqlite_transaction(ctx)
+    # SQLite's write lock is taken even when the run finds everything and writes nothing (the same
+    # upload again): the commit must end the transaction, and with it the lock
+    ctx.mark_changed()
     if in_one_savepoint(ctx):
         return write()
     for _attempt in range(attempts - 1):
