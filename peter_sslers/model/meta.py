@@ -65,11 +65,25 @@ class TZDateTime(sa.types.TypeDecorator):
         return value.replace(tzinfo=datetime.timezone.utc)
 
 
-def _sqlite_on_connect(dbapi_connection, connection_record):
-    # SQLite ignores foreign keys unless asked, per connection.
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
+def _sqlite_pragmas(journal_mode: str, synchronous: str):
+    """The ``connect`` listener of a SQLite engine: foreign keys on (SQLite ignores them unless
+    asked, per connection), the journal mode (``wal`` is stored in the file: the first connection
+    converts it, the others find it so) and the synchronous level (per connection).
+
+    A ``:memory:`` database has no file to log to: SQLite keeps its ``memory`` journal there."""
+    statements = (
+        "PRAGMA foreign_keys=ON",
+        "PRAGMA journal_mode=%s" % journal_mode.upper(),
+        "PRAGMA synchronous=%s" % synchronous.upper(),
+    )
+
+    def on_connect(dbapi_connection, connection_record):
+        cursor = dbapi_connection.cursor()
+        for statement in statements:
+            cursor.execute(statement)
+        cursor.close()
+
+    return on_connect
 
 
 # seconds a SQLite writer waits for the write lock before `database is locked`
@@ -92,14 +106,37 @@ def get_engine(settings: dict, prefix: str = "sqlalchemy.") -> sa.engine.Engine:
     engine = sa.engine_from_config(settings, prefix, hide_parameters=True, **kwargs)
     if engine.dialect.name == "sqlite":
         prepare_sqlite_file(engine.url.database)
-        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "connect", _sqlite_pragmas(*sqlite_options(settings)))
     return engine
+
+
+def sqlite_options(settings: dict) -> tuple:
+    """(journal mode, synchronous) of the ini's ``sqlite_journal_mode`` and ``sqlite_synchronous``
+    (docs/Configuration_Options.md): ``wal`` and ``full`` by default.
+
+    :raises config.ConfigurationError: a value that is not one of them.
+    """
+    from .. import config  # the options' one parser; config imports nothing of the model
+
+    options = {option.name: option for option in config.OPTIONS}
+    values = []
+    for name in ("sqlite_journal_mode", "sqlite_synchronous"):
+        option, raw = options[name], settings.get(name)
+        if raw is None:
+            values.append(option.default)
+            continue
+        try:
+            values.append(option.parse(str(raw)))
+        except ValueError as exc:
+            raise config.ConfigurationError(name, "%r is not accepted: %s" % (raw, exc)) from None
+    return tuple(values)
 
 
 def prepare_sqlite_file(path) -> None:
     """Create the SQLite file 0600 before SQLite does (it would follow the umask: 0644), and
     warn when an existing one is readable by others: it holds every private key in plain text.
-    SQLite gives its journal and WAL files the mode of the database file."""
+    SQLite gives its journal, ``-wal`` and ``-shm`` files the mode of the database file
+    (``tests/web/test_security.py`` checks all three)."""
     if not path or path == ":memory:" or path.startswith("file:"):
         return
     try:

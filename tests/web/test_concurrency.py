@@ -136,6 +136,117 @@ def test_parallel_certificate_upload_makes_one_of_everything(server, db):
     assert sorted(a["is_created"] for a in answers) == [False] * (N - 1) + [True]
 
 
+
+def _leaves_of_one_new_chain(n: int) -> tuple:
+    """A new root and intermediate, and ``n`` EC leaves they signed, each with a key of its own, one
+    name of its own and one name they all share: (chain PEM, [(cert PEM, key PEM)])."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    tag = f._uniq("race")
+
+    def build(subject, issuer, public_key, signing_key, is_ca, names=()):
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+            .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
+            .public_key(public_key)
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=90 if names else 3650))
+            .add_extension(x509.BasicConstraints(ca=is_ca, path_length=None), critical=True)
+        )
+        if names:
+            san = x509.SubjectAlternativeName([x509.DNSName(n) for n in names])
+            builder = builder.add_extension(san, critical=False)
+        return builder.sign(signing_key, hashes.SHA256())
+
+    def pem(cert):
+        return cert.public_bytes(serialization.Encoding.PEM).decode()
+
+    root_key, ca_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    root_name, ca_name = "Race Root %s" % tag, "Race Intermediate %s" % tag
+    build(root_name, root_name, root_key.public_key(), root_key, True)
+    intermediate = build(ca_name, root_name, ca_key.public_key(), root_key, True)
+    leaves = []
+    for i in range(n):
+        key = ec.generate_private_key(ec.SECP256R1())
+        names = ["leaf%d.%s.example.com" % (i, tag), "shared.%s.example.com" % tag]
+        cert = build(names[0], ca_name, key.public_key(), ca_key, False, names)
+        key_pem = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ).decode()
+        leaves.append((pem(cert), key_pem))
+    return pem(intermediate), leaves
+
+
+def test_parallel_uploads_of_new_certificates_on_one_new_chain(server, db):
+    """What a fleet does when its CA starts issuing from a new intermediate: N different certificates
+    (each its own key and name, and one name they share) uploaded at once, all on the same chain
+    nobody has stored yet. Each upload makes its certificate, key, name and set; the chain, its CA and
+    the shared name are made once, and no upload fails (this chain row once raced to a 500)."""
+    models = (m.CertificateSigned, m.CertificateCAChain, m.CertificateCA, m.PrivateKey, m.Domain, m.UniqueFQDNSet,
+              m.CertificateSignedChain)  # fmt: skip
+    before = {model.__name__: count_rows(db, model) for model in models}
+    chain_pem, leaves = _leaves_of_one_new_chain(N)
+    barrier = threading.Barrier(N)
+
+    def _one(leaf):
+        cert_pem, key_pem = leaf
+        barrier.wait()
+        res = requests.post(
+            server + ADMIN + "/certificate-signed/upload.json",
+            headers={"Host": TEST_HOST},
+            timeout=120,
+            files={
+                "private_key_file": ("privkey.pem", key_pem.encode()),
+                "certificate_file": ("cert.pem", cert_pem.encode()),
+                "chain_file": ("chain.pem", chain_pem.encode()),
+            },
+        )
+        try:
+            return res.status_code, res.json()
+        except ValueError:
+            return res.status_code, res.text[:500]
+
+    with concurrent.futures.ThreadPoolExecutor(N) as pool:
+        answers = assert_all_succeeded(list(pool.map(_one, leaves)))
+    assert all(a["is_created"] for a in answers)
+    assert len({a["CertificateSigned"]["id"] for a in answers}) == N
+    assert len({a["CertificateCAChain"]["id"] for a in answers}) == 1
+    assert sum(a["CertificateCAChain"]["created"] for a in answers) == 1
+    assert all(a["PrivateKey"]["created"] for a in answers)
+    after = {model.__name__: count_rows(db, model) for model in models}
+    assert after == dict(
+        before,
+        CertificateSigned=before["CertificateSigned"] + N,
+        CertificateCAChain=before["CertificateCAChain"] + 1,
+        CertificateCA=before["CertificateCA"] + 1,
+        PrivateKey=before["PrivateKey"] + N,
+        Domain=before["Domain"] + N + 1,
+        UniqueFQDNSet=before["UniqueFQDNSet"] + N,
+        CertificateSignedChain=before["CertificateSignedChain"] + N,
+    )
+    # every row made has its creation event, and every event its object event
+    with Session(bind=db) as session:
+        for model in (m.CertificateSigned, m.PrivateKey, m.Domain, m.UniqueFQDNSet, m.CertificateCAChain):
+            assert session.scalar(sa.select(sa.func.count()).select_from(model).where(
+                model.operations_event_id__created.is_(None))) == 0  # fmt: skip
+        ids = [int(a["CertificateSigned"]["id"]) for a in answers]
+        assert session.scalar(
+            sa.select(sa.func.count()).select_from(m.OperationsObjectEvent).where(
+                m.OperationsObjectEvent.certificate_signed_id.in_(ids))
+        ) == N  # fmt: skip
+        # the shared name's latest certificate is one of them (each upload recomputed it)
+        shared = session.scalars(sa.select(m.Domain).where(m.Domain.domain_name.like("shared.race%"))).all()
+        assert len(shared) == 1 and shared[0].certificate_signed_id__latest_multi in ids
+
 # --- the queues: one waiting item, kept by the database
 
 
@@ -239,6 +350,61 @@ def test_a_row_made_by_get_or_create_rolls_back_with_its_transaction(db, app_set
         session.rollback()
     assert (count_rows(db, m.Domain), count_rows(db, m.OperationsEvent)) == before
 
+
+
+
+def test_the_same_upload_again_leaves_no_write_lock(server, db):
+    """The import takes SQLite's write lock before its lookups, even when it then finds everything
+    and writes nothing (the same upload again): the request's end must release it, or every other
+    writer would wait for its busy timeout."""
+    files = data.leaf("leaf_ec256_single")
+    upload = {
+        "private_key_file": ("privkey.pem", files["key"].encode()),
+        "certificate_file": ("cert.pem", files["cert"].encode()),
+        "chain_file": ("chain.pem", files["chain"].encode()),
+    }
+    answers = [fire(server + ADMIN + "/certificate-signed/upload.json", n=1, files=upload)[0] for _ in range(2)]
+    assert [(status, body["is_created"]) for status, body in answers] == [(200, True), (200, False)]
+    if db.dialect.name != "sqlite":
+        return
+    with sa.create_engine(db.url, connect_args={"timeout": 1}).connect() as connection:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")  # `database is locked` after 1 s if still held
+        connection.exec_driver_sql("ROLLBACK")
+
+def test_one_savepoint_write_runs_again_after_a_twin_row(db, app_settings):
+    """``write_in_one_savepoint``: when an insert of its run meets a twin row committed meanwhile
+    (here: a Domain another transaction made after this one looked; the first attempt does not look),
+    the whole savepoint is rolled back, its events with it, and the run goes again, each insert in a
+    savepoint of its own; what it made before stays, and so does the caller's transaction."""
+    from peter_sslers.lib.context import ApiContext
+    from peter_sslers.lib.db import getcreate
+
+    name = "%s.example.com" % f._uniq("twin")
+    with Session(bind=db) as session:
+        getcreate.getcreate__Domain__by_domainName(ApiContext(session, app_settings), name)
+        session.commit()
+    before = {model: count_rows(db, model) for model in (m.Domain, m.OperationsEvent, m.OperationsObjectEvent)}
+    attempts = []
+    with Session(bind=db) as session:
+        ctx = ApiContext(session, app_settings)
+        first, _ = getcreate.getcreate__Domain__by_domainName(ctx, "first-%s" % name)  # before: kept
+        root = ctx.dbOperationsEvent
+
+        def write():
+            attempts.append(getcreate.in_one_savepoint(ctx))
+            other, _ = getcreate._create_domain(ctx, "other-%s" % name)  # made in every attempt
+            if len(attempts) == 1:
+                return getcreate._create_domain(ctx, name)  # inserts the twin: IntegrityError
+            return getcreate.getcreate__Domain__by_domainName(ctx, name)
+
+        dbDomain, is_created = getcreate.write_in_one_savepoint(ctx, write)
+        assert attempts == [True, False]
+        assert not is_created and dbDomain.domain_name == name
+        assert not getcreate.in_one_savepoint(ctx) and ctx.dbOperationsEvent is root
+        session.commit()
+    after = {model: count_rows(db, model) for model in before}
+    # the first domain and "other" (once): two domains, two events, two object events
+    assert after == {model: before[model] + 2 for model in before}
 
 # --- the routes added with issue 12 and 13: acme-dns servers, coverage events, notifications
 

@@ -425,6 +425,65 @@ def test_sqlite_file_is_created_0600(tmp_path, app_settings):
         assert connection.execute(sa.text("SELECT count(*) FROM alembic_version")).scalar() == 1
 
 
+
+def test_sqlite_wal_files_are_0600_and_wal_is_the_default(tmp_path, app_settings):
+    """WAL (the default journal) keeps FILE-wal and FILE-shm beside the database while it is open:
+    they hold the last commits (private keys too), so they must be 0600 like the file."""
+    old = os.umask(0o022)
+    try:
+        path = tmp_path / "wal.sqlite"
+        engine = meta.get_engine({"sqlalchemy.url": "sqlite:///%s" % path})
+        initializedb.initialize_database(engine, app_settings)
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+            connection.exec_driver_sql(
+                "INSERT INTO domain_blocklisted (domain_name, timestamp_created) "
+                "VALUES ('wal.example.com', '2026-01-01 00:00:00')"
+            )
+            connection.commit()
+            for suffix in ("-wal", "-shm"):
+                assert os.path.exists("%s%s" % (path, suffix)), suffix
+                assert stat.S_IMODE(os.stat("%s%s" % (path, suffix)).st_mode) == 0o600, suffix
+        engine.dispose()
+    finally:
+        os.umask(old)
+    # the mode is stored in the file: a plain connection finds it, and the row
+    with sa.create_engine("sqlite:///%s" % path).connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        count = "SELECT count(*) FROM domain_blocklisted WHERE domain_name = 'wal.example.com'"
+        assert connection.exec_driver_sql(count).scalar() == 1
+
+
+def test_sqlite_journal_and_synchronous_options(tmp_path):
+    path = tmp_path / "options.sqlite"
+    settings = {"sqlalchemy.url": "sqlite:///%s" % path, "sqlite_synchronous": "normal"}
+    engine = meta.get_engine(settings)
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+    engine.dispose()
+    # back to the rollback journal: the file is converted on the first connection
+    engine = meta.get_engine(dict(settings, sqlite_journal_mode="DELETE", sqlite_synchronous="full"))
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "delete"
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2
+    engine.dispose()
+    assert not os.path.exists("%s-wal" % path)
+    for bad in ({"sqlite_journal_mode": "memory"}, {"sqlite_synchronous": "off"}, {"sqlite_journal_mode": ""}):
+        with pytest.raises(ConfigurationError) as exc:
+            meta.get_engine(dict(settings, **bad))
+        assert list(bad)[0] in str(exc.value)
+        with pytest.raises(ConfigurationError):
+            ApplicationSettings.from_settings(dict(settings, **bad))
+    # an in-memory database keeps SQLite's memory journal, and works
+    for url in ("sqlite://", "sqlite:///:memory:", "sqlite:///file:mem1?mode=memory&cache=shared&uri=true"):
+        engine = meta.get_engine({"sqlalchemy.url": url})
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "memory"
+            assert connection.exec_driver_sql("SELECT 1").scalar() == 1
+        engine.dispose()
+
 def test_initialize_script_creates_the_database_0600(tmp_path):
     ini = tmp_path / "init.ini"
     db_path = tmp_path / "store.sqlite"

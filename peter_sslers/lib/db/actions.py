@@ -5,6 +5,7 @@ with 5,000 certificates); here each is one UPDATE with correlated subqueries, so
 cost follows the indexes, and a single certificate's change touches only its domains.
 """
 
+import functools
 from typing import Iterable
 from typing import Optional
 
@@ -77,25 +78,43 @@ def _latest_certificate(is_single: bool):
     )
 
 
-def _update_latest(ctx, domain_ids: Optional[list]) -> None:
-    statement = sa.update(Domain).values(
+@functools.lru_cache(maxsize=None)
+def _update_latest_statement():
+    """Built once: its correlated subqueries cost more to build than to run (statements are
+    immutable, so threads share it)."""
+    return sa.update(Domain).values(
         certificate_signed_id__latest_single=_latest_certificate(True),
         certificate_signed_id__latest_multi=_latest_certificate(False),
     )
+
+
+def _update_latest(ctx, domain_ids: Optional[list]) -> None:
+    statement = _update_latest_statement()
     if domain_ids is not None:
         statement = statement.where(Domain.id.in_(domain_ids))
     ctx.dbsession.execute(statement, execution_options={"synchronize_session": False})
 
 
-def update_recents__domains(ctx, domain_ids: Iterable[int]) -> None:
-    """Recompute the latest single and multi certificate of these Domains only."""
+def update_recents__domains(ctx, domain_ids: Iterable[int], expire_only_domains: bool = False) -> None:
+    """Recompute the latest single and multi certificate of these Domains only.
+
+    Every object of the session is expired afterwards (a caller may have changed other rows with
+    SQL of its own before); ``expire_only_domains``: the caller changed rows through the ORM only,
+    so only these Domains (the rows the UPDATE wrote) are.
+    """
     domain_ids = sorted(set(domain_ids))
     if not domain_ids:
         return
     ctx.dbsession.flush()
     lock_rows(ctx, Domain, Domain.id.in_(domain_ids))
     _update_latest(ctx, domain_ids)
-    ctx.dbsession.expire_all()
+    if not expire_only_domains:
+        ctx.dbsession.expire_all()
+        return
+    wanted = set(domain_ids)
+    for dbObject in list(ctx.dbsession.identity_map.values()):
+        if isinstance(dbObject, Domain) and dbObject.id in wanted:
+            ctx.dbsession.expire(dbObject)
 
 
 def domain_ids__of_certificates(ctx, certificate_ids: Iterable[int]) -> list:

@@ -24,6 +24,7 @@ from .getcreate import getcreate__PrivateKey__by_pem_text
 from .getcreate import getcreate__UniqueFQDNSet__by_domain_names
 from .getcreate import insert_or_find
 from .getcreate import split_chain_pem
+from .getcreate import write_in_one_savepoint
 from .logger import log__OperationsEvent
 from .logger import log__OperationsObjectEvent
 
@@ -95,16 +96,8 @@ def import__CertificateSigned(
         parsed_chain = [cert_utils.parse_cert(pem) for pem in chain_pems]
         cert_utils.ensure_chain(cert_pem, chain_pems)
 
-    # checked: now write
-    dbChain, is_created__chain = getcreate__CertificateCAChain__by_pem_text(
-        ctx, None, chain_pems=chain_pems, parsed_chain=parsed_chain, field="chain_file"
-    )
-    if dbKnownKey is not None:  # found above by its PEM digest: no second lookup
-        dbPrivateKey, is_created__key = dbKnownKey, False
-    else:
-        dbPrivateKey, is_created__key = getcreate__PrivateKey__by_pem_text(
-            ctx, key_pem, field="private_key_file", parsed=parsed_key
-        )
+    # checked: now write, in one savepoint (a parallel upload that stored the same chain, key or
+    # names first makes this one look them up again: getcreate.write_in_one_savepoint)
     cert_pem_sha256 = utils.sha256_hex(cert_pem)
 
     def _find():
@@ -112,27 +105,46 @@ def import__CertificateSigned(
             sa.select(CertificateSigned).where(CertificateSigned.cert_pem_sha256 == cert_pem_sha256)
         ).first()
 
-    dbCertificate = _find()
-    is_created = dbCertificate is None
-    if is_created:
-        dbSet, _ = getcreate__UniqueFQDNSet__by_domain_names(
-            ctx, domain_names, allow_wildcard=True, field="certificate_file"
+    def _write():
+        dbChain, is_created__chain = getcreate__CertificateCAChain__by_pem_text(
+            ctx, None, chain_pems=chain_pems, parsed_chain=parsed_chain, field="chain_file"
         )
-        # race-safe: the same upload running in parallel makes one row (the others find it)
-        dbCertificate, is_created = insert_or_find(
-            ctx,
-            lambda: _create_certificate(
-                ctx, cert_pem, cert_pem_sha256, parsed, dbSet, dbPrivateKey, certificate_request_id
-            ),
-            _find,
+        if dbKnownKey is not None:  # found above by its PEM digest: no second lookup
+            dbPrivateKey, is_created__key = dbKnownKey, False
+        else:  # its PEM digest was looked up above: by its SPKI only (the same key in another format)
+            dbPrivateKey, is_created__key = getcreate__PrivateKey__by_pem_text(
+                ctx, key_pem, field="private_key_file", parsed=parsed_key, pem_looked_up=True
+            )
+        dbCertificate = _find()
+        is_created = dbCertificate is None
+        if is_created:
+            dbSet, _ = getcreate__UniqueFQDNSet__by_domain_names(
+                ctx, domain_names, allow_wildcard=True, field="certificate_file", blocklist_checked=True
+            )
+            # race-safe: the same upload running in parallel makes one row (the others find it)
+            dbCertificate, is_created = insert_or_find(
+                ctx,
+                lambda: _create_certificate(
+                    ctx, cert_pem, cert_pem_sha256, parsed, dbSet, dbPrivateKey, certificate_request_id
+                ),
+                _find,
+            )
+        _link_chain(
+            ctx, dbCertificate, dbChain, is_upstream_default=is_upstream_default and is_created, is_new=is_created
         )
-    _link_chain(ctx, dbCertificate, dbChain, is_upstream_default=is_upstream_default and is_created)
-    if is_created and dbCertificate.is_active:
-        actions.update_recents__domains(ctx, [d.domain_id for d in dbCertificate.unique_fqdn_set.to_domains])
+        return CertificateImport(dbCertificate, is_created, dbChain, is_created__chain, dbPrivateKey, is_created__key)
+
+    result = write_in_one_savepoint(ctx, _write)
+    dbCertificate = result.CertificateSigned
+    if result.is_created and dbCertificate.is_active:
+        # only Domain rows change there: the objects of this import stay loaded
+        actions.update_recents__domains(
+            ctx, [d.domain_id for d in dbCertificate.unique_fqdn_set.to_domains], expire_only_domains=True
+        )
         # the one place every certificate arrives (ACME download, upload, certbot import): the
         # coverage events it replaces are resolved
         coverage.resolve_replaced_by(ctx, dbCertificate)
-    return CertificateImport(dbCertificate, is_created, dbChain, is_created__chain, dbPrivateKey, is_created__key)
+    return result
 
 
 def _one_certificate(cert_pem: str) -> str:
@@ -174,9 +186,9 @@ def _create_certificate(ctx, cert_pem, cert_pem_sha256, parsed, dbSet, dbPrivate
     dbCertificate.unique_fqdn_set_id = dbSet.id
     dbCertificate.private_key_id = dbPrivateKey.id
     dbCertificate.certificate_request_id = certificate_request_id
-    dbCertificate.operations_event_id__created = dbOperationsEvent.id
+    dbCertificate.operations_event__created = dbOperationsEvent
     ctx.dbsession.add(dbCertificate)
-    ctx.dbsession.flush(objects=[dbCertificate])
+    ctx.dbsession.flush(objects=[dbOperationsEvent, dbCertificate])
     log__OperationsObjectEvent(ctx, "CertificateSigned__insert", dbCertificate, dbOperationsEvent)
     dbPrivateKey.count_certificate_signeds = (dbPrivateKey.count_certificate_signeds or 0) + 1
     if dbCertificate.is_active:
@@ -186,7 +198,9 @@ def _create_certificate(ctx, cert_pem, cert_pem_sha256, parsed, dbSet, dbPrivate
     return dbCertificate
 
 
-def _link_chain(ctx, dbCertificate, dbChain, is_upstream_default: bool) -> None:
+def _link_chain(ctx, dbCertificate, dbChain, is_upstream_default: bool, is_new: bool = False) -> None:
+    """Link the certificate to the chain unless it is already; ``is_new``: the certificate was
+    inserted in this transaction, so no link to it can exist yet, nor be made by another one."""
     def _find():
         return ctx.dbsession.scalars(
             sa.select(CertificateSignedChain).where(
@@ -204,7 +218,9 @@ def _link_chain(ctx, dbCertificate, dbChain, is_upstream_default: bool) -> None:
         ctx.dbsession.flush(objects=[dbLink])
         return dbLink
 
-    if _find() is None:
+    if is_new:
+        _insert()
+    elif _find() is None:
         insert_or_find(ctx, _insert, _find)  # race-safe: a parallel upload of the same pair
 
 

@@ -30,6 +30,8 @@ from .. import errors
 from .. import utils
 from . import get
 from . import validate
+from .logger import ONE_SAVEPOINT
+from .logger import flush_object_events
 from .logger import log__OperationsEvent
 from .logger import log__OperationsObjectEvent
 
@@ -69,6 +71,8 @@ def insert_or_find(ctx, create: Callable[[], T], find: Callable[[], Optional[T]]
     :returns: ``(dbObject, is_created)``.
     :raises sa.exc.IntegrityError: when the conflict was not a twin row (``find()`` finds none).
     """
+    if in_one_savepoint(ctx):
+        return create(), True  # ``write_in_one_savepoint`` holds the savepoint and the retry
     dbOperationsEvent = ctx.dbOperationsEvent
     begin_sqlite_transaction(ctx)
     try:
@@ -81,6 +85,48 @@ def insert_or_find(ctx, create: Callable[[], T], find: Callable[[], Optional[T]]
         if dbObject is None:
             raise
         return dbObject, False
+
+
+
+def in_one_savepoint(ctx) -> bool:
+    return ctx.dbsession.info.get(ONE_SAVEPOINT) is not None
+
+
+def write_in_one_savepoint(ctx, write: Callable[[], T], attempts: int = 2) -> T:
+    """``write()``, a run of get-or-creates, in one SAVEPOINT instead of one per insert; the
+    inserts' events and rows are flushed together at its end (a savepoint and a flush per row
+    were most of an upload's statements).
+
+    The race is handled as ``insert_or_find`` does, for the whole run: when a row it inserts
+    was committed meanwhile by another transaction (the unique index answers IntegrityError),
+    the savepoint is rolled back and ``write()`` runs again: its lookups then find the winner's
+    rows. The last attempt runs the inserts each in a savepoint of its own (``insert_or_find``),
+    so a run that keeps meeting new twins still ends, as it did before. ``write()`` must look
+    everything up itself (an object it made in a rolled-back attempt is gone) and must not talk
+    to anything but the database.
+    """
+    dbOperationsEvent = ctx.dbOperationsEvent
+    begin_sqlite_transaction(ctx)
+    # SQLite's write lock is taken even when the run finds everything and writes nothing (the same
+    # upload again): the commit must end the transaction, and with it the lock
+    ctx.mark_changed()
+    if in_one_savepoint(ctx):
+        return write()
+    for _attempt in range(attempts - 1):
+        ctx.dbsession.info[ONE_SAVEPOINT] = []  # the object events' rows (logger.flush_object_events)
+        try:
+            # no autoflush: each insert flushes its own rows (their ids are needed); the rows nothing
+            # refers to (object events, counters) wait for the end
+            with ctx.dbsession.begin_nested(), ctx.dbsession.no_autoflush:
+                result = write()
+                ctx.dbsession.flush()  # a conflict shows here, inside the savepoint
+                flush_object_events(ctx)
+            return result
+        except sa.exc.IntegrityError:
+            ctx.dbOperationsEvent = dbOperationsEvent
+        finally:
+            ctx.dbsession.info.pop(ONE_SAVEPOINT, None)
+    return write()
 
 
 # --- Domain
@@ -121,9 +167,9 @@ def _insert_domain(ctx, domain_name: str, is_from_queue_domain: bool = False) ->
     dbDomain.is_active = True
     dbDomain.is_from_queue_domain = is_from_queue_domain or None
     dbDomain.timestamp_created = ctx.timestamp
-    dbDomain.operations_event_id__created = dbOperationsEvent.id
+    dbDomain.operations_event__created = dbOperationsEvent
     ctx.dbsession.add(dbDomain)
-    ctx.dbsession.flush(objects=[dbDomain])
+    ctx.dbsession.flush(objects=[dbOperationsEvent, dbDomain])
     log__OperationsObjectEvent(ctx, "Domain__insert", dbDomain, dbOperationsEvent)
     return dbDomain
 
@@ -132,11 +178,17 @@ def _insert_domain(ctx, domain_name: str, is_from_queue_domain: bool = False) ->
 
 
 def validate_set_names(
-    ctx, domain_names: Iterable[str], allow_wildcard: bool = False, field: str = "domain_names"
+    ctx,
+    domain_names: Iterable[str],
+    allow_wildcard: bool = False,
+    field: str = "domain_names",
+    blocklist_checked: bool = False,
 ) -> List[str]:
     """The names a set of them can be made of: valid, normalised, sorted, deduplicated; reads
     the blocklist and writes nothing.
 
+    :param blocklist_checked: the caller ran ``validate.refuse_blocklisted`` on these very
+        (canonical) names in this transaction: the blocklist is not read a second time.
     :raises errors.InvalidRequest: (on ``field``) no names, more than 100, an invalid
         name, or (``errors.DomainBlocklisted``) a blocklisted one.
     """
@@ -148,18 +200,25 @@ def validate_set_names(
         raise errors.InvalidRequest(
             "A set holds at most %s domain names; %s were given." % (MAX_DOMAINS_PER_SET, len(names)), field=field
         )
-    validate.refuse_blocklisted(ctx, names, field=field)
+    if not blocklist_checked:
+        validate.refuse_blocklisted(ctx, names, field=field)
     return names
 
 
 def getcreate__UniqueFQDNSet__by_domain_names(
-    ctx, domain_names: Iterable[str], allow_wildcard: bool = False, field: str = "domain_names"
+    ctx,
+    domain_names: Iterable[str],
+    allow_wildcard: bool = False,
+    field: str = "domain_names",
+    blocklist_checked: bool = False,
 ) -> Tuple[UniqueFQDNSet, bool]:
     """Find or create the set of these domains (creating the Domains that are missing).
 
-    :raises errors.InvalidRequest: as ``validate_set_names``.
+    :raises errors.InvalidRequest: as ``validate_set_names`` (``blocklist_checked``: see there).
     """
-    names = validate_set_names(ctx, domain_names, allow_wildcard=allow_wildcard, field=field)
+    names = validate_set_names(
+        ctx, domain_names, allow_wildcard=allow_wildcard, field=field, blocklist_checked=blocklist_checked
+    )
     existing = {
         d.domain_name: d for d in ctx.dbsession.scalars(sa.select(Domain).where(Domain.domain_name.in_(names)))
     }
@@ -186,10 +245,10 @@ def _insert_unique_fqdn_set(ctx, names, dbDomains, domain_ids_string) -> UniqueF
     dbSet.domain_ids_string = domain_ids_string
     dbSet.count_domains = len(dbDomains)
     dbSet.timestamp_created = ctx.timestamp
-    dbSet.operations_event_id__created = dbOperationsEvent.id
+    dbSet.operations_event__created = dbOperationsEvent
     dbSet.to_domains = [UniqueFQDNSet2Domain(domain=d) for d in dbDomains]
     ctx.dbsession.add(dbSet)
-    ctx.dbsession.flush()
+    ctx.dbsession.flush(objects=[dbOperationsEvent, dbSet, *dbSet.to_domains])
     log__OperationsObjectEvent(ctx, "UniqueFQDNSet__insert", dbSet, dbOperationsEvent)
     return dbSet
 
@@ -205,6 +264,7 @@ def getcreate__PrivateKey__by_pem_text(
     acme_account_id__owner: Optional[int] = None,
     field: str = "private_key_file",
     parsed: Optional[dict] = None,
+    pem_looked_up: bool = False,
 ) -> Tuple[PrivateKey, bool]:
     """Find (by PEM digest, then by SPKI) or create a PrivateKey.
 
@@ -212,13 +272,16 @@ def getcreate__PrivateKey__by_pem_text(
     RSA key checks it, which is the dearest step of an import).
 
     :param parsed: ``cert_utils.parse_key`` of the PEM, when the caller has it already.
+    :param pem_looked_up: the caller looked the PEM's digest up in this transaction and found
+        none: only the SPKI is looked up.
     :raises errors.InvalidPEM: (on ``field``) not a usable RSA or EC private key.
     """
     key_pem = cert_utils.cleanup_pem_text(key_pem)
     key_pem_sha256 = utils.sha256_hex(key_pem)
-    dbPrivateKey = get.get__PrivateKey__by_pem_sha256(ctx, key_pem_sha256)
-    if dbPrivateKey is not None:
-        return dbPrivateKey, False
+    if not pem_looked_up:
+        dbPrivateKey = get.get__PrivateKey__by_pem_sha256(ctx, key_pem_sha256)
+        if dbPrivateKey is not None:
+            return dbPrivateKey, False
     if parsed is None:
         with errors.for_field(field):
             parsed = cert_utils.parse_key(key_pem)
@@ -250,9 +313,9 @@ def _insert_private_key(
     dbPrivateKey.private_key_source_id = model_utils.PrivateKeySource.from_string(private_key_source)
     dbPrivateKey.private_key_type_id = model_utils.PrivateKeyType.from_string(private_key_type)
     dbPrivateKey.acme_account_id__owner = acme_account_id__owner
-    dbPrivateKey.operations_event_id__created = dbOperationsEvent.id
+    dbPrivateKey.operations_event__created = dbOperationsEvent
     ctx.dbsession.add(dbPrivateKey)
-    ctx.dbsession.flush(objects=[dbPrivateKey])
+    ctx.dbsession.flush(objects=[dbOperationsEvent, dbPrivateKey])
     log__OperationsObjectEvent(ctx, event, dbPrivateKey, dbOperationsEvent)
     return dbPrivateKey
 
@@ -311,9 +374,9 @@ def _insert_certificate_ca(ctx, cert_pem, cert_pem_sha256, parsed, display_name,
     dbCertificateCA.cert_issuer_uri = parsed["issuer_uri"]
     dbCertificateCA.cert_authority_key_identifier = parsed["authority_key_identifier"]
     dbCertificateCA.timestamp_created = ctx.timestamp
-    dbCertificateCA.operations_event_id__created = dbOperationsEvent.id
+    dbCertificateCA.operations_event__created = dbOperationsEvent
     ctx.dbsession.add(dbCertificateCA)
-    ctx.dbsession.flush(objects=[dbCertificateCA])
+    ctx.dbsession.flush(objects=[dbOperationsEvent, dbCertificateCA])
     log__OperationsObjectEvent(ctx, "CertificateCA__insert", dbCertificateCA, dbOperationsEvent)
     return dbCertificateCA
 
@@ -417,9 +480,9 @@ def _insert_certificate_ca_chain(ctx, normalized, chain_pem_sha256, dbCAs, displ
     dbChain.certificate_ca_0_id = dbCAs[0].id
     dbChain.certificate_ca_n_id = dbCAs[-1].id
     dbChain.certificate_ca_ids_string = ",".join(str(ca.id) for ca in dbCAs)
-    dbChain.operations_event_id__created = dbOperationsEvent.id
+    dbChain.operations_event__created = dbOperationsEvent
     ctx.dbsession.add(dbChain)
-    ctx.dbsession.flush(objects=[dbChain])
+    ctx.dbsession.flush(objects=[dbOperationsEvent, dbChain])
     log__OperationsObjectEvent(ctx, "CertificateCAChain__insert", dbChain, dbOperationsEvent)
     return dbChain
 
@@ -478,9 +541,9 @@ def _insert_certificate_request(
     dbCSR.key_technology_id = model_utils.KeyTechnology.from_string(parsed["key_technology"])
     dbCSR.private_key_id = dbPrivateKey.id if dbPrivateKey is not None else None
     dbCSR.unique_fqdn_set_id = dbSet.id
-    dbCSR.operations_event_id__created = dbOperationsEvent.id
+    dbCSR.operations_event__created = dbOperationsEvent
     ctx.dbsession.add(dbCSR)
-    ctx.dbsession.flush(objects=[dbCSR])
+    ctx.dbsession.flush(objects=[dbOperationsEvent, dbCSR])
     log__OperationsObjectEvent(ctx, "CertificateRequest__insert", dbCSR, dbOperationsEvent)
     return dbCSR
 
