@@ -38,6 +38,7 @@ import base64
 import binascii
 import contextlib
 import contextvars
+import functools
 import hashlib
 import re
 from typing import Iterator
@@ -982,6 +983,19 @@ def _hex_or_none(data: Optional[bytes]) -> Optional[str]:
     return data.hex().upper() if data else None
 
 
+@functools.lru_cache(maxsize=64)
+def load_private_key_object(key_pem: str):
+    """The key object of a PEM private key, its first load checked in full (an RSA key's consistency
+    check costs 15-40 ms). One order uses its key's PEM about ten times (the CSR, the SPKI of the
+    key, the CSR and the certificate compared, the import): the parsed object is kept, keyed by the
+    exact PEM text, so it is the same key whatever else changes; the key objects are immutable and
+    safe to share between threads. A PEM that does not load raises each time (nothing is cached)."""
+    try:
+        return serialization.load_pem_private_key(key_pem.encode("ascii"), password=None)
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+        raise errors.InvalidPEM("Not a usable private key: %s" % exc)
+
+
 class _CryptographyBackend:
     """The backend on the ``cryptography`` package."""
 
@@ -993,10 +1007,7 @@ class _CryptographyBackend:
 
     @staticmethod
     def _load_private_key(key_pem: str):
-        try:
-            return serialization.load_pem_private_key(key_pem.encode("ascii"), password=None)
-        except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
-            raise errors.InvalidPEM("Not a usable private key: %s" % exc)
+        return load_private_key_object(key_pem)
 
     @staticmethod
     def _pkcs8_pem(key) -> str:
