@@ -1044,7 +1044,11 @@ def bench_issuance(plan: Plan, workdir: str) -> list:
         engine.dispose()
         server = AppServer(issuedir, settings)
         try:
-            response = server.post("/acme-account/new.json", {"account__contact": "bench@example.com"})
+            # certificates with ECDSA P-256 keys, as certbot's (its default key type since 2.0)
+            response = server.post(
+                "/acme-account/new.json",
+                {"account__contact": "bench@example.com", "account__private_key_technology": "EC"},
+            )
             if response.status_code != 200 or response.json().get("result") != "success":
                 raise BenchError("account on pebble failed: %s" % response.text[:500])
             certbot_by_clients = {}
@@ -1264,7 +1268,9 @@ def render(result: dict) -> str:
             "`queue-domains/process.json` with `max_items` = the count (then ONE `/api/queue-certificates/process.json` "
             "with `max_items`), the server running `queue_process_concurrency` = %d orders at once; its peer is certbot "
             "at the most runs at once measured. certbot: `certbot certonly --standalone` one name a run, "
-            "*runs at once* (each with its own config directory), `REQUESTS_CA_BUNDLE` = pebble's CA." % ISSUE_CONCURRENCY,
+            "*runs at once* (each with its own config directory), `REQUESTS_CA_BUNDLE` = pebble's CA. Both issue "
+            "certificates with ECDSA P-256 keys (certbot's default; the bench's account has "
+            "`account__private_key_technology=EC`)." % ISSUE_CONCURRENCY,
         ]
     out += ["", END]
     return "\n".join(out) + "\n"
