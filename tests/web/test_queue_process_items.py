@@ -207,3 +207,24 @@ def test_concurrency_default_and_bounds(raw_settings):
     assert ApplicationSettings.from_settings(settings).queue_process_concurrency == 4
     for value in ("1", "32"):
         assert ApplicationSettings.from_settings(dict(raw_settings, queue_process_concurrency=value)).queue_process_concurrency == int(value)
+
+
+def test_html_forms(itemsapp, db):
+    new_account(itemsapp)
+    add(itemsapp, "html1.example.com,html2.example.com,html3.example.com")
+    page = itemsapp.get(ADMIN + "/queue-domains/process").text
+    assert 'name="max_items"' in page and "4 at once" in page
+    res = itemsapp.post(
+        ADMIN + "/queue-domains/process",
+        {"max_domains_per_certificate": "1", "processing_strategy": "process_single", "max_items": "2"},
+        status=303,
+    )
+    assert "/queue-domains/all" in res.location and "result=success" in res.location
+    assert itemsapp.get(ADMIN + "/queue-domains.json").json["pagination"]["total_items"] == 1
+    assert api(itemsapp, "update")["results"]["count_queued"] == 2
+    page = itemsapp.get(ADMIN + "/queue-certificates/process").text
+    assert 'name="max_items"' in page
+    page = itemsapp.post(ADMIN + "/queue-certificates/process", {"max_items": "5"}, status=200).text
+    assert "2 item(s) processed: 2 renewed, 0 failed" in page
+    res = itemsapp.post(ADMIN + "/queue-certificates/process", {"max_items": "0"}, status=303)
+    assert "result=error" in res.location
