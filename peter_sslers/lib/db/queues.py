@@ -592,8 +592,11 @@ def queue_domains__process_items(
             wctx.checkpoint()
             item.update(result="success", error=None)
         except (errors.InvalidRequest, errors.AcmeError, errors.DnsError, errors.AcmeDnsError) as exc:
-            if not claimed and get__QueueDomain__count_waiting(wctx) < minimum:
-                return None  # other workers took the last names meanwhile
+            if not claimed and isinstance(exc, errors.InvalidRequest):
+                # nothing taken: other workers took the last names meanwhile (on PostgreSQL their
+                # claims may not be committed yet, so the count cannot tell); the choices were
+                # checked before the run
+                return None
             item.update(result="error", error=getattr(exc, "message", None) or str(exc) or type(exc).__name__)
             if isinstance(exc, actions_acme.AcmeOrderFailed):
                 # the server refused this order; its names stay processed: the others go on
