@@ -29,7 +29,6 @@ per set (``queue_certificate``); the insert runs in a savepoint (``insert_or_fin
 parallel enqueue that won makes this one ``already_queued`` / the 400 "already waiting".
 """
 
-import contextlib
 import dataclasses
 import datetime
 import logging
