@@ -23,8 +23,9 @@ Benchmarks, each with its limit (see docs/Performance.md for what each figure me
 * ``redis``: ``/api/redis/prime.json`` over HTTP, both styles, at each Redis size; limit:
   ``redis-benchmark`` pipelined SET and HSET for as many keys as the prime writes.
 * ``issuance``: N certificates through the domain queue and then through the renewal queue, over
-  HTTP, against pebble; peer and limit: ``certbot certonly --standalone`` issuing as many names
-  against the same pebble in the same run.
+  HTTP, against pebble: one ``process`` call a certificate (1 and 4 clients), and ONE call with
+  ``max_items=N`` (the server runs ``queue_process_concurrency`` orders at once); peer and limit:
+  ``certbot certonly --standalone`` issuing as many names against the same pebble in the same run.
 
 The peak RSS of the server process is read from /proc (VmHWM, reset before each load).
 The marked section of docs/Performance.md (``<!-- bench:begin ... -->`` to ``<!-- bench:end -->``)
@@ -956,6 +957,68 @@ def _json(response: requests.Response) -> dict:
     return payload if isinstance(payload, dict) else {}
 
 
+# the issuance server's `queue_process_concurrency` (orders at once in one `process` call)
+ISSUE_CONCURRENCY = 4
+
+
+def _queue_names(server: AppServer, names: List[str]) -> None:
+    response = server.post("/queue-domains/add.json", {"domain_names_http01": ",".join(names)})
+    if response.status_code != 200:
+        raise BenchError("queue-domains/add failed: %s" % response.text[:500])
+
+
+def _queue_renewals(server: AppServer) -> Optional[int]:
+    response = server.post("/api/queue-certificates/update.json")
+    return (response.json().get("results") or {}).get("count_queued") if response.status_code == 200 else None
+
+
+def _item_statuses(response: requests.Response, count: int, ok) -> List[str]:
+    """One status a certificate asked for from a `max_items` answer: "200" for each item ``ok`` says
+    succeeded, the error for the others, and the HTTP status for those not in the answer."""
+    items = (_json(response).get("queue_results") or {}).get("items") or []
+    statuses = ["200" if ok(item) else "item: %s" % (item.get("error") or item.get("result")) for item in items]
+    missing = "%s: %s" % (response.status_code, _json(response).get("error", response.text[:100]))
+    return statuses + [missing] * max(0, count - len(items))
+
+
+def _certbot_figures(certbot: Optional[str], pebble, names: List[str], clients: int, workdir: str, count: int) -> tuple:
+    if not certbot:
+        return None, ["certbot is not installed"], None
+    seconds, failures = _certbot_issue(certbot, pebble, names, clients, workdir)
+    return seconds, failures, (count - len(failures)) / seconds
+
+
+def _issuance_row(path: str, clients: int, count: int, seconds: float, results: List[str], rss, queued, certbot_run) -> dict:
+    certbot_s, certbot_failures, certbot_rate = certbot_run
+    statuses: Dict[str, int] = {}
+    for result in results:
+        statuses[result] = statuses.get(result, 0) + 1
+    row = {
+        "path": path,
+        "clients": clients,
+        "count": count,
+        "seconds": seconds,
+        "per_s": statuses.get("200", 0) / seconds,
+        "statuses": statuses,
+        "failures": count - statuses.get("200", 0),
+        "queued": queued if path.startswith("renewal queue") else None,
+        "certbot_seconds": certbot_s,
+        "certbot_per_s": certbot_rate,
+        "certbot_clients": clients,
+        "certbot_failures": len(certbot_failures),
+        "certbot_error": certbot_failures[0] if certbot_failures else None,
+        "peak_rss": rss,
+    }
+    row["ratio"] = ratio(row["per_s"], certbot_rate)
+    log(
+        "issuance %-23s x%d: %d in %.1f s (%.2f/s) %s | certbot %s | ratio %s"
+        % (path, clients, count, seconds, row["per_s"], statuses,
+           "%.1f s" % certbot_s if certbot_s else certbot_failures[:1],
+           "%.2f" % row["ratio"] if row["ratio"] else "-")
+    )
+    return row
+
+
 def bench_issuance(plan: Plan, workdir: str) -> list:
     pebble_mod = _pebble_harness()
     certbot = bin_path("certbot")
@@ -975,19 +1038,23 @@ def bench_issuance(plan: Plan, workdir: str) -> list:
             # certbot keeps none: 100 names under example.com are past the 50 a week of one domain
             rate_limit_orders_per_account="0",
             rate_limit_certificates_per_domain="0",
+            queue_process_concurrency=str(ISSUE_CONCURRENCY),
         )
         engine, _app_settings = new_database(db_path, settings)
         engine.dispose()
         server = AppServer(issuedir, settings)
         try:
-            response = server.post("/acme-account/new.json", {"account__contact": "bench@example.com"})
+            # certificates with ECDSA P-256 keys, as certbot's (its default key type since 2.0)
+            response = server.post(
+                "/acme-account/new.json",
+                {"account__contact": "bench@example.com", "account__private_key_technology": "EC"},
+            )
             if response.status_code != 200 or response.json().get("result") != "success":
                 raise BenchError("account on pebble failed: %s" % response.text[:500])
+            certbot_by_clients = {}
             for clients in plan.issue_clients:
                 names = ["issue-c%d-%04d.bench.example.com" % (clients, i) for i in range(plan.issue)]
-                response = server.post("/queue-domains/add.json", {"domain_names_http01": ",".join(names)})
-                if response.status_code != 200:
-                    raise BenchError("queue-domains/add failed: %s" % response.text[:500])
+                _queue_names(server, names)
 
                 def one_domain_order(_i):
                     r = _post(server, "/queue-domains/process.json", {"max_domains_per_certificate": "1", "processing_strategy": "process_single"})
@@ -1002,46 +1069,45 @@ def bench_issuance(plan: Plan, workdir: str) -> list:
                 server.memory.reset()
                 domain_s, domain_results = _in_parallel(clients, list(range(plan.issue)), one_domain_order)
                 domain_rss = server.memory.peak()
-                response = server.post("/api/queue-certificates/update.json")
-                queued = (response.json().get("results") or {}).get("count_queued") if response.status_code == 200 else None
+                queued = _queue_renewals(server)
                 server.memory.reset()
                 renew_s, renew_results = _in_parallel(clients, list(range(plan.issue)), one_renewal)
                 renew_rss = server.memory.peak()
-                if certbot:
-                    certbot_s, certbot_failures = _certbot_issue(certbot, pebble, names, clients, issuedir)
-                    certbot_rate = (plan.issue - len(certbot_failures)) / certbot_s
-                else:
-                    certbot_s, certbot_failures, certbot_rate = None, ["certbot is not installed"], None
+                certbot_by_clients[clients] = certbot_run = _certbot_figures(certbot, pebble, names, clients, issuedir, plan.issue)
                 for path, seconds, results, rss in (
                     ("domain queue", domain_s, domain_results, domain_rss),
                     ("renewal queue", renew_s, renew_results, renew_rss),
                 ):
-                    statuses = {}
-                    for result in results:
-                        statuses[result] = statuses.get(result, 0) + 1
-                    row = {
-                        "path": path,
-                        "clients": clients,
-                        "count": plan.issue,
-                        "seconds": seconds,
-                        "per_s": statuses.get("200", 0) / seconds,
-                        "statuses": statuses,
-                        "failures": plan.issue - statuses.get("200", 0),
-                        "queued": queued if path == "renewal queue" else None,
-                        "certbot_seconds": certbot_s,
-                        "certbot_per_s": certbot_rate,
-                        "certbot_failures": len(certbot_failures),
-                        "certbot_error": certbot_failures[0] if certbot_failures else None,
-                        "peak_rss": rss,
-                    }
-                    row["ratio"] = ratio(row["per_s"], certbot_rate)
-                    rows.append(row)
-                    log(
-                        "issuance %-13s x%d: %d in %.1f s (%.2f/s) %s | certbot %s | ratio %s"
-                        % (path, clients, plan.issue, seconds, row["per_s"], statuses,
-                           "%.1f s" % certbot_s if certbot_s else certbot_failures[:1],
-                           "%.2f" % row["ratio"] if row["ratio"] else "-")
-                    )
+                    rows.append(_issuance_row(path, clients, plan.issue, seconds, results, rss, queued, certbot_run))
+
+            # what a user does to issue N certificates: ONE process call with max_items=N, the
+            # server running `queue_process_concurrency` orders at once; its peer: certbot at the
+            # most parallel runs measured above
+            clients = max(plan.issue_clients)
+            names = ["issue-batch-%04d.bench.example.com" % i for i in range(plan.issue)]
+            _queue_names(server, names)
+            server.memory.reset()
+            start = time.perf_counter()
+            r = _post(server, "/queue-domains/process.json", {
+                "max_domains_per_certificate": "1", "processing_strategy": "process_single", "max_items": str(plan.issue),
+            })
+            domain_s = time.perf_counter() - start
+            domain_results = _item_statuses(r, plan.issue, lambda item: item.get("result") == "success" and item.get("certificate_signed_id"))
+            domain_rss = server.memory.peak()
+            queued = _queue_renewals(server)
+            server.memory.reset()
+            start = time.perf_counter()
+            r = _post(server, "/api/queue-certificates/process.json", {"max_items": str(plan.issue)})
+            renew_s = time.perf_counter() - start
+            renew_results = _item_statuses(r, plan.issue, lambda item: item.get("result") == "success")
+            renew_rss = server.memory.peak()
+            for path, seconds, results, rss in (
+                ("domain queue, one call", domain_s, domain_results, domain_rss),
+                ("renewal queue, one call", renew_s, renew_results, renew_rss),
+            ):
+                row = _issuance_row(path, ISSUE_CONCURRENCY, plan.issue, seconds, results, rss, queued, certbot_by_clients[clients])
+                row["certbot_clients"] = clients
+                rows.append(row)
         finally:
             server.stop()
     finally:
@@ -1179,14 +1245,18 @@ def render(result: dict) -> str:
             "",
             "#### Issuance against pebble (always valid, no sleeps); peer and limit: certbot on the same pebble",
             "",
-            "| path | clients | certificates | seconds | per second | certbot seconds | certbot per second | ratio | failures (certbot's) | peak RSS |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+            "| path | clients | certificates | seconds | per second | certbot runs at once | certbot seconds | certbot per second | ratio | failures (certbot's) | peak RSS |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for r in issuance:
+            clients = r["clients"]
+            if r["path"].endswith("one call"):
+                clients = "1 call, %s orders at once" % clients
             out.append(
-                "| {} | {} | {} | {:.1f} | {} | {} | {} | **{}** | {} ({}) | {} |".format(
-                    r["path"], r["clients"], r["count"], r["seconds"], _n(r["per_s"], "{:.2f}"), _n(r["certbot_seconds"], "{:.1f}"),
-                    _n(r["certbot_per_s"], "{:.2f}"), _n(r["ratio"], "{:.2f}"), r["failures"], r["certbot_failures"], _mib(r["peak_rss"]),
+                "| {} | {} | {} | {:.1f} | {} | {} | {} | {} | **{}** | {} ({}) | {} |".format(
+                    r["path"], clients, r["count"], r["seconds"], _n(r["per_s"], "{:.2f}"), r.get("certbot_clients", r["clients"]),
+                    _n(r["certbot_seconds"], "{:.1f}"), _n(r["certbot_per_s"], "{:.2f}"), _n(r["ratio"], "{:.2f}"), r["failures"],
+                    r["certbot_failures"], _mib(r["peak_rss"]),
                 )
             )
         out += [
@@ -1194,8 +1264,13 @@ def render(result: dict) -> str:
             "Domain queue: `queue-domains/add.json` with every name, then one `queue-domains/process.json` "
             "(`max_domains_per_certificate=1`) a certificate; renewal queue: `/api/queue-certificates/update.json` "
             "(a renewal window of 4000 days makes pebble's certificates due), then one `/api/queue-certificates/process.json` "
-            "a certificate; *clients* of those calls at once. certbot: `certbot certonly --standalone` one name a run, "
-            "*clients* runs at once (each with its own config directory), `REQUESTS_CA_BUNDLE` = pebble's CA.",
+            "a certificate; *clients* of those calls at once. *One call*: what a user does to issue them all: ONE "
+            "`queue-domains/process.json` with `max_items` = the count (then ONE `/api/queue-certificates/process.json` "
+            "with `max_items`), the server running `queue_process_concurrency` = %d orders at once; its peer is certbot "
+            "at the most runs at once measured. certbot: `certbot certonly --standalone` one name a run, "
+            "*runs at once* (each with its own config directory), `REQUESTS_CA_BUNDLE` = pebble's CA. Both issue "
+            "certificates with ECDSA P-256 keys (certbot's default; the bench's account has "
+            "`account__private_key_technology=EC`)." % ISSUE_CONCURRENCY,
         ]
     out += ["", END]
     return "\n".join(out) + "\n"

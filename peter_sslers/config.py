@@ -958,6 +958,16 @@ OPTIONS = (
         "a whole number of seconds, at least 60",
     ),
     Option(
+        "queue_process_concurrency",
+        _parse_int_factory(1, 32),
+        4,
+        "How many ACME orders one `process` of the domain queue or the renewal queue runs at once "
+        "(`max_items` of them in all), each in a thread with its own database session. 1: one after "
+        "the other. The CA's rate limits are checked for each order as ever; the orders' creation is "
+        "serialized within one `process` so that no two orders pass the same limit at once.",
+        "a whole number from 1 to 32",
+    ),
+    Option(
         "queue_certificates_retry_max",
         _parse_int_factory(60),
         86400,
@@ -1224,6 +1234,7 @@ class ApplicationSettings:
     smtp_timeout: Optional[float]
     smtp_ca_bundle: Optional[str]
     queue_certificates_retry_base: int
+    queue_process_concurrency: int
     queue_certificates_retry_max: int
     rate_limit_orders_per_account: int
     rate_limit_certificates_per_domain: int

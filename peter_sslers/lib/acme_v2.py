@@ -20,6 +20,7 @@ status; holds the problem document), its subclasses ``AcmeBadNonce`` and ``AcmeN
 
 import base64
 import collections
+import copy
 import datetime
 import email.utils
 import hashlib
@@ -44,9 +45,7 @@ from urllib.parse import urljoin
 import requests
 import requests.certs
 from cryptography import x509
-from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -86,7 +85,11 @@ AUTHORIZATION_WAITING = ("pending",)
 ORDER_WAITING = ("pending", "processing")
 
 NONCE_POOL_SIZE = 16
-POLL_FIRST_WAIT = 1.0
+# A poll without Retry-After: the first look is immediate, then 0.05, 0.1, 0.2 ... s, capped at
+# POLL_MAX_WAIT. A server that settles in milliseconds (pebble, a CA's cached authorization) is not
+# waited on for a whole second; a slow one is asked about as often as with 1, 2, 4 ... s after the
+# first two seconds (a handful of extra POST-as-GETs in all). Retry-After, when given, rules.
+POLL_FIRST_WAIT = 0.05
 POLL_MAX_WAIT = 10.0
 # 503/429: how many times a request is sent at most, the wait when no Retry-After is given, and the
 # longest Retry-After we sit through (a rate limit saying "come back in an hour" is raised at once,
@@ -450,11 +453,11 @@ class AcmeKey:
     def __init__(self, key_pem: str):
         facts = cert_utils.parse_key(key_pem)  # raises InvalidPEM for anything else
         try:
-            self._key = serialization.load_pem_private_key(
-                cert_utils.convert_private_key_to_pkcs8_pem(key_pem).encode("ascii"), password=None
-            )
-        except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
-            raise errors.InvalidPEM("Not a usable account key: %s" % exc)
+            # parsed once per key (cert_utils keeps the key object by its exact PEM text): each
+            # order's client loads the account key again
+            self._key = cert_utils.load_private_key_object(cert_utils.convert_private_key_to_pkcs8_pem(key_pem))
+        except errors.InvalidPEM as exc:
+            raise errors.InvalidPEM("Not a usable account key: %s" % str(exc).replace("Not a usable private key: ", ""))
         self.key_technology = facts["key_technology"]
         public = self._key.public_key().public_numbers()
         if isinstance(self._key, rsa.RSAPrivateKey):
@@ -696,10 +699,20 @@ class AcmeTransport:
         # ``verify`` is passed on every request as a path: requests only lets the environment replace
         # ``verify=True``, never a path, so even a caller's session with trust_env on trusts exactly this.
         self._verify = ca_bundle or requests.certs.where()
-        self._directory: Optional[Directory] = None
+        # a box, so that the transports made by :meth:`sharing` share the directory once fetched
+        self._directory_box: List[Optional[Directory]] = [None]
         # Every response's Replay-Nonce goes in; the newest is used first (older ones may have expired).
         self._nonces: Deque[str] = collections.deque(maxlen=NONCE_POOL_SIZE)
         self._lock = threading.Lock()
+
+    def sharing(self, on_exchange: Optional[Callable[[AcmeExchange], None]] = None) -> "AcmeTransport":
+        """A transport to the same server that shares this one's HTTP session (its open
+        connections), directory and nonce pool, reporting to ``on_exchange``: the second order of
+        one unit of work fetches no directory, no nonce and opens no TLS connection again. Not for
+        sharing across threads (a ``requests.Session`` is not thread-safe): one per thread."""
+        other = copy.copy(self)
+        other.on_exchange = on_exchange
+        return other
 
     # -- low level
 
@@ -827,7 +840,7 @@ class AcmeTransport:
         :raises errors.AcmeCommunicationError: no answer, or not a directory.
         :raises errors.AcmeServerError: an error status.
         """
-        if self._directory is None:
+        if self._directory_box[0] is None:
             tries = 0
             while True:
                 tries += 1
@@ -840,12 +853,12 @@ class AcmeTransport:
                 self.sleep(wait)
             body = self._success(response, exchange, expect_json=True).json
             try:
-                self._directory = Directory.from_json(self.directory_url, body)
+                self._directory_box[0] = Directory.from_json(self.directory_url, body)
             except ValueError as exc:
                 raise errors.AcmeCommunicationError(
                     "%s is not an ACME directory: %s" % (self.directory_url, exc), exchange
                 )
-        return self._directory
+        return self._directory_box[0]
 
     def _take_nonce(self) -> str:
         """A fresh nonce: from the pool (the newest first), else by HEAD newNonce (RFC 8555 section 7.2)."""
@@ -985,7 +998,7 @@ class AcmeClient:
 
     def _poll(self, fetch: Callable[[Optional[float]], Tuple[object, Optional[float]]], waiting, timeout, what):
         """Fetch until the resource's status is not in ``waiting``. Waits the server's Retry-After
-        when it gives one, else 1, 2, 4... seconds capped at POLL_MAX_WAIT; never past the deadline,
+        when it gives one, else POLL_FIRST_WAIT, then twice as long each time, capped at POLL_MAX_WAIT; never past the deadline,
         where one last fetch is made before raising AcmeTimeout with it."""
         deadline = self._deadline(timeout)
         backoff = POLL_FIRST_WAIT

@@ -36,10 +36,13 @@ the wrong kind of object, encrypted or unsupported keys), ``KeyMismatch``, ``Cha
 
 import base64
 import binascii
+import collections
 import contextlib
 import contextvars
 import hashlib
 import re
+import threading
+from typing import Any
 from typing import Iterator
 from typing import List
 from typing import NamedTuple
@@ -982,6 +985,57 @@ def _hex_or_none(data: Optional[bytes]) -> Optional[str]:
     return data.hex().upper() if data else None
 
 
+class _KeyObjects:
+    """The parsed key objects of the last PEM private keys used, by their exact PEM text (an LRU of
+    ``size``). One order uses its key's PEM about ten times (the CSR, the SPKI of the key, the CSR and
+    the certificate compared, the import), and loading an RSA key runs its consistency check (15-60
+    ms). The object is a pure function of the PEM text, so it cannot go stale; key objects are
+    immutable and safe to share between threads. A PEM that does not load is not kept."""
+
+    def __init__(self, size: int = 64):
+        self.size = size
+        self._keys: "collections.OrderedDict[str, Any]" = collections.OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key_pem: str):
+        with self._lock:
+            key = self._keys.get(key_pem)
+            if key is not None:
+                self._keys.move_to_end(key_pem)
+            return key
+
+    def put(self, key_pem: str, key) -> None:
+        with self._lock:
+            self._keys[key_pem] = key
+            self._keys.move_to_end(key_pem)
+            while len(self._keys) > self.size:
+                self._keys.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._keys.clear()
+
+
+KEY_OBJECTS = _KeyObjects()
+
+
+def load_private_key_object(key_pem: str):
+    """The ``cryptography`` key object of a PEM private key: checked in full the first time, then
+    taken from ``KEY_OBJECTS`` (a key this process generated is there from the start).
+
+    :raises errors.InvalidPEM: not a usable private key.
+    """
+    key = KEY_OBJECTS.get(key_pem)
+    if key is not None:
+        return key
+    try:
+        key = serialization.load_pem_private_key(key_pem.encode("ascii"), password=None)
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+        raise errors.InvalidPEM("Not a usable private key: %s" % exc)
+    KEY_OBJECTS.put(key_pem, key)
+    return key
+
+
 class _CryptographyBackend:
     """The backend on the ``cryptography`` package."""
 
@@ -993,10 +1047,7 @@ class _CryptographyBackend:
 
     @staticmethod
     def _load_private_key(key_pem: str):
-        try:
-            return serialization.load_pem_private_key(key_pem.encode("ascii"), password=None)
-        except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
-            raise errors.InvalidPEM("Not a usable private key: %s" % exc)
+        return load_private_key_object(key_pem)
 
     @staticmethod
     def _pkcs8_pem(key) -> str:
@@ -1018,8 +1069,13 @@ class _CryptographyBackend:
 
     def generate_private_key(self, key_technology: str, bits: int, curve: str) -> str:
         if key_technology == "RSA":
-            return self._pkcs8_pem(rsa.generate_private_key(public_exponent=65537, key_size=bits))
-        return self._pkcs8_pem(ec.generate_private_key(self._curve(curve)))
+            key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
+        else:
+            key = ec.generate_private_key(self._curve(curve))
+        key_pem = cleanup_pem_text(self._pkcs8_pem(key))
+        # the order that made it loads it next, about ten times: no consistency check of our own key
+        KEY_OBJECTS.put(key_pem, key)
+        return key_pem
 
     def _key_from_numbers(self, numbers) -> str:
         try:

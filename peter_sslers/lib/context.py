@@ -35,6 +35,11 @@ class ApiContext:
         self.timestamp = timestamp or utcnow()
         self.request = request
         self.dbOperationsEvent = None
+        # ``acme_accounts.acme_transport``'s per-server HTTP sessions, directories and nonce pools
+        self.acme_transports: dict = {}
+        # a lock shared by the threads of one queue ``process`` (``queues.run_items``): the checks
+        # before a new order and its creation run under it (``actions_acme.place_order``); None: alone
+        self.order_gate = None
 
     def mark_changed(self) -> None:
         """Make the next commit end the database transaction even if only raw SQL ran in it (a lock

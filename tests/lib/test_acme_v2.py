@@ -680,15 +680,22 @@ class TestPolls:
         session.on("POST", AUTHZ_URL, *([{"json": authz_json()}] * 6 + [{"json": authz_json("valid")}]))
         authorization = client.poll_authorization(AUTHZ_URL, timeout=90)
         assert authorization.status == "valid"
-        assert fake_clock.sleeps == [1, 2, 4, 8, 10, 10]
+        # from 0.05 s, twice as long each time (a server done in milliseconds is not waited on for a second)
+        assert fake_clock.sleeps == pytest.approx([0.05, 0.1, 0.2, 0.4, 0.8, 1.6])
+
+    def test_backoff_is_capped(self, session, client, fake_clock):
+        session.on("POST", AUTHZ_URL, *([{"json": authz_json()}] * 11 + [{"json": authz_json("valid")}]))
+        client.poll_authorization(AUTHZ_URL, timeout=90)
+        assert fake_clock.sleeps == pytest.approx([0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 3.2, 6.4, 10, 10, 10])
 
     def test_deadline_raises_timeout_with_the_last_resource(self, session, client, fake_clock):
         session.on("POST", ORDER_URL, {"json": order_json("processing")})
         with pytest.raises(errors.AcmeTimeout) as caught:
             client.poll_order(ORDER_URL, timeout=20)
-        assert fake_clock.sleeps == [1, 2, 4, 8, 5]  # the last wait stops at the deadline
-        assert sum(fake_clock.sleeps) == 20
-        assert len(session.posts()) == 6  # one last look at the deadline
+        # the last wait stops at the deadline
+        assert fake_clock.sleeps == pytest.approx([0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 3.2, 6.4, 7.25])
+        assert sum(fake_clock.sleeps) == pytest.approx(20)
+        assert len(session.posts()) == 10  # one last look at the deadline
         assert isinstance(caught.value.resource, acme_v2.OrderResource)
         assert caught.value.resource.status == "processing"
 
@@ -713,7 +720,7 @@ class TestPolls:
     def test_until_not(self, session, client, fake_clock):
         session.on("POST", ORDER_URL, {"json": order_json("pending")}, {"json": order_json("ready")})
         assert client.poll_order(ORDER_URL, until_not=("pending",)).status == "ready"
-        assert fake_clock.sleeps == [1]
+        assert fake_clock.sleeps == [acme_v2.POLL_FIRST_WAIT]
 
     def test_zero_timeout_fetches_once(self, session, client, fake_clock):
         session.on("POST", AUTHZ_URL, {"json": authz_json()})

@@ -96,3 +96,42 @@ def test_redis_prime_job_errors(tmp_path, closed_redis_url):
     result = subprocess.run([COMMAND, down, "redis-prime"], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 1
     assert json.loads(result.stdout)["error"].startswith("Redis at %s failed" % closed_redis_url)
+
+
+def test_queue_jobs_with_max_items_against_pebble(pebble_always_valid, db, raw_settings):
+    """``--max-items``: the queue-process jobs run several orders in one run (issue 16)."""
+    settings = dict(
+        raw_settings,
+        certificate_authority_directory=pebble_always_valid.directory_url,
+        certificate_authority_ca_bundle=pebble_always_valid.ca_bundle_path,
+        queue_certificates_renewal_days="4000",
+        queue_domains_max_per_cert="1",
+        queue_process_concurrency="3",
+    )
+    names = ["jobitem%d.example.com" % i for i in range(4)]
+    with Session(bind=db) as session:
+        ctx = ApiContext(session, settings_for(raw_settings, pebble_always_valid))
+        reconcile_certificate_authority(ctx)
+        acme_accounts.new__AcmeAccount(ctx, get.get__AcmeAccountProvider__default(ctx), "jobs@example.com")
+        queues.queue_domains__add(ctx, names)
+        session.commit()
+    answer = jobs.run_job(settings, "queue-domains-process", max_items=10)
+    assert answer["result"] == "success", answer
+    items = answer["details"]["items"]
+    assert [i["domain_names"] for i in items] == [[n] for n in names]
+    assert all(i["acme_status_order"] == "valid" and i["certificate_signed_id"] for i in items)
+    assert count_rows(db, m.CertificateSigned) == 4
+    assert jobs.run_job(settings, "queue-certificates-update")["details"]["count_queued"] == 4
+    answer = jobs.run_job(settings, "queue-certificates-process", max_items=3)
+    assert answer["result"] == "success", answer
+    details = answer["details"]
+    assert (details["count_total"], details["count_success"], details["count_remaining"]) == (3, 3, 1)
+    assert count_rows(db, m.CertificateSigned) == 7
+
+
+def test_max_items_on_the_command_line(tmp_path):
+    ini = _ini(tmp_path)
+    for args in (["update-recents", "--max-items", "2"], ["queue-domains-process", "--max-items", "0"],
+                 ["queue-certificates-process", "--max-items", "1001"], ["queue-certificates-process", "--max-items", "x"]):
+        result = subprocess.run([COMMAND, ini] + args, capture_output=True, text=True, cwd=ROOT)
+        assert result.returncode == 2 and "max-items" in result.stderr, (args, result.stderr)

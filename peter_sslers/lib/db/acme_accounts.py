@@ -54,9 +54,18 @@ def acme_transport(ctx, dbProvider: AcmeAccountProvider, logger: Optional[AcmeEv
     ca_bundle = None
     if dbProvider.name == ctx.settings.certificate_authority_name:
         ca_bundle = ctx.settings.certificate_authority_ca_bundle
-    return acme_v2.AcmeTransport(
-        dbProvider.directory, ca_bundle=ca_bundle, on_exchange=logger.record if logger is not None else None
-    )
+    on_exchange = logger.record if logger is not None else None
+    # one HTTP session, directory and nonce pool per server for this unit of work (ctx: one request,
+    # job or queue worker, one thread): its orders do not fetch them again. Nothing stored outlives
+    # the ctx; the directory and nonces are the server's, not data of ours that could go stale.
+    cache = getattr(ctx, "acme_transports", None)
+    if cache is None:  # a stand-in context (tests): a transport of its own
+        return acme_v2.AcmeTransport(dbProvider.directory, ca_bundle=ca_bundle, on_exchange=on_exchange)
+    key = (dbProvider.directory, ca_bundle)
+    shared = cache.get(key)
+    if shared is None:
+        shared = cache[key] = acme_v2.AcmeTransport(dbProvider.directory, ca_bundle=ca_bundle)
+    return shared.sharing(on_exchange)
 
 
 def acme_client(ctx, dbAccount: AcmeAccount, logger: Optional[AcmeEventLogger] = None) -> acme_v2.AcmeClient:

@@ -17,6 +17,7 @@ written, records the failure on the order and raises the DNS error (``errors.Dns
 ``errors.AcmeDnsError``).
 """
 
+import contextlib
 import datetime
 from typing import List
 from typing import Optional
@@ -269,83 +270,91 @@ def place_order(ctx, spec: OrderSpec) -> AcmeOrder:
         ctx, spec.domain_names, allow_wildcard=True, field="domain_names"
     )
     domain_ids = [link.domain_id for link in dbSet.to_domains]
-    if ctx.settings.block_competing_challenges:
-        competing = blocking_orders(ctx, domain_ids)
-        if competing:
-            raise errors.ConflictingObject(
-                "Order(s) %s are still validating some of these names; finish or deactivate them first."
-                % ", ".join(str(o.id) for o in competing),
-                field="domain_names",
-            )
-    # the one choke point of every new order (forms, retries, renewals, both queues): an order
-    # beyond the CA's rate limits is not sent (errors.RateLimitDeferred says until when)
-    rate_limits.check_new_order(ctx, dbAccount.id, dbSet)
-
-    dbOrder = AcmeOrder()
-    dbOrder.is_processing = True
-    dbOrder.is_auto_renew = True
-    dbOrder.is_save_alternate_chains = True
-    dbOrder.timestamp_created = ctx.timestamp
-    dbOrder.acme_order_type_id = model_utils.AcmeOrderType.from_string(spec.order_type)
-    dbOrder.acme_status_order_id = S_ORDER.DISCOVERED
-    dbOrder.acme_order_processing_strategy_id = STRATEGY.from_string(processing_strategy)
-    dbOrder.acme_order_processing_status_id = P_STATUS.from_string("created_local")
-    dbOrder.private_key_cycle_id__renewal = model_utils.PrivateKeyCycle.from_string(spec.private_key_cycle__renewal)
-    dbOrder.private_key_strategy_id__requested = model_utils.PrivateKeyStrategy.from_string(spec.private_key_strategy)
-    dbOrder.acme_account_id = dbAccount.id
-    dbOrder.private_key_id__requested = dbPrivateKey.id
-    dbOrder.private_key_id = dbPrivateKey.id
-    dbOrder.unique_fqdn_set_id = dbSet.id
-    dbOrder.domain_names_dns01 = ",".join(sorted(spec.names_for("dns-01"))) or None
-    dbOrder.acme_order_id__retry_of = spec.acme_order_id__retry_of
-    dbOrder.acme_order_id__renewal_of = spec.acme_order_id__renewal_of
-    dbOrder.certificate_signed_id__renewal_of = spec.certificate_signed_id__renewal_of
-    ctx.dbsession.add(dbOrder)
-    ctx.dbsession.flush(objects=[dbOrder])
-    _event(
-        ctx,
-        spec.event,
-        dbOrder,
-        {
-            "domain_names": dbSet.domains_as_list,
-            "domain_names_dns01": dbOrder.domains_dns01,
-            "processing_strategy": processing_strategy,
-        },
-    )
-
-    logger = _order_logger(ctx, dbOrder)
-    client = _client(ctx, dbOrder, logger)
-    try:
-        resource = _new_order_replacing(ctx, client, dbSet.domains_as_list, spec.certificate_signed_id__renewal_of)
-    except errors.AcmeError:
-        # the server made nothing: keep the attempt, visibly failed
-        _finish(dbOrder, "processing_completed_failure")
-        dbOrder.acme_status_order_id = S_ORDER.INVALID
+    # one queue ``process`` runs several orders at once (``queues.run_items``): the checks of the
+    # moment and the order's creation run one thread at a time, so that two orders never pass the
+    # same rate limit or competing-order check together (each sees the other's committed order)
+    if ctx.order_gate is not None:
+        # no write of this thread is left open while it waits at the gate: on SQLite that write
+        # holds the database's lock, which the thread inside the gate needs to commit its order
         ctx.checkpoint()
-        raise
-    existing = ctx.dbsession.scalars(
-        sa.select(AcmeOrder).where(AcmeOrder.order_url == resource.url, AcmeOrder.id != dbOrder.id)
-    ).first()
-    if existing is not None:
-        # the server handed back an order we already know: record the submission there
-        ctx.dbsession.add(AcmeOrderSubmission(acme_order_id=existing.id, timestamp_created=ctx.timestamp))
-        _finish(dbOrder, "processing_completed_failure")
-        dbOrder.acme_status_order_id = S_ORDER.INVALID
-        apply_order_resource(ctx, existing, resource)
-        ctx.checkpoint()
-        raise errors.ConflictingObject(
-            "The ACME server returned order %s, which is AcmeOrder %s here; continue with that one." % (resource.url, existing.id)
+    with ctx.order_gate if ctx.order_gate is not None else contextlib.nullcontext():
+        if ctx.settings.block_competing_challenges:
+            competing = blocking_orders(ctx, domain_ids)
+            if competing:
+                raise errors.ConflictingObject(
+                    "Order(s) %s are still validating some of these names; finish or deactivate them first."
+                    % ", ".join(str(o.id) for o in competing),
+                    field="domain_names",
+                )
+        # the one choke point of every new order (forms, retries, renewals, both queues): an order
+        # beyond the CA's rate limits is not sent (errors.RateLimitDeferred says until when)
+        rate_limits.check_new_order(ctx, dbAccount.id, dbSet)
+
+        dbOrder = AcmeOrder()
+        dbOrder.is_processing = True
+        dbOrder.is_auto_renew = True
+        dbOrder.is_save_alternate_chains = True
+        dbOrder.timestamp_created = ctx.timestamp
+        dbOrder.acme_order_type_id = model_utils.AcmeOrderType.from_string(spec.order_type)
+        dbOrder.acme_status_order_id = S_ORDER.DISCOVERED
+        dbOrder.acme_order_processing_strategy_id = STRATEGY.from_string(processing_strategy)
+        dbOrder.acme_order_processing_status_id = P_STATUS.from_string("created_local")
+        dbOrder.private_key_cycle_id__renewal = model_utils.PrivateKeyCycle.from_string(spec.private_key_cycle__renewal)
+        dbOrder.private_key_strategy_id__requested = model_utils.PrivateKeyStrategy.from_string(spec.private_key_strategy)
+        dbOrder.acme_account_id = dbAccount.id
+        dbOrder.private_key_id__requested = dbPrivateKey.id
+        dbOrder.private_key_id = dbPrivateKey.id
+        dbOrder.unique_fqdn_set_id = dbSet.id
+        dbOrder.domain_names_dns01 = ",".join(sorted(spec.names_for("dns-01"))) or None
+        dbOrder.acme_order_id__retry_of = spec.acme_order_id__retry_of
+        dbOrder.acme_order_id__renewal_of = spec.acme_order_id__renewal_of
+        dbOrder.certificate_signed_id__renewal_of = spec.certificate_signed_id__renewal_of
+        ctx.dbsession.add(dbOrder)
+        ctx.dbsession.flush(objects=[dbOrder])
+        _event(
+            ctx,
+            spec.event,
+            dbOrder,
+            {
+                "domain_names": dbSet.domains_as_list,
+                "domain_names_dns01": dbOrder.domains_dns01,
+                "processing_strategy": processing_strategy,
+            },
         )
-    dbOrder.order_url = resource.url
-    dbOrder.acme_order_processing_status_id = P_STATUS.from_string("created_acme")
-    ctx.dbsession.add(AcmeOrderSubmission(acme_order_id=dbOrder.id, timestamp_created=ctx.timestamp))
-    apply_order_resource(ctx, dbOrder, resource)
-    dbAccount.count_acme_orders = (dbAccount.count_acme_orders or 0) + 1
-    dbAccount.timestamp_last_certificate_request = ctx.timestamp
-    if logger.last is not None:
-        logger.last.acme_order_id = dbOrder.id
-    # the server created the order: never lose it
-    ctx.checkpoint()
+
+        logger = _order_logger(ctx, dbOrder)
+        client = _client(ctx, dbOrder, logger)
+        try:
+            resource = _new_order_replacing(ctx, client, dbSet.domains_as_list, spec.certificate_signed_id__renewal_of)
+        except errors.AcmeError:
+            # the server made nothing: keep the attempt, visibly failed
+            _finish(dbOrder, "processing_completed_failure")
+            dbOrder.acme_status_order_id = S_ORDER.INVALID
+            ctx.checkpoint()
+            raise
+        existing = ctx.dbsession.scalars(
+            sa.select(AcmeOrder).where(AcmeOrder.order_url == resource.url, AcmeOrder.id != dbOrder.id)
+        ).first()
+        if existing is not None:
+            # the server handed back an order we already know: record the submission there
+            ctx.dbsession.add(AcmeOrderSubmission(acme_order_id=existing.id, timestamp_created=ctx.timestamp))
+            _finish(dbOrder, "processing_completed_failure")
+            dbOrder.acme_status_order_id = S_ORDER.INVALID
+            apply_order_resource(ctx, existing, resource)
+            ctx.checkpoint()
+            raise errors.ConflictingObject(
+                "The ACME server returned order %s, which is AcmeOrder %s here; continue with that one." % (resource.url, existing.id)
+            )
+        dbOrder.order_url = resource.url
+        dbOrder.acme_order_processing_status_id = P_STATUS.from_string("created_acme")
+        ctx.dbsession.add(AcmeOrderSubmission(acme_order_id=dbOrder.id, timestamp_created=ctx.timestamp))
+        apply_order_resource(ctx, dbOrder, resource)
+        dbAccount.count_acme_orders = (dbAccount.count_acme_orders or 0) + 1
+        dbAccount.timestamp_last_certificate_request = ctx.timestamp
+        if logger.last is not None:
+            logger.last.acme_order_id = dbOrder.id
+        # the server created the order: never lose it
+        ctx.checkpoint()
 
     if processing_strategy == "process_single" and resource.status in ("pending", "ready", "processing", "valid"):
         process_order(ctx, dbOrder)

@@ -29,9 +29,13 @@ per set (``queue_certificate``); the insert runs in a savepoint (``insert_or_fin
 parallel enqueue that won makes this one ``already_queued`` / the 400 "already waiting".
 """
 
+import dataclasses
 import datetime
+import logging
+import threading
 
 from typing import Any
+from typing import Callable
 from typing import Dict
 from typing import Iterable
 from typing import List
@@ -41,6 +45,7 @@ from typing import Tuple
 from typing import Union
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 from sqlalchemy.orm import aliased
 
 from ...model import utils as model_utils
@@ -54,6 +59,7 @@ from ...model.objects import UniqueFQDNSet
 from ...model.objects import UniqueFQDNSet2Domain
 from .. import errors
 from .. import utils
+from ..context import ApiContext
 from . import actions
 from . import actions_acme
 from . import ari
@@ -73,6 +79,129 @@ from .order_spec import check_dns01_publishers
 
 # the per-name results of `queue_domains__add`
 ADD_RESULTS = ("queued", "exists", "already_queued", "blocklisted", "invalid")
+
+# the most orders (domain queue) or items (renewal queue) one ``process`` call works through
+MAX_ITEMS = 1000
+
+log = logging.getLogger(__name__)
+
+
+# --- several orders in one ``process`` call
+
+
+def check_max_items(max_items: Optional[int]) -> int:
+    """``max_items`` of a ``process`` call: 1 (the default) to MAX_ITEMS.
+
+    :raises errors.InvalidRequest: out of bounds.
+    """
+    if max_items is None:
+        return 1
+    if not isinstance(max_items, int) or isinstance(max_items, bool) or not 1 <= max_items <= MAX_ITEMS:
+        raise errors.InvalidRequest("`max_items` must be a whole number from 1 to %s." % MAX_ITEMS, field="max_items")
+    return max_items
+
+
+@dataclasses.dataclass
+class ItemOutcome:
+    """What one turn of a ``run_items`` worker did: ``result`` (plain data, read before its
+    session closed), ``sort_key`` (the answer lists the outcomes by it: the queue item's id),
+    ``more``: False when the queue has nothing more for this ``process`` call."""
+
+    result: Any
+    sort_key: Any = 0
+    more: bool = True
+
+
+def _worker_context(ctx) -> ApiContext:
+    """A context of its own for a worker thread: a new session on the same engine (a session is not
+    thread-safe), no transaction manager (``checkpoint`` commits), the caller's clock and order gate."""
+    bind = ctx.dbsession.get_bind()
+    engine = bind.engine if isinstance(bind, sa.engine.Connection) else bind
+    worker = ApiContext(Session(bind=engine, expire_on_commit=False), ctx.settings, timestamp=ctx.timestamp)
+    worker.order_gate = ctx.order_gate
+    return worker
+
+
+def run_items(ctx, max_items: int, work: Callable[[Any], Optional[ItemOutcome]]) -> List[ItemOutcome]:
+    """Call ``work(ctx)`` up to ``max_items`` times, ``queue_process_concurrency`` calls at once, and
+    return their outcomes sorted by ``sort_key``.
+
+    ``work`` claims ONE item (or batch) of a queue and orders its certificate; it returns None when
+    nothing was left to claim. Each thread has its own session (``_worker_context``) and commits
+    after each call; the claims stay what keeps two orders off one item (the guarded UPDATE of
+    ``take_queued_domains`` / ``take_queued_certificate``). The threads share an order gate: the
+    checks before a new order (the CA's rate limits, competing orders) and its creation run one at
+    a time (``actions_acme.place_order``), so that two orders never pass the same limit together.
+
+    A call that returns ``more`` False or None, or raises, stops the run: the calls under way end,
+    no new one starts. The first exception is raised once every thread has ended (what the others
+    did is committed). With a concurrency of 1 (or ``max_items`` 1) the calls run one after the
+    other in the caller's thread, on ``ctx`` itself, as before this option.
+    """
+    concurrency = min(ctx.settings.queue_process_concurrency, max_items)
+    outcomes: List[ItemOutcome] = []
+    if concurrency <= 1:
+        for _ in range(max_items):
+            outcome = work(ctx)
+            if outcome is None:
+                break
+            outcomes.append(outcome)
+            if not outcome.more:
+                break
+        return sorted(outcomes, key=lambda o: o.sort_key)
+
+    # the caller's transaction ends before the threads start: on SQLite an open write would hold
+    # the database's lock that every worker waits for
+    ctx.checkpoint()
+    lock = threading.Lock()
+    state = {"left": max_items, "stop": False}
+    raised: List[BaseException] = []
+    gate = ctx.order_gate if ctx.order_gate is not None else threading.Lock()
+
+    def take_turn() -> bool:
+        with lock:
+            if state["stop"] or state["left"] <= 0:
+                return False
+            state["left"] -= 1
+            return True
+
+    def worker() -> None:
+        wctx = None
+        try:
+            wctx = _worker_context(ctx)
+            wctx.order_gate = gate
+            while take_turn():
+                try:
+                    outcome = work(wctx)
+                    wctx.dbsession.commit()
+                except BaseException:
+                    wctx.dbsession.rollback()
+                    raise
+                if outcome is not None:
+                    with lock:
+                        outcomes.append(outcome)
+                if outcome is None or not outcome.more:
+                    with lock:
+                        state["stop"] = True
+        except BaseException as exc:  # raised in the caller's thread once all have ended
+            log.exception("A queue worker failed")
+            with lock:
+                state["stop"] = True
+                raised.append(exc)
+        finally:
+            if wctx is not None:
+                wctx.dbsession.close()
+
+    threads = [threading.Thread(target=worker, name="queue-process-%d" % i, daemon=True) for i in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # the caller's session sees what the workers committed
+    ctx.dbsession.expire_all()
+    if raised:
+        raise raised[0]
+    return sorted(outcomes, key=lambda o: o.sort_key)
 
 
 # --- queries
@@ -320,7 +449,9 @@ def queue_domains__process(
     return queue_domains__process_spec(ctx, template, max_domains_per_certificate=max_domains_per_certificate)
 
 
-def queue_domains__process_spec(ctx, template: OrderSpec, max_domains_per_certificate: Optional[int] = None) -> AcmeOrder:
+def queue_domains__process_spec(
+    ctx, template: OrderSpec, max_domains_per_certificate: Optional[int] = None, claimed: Optional[list] = None
+) -> AcmeOrder:
     """Certify up to ``max_domains_per_certificate`` (default: the ini's maximum) of the oldest
     waiting names with ONE ACME order of type "Queue - Domains", made with ``template``'s choices
     (an ``OrderSpec`` without names: account, key strategy, cycle, processing strategy).
@@ -332,7 +463,8 @@ def queue_domains__process_spec(ctx, template: OrderSpec, max_domains_per_certif
     stay processed when the order was created on the ACME server, even if it then failed
     (``QueueDomain__process__fail``, with the order id); if the order failed before the server
     created anything (or this code raised), the rows go back to waiting and the error propagates.
-    A certificate it downloads closes the renewal items for its names.
+    A certificate it downloads closes the renewal items for its names. ``claimed``, a list, gets
+    the rows taken (``queue_domains__process_items`` reports them, the order failed or not).
 
     :raises errors.InvalidRequest: bounds, fewer names waiting than ``queue_domains_min_per_cert``,
         or a bad strategy/account/key (nothing is taken then).
@@ -361,6 +493,8 @@ def queue_domains__process_spec(ctx, template: OrderSpec, max_domains_per_certif
             "(`queue_domains_min_per_cert`)." % (len(dbQueueDomains), minimum),
             field="max_domains_per_certificate",
         )
+    if claimed is not None:
+        claimed.extend(dbQueueDomains)
     names = [q.domain_name for q in dbQueueDomains]
     # each name with the challenge type it was queued with
     challenged = {q.domain_name: q.acme_challenge_type for q in dbQueueDomains}
@@ -407,6 +541,86 @@ def queue_domains__process_spec(ctx, template: OrderSpec, max_domains_per_certif
     close_items_for_order(ctx, dbOrder)
     ctx.dbsession.flush()
     return dbOrder
+
+
+def queue_domains__process_items(
+    ctx, template: OrderSpec, max_domains_per_certificate: Optional[int] = None, max_items: int = 1
+) -> Dict[str, Any]:
+    """Up to ``max_items`` orders of ``queue_domains__process_spec`` (each of up to
+    ``max_domains_per_certificate`` of the oldest waiting names), ``queue_process_concurrency`` of
+    them at once (``run_items``), until fewer names than ``queue_domains_min_per_cert`` are waiting.
+
+    The choices and the queue are checked first, as for one order (nothing is taken when they are
+    refused). An order the ACME server refused (``AcmeOrderFailed``: its names stay processed) does
+    not stop the others. Any other failure (the names went back to the queue, or the server or the
+    network failed) ends the run after the orders under way: the next orders would meet it again.
+
+    :returns: ``{"count_total", "count_success", "count_fail", "count_remaining", "items"}``: one
+        item an order, in the order of its first queued name: ``queue_domain_ids``,
+        ``domain_names``, ``acme_order_id`` (None when no order was recorded), ``acme_status_order``,
+        ``certificate_signed_id``, ``result`` (``success`` or ``error``) and ``error``.
+    :raises errors.InvalidRequest: as ``queue_domains__process_spec`` before anything is taken.
+    """
+    max_items = check_max_items(max_items)
+    limit = check_max_domains_per_certificate(ctx, max_domains_per_certificate)
+    template = template.validate(ctx, names=False)
+    minimum = ctx.settings.queue_domains_min_per_cert
+    waiting = get__QueueDomain__count_waiting(ctx)
+    if waiting < minimum:
+        raise errors.InvalidRequest(
+            "%s domain name(s) are waiting in the queue; processing needs at least %s "
+            "(`queue_domains_min_per_cert`)." % (waiting, minimum),
+            field="max_domains_per_certificate",
+        )
+    account_id = template.dbAccount.id
+    key_id = template.dbPrivateKey.id if template.dbPrivateKey is not None else None
+
+    def work(wctx) -> Optional[ItemOutcome]:
+        if get__QueueDomain__count_waiting(wctx) < minimum:
+            return None
+        wtemplate = template.replace(
+            dbAccount=wctx.dbsession.get(AcmeAccount, account_id),
+            dbPrivateKey=wctx.dbsession.get(PrivateKey, key_id) if key_id is not None else None,
+        )
+        claimed: List[QueueDomain] = []
+        item: Dict[str, Any] = {"acme_order_id": None, "acme_status_order": None, "certificate_signed_id": None}
+        more = True
+        dbOrder = None
+        try:
+            dbOrder = queue_domains__process_spec(wctx, wtemplate, max_domains_per_certificate=limit, claimed=claimed)
+            wctx.checkpoint()
+            item.update(result="success", error=None)
+        except (errors.InvalidRequest, errors.AcmeError, errors.DnsError, errors.AcmeDnsError) as exc:
+            if not claimed and isinstance(exc, errors.InvalidRequest):
+                # nothing taken: other workers took the last names meanwhile (on PostgreSQL their
+                # claims may not be committed yet, so the count cannot tell); the choices were
+                # checked before the run
+                return None
+            item.update(result="error", error=getattr(exc, "message", None) or str(exc) or type(exc).__name__)
+            if isinstance(exc, actions_acme.AcmeOrderFailed):
+                # the server refused this order; its names stay processed: the others go on
+                dbOrder = wctx.dbsession.get(AcmeOrder, exc.acme_order_id)
+            else:
+                more = False
+        if dbOrder is not None:
+            item.update(
+                acme_order_id=dbOrder.id,
+                acme_status_order=dbOrder.acme_status_order,
+                certificate_signed_id=dbOrder.certificate_signed_id,
+            )
+        item["queue_domain_ids"] = [str(q.id) for q in claimed]
+        item["domain_names"] = [q.domain_name for q in claimed]
+        return ItemOutcome(item, sort_key=min((q.id for q in claimed), default=0), more=more)
+
+    outcomes = run_items(ctx, max_items, work)
+    items = [o.result for o in outcomes]
+    return {
+        "count_total": len(items),
+        "count_success": sum(1 for i in items if i["result"] == "success"),
+        "count_fail": sum(1 for i in items if i["result"] != "success"),
+        "count_remaining": get__QueueDomain__count_waiting(ctx),
+        "items": items,
+    }
 
 
 def _order_created_on_server(ctx, exc: Exception, dbSet, before_id: int) -> Optional[int]:
@@ -1393,6 +1607,71 @@ def queue_certificates__process(ctx) -> Dict[str, Any]:
         close_items_for_certificate(ctx, dbOrder.certificate_signed)
     _finish_event()
     ctx.checkpoint()
+    return results
+
+
+def queue_certificates__process_items(ctx, max_items: int = 1) -> Dict[str, Any]:
+    """Renew up to ``max_items`` items, ``queue_process_concurrency`` at once (``run_items``): each
+    is one ``queue_certificates__process`` (its claim, its rules: rate limits deferring, back-off,
+    the failure recorded on the item), in a thread with its own session, until none is ready. A
+    failed item does not stop the others; an exception other than the recorded failures ends the
+    run after the items under way, and is raised then.
+
+    :returns: the counts of ``queue_certificates__process`` added up (``count_remaining`` and
+        ``count_waiting_later`` read at the end), ``failures``, ``deferred`` and ``requeued`` of
+        every item, ``QueueCertificate`` None and ``items``: one an item processed, in the order of
+        the queue (``QueueCertificate``: the item's JSON, ``result``: ``success``, ``fail`` or
+        ``deferred``, ``error``).
+    """
+    max_items = check_max_items(max_items)
+    results: Dict[str, Any] = {
+        "count_total": 0,
+        "count_success": 0,
+        "count_fail": 0,
+        "count_deferred": 0,
+        "count_remaining": 0,
+        "count_waiting_later": 0,
+        "failures": {},
+        "deferred": {},
+        "requeued": [],
+        "QueueCertificate": None,
+        "items": [],
+    }
+    # the back-offs that ended go back to the queue once, before the workers start (this run's
+    # event; each item gets its own as with one item a call)
+    dbEvent = log__OperationsEvent(ctx, "QueueCertificate__process", {"max_items": max_items})
+    results["requeued"].extend(requeue_due_retries(ctx, dbEvent))
+
+    def work(wctx) -> Optional[ItemOutcome]:
+        if get__QueueCertificate__count_ready(wctx) == 0:
+            return None
+        one = queue_certificates__process(wctx)
+        dbQueue = one["QueueCertificate"]
+        if dbQueue is None:
+            return None  # another worker took the last one meanwhile
+        outcome = "success" if one["count_success"] else ("deferred" if one["count_deferred"] else "fail")
+        item = {
+            "queue_certificate_id": str(dbQueue.id),
+            "result": outcome,
+            "error": one["failures"].get(str(dbQueue.id)) or one["deferred"].get(str(dbQueue.id)),
+            "QueueCertificate": dbQueue.as_json,
+        }
+        return ItemOutcome((one, item), sort_key=dbQueue.id)
+
+    for outcome in run_items(ctx, max_items, work):
+        one, item = outcome.result
+        for key in ("count_total", "count_success", "count_fail", "count_deferred"):
+            results[key] += one[key]
+        for key in ("failures", "deferred"):
+            results[key].update(one[key])
+        results["requeued"].extend(one["requeued"])
+        results["items"].append(item)
+    results["count_remaining"] = get__QueueCertificate__count_ready(ctx)
+    results["count_waiting_later"] = get__QueueCertificate__count_waiting(ctx) - results["count_remaining"]
+    payload = {k: v for k, v in results.items() if k not in ("QueueCertificate", "items")}
+    payload["max_items"] = max_items
+    dbEvent.event_payload = utils.dumps_payload(utils.new_event_payload(**payload))
+    ctx.dbsession.flush(objects=[dbEvent])
     return results
 
 

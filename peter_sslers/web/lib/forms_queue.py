@@ -17,6 +17,32 @@ from .forms_acme import _string
 QUEUE_DOMAIN_MARK_ACTIONS = ("cancel",)
 QUEUE_CERTIFICATE_MARK_ACTIONS = ("cancel",)
 QUEUE_CERTIFICATE_SOURCES = ("AcmeOrder", "CertificateSigned", "UniqueFQDNSet")
+# the most orders (items) one `process` call works through (``queues.MAX_ITEMS``)
+MAX_ITEMS = 1000
+
+
+def _max_items(what: str) -> colander.SchemaNode:
+    return colander.SchemaNode(
+        Id("a number"),
+        name="max_items",
+        description="How many %s this call works through at most, `queue_process_concurrency` of them at "
+        "once; unset: one, answered as ever; set (1 to %s): answered with `queue_results.items`, one per %s, "
+        "in the order of the queue" % (what, MAX_ITEMS, what.rstrip("s")),
+        missing=None,
+        validator=colander.Range(min=1, max=MAX_ITEMS),
+    )
+
+
+class QueueProcessItems(colander.Schema):
+    """A `process` of the renewal queue (or the domain queue's API job): how many items."""
+
+    max_items = _max_items("items")
+
+
+class QueueDomainsProcessItems(colander.Schema):
+    """The domain queue's API job: how many orders."""
+
+    max_items = _max_items("orders")
 
 
 class QueueDomainsAdd(colander.Schema):
@@ -54,6 +80,7 @@ class QueueDomainsProcess(colander.Schema):
     processing_strategy = _processing_strategy()
     acme_account_id = _id("acme_account_id", "The AcmeAccount to order with; default: the global default account")
     private_key_option, private_key_id, private_key_cycle__renewal = _order_key_fields()
+    max_items = _max_items("orders")
 
 
 # --- the certificate (renewal) queue

@@ -57,6 +57,8 @@ def _process_json(handler, results: dict) -> dict:
         "queue_results": {k: v for k, v in results.items() if k != "QueueCertificate"},
         "QueueCertificate": dbQueue.as_json if dbQueue is not None else None,
     }
+    if "items" in results:  # a `max_items` run: each item's outcome is in `queue_results.items`
+        payload.pop("QueueCertificate")
     if results["count_fail"]:
         message = "; ".join("item %s: %s" % item for item in sorted(results["failures"].items()))
         payload.update(result="error", error=message, form_errors={"Error_Main": message})
@@ -120,8 +122,8 @@ class ViewList(OrderFormHandler):
         post=True,
         get="_get_process",
         get_extra="_queue_extra",
-        schema=forms.ActionNoFields,
-        about="Renew ONE item: the oldest waiting one, with an ACME order (type `Queue - Certificate Renewal`, "
+        schema=forms_queue.QueueProcessItems,
+        about="Renew ONE item (or up to `max_items`, `queue_process_concurrency` at once): the oldest waiting one, with an ACME order (type `Queue - Certificate Renewal`, "
         "`process_single`) on its account, names, key strategy and renewal cycle.",
         example="curl -X POST {ADMIN_URL}/queue-certificates/process.json",
         notes=(
@@ -140,7 +142,9 @@ class ViewList(OrderFormHandler):
         ),
     )
     def process(self):
-        results = queues.queue_certificates__process(self.ctx)
+        results = self._run()
+        if results is None:
+            return self._invalid_max_items()
         if self.is_json:
             return _process_json(self, results)
         if results["count_fail"]:
@@ -187,17 +191,37 @@ class ViewList(OrderFormHandler):
         post=True,
         get="_get_api_process",
         get_extra="_queue_extra",
-        schema=forms.ActionNoFields,
-        about="Renew ONE item of the renewal queue, the oldest waiting one; call it again while "
-        "`queue_results.count_remaining` is above 0.",
+        schema=forms_queue.QueueProcessItems,
+        about="Renew ONE item of the renewal queue, the oldest waiting one (or up to `max_items`, "
+        "`queue_process_concurrency` at once); call it again while `queue_results.count_remaining` is above 0.",
         example="peter_sslers_prequest -m POST example_development.ini /.well-known/admin/api/queue-certificates/process.json "
         "< /dev/null",
         notes=("Answers like /queue-certificates/process.json.",),
     )
     def api_process(self):
-        title = "Process the renewal queue (one item)"
-        payload = _process_json(self, queues.queue_certificates__process(self.ctx))
+        title = "Process the renewal queue"
+        results = self._run()
+        if results is None:
+            return self._invalid_max_items()
+        payload = _process_json(self, results)
         return payload if self.is_json else {"page_title": title, "result": payload}
+
+    def _run(self):
+        """One item (no `max_items`, as ever) or up to `max_items` (``queue_certificates__process_items``);
+        None when `max_items` is refused (``self._refused`` says why; nothing is processed)."""
+        try:
+            values = self.validate(forms_queue.QueueProcessItems)
+        except errors.InvalidRequest as exc:
+            self._refused = exc
+            return None
+        if values.get("max_items") is None:
+            return queues.queue_certificates__process(self.ctx)
+        return queues.queue_certificates__process_items(self.ctx, max_items=values["max_items"])
+
+    def _invalid_max_items(self):
+        if self.is_json:
+            return self.form_error(self._refused)
+        return self.action_error(self._refused, self.request.route_path("admin:queue_certificates:process"), "process")
 
 
 class ViewNew(OrderFormHandler):

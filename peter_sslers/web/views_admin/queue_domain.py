@@ -11,6 +11,7 @@ from ..lib import forms_2021
 from ..lib import forms_queue
 from ..lib.handler import focus_loader
 from ..lib.viewconfig import admin_view
+from .queue_certificate import STATUS_ITEM_FAILED
 from .acme_handler import OrderFormHandler
 from .acme_handler import domain_names_field
 from .acme_handler import order_json
@@ -131,6 +132,14 @@ class ViewList(OrderFormHandler):
             values = self.validate(forms_queue.QueueDomainsProcess)
             queues.check_max_domains_per_certificate(self.ctx, values["max_domains_per_certificate"])
             template = OrderSpec.from_form(self.ctx, values, with_names=False)
+            if values.get("max_items") is not None:
+                results = queues.queue_domains__process_items(
+                    self.ctx,
+                    template,
+                    max_domains_per_certificate=values["max_domains_per_certificate"],
+                    max_items=values["max_items"],
+                )
+                return self._processed_items(results, "process")
             dbOrder = queues.queue_domains__process_spec(
                 self.ctx, template, max_domains_per_certificate=values["max_domains_per_certificate"]
             )
@@ -144,6 +153,26 @@ class ViewList(OrderFormHandler):
         if self.is_json:
             return {"result": "success", "operation": operation, "AcmeOrder": order_json(self, dbOrder.id)}
         return self.redirect_result(self.request.route_path("admin:acme_order:focus", id=dbOrder.id), "success", operation)
+
+    def _items_payload(self, results: dict, operation: str) -> dict:
+        """The answer of a `max_items` run: every order's outcome (``queue_results.items``); HTTP 502
+        with ``result: error`` when one failed (what the others did is committed all the same)."""
+        payload = {"result": "success", "operation": operation, "queue_results": results}
+        failed = [i for i in results["items"] if i["result"] != "success"]
+        if failed:
+            message = "; ".join("names %s: %s" % (", ".join(i["domain_names"]) or "-", i["error"]) for i in failed)
+            payload.update(result="error", error=message, form_errors={"Error_Main": message})
+            self.request.response.status = STATUS_ITEM_FAILED
+        return payload
+
+    def _processed_items(self, results: dict, operation: str):
+        payload = self._items_payload(results, operation)
+        if self.is_json:
+            return payload
+        location = self.request.route_path("admin:queue_domains:all")
+        if payload["result"] != "success":
+            return self.redirect_result(location, "error", operation, error=payload["error"])
+        return self.redirect_result(location, "success", operation, count=str(results["count_success"]))
 
     def _get_api_process(self):
         return {"page_title": "Process the domain queue", "result": None}
@@ -172,7 +201,7 @@ class ViewList(OrderFormHandler):
         post=True,
         get="_get_api_process",
         get_extra="_queue_extra",
-        schema=forms.ActionNoFields,
+        schema=forms_queue.QueueDomainsProcessItems,
         about="Process the domain queue with every default: the oldest `queue_domains_max_per_cert` waiting "
         "names, the global default account, `process_single`, the key the account's cycle chooses.",
         example="peter_sslers_prequest -m POST example_development.ini /.well-known/admin/api/queue-domains/process.json < /dev/null",
@@ -180,7 +209,13 @@ class ViewList(OrderFormHandler):
     )
     def api_process(self):
         try:
+            values = self.validate(forms_queue.QueueDomainsProcessItems)
             dbAccount = resolve_account(self.ctx, None)
+            if values.get("max_items") is not None:
+                template = OrderSpec(dbAccount, {})
+                results = queues.queue_domains__process_items(self.ctx, template, max_items=values["max_items"])
+                payload = self._items_payload(results, "process")
+                return payload if self.is_json else {"page_title": "Process the domain queue", "result": payload}
             dbOrder = queues.queue_domains__process(self.ctx, dbAccount)
         except errors.InvalidRequest as exc:
             if self.is_json:

@@ -8,6 +8,13 @@
 % if results is not None:
   % if not results['count_total']:
 <div class="alert alert-success">No item is ready: nothing was processed.${' %s item(s) wait for the CA\'s rate limits.' % results['count_waiting_later'] if results.get('count_waiting_later') else ''}</div>
+  % elif results.get('items') is not None:
+<div class="alert ${'alert-danger' if results['count_fail'] else 'alert-success'}">${results['count_total']} item(s) processed: ${results['count_success']} renewed, ${results['count_fail']} failed, ${results['count_deferred']} deferred.</div>
+<ul id="queue-items">
+    % for item in results['items']:
+  <li><a href="${request.route_path('admin:queue_certificate:focus', id=item['queue_certificate_id'])}">${item['queue_certificate_id']}</a>: ${item['result']}${(': ' + item['error']) if item['error'] else ''}</li>
+    % endfor
+</ul>
   % elif results.get('count_deferred'):
 <div class="alert alert-warning">Item <a href="${request.route_path('admin:queue_certificate:focus', id=results['QueueCertificate'].id)}">${results['QueueCertificate'].id}</a> deferred, nothing was sent: ${'; '.join(results['deferred'].values())}</div>
   % elif results['count_success']:
@@ -25,5 +32,11 @@
 <form method="POST" action="${request.route_path('admin:queue_certificates:process')}">${csrf_input()}
   <button type="submit">Process next item</button>
 </form>
-<p>Each press renews ONE item (an ACME order); this page never processes anything on its own.</p>
+<form method="POST" action="${request.route_path('admin:queue_certificates:process')}">${csrf_input()}
+  <label for="max_items">Or up to</label>
+  <input type="number" id="max_items" name="max_items" min="1" max="1000" value="${min(queue_count, 1000)}">
+  <button type="submit">Process these items</button> (${request.registry.app_settings.queue_process_concurrency} at once)
+</form>
+<p>Each press of the first button renews ONE item (an ACME order); the second up to that many. This page
+never processes anything on its own.</p>
 % endif
