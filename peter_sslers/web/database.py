@@ -5,10 +5,13 @@ when the view succeeds and aborts on any error, so a failed request leaves nothi
 half-written. Views never commit.
 """
 
+import contextlib
+
 import transaction
 import zope.sqlalchemy  # noqa: F401  (joins sessions to transactions)
 
 from ..lib.context import ApiContext
+from ..lib.db import challenge_polls
 from ..model import meta
 
 
@@ -21,6 +24,20 @@ def _dbsession(request):
         # close it when the request is done, or an aborted request holds its connection.
         request.add_finished_callback(lambda request: dbsession.close())
     return dbsession
+
+
+@contextlib.contextmanager
+def read_connection(request):
+    """A pooled connection for a read-only view that needs no ORM session (``lib/db/reads.py``:
+    config.json, the challenge responder): no session, no unit of work, nothing joined to the
+    request's transaction. Its implicit transaction is rolled back when the block ends (it wrote
+    nothing). Under the test seam (``app.dbsession``) it is that session's connection."""
+    dbsession = request.environ.get("app.dbsession")
+    if dbsession is not None:
+        yield dbsession.connection()
+        return
+    with request.registry.dbengine.connect() as connection:
+        yield connection
 
 
 def _api_context(request):
@@ -42,6 +59,14 @@ def includeme(config):
     engine = settings.get("dbengine") or meta.get_engine(settings)
     config.registry.dbengine = engine
     config.registry.dbsession_factory = meta.get_session_factory(engine)
+
+    app_settings = config.registry.app_settings
+    config.registry.challenge_polls = None
+    if app_settings.enable_views_public and app_settings.challenge_poll_flush_seconds > 0:
+        # the challenge responder's hit records, written off the request thread
+        config.registry.challenge_polls = challenge_polls.PollRecorder(
+            engine, app_settings.challenge_poll_flush_seconds
+        )
 
     config.add_request_method(_dbsession, "dbsession", reify=True)
     config.add_request_method(_api_context, "api_context", reify=True)

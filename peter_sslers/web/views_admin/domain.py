@@ -5,16 +5,17 @@ queue items, acme-dns accounts)."""
 from pyramid.httpexceptions import HTTPNotFound
 
 from ...lib import errors
-from ...lib import exports
 from ...lib import utils
 from ...lib.db import actions
 from ...lib.db import actions_redis
-from ...lib.db import chains
 from ...lib.db import get
 from ...lib.db import getcreate
 from ...lib.db import queues
+from ...lib.db import reads
 from ...lib.db import update
+from ...model.meta import utcnow
 from ...model.objects import Domain
+from ..database import read_connection
 from ..lib import forms
 from ..lib import nginx
 from ..lib.handler import Handler
@@ -222,14 +223,16 @@ class ViewFocus(Handler):
         `?openresty=1` (OpenResty's fallback on a Redis miss) also primes Redis with this Domain
         when Redis is enabled; a Redis failure is logged and the payload answered all the same."""
         identifier = domain_identifier(self)
-        dbDomain = get.get__Domain__for_config(self.ctx, identifier)
-        if dbDomain is None:
+        # One cached Core statement on a pooled connection (lib/db/reads.py): no ORM session,
+        # nothing cached between requests (another instance's change is seen at once).
+        prime = actions_redis.prime_redis__domain__quietly if self.request.GET.get("openresty") in ("1", "true") else None
+        with read_connection(self.request) as connection:
+            payload = reads.domain_config_payload(
+                connection, self.settings, utcnow(), identifier, id_only=self.id_only, prime=prime
+            )
+        if payload is None:
             raise HTTPNotFound("The Domain `%s` was not found." % identifier)
-        if self.request.GET.get("openresty") in ("1", "true"):
-            actions_redis.prime_redis__domain__quietly(self.ctx, dbDomain)
-        return exports.domain_config_payload(
-            dbDomain, chains.chain_preference(self.ctx), id_only=self.id_only, now=self.ctx.timestamp
-        )
+        return payload
 
     @admin_view(
         "admin:domain:focus:update_recents",
