@@ -6,6 +6,7 @@ half-written. Views never commit.
 """
 
 import contextlib
+import re
 
 import transaction
 import zope.sqlalchemy  # noqa: F401  (joins sessions to transactions)
@@ -49,9 +50,36 @@ def _api_context(request):
     )
 
 
+def transactionless_paths(app_settings, challenge_polls_buffered: bool):
+    """The regular expression of the paths whose view needs no transaction (None: none do):
+    ``config.json`` (``lib/db/reads.py``, one statement on a pooled connection) and, when its
+    hits are buffered and the ACME-flow tool is off, the challenge responder. Each is its route's
+    own pattern (``{name}`` is one segment), and no other route matches those paths: a request
+    pyramid_tm does not wrap costs no transaction begin, note and commit. A view there that still
+    reached for ``request.dbsession`` would fail loudly (its explicit manager has not begun)."""
+    patterns = []
+    if app_settings.enable_views_admin:
+        patterns.append(re.escape(app_settings.admin_prefix) + r"/domain/[^/]+/config\.json")
+    if app_settings.enable_views_public and challenge_polls_buffered and not app_settings.enable_acme_flow:
+        patterns.append(r"/\.well-known/acme-challenge/[^/]+")
+    return re.compile("(?:%s)\\Z" % "|".join(patterns)) if patterns else None
+
+
+def _activate_hook(pattern):
+    def wants_transaction(request) -> bool:
+        return pattern.match(request.path_info) is None
+
+    return wants_transaction
+
+
 def includeme(config):
     settings = config.get_settings()
     settings["tm.manager_hook"] = "pyramid_tm.explicit_manager"
+    app_settings = config.registry.app_settings
+    buffered = app_settings.enable_views_public and app_settings.challenge_poll_flush_seconds > 0
+    pattern = transactionless_paths(app_settings, buffered)
+    if pattern is not None:
+        settings["tm.activate_hook"] = _activate_hook(pattern)
     config.include("pyramid_tm")
     # No pyramid_retry: a request is never replayed, because an ACME action may already have
     # reached the server (and been committed) before a later database error.
@@ -60,9 +88,8 @@ def includeme(config):
     config.registry.dbengine = engine
     config.registry.dbsession_factory = meta.get_session_factory(engine)
 
-    app_settings = config.registry.app_settings
     config.registry.challenge_polls = None
-    if app_settings.enable_views_public and app_settings.challenge_poll_flush_seconds > 0:
+    if buffered:
         # the challenge responder's hit records, written off the request thread
         config.registry.challenge_polls = challenge_polls.PollRecorder(
             engine, app_settings.challenge_poll_flush_seconds

@@ -50,7 +50,8 @@ def assert_same(testapp, db, app_settings, identifier):
         assert dumped(core_payload(db, app_settings, identifier, id_only, now)) == dumped(expected)
         # and what the view answers (its own clock: `serve` is the same unless one expires now)
         res = testapp.get(ADMIN + "/domain/%s/config.json%s" % (identifier, "?idonly=1" if id_only else ""))
-        assert res.json == json.loads(dumped(expected))
+        assert res.body == dumped(expected).encode()  # what the `json` renderer wrote, byte for byte
+        assert res.headers["Content-Type"] == "application/json; charset=utf-8"
     return expected
 
 
@@ -112,3 +113,47 @@ def test_unknown_and_one_cached_statement(testapp, certs, db, app_settings, coun
         testapp.get(ADMIN + "/domain/example.com/config.json", status=200)
     selects = [s for s in counter.statements if s.lstrip().upper().startswith("SELECT")]
     assert len(selects) == 1, counter.statements
+
+
+def test_the_paths_pyramid_tm_leaves_alone(app_settings):
+    from peter_sslers.config import ApplicationSettings
+    from peter_sslers.web.database import transactionless_paths
+
+    pattern = transactionless_paths(app_settings, challenge_polls_buffered=True)
+    assert pattern.match(ADMIN + "/domain/example.com/config.json")
+    assert pattern.match(ADMIN + "/domain/12/config.json")
+    for path in (
+        ADMIN + "/domain/a/b/config.json",
+        ADMIN + "/domain/example.com/config.jsonx",
+        ADMIN + "/domain/example.com.json",
+        ADMIN + "/domain/example.com/config.json/",
+        ADMIN + "/domains.json",
+        "/x" + ADMIN + "/domain/example.com/config.json",
+    ):
+        assert not pattern.match(path), path
+    assert pattern.match("/.well-known/acme-challenge/tOk3n")
+    assert not pattern.match("/.well-known/acme-challenge/a/b")
+    # the responder writes in its request (flush 0) or may answer the ACME-flow tool: it keeps its transaction
+    assert not transactionless_paths(app_settings, challenge_polls_buffered=False).match("/.well-known/acme-challenge/t")
+    flow = ApplicationSettings.from_settings(dict(enable_views_public="true", enable_views_admin="true", enable_acme_flow="true"))
+    assert not transactionless_paths(flow, challenge_polls_buffered=True).match("/.well-known/acme-challenge/t")
+    assert transactionless_paths(ApplicationSettings.from_settings({}), True) is None
+
+
+def test_config_json_works_without_a_transaction_and_others_keep_theirs(testapp, certs, monkeypatch):
+    """The hook really skips pyramid_tm on config.json: a view there asking for the session fails."""
+    import transaction
+
+    begun = []
+    original = transaction.TransactionManager.begin
+
+    def begin(self):
+        begun.append(True)
+        return original(self)
+
+    monkeypatch.setattr(transaction.TransactionManager, "begin", begin)
+    testapp.get(ADMIN + "/domain/example.com/config.json", status=200)
+    testapp.get(ADMIN + "/domain/unknown.example.com/config.json", status=404)
+    assert begun == []
+    testapp.get(ADMIN + "/domains.json", status=200)
+    assert begun == [True]

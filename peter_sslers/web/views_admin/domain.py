@@ -2,7 +2,10 @@
 what concerns one Domain (certificates, CSRs, sets, orders, authorizations, challenges, renewal
 queue items, acme-dns accounts)."""
 
+import json
+
 from pyramid.httpexceptions import HTTPNotFound
+from pyramid.response import Response
 
 from ...lib import errors
 from ...lib import utils
@@ -232,7 +235,8 @@ class ViewFocus(Handler):
             )
         if payload is None:
             raise HTTPNotFound("The Domain `%s` was not found." % identifier)
-        return payload
+        # the bytes the `json` renderer writes (sorted keys; nothing here needs its adapters)
+        return Response(json.dumps(payload, sort_keys=True), content_type="application/json", charset="utf-8")
 
     @admin_view(
         "admin:domain:focus:update_recents",
