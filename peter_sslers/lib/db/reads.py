@@ -233,7 +233,8 @@ _ANSWERABLE = _answerable_statement()
 
 def challenge_answerable(connection, token: str, domain_name: str, now: datetime.datetime):
     """``(challenge id, key authorization)`` of the http-01 challenge to answer, or None (the
-    rule of ``get.get__AcmeChallenge__answerable``, which the ORM callers keep)."""
+    rule; ``get.get__AcmeChallenge__answerable`` runs it through a session). ``connection``: a
+    Connection, or a Session (which flushes first)."""
     return connection.execute(_ANSWERABLE, {"token": token, "domain_name": domain_name, "now": now}).first()
 
 
