@@ -590,6 +590,9 @@ def in_process_profile(settings: Dict[str, str], engine, targets: Dict[str, tupl
             "status": response.status_int,
             "sql": len([s for s in statements if s.lstrip().upper().startswith(("SELECT", "INSERT", "UPDATE", "DELETE"))]),
         }
+    recorder = getattr(app.registry, "challenge_polls", None)
+    if recorder is not None:  # write the buffered hits now, while the database is still there
+        recorder.stop()
     return results
 
 

@@ -193,6 +193,16 @@ def _parse_selfcheck_timeout(raw: str) -> float:
     return number
 
 
+def _parse_poll_flush_seconds(raw: str) -> float:
+    try:
+        number = float(raw.strip())
+    except ValueError:
+        raise ValueError("expected a number of seconds")
+    if not 0 <= number <= 60:
+        raise ValueError("expected a number of seconds from 0 to 60")
+    return number
+
+
 def _parse_url(raw: str, schemes=("http", "https")) -> Optional[str]:
     value = raw.strip()
     if not value:
@@ -660,6 +670,19 @@ OPTIONS = (
         False,
         "Serve the public views: `/.well-known/acme-challenge/{token}` and `/.well-known/public/whoami`.",
         "true or false",
+    ),
+    Option(
+        "challenge_poll_flush_seconds",
+        _parse_poll_flush_seconds,
+        1.0,
+        "How the challenge responder records a hit (an AcmeChallengePoll row: which address fetched "
+        "which challenge, when). Above 0: the answer is sent without writing; the hit waits in a bounded "
+        "in-process buffer that a background thread writes in one transaction every that many seconds "
+        "(and at a clean shutdown), so an ACME server's validation never waits for the database or its "
+        "write lock. A full buffer drops hits with a counted warning; a killed process loses at most "
+        "that many seconds of hits (they are records for people, nothing reads them to decide). 0: the "
+        "hit is written by the request itself, in its transaction, as before. docs/Performance.md",
+        "a number of seconds from 0 to 60 (0: write in the request)",
     ),
     Option(
         "enable_views_admin",
@@ -1199,6 +1222,7 @@ class ApplicationSettings:
     sqlite_journal_mode: str
     sqlite_synchronous: str
     enable_views_public: bool
+    challenge_poll_flush_seconds: float
     enable_views_admin: bool
     enable_acme_flow: bool
     admin_prefix: str

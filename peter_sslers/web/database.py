@@ -5,10 +5,14 @@ when the view succeeds and aborts on any error, so a failed request leaves nothi
 half-written. Views never commit.
 """
 
+import contextlib
+import re
+
 import transaction
 import zope.sqlalchemy  # noqa: F401  (joins sessions to transactions)
 
 from ..lib.context import ApiContext
+from ..lib.db import challenge_polls
 from ..model import meta
 
 
@@ -23,6 +27,20 @@ def _dbsession(request):
     return dbsession
 
 
+@contextlib.contextmanager
+def read_connection(request):
+    """A pooled connection for a read-only view that needs no ORM session (``lib/db/reads.py``:
+    config.json, the challenge responder): no session, no unit of work, nothing joined to the
+    request's transaction. Its implicit transaction is rolled back when the block ends (it wrote
+    nothing). Under the test seam (``app.dbsession``) it is that session's connection."""
+    dbsession = request.environ.get("app.dbsession")
+    if dbsession is not None:
+        yield dbsession.connection()
+        return
+    with request.registry.dbengine.connect() as connection:
+        yield connection
+
+
 def _api_context(request):
     return ApiContext(
         request.dbsession,
@@ -32,9 +50,36 @@ def _api_context(request):
     )
 
 
+def transactionless_paths(app_settings, challenge_polls_buffered: bool):
+    """The regular expression of the paths whose view needs no transaction (None: none do):
+    ``config.json`` (``lib/db/reads.py``, one statement on a pooled connection) and, when its
+    hits are buffered and the ACME-flow tool is off, the challenge responder. Each is its route's
+    own pattern (``{name}`` is one segment), and no other route matches those paths: a request
+    pyramid_tm does not wrap costs no transaction begin, note and commit. A view there that still
+    reached for ``request.dbsession`` would fail loudly (its explicit manager has not begun)."""
+    patterns = []
+    if app_settings.enable_views_admin:
+        patterns.append(re.escape(app_settings.admin_prefix) + r"/domain/[^/]+/config\.json")
+    if app_settings.enable_views_public and challenge_polls_buffered and not app_settings.enable_acme_flow:
+        patterns.append(r"/\.well-known/acme-challenge/[^/]+")
+    return re.compile("(?:%s)\\Z" % "|".join(patterns)) if patterns else None
+
+
+def _activate_hook(pattern):
+    def wants_transaction(request) -> bool:
+        return pattern.match(request.path_info) is None
+
+    return wants_transaction
+
+
 def includeme(config):
     settings = config.get_settings()
     settings["tm.manager_hook"] = "pyramid_tm.explicit_manager"
+    app_settings = config.registry.app_settings
+    buffered = app_settings.enable_views_public and app_settings.challenge_poll_flush_seconds > 0
+    pattern = transactionless_paths(app_settings, buffered)
+    if pattern is not None:
+        settings["tm.activate_hook"] = _activate_hook(pattern)
     config.include("pyramid_tm")
     # No pyramid_retry: a request is never replayed, because an ACME action may already have
     # reached the server (and been committed) before a later database error.
@@ -42,6 +87,13 @@ def includeme(config):
     engine = settings.get("dbengine") or meta.get_engine(settings)
     config.registry.dbengine = engine
     config.registry.dbsession_factory = meta.get_session_factory(engine)
+
+    config.registry.challenge_polls = None
+    if buffered:
+        # the challenge responder's hit records, written off the request thread
+        config.registry.challenge_polls = challenge_polls.PollRecorder(
+            engine, app_settings.challenge_poll_flush_seconds
+        )
 
     config.add_request_method(_dbsession, "dbsession", reify=True)
     config.add_request_method(_api_context, "api_context", reify=True)

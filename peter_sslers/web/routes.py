@@ -50,6 +50,9 @@ def public_routes(config):
 
 
 def admin_routes(config):
+    # First: the edge's deploy read, asked many times a second (Pyramid tries routes in order, one
+    # regular expression each; no other route can match `/domain/<one segment>/config.json`).
+    add_route(config, "admin:domain:focus:config", "/domain/{domain_identifier}/config.json", json_only=True)
     # Main
     # the dashboard's JSON twin: `{admin_prefix}.json` would lie outside the prefix
     config.add_route("admin|json", "/index.json")
@@ -433,7 +436,6 @@ def admin_routes(config):
     add_route(config, "admin:domain:new", "/domain/new", jsonify=True)
     add_route(config, "admin:domain:focus", "/domain/{domain_identifier}", jsonify=True)
     add_route(config, "admin:domain:focus:calendar", "/domain/{domain_identifier}/calendar.json", json_only=True)
-    add_route(config, "admin:domain:focus:config", "/domain/{domain_identifier}/config.json", json_only=True)
     # the Domain's acme-dns accounts, and registering it with a server (docs/AcmeDns.md)
     add_route(
         config,

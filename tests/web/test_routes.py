@@ -9,6 +9,7 @@ from peter_sslers.web import routes
 EXPECTED = [
     ('public_challenge', '/.well-known/acme-challenge/{challenge}'),
     ('public_whoami', '/.well-known/public/whoami'),
+    ('admin:domain:focus:config|json', '/.well-known/admin/domain/{domain_identifier}/config.json'),  # first of the admin routes: the edge's hot read
     ('admin|json', '/.well-known/admin/index.json'),
     ('admin', '/.well-known/admin'),
     ('admin:index_slash', '/.well-known/admin/'),
@@ -340,7 +341,6 @@ EXPECTED = [
     ('admin:domain:focus|json', '/.well-known/admin/domain/{domain_identifier}.json'),
     ('admin:domain:focus', '/.well-known/admin/domain/{domain_identifier}'),
     ('admin:domain:focus:calendar|json', '/.well-known/admin/domain/{domain_identifier}/calendar.json'),
-    ('admin:domain:focus:config|json', '/.well-known/admin/domain/{domain_identifier}/config.json'),
     ('admin:domain:focus:acme_dns_server_accounts_paginated|json', '/.well-known/admin/domain/{domain_identifier}/acme-dns-server-accounts/{page:\\d+}.json'),
     ('admin:domain:focus:acme_dns_server_accounts_paginated', '/.well-known/admin/domain/{domain_identifier}/acme-dns-server-accounts/{page:\\d+}'),
     ('admin:domain:focus:acme_dns_server_accounts|json', '/.well-known/admin/domain/{domain_identifier}/acme-dns-server-accounts.json'),

@@ -89,18 +89,21 @@ class ChainPreference:
     ACME servers send them).
 
     Read in one query on first use only: a certificate with one chain never needs it, so the
-    common ``config.json`` costs no more than before the list existed.
+    common ``config.json`` costs no more than before the list existed. ``connection``: read it
+    there instead of ``ctx.dbsession`` (the session-less reads of ``lib.db.reads``).
     """
 
-    def __init__(self, ctx):
+    def __init__(self, ctx, connection=None):
         self._ctx = ctx
+        self._connection = connection
         self._groups = None
 
     @property
     def groups(self) -> Tuple[frozenset, ...]:
         if self._groups is None:
             Issued = aliased(CertificateCA)
-            rows = self._ctx.dbsession.execute(
+            executor = self._connection if self._connection is not None else self._ctx.dbsession
+            rows = executor.execute(
                 sa.select(CertificateCAPreference.certificate_ca_id, Issued.id)
                 .outerjoin(Issued, Issued.cert_issuer__certificate_ca_id == CertificateCAPreference.certificate_ca_id)
                 .order_by(CertificateCAPreference.slot.asc(), Issued.id.asc())

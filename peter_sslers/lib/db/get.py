@@ -74,34 +74,14 @@ def get__AcmeChallenge__answerable(ctx, token: str, domain_name: str) -> Optiona
     on an order still in play (pending, ready or processing: not valid, invalid, deactivated or
     gone), and never for a blocklisted name. An authorization shared by several orders is
     answered while any of them is in play.
+
+    The rule is one Core statement, ``lib/db/reads.py`` ``challenge_answerable`` (the public
+    responder runs it without a session); run here through the session (which flushes first).
     """
-    order_in_play = (
-        sa.select(AcmeOrder2AcmeAuthorization.acme_order_id)
-        .join(AcmeOrder, AcmeOrder.id == AcmeOrder2AcmeAuthorization.acme_order_id)
-        .where(
-            AcmeOrder2AcmeAuthorization.acme_authorization_id == AcmeChallenge.acme_authorization_id,
-            AcmeOrder.acme_status_order_id.in_(ORDER_STATUS_IDS_ANSWERABLE),
-        )
-        .exists()
-    )
-    statement = (
-        sa.select(AcmeChallenge)
-        .join(Domain, AcmeChallenge.domain_id == Domain.id)
-        .join(AcmeAuthorization, AcmeChallenge.acme_authorization_id == AcmeAuthorization.id)
-        .where(
-            AcmeChallenge.token == token,
-            Domain.domain_name == domain_name,
-            AcmeChallenge.acme_challenge_type_id == model_utils.AcmeChallengeType.HTTP_01,
-            AcmeChallenge.acme_status_challenge_id.in_(model_utils.Acme_Status_Challenge.IDS_POSSIBLY_ACTIVE),
-            AcmeAuthorization.acme_status_authorization_id.in_(AUTHORIZATION_STATUS_IDS_ANSWERABLE),
-            sa.or_(AcmeAuthorization.timestamp_expires.is_(None), AcmeAuthorization.timestamp_expires > ctx.timestamp),
-            order_in_play,
-            ~sa.exists().where(DomainBlocklisted.domain_name == domain_name),
-        )
-        .order_by(AcmeChallenge.id.desc())
-        .limit(1)
-    )
-    return ctx.dbsession.scalars(statement).first()
+    from . import reads  # reads imports this module's status lists
+
+    found = reads.challenge_answerable(ctx.dbsession, token, domain_name, ctx.timestamp)
+    return ctx.dbsession.get(AcmeChallenge, found.id) if found is not None else None
 
 
 def get__AcmeChallengeProbe__answerable(ctx, token: str, domain_name: str) -> Optional[AcmeChallengeProbe]:

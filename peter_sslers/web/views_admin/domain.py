@@ -2,19 +2,23 @@
 what concerns one Domain (certificates, CSRs, sets, orders, authorizations, challenges, renewal
 queue items, acme-dns accounts)."""
 
+import json
+
 from pyramid.httpexceptions import HTTPNotFound
+from pyramid.response import Response
 
 from ...lib import errors
-from ...lib import exports
 from ...lib import utils
 from ...lib.db import actions
 from ...lib.db import actions_redis
-from ...lib.db import chains
 from ...lib.db import get
 from ...lib.db import getcreate
 from ...lib.db import queues
+from ...lib.db import reads
 from ...lib.db import update
+from ...model.meta import utcnow
 from ...model.objects import Domain
+from ..database import read_connection
 from ..lib import forms
 from ..lib import nginx
 from ..lib.handler import Handler
@@ -222,14 +226,17 @@ class ViewFocus(Handler):
         `?openresty=1` (OpenResty's fallback on a Redis miss) also primes Redis with this Domain
         when Redis is enabled; a Redis failure is logged and the payload answered all the same."""
         identifier = domain_identifier(self)
-        dbDomain = get.get__Domain__for_config(self.ctx, identifier)
-        if dbDomain is None:
+        # One cached Core statement on a pooled connection (lib/db/reads.py): no ORM session,
+        # nothing cached between requests (another instance's change is seen at once).
+        prime = actions_redis.prime_redis__domain__quietly if self.request.GET.get("openresty") in ("1", "true") else None
+        with read_connection(self.request) as connection:
+            payload = reads.domain_config_payload(
+                connection, self.settings, utcnow(), identifier, id_only=self.id_only, prime=prime
+            )
+        if payload is None:
             raise HTTPNotFound("The Domain `%s` was not found." % identifier)
-        if self.request.GET.get("openresty") in ("1", "true"):
-            actions_redis.prime_redis__domain__quietly(self.ctx, dbDomain)
-        return exports.domain_config_payload(
-            dbDomain, chains.chain_preference(self.ctx), id_only=self.id_only, now=self.ctx.timestamp
-        )
+        # the bytes the `json` renderer writes (sorted keys; nothing here needs its adapters)
+        return Response(json.dumps(payload, sort_keys=True), content_type="application/json", charset="utf-8")
 
     @admin_view(
         "admin:domain:focus:update_recents",
