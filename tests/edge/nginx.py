@@ -41,10 +41,10 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 from cryptography.x509.oid import NameOID
 
 from tests import data
-from tests.pebble import _die_with_parent
 from tests.pebble import _tail
 from tests.pebble import free_port
 from tests.switches import switch_on
+from tools.served import die_with_parent
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 NGINX_CONF_DIR = os.path.join(ROOT, "tools", "nginx_conf")
@@ -247,7 +247,7 @@ class _Process:
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+                preexec_fn=die_with_parent if sys.platform.startswith("linux") else None,
             )
 
     def _wait_port(self, port: int, what: str) -> None:
