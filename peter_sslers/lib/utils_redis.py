@@ -87,6 +87,7 @@ import urllib.parse
 from typing import Callable
 from typing import Dict
 from typing import Iterable
+from typing import Iterator
 from typing import List
 from typing import Optional
 from typing import Set
@@ -327,6 +328,8 @@ class Primer:
         self._certs: Set[str] = set()
         self._pkeys: Set[str] = set()
         self._chains: Set[str] = set()
+        self._written = {"c": self._certs, "p": self._pkeys, "i": self._chains}
+        self._sweep_candidates: Dict[str, Set[str]] = {field: set() for field in _VALUE_FIELDS}
 
     def _execute(self, pipeline) -> list:
         try:
@@ -341,65 +344,73 @@ class Primer:
         except redis.exceptions.RedisError as exc:
             raise errors.RedisUnavailable(self.server, str(exc) or exc.__class__.__name__) from exc
 
-    @staticmethod
-    def _set(pipeline, key: str, value: str, ttl: Optional[int]) -> None:
-        # a plain SET drops any TTL the key had, so switching a TTL off takes effect too
-        pipeline.set(key, value, ex=ttl)
-
-    def _set_hash(self, pipeline, key: str, mapping: dict) -> None:
-        # DEL first: the hash holds exactly these fields, whatever was there (even a non-hash)
-        pipeline.delete(key)
-        pipeline.hset(key, mapping=mapping)
-        if self.ttl.domain:
-            pipeline.expire(key, self.ttl.domain)
+    def wrote(self, field: str, value_id) -> bool:
+        """Whether this primer wrote the ``c``/``p``/``i`` value of this id (style 1): a caller
+        loading PEMs for the next batch need not load it again (see :meth:`prime`)."""
+        return str(value_id) in self._written[field]
 
     def prime(self, items: Iterable[DomainCertificate]) -> None:
         """Write one batch in one round trip (a MULTI/EXEC transaction).
 
         Each domain's hash of the other style is deleted in the same transaction (one style at
         a time); so is the style-1 hash of a domain skipped for want of a chain, which must not
-        go on serving an older certificate.
+        go on serving an older certificate. Style 1 writes each ``c:``/``p:``/``i:`` value once
+        per primer: an item's PEM may be None for a value this primer already wrote
+        (:meth:`wrote`).
         """
-        pipeline = self.client.pipeline(transaction=True)
-        removals = []  # positions of the DELs whose counts are removals
-        other_style = 3 - self.style
+        style = self.style
+        own, other = ("d1:", "d2:") if style == 1 else ("d2:", "d1:")
+        ttl = self.ttl
+        domain_ttl = ttl.domain
+        # the commands of the batch, in order: one DEL of every hash to be removed (the other
+        # style's, and both of a skipped domain; its count is the removals), then the values,
+        # then each domain's hash (DEL first: the hash holds exactly these fields, whatever was
+        # there, even a non-hash)
+        removals: List[str] = []
+        values: List[tuple] = []
+        hashes: List[tuple] = []
+        certs, pkeys, chains = self._certs, self._pkeys, self._chains
         for item in items:
-            other_key = key_domain(other_style, item.domain_name)
-            if self.style == 1 and item.chain_id is None:
-                self.result.skipped.append(item.domain_name)
-                removals.append(len(pipeline))
-                pipeline.delete(key_domain(1, item.domain_name), other_key)
-                continue
-            if self.style == 1:
+            name = item.domain_name
+            removals.append(other + name)
+            if style == 1:
+                if item.chain_id is None:
+                    self.result.skipped.append(name)
+                    removals.append(own + name)
+                    continue
                 # the values first, then the hash that points at them
-                if item.certificate_id not in self._certs:
-                    self._set(pipeline, key_cert(item.certificate_id), item.cert_pem, self.ttl.cert)
-                if item.private_key_id not in self._pkeys:
-                    self._set(pipeline, key_pkey(item.private_key_id), item.key_pem, self.ttl.pkey)
-                if item.chain_id not in self._chains:
-                    self._set(pipeline, key_chain(item.chain_id), item.chain_pem, self.ttl.certca)
-                mapping = {"c": item.certificate_id, "p": item.private_key_id, "i": item.chain_id}
+                if item.certificate_id not in certs:
+                    values.append(_set_command("c:" + item.certificate_id, item.cert_pem, ttl.cert))
+                    certs.add(item.certificate_id)
+                if item.private_key_id not in pkeys:
+                    values.append(_set_command("p:" + item.private_key_id, item.key_pem, ttl.pkey))
+                    pkeys.add(item.private_key_id)
+                if item.chain_id not in chains:
+                    values.append(_set_command("i:" + item.chain_id, item.chain_pem, ttl.certca))
+                    chains.add(item.chain_id)
+                fields = ("c", item.certificate_id, "p", item.private_key_id, "i", item.chain_id)
             else:
-                mapping = {"f": item.fullchain_pem, "p": item.key_pem}
-            removals.append(len(pipeline))
-            pipeline.delete(other_key)
-            self._set_hash(pipeline, key_domain(self.style, item.domain_name), mapping)
-            self._remember(item)
-        if len(pipeline):
+                fields = ("f", item.fullchain_pem, "p", item.key_pem)
+            key = own + name
+            hashes.append(("DEL", key))
+            hashes.append(("HSET", key) + fields)
+            if domain_ttl:
+                hashes.append(("EXPIRE", key, domain_ttl))
+            self._domains.add(name)
+        if removals:
+            pipeline = self.client.pipeline(transaction=True)
+            pipeline.execute_command("DEL", *removals)
+            for command in values:
+                pipeline.execute_command(*command)
+            for command in hashes:
+                pipeline.execute_command(*command)
             replies = self._execute(pipeline)
-            self.result.removed["domain"] += sum(replies[position] for position in removals)
+            self.result.removed["domain"] += replies[0]
         self.result.domain = len(self._domains)
-        if self.style == 1:
-            self.result.cert = len(self._certs)
-            self.result.pkey = len(self._pkeys)
-            self.result.certcachain = len(self._chains)
-
-    def _remember(self, item: DomainCertificate) -> None:
-        self._domains.add(item.domain_name)
-        if self.style == 1:
-            self._certs.add(item.certificate_id)
-            self._pkeys.add(item.private_key_id)
-            self._chains.add(item.chain_id)
+        if style == 1:
+            self.result.cert = len(certs)
+            self.result.pkey = len(pkeys)
+            self.result.certcachain = len(chains)
 
     def remove_domains(self, domain_names: Iterable[str]) -> int:
         """Delete these domains' hashes, of both styles: they are not to be served from Redis."""
@@ -459,37 +470,51 @@ class Primer:
         """
         for style in PRIME_STYLES:
             keep = self._domains if style == self.style else frozenset()
-            stale = self._scan_stale("d%d:" % style, keep)
-            for start in range(0, len(stale), _SCAN_COUNT):
-                pipeline = self.client.pipeline(transaction=False)
-                pipeline.delete(*stale[start : start + _SCAN_COUNT])
-                self.result.removed["domain"] += self._execute(pipeline)[0]
+            prefix = "d%d:" % style
+            # page by page: deleting behind a SCAN is safe, and no list of every key is held
+            for page in self._scan_pages(prefix):
+                stale = [key for key in page if _text(key)[len(prefix) :] not in keep]
+                if stale:
+                    pipeline = self.client.pipeline(transaction=False)
+                    pipeline.delete(*stale)
+                    self.result.removed["domain"] += self._execute(pipeline)[0]
         self._remove_unreferenced_values()
         return dict(self.result.removed)
 
-    def _scan_stale(self, prefix: str, keep) -> list:
-        """The keys starting with ``prefix`` whose rest is not in ``keep`` (SCAN, in pages)."""
-        stale = []
+    def _scan_pages(self, prefix: str) -> Iterator[list]:
+        """The keys starting with ``prefix``, one SCAN page at a time."""
+        match = _glob_escape(prefix) + "*"
+        cursor = "0"
         try:
-            for key in self.client.scan_iter(match=_glob_escape(prefix) + "*", count=_SCAN_COUNT):
-                if _text(key)[len(prefix) :] not in keep:
-                    stale.append(key)
+            while True:
+                cursor, keys = self.client.scan(cursor, match=match, count=_SCAN_COUNT)
+                if keys:
+                    yield keys
+                if int(cursor) == 0:
+                    return
         except redis.exceptions.RedisError as exc:
             raise errors.RedisUnavailable(self.server, str(exc) or exc.__class__.__name__) from exc
-        return stale
+
+    def _scan_stale(self, prefix: str, keep) -> list:
+        """The keys starting with ``prefix`` whose rest is not in ``keep`` (SCAN, in pages)."""
+        return [key for page in self._scan_pages(prefix) for key in page if _text(key)[len(prefix) :] not in keep]
 
     def _referenced_values(self) -> Dict[str, Set[str]]:
-        """The ids every ``d1:`` hash points at now: ``{"c": {...}, "p": {...}, "i": {...}}``."""
+        """Of the ids in ``self._sweep_candidates`` (``{"c": {...}, "p": {...}, "i": {...}}``),
+        those a ``d1:`` hash points at now; every ``d1:`` hash is read, a SCAN page at a time,
+        and only the candidates are remembered."""
+        wanted = self._sweep_candidates
         referenced: Dict[str, Set[str]] = {field: set() for field in _VALUE_FIELDS}
-        hashes = self._scan_stale("d1:", frozenset())
-        for start in range(0, len(hashes), _SCAN_COUNT):
+        for page in self._scan_pages("d1:"):
             pipeline = self.client.pipeline(transaction=False)
-            for key in hashes[start : start + _SCAN_COUNT]:
+            for key in page:
                 pipeline.hmget(key, *_VALUE_FIELDS)
             for ids in self._execute(pipeline):
                 for field, value in zip(_VALUE_FIELDS, ids):
                     if value is not None:
-                        referenced[field].add(_text(value))
+                        value = _text(value)
+                        if value in wanted[field]:
+                            referenced[field].add(value)
         return referenced
 
     def _remove_unreferenced_values(self) -> None:
@@ -501,6 +526,10 @@ class Primer:
             watched = [key for keys in candidates.values() for key in keys]
             if not watched:
                 return
+            self._sweep_candidates = {
+                field: {_text(key)[len(prefix) :] for key in candidates[field]}
+                for field, (prefix, _kind) in _VALUE_FIELDS.items()
+            }
             try:
                 with self.client.pipeline(transaction=True) as pipeline:
                     # From here on, a write to any candidate (a write-through's SET) aborts the
@@ -529,6 +558,11 @@ class Primer:
             self.server,
             _SWEEP_ATTEMPTS,
         )
+
+
+def _set_command(key: str, value: str, ttl: Optional[int]) -> tuple:
+    # a plain SET drops any TTL the key had, so switching a TTL off takes effect too
+    return ("SET", key, value) if ttl is None else ("SET", key, value, "EX", ttl)
 
 
 # The fields of a d1: hash, with the prefix of the values they name and the kind counted.
