@@ -44,7 +44,7 @@ edge configured with ``any``) therefore never finds a certificate left from befo
 Public API
 ----------
 
-* ``PRIME_STYLES``, ``DEFAULT_BATCH_SIZE`` (domains per pipeline round trip: 100).
+* ``PRIME_STYLES``, ``DEFAULT_BATCH_SIZE`` (domains per pipeline round trip: 1000).
 * Key names: :func:`key_domain` ``(style, domain_name)``, :func:`key_cert`, :func:`key_pkey`,
   :func:`key_chain` ``(id)``.
 * :class:`DomainCertificate`: what one domain serves (names, ids, PEMs; ``fullchain_pem``).
@@ -68,7 +68,7 @@ Public API
   the last batch of a full prime) deletes every domain hash of the style this primer did not
   write, every hash of the other style, and every ``c:``/``p:``/``i:`` value that neither this
   primer wrote nor a ``d1:`` hash points at; ``result`` holds the counts.
-* :func:`prime_domains` ``(client, style, items, ttl, batch_size=100, server=None)``: a whole
+* :func:`prime_domains` ``(client, style, items, ttl, batch_size=1000, server=None)``: a whole
   iterable through one :class:`Primer`, in batches.
 * :func:`read_domain` ``(client, style, domain_name)``: what OpenResty would get for a name,
   ``{"fullchain": ..., "private_key": ...}`` or None, assembled as the Lua module does.
@@ -102,7 +102,7 @@ from . import errors
 log = logging.getLogger(__name__)
 
 PRIME_STYLES = (1, 2)
-DEFAULT_BATCH_SIZE = 100
+DEFAULT_BATCH_SIZE = 1000
 
 # The full prime (an admin action, or a cron job) may wait for a big batch: connecting gives up
 # quickly, a command may take long.
@@ -468,22 +468,27 @@ class Primer:
 
         :returns: the ``removed`` counts.
         """
-        for style in PRIME_STYLES:
-            keep = self._domains if style == self.style else frozenset()
-            prefix = "d%d:" % style
-            # page by page: deleting behind a SCAN is safe, and no list of every key is held
-            for page in self._scan_pages(prefix):
-                stale = [key for key in page if _text(key)[len(prefix) :] not in keep]
-                if stale:
-                    pipeline = self.client.pipeline(transaction=False)
-                    pipeline.delete(*stale)
-                    self.result.removed["domain"] += self._execute(pipeline)[0]
+        own = "d%d:" % self.style
+        # one SCAN for the hashes of both styles, page by page: deleting behind a SCAN is safe,
+        # and no list of every key is held
+        for page in self._scan_pages(_DOMAIN_PATTERN):
+            stale = []
+            for key in page:
+                text = _text(key)
+                if text.startswith(own):
+                    if text[3:] not in self._domains:
+                        stale.append(key)
+                elif text[:3] in _DOMAIN_PREFIXES:
+                    stale.append(key)
+            if stale:
+                pipeline = self.client.pipeline(transaction=False)
+                pipeline.delete(*stale)
+                self.result.removed["domain"] += self._execute(pipeline)[0]
         self._remove_unreferenced_values()
         return dict(self.result.removed)
 
-    def _scan_pages(self, prefix: str) -> Iterator[list]:
-        """The keys starting with ``prefix``, one SCAN page at a time."""
-        match = _glob_escape(prefix) + "*"
+    def _scan_pages(self, match: str) -> Iterator[list]:
+        """The keys matching the SCAN pattern ``match``, one SCAN page at a time."""
         cursor = "0"
         try:
             while True:
@@ -495,9 +500,17 @@ class Primer:
         except redis.exceptions.RedisError as exc:
             raise errors.RedisUnavailable(self.server, str(exc) or exc.__class__.__name__) from exc
 
-    def _scan_stale(self, prefix: str, keep) -> list:
-        """The keys starting with ``prefix`` whose rest is not in ``keep`` (SCAN, in pages)."""
-        return [key for page in self._scan_pages(prefix) for key in page if _text(key)[len(prefix) :] not in keep]
+    def _stale_values(self) -> Dict[str, list]:
+        """The ``c:``/``p:``/``i:`` keys this primer did not write, by field (one SCAN)."""
+        written = {"c": self._certs, "p": self._pkeys, "i": self._chains}
+        stale: Dict[str, list] = {field: [] for field in _VALUE_FIELDS}
+        for page in self._scan_pages(_VALUE_PATTERN):
+            for key in page:
+                text = _text(key)
+                field = text[:1]
+                if text[1:2] == ":" and field in written and text[2:] not in written[field]:
+                    stale[field].append(key)
+        return stale
 
     def _referenced_values(self) -> Dict[str, Set[str]]:
         """Of the ids in ``self._sweep_candidates`` (``{"c": {...}, "p": {...}, "i": {...}}``),
@@ -505,7 +518,7 @@ class Primer:
         and only the candidates are remembered."""
         wanted = self._sweep_candidates
         referenced: Dict[str, Set[str]] = {field: set() for field in _VALUE_FIELDS}
-        for page in self._scan_pages("d1:"):
+        for page in self._scan_pages(_glob_escape("d1:") + "*"):
             pipeline = self.client.pipeline(transaction=False)
             for key in page:
                 pipeline.hmget(key, *_VALUE_FIELDS)
@@ -518,11 +531,8 @@ class Primer:
         return referenced
 
     def _remove_unreferenced_values(self) -> None:
-        written = {"c": self._certs, "p": self._pkeys, "i": self._chains}
         for _attempt in range(_SWEEP_ATTEMPTS):
-            candidates = {
-                field: self._scan_stale(prefix, written[field]) for field, (prefix, _kind) in _VALUE_FIELDS.items()
-            }
+            candidates = self._stale_values()
             watched = [key for keys in candidates.values() for key in keys]
             if not watched:
                 return
@@ -567,6 +577,11 @@ def _set_command(key: str, value: str, ttl: Optional[int]) -> tuple:
 
 # The fields of a d1: hash, with the prefix of the values they name and the kind counted.
 _VALUE_FIELDS = {"c": ("c:", "cert"), "p": ("p:", "pkey"), "i": ("i:", "certcachain")}
+# The SCAN patterns of the stale sweep: the domain hashes of both styles, and the values (the
+# keys they match are checked again by prefix).
+_DOMAIN_PATTERN = "d[12]:*"
+_DOMAIN_PREFIXES = frozenset("d%d:" % style for style in PRIME_STYLES)
+_VALUE_PATTERN = "[cpi]:*"
 # How often the value sweep starts again when a write-through keeps changing its candidates.
 _SWEEP_ATTEMPTS = 3
 
