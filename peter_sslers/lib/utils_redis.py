@@ -44,7 +44,7 @@ edge configured with ``any``) therefore never finds a certificate left from befo
 Public API
 ----------
 
-* ``PRIME_STYLES``, ``DEFAULT_BATCH_SIZE`` (domains per pipeline round trip: 1000).
+* ``PRIME_STYLES``, ``DEFAULT_BATCH_SIZE`` (domains per pipeline round trip: 500).
 * Key names: :func:`key_domain` ``(style, domain_name)``, :func:`key_cert`, :func:`key_pkey`,
   :func:`key_chain` ``(id)``.
 * :class:`DomainCertificate`: what one domain serves (names, ids, PEMs; ``fullchain_pem``).
@@ -68,7 +68,7 @@ Public API
   the last batch of a full prime) deletes every domain hash of the style this primer did not
   write, every hash of the other style, and every ``c:``/``p:``/``i:`` value that neither this
   primer wrote nor a ``d1:`` hash points at; ``result`` holds the counts.
-* :func:`prime_domains` ``(client, style, items, ttl, batch_size=1000, server=None)``: a whole
+* :func:`prime_domains` ``(client, style, items, ttl, batch_size=500, server=None)``: a whole
   iterable through one :class:`Primer`, in batches.
 * :func:`read_domain` ``(client, style, domain_name)``: what OpenResty would get for a name,
   ``{"fullchain": ..., "private_key": ...}`` or None, assembled as the Lua module does.
@@ -102,7 +102,7 @@ from . import errors
 log = logging.getLogger(__name__)
 
 PRIME_STYLES = (1, 2)
-DEFAULT_BATCH_SIZE = 1000
+DEFAULT_BATCH_SIZE = 500
 
 # The full prime (an admin action, or a cron job) may wait for a big batch: connecting gives up
 # quickly, a command may take long.
@@ -324,10 +324,12 @@ class Primer:
         self.ttl = ttl or TimeToLive()
         self.server = server or _server_of(client)
         self.result = PrimeResult(prime_style=style)
+        # what this primer wrote: the domain names (for the stale sweep) and the ids of the
+        # values (a bit each: 100,000 domains' certificates and keys take kilobytes, not MB)
         self._domains: Set[str] = set()
-        self._certs: Set[str] = set()
-        self._pkeys: Set[str] = set()
-        self._chains: Set[str] = set()
+        self._certs = _IdSet()
+        self._pkeys = _IdSet()
+        self._chains = _IdSet()
         self._written = {"c": self._certs, "p": self._pkeys, "i": self._chains}
         self._sweep_candidates: Dict[str, Set[str]] = {field: set() for field in _VALUE_FIELDS}
 
@@ -347,7 +349,7 @@ class Primer:
     def wrote(self, field: str, value_id) -> bool:
         """Whether this primer wrote the ``c``/``p``/``i`` value of this id (style 1): a caller
         loading PEMs for the next batch need not load it again (see :meth:`prime`)."""
-        return str(value_id) in self._written[field]
+        return _as_id(str(value_id)) in self._written[field]
 
     def prime(self, items: Iterable[DomainCertificate]) -> None:
         """Write one batch in one round trip (a MULTI/EXEC transaction).
@@ -379,15 +381,20 @@ class Primer:
                     removals.append(own + name)
                     continue
                 # the values first, then the hash that points at them
-                if item.certificate_id not in certs:
+                cert_id, pkey_id, chain_id = (
+                    _as_id(item.certificate_id),
+                    _as_id(item.private_key_id),
+                    _as_id(item.chain_id),
+                )
+                if cert_id not in certs:
                     values.append(_set_command("c:" + item.certificate_id, item.cert_pem, ttl.cert))
-                    certs.add(item.certificate_id)
-                if item.private_key_id not in pkeys:
+                    certs.add(cert_id)
+                if pkey_id not in pkeys:
                     values.append(_set_command("p:" + item.private_key_id, item.key_pem, ttl.pkey))
-                    pkeys.add(item.private_key_id)
-                if item.chain_id not in chains:
+                    pkeys.add(pkey_id)
+                if chain_id not in chains:
                     values.append(_set_command("i:" + item.chain_id, item.chain_pem, ttl.certca))
-                    chains.add(item.chain_id)
+                    chains.add(chain_id)
                 fields = ("c", item.certificate_id, "p", item.private_key_id, "i", item.chain_id)
             else:
                 fields = ("f", item.fullchain_pem, "p", item.key_pem)
@@ -508,7 +515,7 @@ class Primer:
             for key in page:
                 text = _text(key)
                 field = text[:1]
-                if text[1:2] == ":" and field in written and text[2:] not in written[field]:
+                if text[1:2] == ":" and field in written and _as_id(text[2:]) not in written[field]:
                     stale[field].append(key)
         return stale
 
@@ -584,6 +591,48 @@ _DOMAIN_PREFIXES = frozenset("d%d:" % style for style in PRIME_STYLES)
 _VALUE_PATTERN = "[cpi]:*"
 # How often the value sweep starts again when a write-through keeps changing its candidates.
 _SWEEP_ATTEMPTS = 3
+
+
+def _as_id(text: str):
+    """An id as the primer remembers it: the int of a canonical decimal string (what the
+    database's ids print as); any other text stays text (nothing this primer wrote)."""
+    if text.isdigit() and (text == "0" or text[0] != "0"):
+        return int(text)
+    return text
+
+
+class _IdSet:
+    """A set of database ids (``add``, ``in``, ``len``): a bitmap for the ids up to
+    ``_IdSet.BITMAP_LIMIT`` (one bit each, grown as needed: 1.25 MB for ten million), a ``set``
+    for any other value (a larger id, text)."""
+
+    BITMAP_LIMIT = 1 << 26
+
+    def __init__(self):
+        self._bits = bytearray()
+        self._others: set = set()
+        self._count = 0
+
+    def __len__(self) -> int:
+        return self._count
+
+    def add(self, value) -> None:
+        if isinstance(value, int) and 0 <= value < self.BITMAP_LIMIT:
+            byte, bit = value >> 3, 1 << (value & 7)
+            if byte >= len(self._bits):
+                self._bits.extend(bytes(max(byte + 1 - len(self._bits), len(self._bits))))
+            if not self._bits[byte] & bit:
+                self._bits[byte] |= bit
+                self._count += 1
+        elif value not in self._others:
+            self._others.add(value)
+            self._count += 1
+
+    def __contains__(self, value) -> bool:
+        if isinstance(value, int) and 0 <= value < self.BITMAP_LIMIT:
+            byte = value >> 3
+            return byte < len(self._bits) and bool(self._bits[byte] & (1 << (value & 7)))
+        return value in self._others
 
 
 def _text(value) -> str:
