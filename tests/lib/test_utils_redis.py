@@ -463,3 +463,14 @@ def test_the_sweep_deletes_page_by_page(redis_client, monkeypatch):
     removed = primer.remove_stale()
     assert removed["domain"] == 30 + 15
     assert sorted(redis_client.keys("d*")) == sorted("d1:d%02d.example.com" % i for i in range(0, 40, 4))
+
+
+def test_the_written_ids_are_a_bitmap_and_a_set():
+    ids = utils_redis._IdSet()
+    for value in (0, 1, 7, 8, 1000, 1000, 5, utils_redis._IdSet.BITMAP_LIMIT + 3, "abc", "abc", -3):
+        ids.add(value)
+    assert len(ids) == 9
+    assert all(v in ids for v in (0, 1, 7, 8, 1000, 5, utils_redis._IdSet.BITMAP_LIMIT + 3, "abc", -3))
+    assert not any(v in ids for v in (2, 9, 999, 1001, 100000, "ab", utils_redis._IdSet.BITMAP_LIMIT, None))
+    # ids are compared as the database prints them: "007" is not 7
+    assert utils_redis._as_id("7") == 7 and utils_redis._as_id("007") == "007" and utils_redis._as_id("0") == 0
