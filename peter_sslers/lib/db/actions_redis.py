@@ -217,7 +217,7 @@ class _PrimeLoader:
         return items
 
 
-def prime_redis__all(ctx, batch_size: int = utils_redis.DEFAULT_BATCH_SIZE, remove_stale: bool = True) -> dict:
+def prime_redis__all(ctx, batch_size: int = utils_redis.PRIME_BATCH_SIZE, remove_stale: bool = True) -> dict:
     """Prime every Domain that serves a certificate, ``batch_size`` domains per Redis round trip;
     then (``remove_stale``) delete the domain hashes (of both styles), and the values, that the
     database no longer serves. Logs ``operations__redis_prime`` once Redis has taken it all.
