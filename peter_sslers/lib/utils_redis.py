@@ -368,14 +368,26 @@ class Primer:
         own, other = ("d1:", "d2:") if style == 1 else ("d2:", "d1:")
         ttl = self.ttl
         domain_ttl = ttl.domain
-        # the commands of the batch, in order: one DEL of every hash to be removed (the other
-        # style's, and both of a skipped domain; its count is the removals), then the values,
-        # then each domain's hash (DEL first: the hash holds exactly these fields, whatever was
-        # there, even a non-hash)
+        # the commands of the batch, in order (one transaction, so the order is only what the
+        # counts see): one DEL of every hash to be removed (the other style's, and both of a
+        # skipped domain; its count is the removals); one DEL of the hashes about to be written
+        # (each holds exactly its fields, whatever was there, even a non-hash); the values, in
+        # one MSET (those with a TTL: a SET each; a SET or MSET drops any TTL a key had, so
+        # switching a TTL off takes effect too); then the hashes that point at them.
         removals: List[str] = []
-        values: List[tuple] = []
+        rewritten: List[str] = []
+        values: List[str] = []  # MSET's key, value, key, value...
+        expiring: List[tuple] = []
         hashes: List[tuple] = []
         certs, pkeys, chains = self._certs, self._pkeys, self._chains
+
+        def value(key: str, pem: str, seconds: Optional[int]) -> None:
+            if seconds is None:
+                values.append(key)
+                values.append(pem)
+            else:
+                expiring.append(("SET", key, pem, "EX", seconds))
+
         for item in items:
             name = item.domain_name
             removals.append(other + name)
@@ -384,26 +396,25 @@ class Primer:
                     self.result.skipped.append(name)
                     removals.append(own + name)
                     continue
-                # the values first, then the hash that points at them
                 cert_id, pkey_id, chain_id = (
                     _as_id(item.certificate_id),
                     _as_id(item.private_key_id),
                     _as_id(item.chain_id),
                 )
                 if cert_id not in certs:
-                    values.append(_set_command("c:" + item.certificate_id, item.cert_pem, ttl.cert))
+                    value("c:" + item.certificate_id, item.cert_pem, ttl.cert)
                     certs.add(cert_id)
                 if pkey_id not in pkeys:
-                    values.append(_set_command("p:" + item.private_key_id, item.key_pem, ttl.pkey))
+                    value("p:" + item.private_key_id, item.key_pem, ttl.pkey)
                     pkeys.add(pkey_id)
                 if chain_id not in chains:
-                    values.append(_set_command("i:" + item.chain_id, item.chain_pem, ttl.certca))
+                    value("i:" + item.chain_id, item.chain_pem, ttl.certca)
                     chains.add(chain_id)
                 fields = ("c", item.certificate_id, "p", item.private_key_id, "i", item.chain_id)
             else:
                 fields = ("f", item.fullchain_pem, "p", item.key_pem)
             key = own + name
-            hashes.append(("DEL", key))
+            rewritten.append(key)
             hashes.append(("HSET", key) + fields)
             if domain_ttl:
                 hashes.append(("EXPIRE", key, domain_ttl))
@@ -411,7 +422,11 @@ class Primer:
         if removals:
             pipeline = self.client.pipeline(transaction=True)
             pipeline.execute_command("DEL", *removals)
-            for command in values:
+            if rewritten:
+                pipeline.execute_command("DEL", *rewritten)
+            if values:
+                pipeline.execute_command("MSET", *values)
+            for command in expiring:
                 pipeline.execute_command(*command)
             for command in hashes:
                 pipeline.execute_command(*command)
@@ -579,11 +594,6 @@ class Primer:
             self.server,
             _SWEEP_ATTEMPTS,
         )
-
-
-def _set_command(key: str, value: str, ttl: Optional[int]) -> tuple:
-    # a plain SET drops any TTL the key had, so switching a TTL off takes effect too
-    return ("SET", key, value) if ttl is None else ("SET", key, value, "EX", ttl)
 
 
 # The fields of a d1: hash, with the prefix of the values they name and the kind counted.
