@@ -20,4 +20,11 @@ def main(global_config, **settings):
         config.include(".web")
         config.include(".web.routes")
         config.include(".web.startup")
-    return config.make_wsgi_app()
+    app = config.make_wsgi_app()
+    if app_settings.gc_freeze:
+        # what is loaded now lives as long as the process: the collector need not walk it again
+        import gc
+
+        gc.collect()
+        gc.freeze()
+    return app

@@ -1044,6 +1044,17 @@ OPTIONS = (
         "The openssl configuration file used with `openssl_path`.",
         "a file path",
     ),
+    # --- the process
+    Option(
+        "gc_freeze",
+        _parse_bool,
+        True,
+        "Once the application is loaded, move everything it holds into Python's permanent garbage-collector "
+        "generation (`gc.freeze()`): a full collection then walks only what requests allocate, not the "
+        "several hundred thousand objects of the loaded application (a Redis prime of 5,000 domains ran "
+        "four times faster). Turn it off in a process that builds the application many times (the tests).",
+        "true or false",
+    ),
     # --- Redis
     Option(
         "enable_redis",
@@ -1266,6 +1277,7 @@ class ApplicationSettings:
     rate_limit_failed_validations: int
     openssl_path: str
     openssl_path_conf: str
+    gc_freeze: bool
     enable_redis: bool
     redis_url: Optional[str]
     redis_prime_style: Optional[int]

@@ -325,3 +325,17 @@ def test_shipped_ini_files_are_valid(ini):
     else:
         assert settings.enable_views_admin is True
     assert settings.enable_views_public is True
+
+
+@pytest.mark.parametrize("value, frozen", [("true", True), ("false", False)])
+def test_gc_freeze_once_the_app_is_loaded(make_app, monkeypatch, value, frozen):
+    """``gc_freeze``: the loaded application goes to the permanent generation (gc.freeze), or not."""
+    import gc
+
+    calls = []
+    monkeypatch.setattr(gc, "freeze", lambda: calls.append("freeze"))
+    monkeypatch.setattr(gc, "collect", lambda *args: calls.append("collect") or 0)
+    make_app(gc_freeze=value)
+    assert calls == (["collect", "freeze"] if frozen else [])
+    assert ApplicationSettings.from_settings({"gc_freeze": value}).gc_freeze is frozen
+    assert ApplicationSettings.from_settings({}).gc_freeze is True

@@ -24,7 +24,8 @@ SERVE_FIELDS = (FIELD_MULTI, FIELD_SINGLE)
 
 def preferred_chain(dbCertificate, preference: Iterable[AbstractSet[int]]):
     """The chain served with a certificate: the one function that chooses (chain.pem,
-    fullchain.pem, config.json, config.zip and Redis priming all call it).
+    fullchain.pem, config.json, config.zip and Redis priming all call it; the full Redis prime
+    calls it on plain rows, as :func:`preferred_chain_id`).
 
     ``preference`` is the preferred-CA list as ``lib.db.chains.chain_preference`` gives it (an
     iterable, read only when the certificate has several chains): one set of CA ids per slot,
@@ -33,16 +34,39 @@ def preferred_chain(dbCertificate, preference: Iterable[AbstractSet[int]]):
     wins, then the oldest link. No slot matching (or an empty list): the chain the ACME server
     sent first (or that was uploaded first), else the oldest link.
     """
-    links = sorted(dbCertificate.certificate_signed_chains, key=lambda link: (not link.is_upstream_default, link.id))
+    link = _preferred_link(
+        [(link.is_upstream_default, link.id, link) for link in dbCertificate.certificate_signed_chains],
+        preference,
+        lambda link: link.certificate_ca_chain.certificate_ca_ids,
+    )
+    return link.certificate_ca_chain if link is not None else None
+
+
+def preferred_chain_id(links: Iterable[tuple], preference: Iterable[AbstractSet[int]]) -> Optional[int]:
+    """:func:`preferred_chain` on plain rows: ``links`` are a certificate's
+    ``(is_upstream_default, link id, chain id, certificate_ca_ids_string)``; returns the chosen
+    chain's id, or None (no chain)."""
+    link = _preferred_link(
+        [(row[0], row[1], row) for row in links],
+        preference,
+        lambda row: [int(i) for i in row[3].split(",")],
+    )
+    return link[2] if link is not None else None
+
+
+def _preferred_link(links: list, preference, ca_ids_of):
+    """The choice of :func:`preferred_chain`: ``links`` are ``(is_upstream_default, link id,
+    link)``; ``ca_ids_of(link)`` gives the CA ids of the link's chain."""
     if not links:
         return None
+    links = [link for _default, _id, link in sorted(links, key=lambda t: (not t[0], t[1]))]
     if len(links) == 1:  # nothing to choose: the list is not even read (it may load lazily)
-        return links[0].certificate_ca_chain
+        return links[0]
     for ca_ids in preference:
         for link in links:
-            if not ca_ids.isdisjoint(link.certificate_ca_chain.certificate_ca_ids):
-                return link.certificate_ca_chain
-    return links[0].certificate_ca_chain
+            if not ca_ids.isdisjoint(ca_ids_of(link)):
+                return link
+    return links[0]
 
 
 def fullchain_pem(dbCertificate, dbChain) -> str:
@@ -67,19 +91,29 @@ def served_field(dbDomain, now: Optional[datetime.datetime] = None) -> Optional[
     """
     if not dbDomain.is_active:
         return None
-    now = now or utcnow()
     candidates = []
     for field in SERVE_FIELDS:
         dbCertificate = getattr(dbDomain, field)
-        if dbCertificate is not None and dbCertificate.is_active:
-            candidates.append((field, dbCertificate))
-    for field, dbCertificate in candidates:
-        if dbCertificate.timestamp_not_after > now:
-            return field
-    if not candidates:
+        candidates.append(
+            (dbCertificate.is_active, dbCertificate.timestamp_not_after) if dbCertificate is not None else None
+        )
+    index = served_index(candidates, now)
+    return SERVE_FIELDS[index] if index is not None else None
+
+
+def served_index(candidates, now: Optional[datetime.datetime] = None) -> Optional[int]:
+    """:func:`served_field` on plain values (an active Domain): ``candidates`` are the latest
+    multi and the latest single certificate, in ``SERVE_FIELDS`` order, each ``(is_active,
+    timestamp_not_after)`` or None; returns the position of the one served, or None."""
+    now = now or utcnow()
+    active = [(index, c[1]) for index, c in enumerate(candidates) if c is not None and c[0]]
+    for index, not_after in active:
+        if not_after > now:
+            return index
+    if not active:
         return None
     # max() keeps the first of equals: the multi-domain certificate wins a tie
-    return max(candidates, key=lambda candidate: candidate[1].timestamp_not_after)[0]
+    return max(active, key=lambda candidate: candidate[1])[0]
 
 
 def served_certificate(dbDomain, now: Optional[datetime.datetime] = None):

@@ -44,7 +44,8 @@ edge configured with ``any``) therefore never finds a certificate left from befo
 Public API
 ----------
 
-* ``PRIME_STYLES``, ``DEFAULT_BATCH_SIZE`` (domains per pipeline round trip: 100).
+* ``PRIME_STYLES``, ``DEFAULT_BATCH_SIZE`` (domains per pipeline round trip: 100),
+  ``PRIME_BATCH_SIZE`` (the full prime's: 500).
 * Key names: :func:`key_domain` ``(style, domain_name)``, :func:`key_cert`, :func:`key_pkey`,
   :func:`key_chain` ``(id)``.
 * :class:`DomainCertificate`: what one domain serves (names, ids, PEMs; ``fullchain_pem``).
@@ -87,6 +88,7 @@ import urllib.parse
 from typing import Callable
 from typing import Dict
 from typing import Iterable
+from typing import Iterator
 from typing import List
 from typing import Optional
 from typing import Set
@@ -102,6 +104,9 @@ log = logging.getLogger(__name__)
 
 PRIME_STYLES = (1, 2)
 DEFAULT_BATCH_SIZE = 100
+# the full prime (lib.db.actions_redis.prime_redis__all): domains per SQL page and Redis round trip;
+# 100 is a third slower, 1,000 no faster and a bigger transient peak of memory
+PRIME_BATCH_SIZE = 500
 
 # The full prime (an admin action, or a cron job) may wait for a big batch: connecting gives up
 # quickly, a command may take long.
@@ -323,10 +328,14 @@ class Primer:
         self.ttl = ttl or TimeToLive()
         self.server = server or _server_of(client)
         self.result = PrimeResult(prime_style=style)
+        # what this primer wrote: the domain names (for the stale sweep) and the ids of the
+        # values (a bit each: 100,000 domains' certificates and keys take kilobytes, not MB)
         self._domains: Set[str] = set()
-        self._certs: Set[str] = set()
-        self._pkeys: Set[str] = set()
-        self._chains: Set[str] = set()
+        self._certs = _IdSet()
+        self._pkeys = _IdSet()
+        self._chains = _IdSet()
+        self._written = {"c": self._certs, "p": self._pkeys, "i": self._chains}
+        self._sweep_candidates: Dict[str, Set[str]] = {field: set() for field in _VALUE_FIELDS}
 
     def _execute(self, pipeline) -> list:
         try:
@@ -341,65 +350,93 @@ class Primer:
         except redis.exceptions.RedisError as exc:
             raise errors.RedisUnavailable(self.server, str(exc) or exc.__class__.__name__) from exc
 
-    @staticmethod
-    def _set(pipeline, key: str, value: str, ttl: Optional[int]) -> None:
-        # a plain SET drops any TTL the key had, so switching a TTL off takes effect too
-        pipeline.set(key, value, ex=ttl)
-
-    def _set_hash(self, pipeline, key: str, mapping: dict) -> None:
-        # DEL first: the hash holds exactly these fields, whatever was there (even a non-hash)
-        pipeline.delete(key)
-        pipeline.hset(key, mapping=mapping)
-        if self.ttl.domain:
-            pipeline.expire(key, self.ttl.domain)
+    def wrote(self, field: str, value_id) -> bool:
+        """Whether this primer wrote the ``c``/``p``/``i`` value of this id (style 1): a caller
+        loading PEMs for the next batch need not load it again (see :meth:`prime`)."""
+        return _as_id(str(value_id)) in self._written[field]
 
     def prime(self, items: Iterable[DomainCertificate]) -> None:
         """Write one batch in one round trip (a MULTI/EXEC transaction).
 
         Each domain's hash of the other style is deleted in the same transaction (one style at
         a time); so is the style-1 hash of a domain skipped for want of a chain, which must not
-        go on serving an older certificate.
+        go on serving an older certificate. Style 1 writes each ``c:``/``p:``/``i:`` value once
+        per primer: an item's PEM may be None for a value this primer already wrote
+        (:meth:`wrote`).
         """
-        pipeline = self.client.pipeline(transaction=True)
-        removals = []  # positions of the DELs whose counts are removals
-        other_style = 3 - self.style
-        for item in items:
-            other_key = key_domain(other_style, item.domain_name)
-            if self.style == 1 and item.chain_id is None:
-                self.result.skipped.append(item.domain_name)
-                removals.append(len(pipeline))
-                pipeline.delete(key_domain(1, item.domain_name), other_key)
-                continue
-            if self.style == 1:
-                # the values first, then the hash that points at them
-                if item.certificate_id not in self._certs:
-                    self._set(pipeline, key_cert(item.certificate_id), item.cert_pem, self.ttl.cert)
-                if item.private_key_id not in self._pkeys:
-                    self._set(pipeline, key_pkey(item.private_key_id), item.key_pem, self.ttl.pkey)
-                if item.chain_id not in self._chains:
-                    self._set(pipeline, key_chain(item.chain_id), item.chain_pem, self.ttl.certca)
-                mapping = {"c": item.certificate_id, "p": item.private_key_id, "i": item.chain_id}
-            else:
-                mapping = {"f": item.fullchain_pem, "p": item.key_pem}
-            removals.append(len(pipeline))
-            pipeline.delete(other_key)
-            self._set_hash(pipeline, key_domain(self.style, item.domain_name), mapping)
-            self._remember(item)
-        if len(pipeline):
-            replies = self._execute(pipeline)
-            self.result.removed["domain"] += sum(replies[position] for position in removals)
-        self.result.domain = len(self._domains)
-        if self.style == 1:
-            self.result.cert = len(self._certs)
-            self.result.pkey = len(self._pkeys)
-            self.result.certcachain = len(self._chains)
+        style = self.style
+        own, other = ("d1:", "d2:") if style == 1 else ("d2:", "d1:")
+        ttl = self.ttl
+        domain_ttl = ttl.domain
+        # the commands of the batch, in order (one transaction, so the order is only what the
+        # counts see): one DEL of every hash to be removed (the other style's, and both of a
+        # skipped domain; its count is the removals); one DEL of the hashes about to be written
+        # (each holds exactly its fields, whatever was there, even a non-hash); the values, in
+        # one MSET (those with a TTL: a SET each; a SET or MSET drops any TTL a key had, so
+        # switching a TTL off takes effect too); then the hashes that point at them.
+        removals: List[str] = []
+        rewritten: List[str] = []
+        values: List[str] = []  # MSET's key, value, key, value...
+        expiring: List[tuple] = []
+        hashes: List[tuple] = []
+        certs, pkeys, chains = self._certs, self._pkeys, self._chains
 
-    def _remember(self, item: DomainCertificate) -> None:
-        self._domains.add(item.domain_name)
-        if self.style == 1:
-            self._certs.add(item.certificate_id)
-            self._pkeys.add(item.private_key_id)
-            self._chains.add(item.chain_id)
+        def value(key: str, pem: str, seconds: Optional[int]) -> None:
+            if seconds is None:
+                values.append(key)
+                values.append(pem)
+            else:
+                expiring.append(("SET", key, pem, "EX", seconds))
+
+        for item in items:
+            name = item.domain_name
+            removals.append(other + name)
+            if style == 1:
+                if item.chain_id is None:
+                    self.result.skipped.append(name)
+                    removals.append(own + name)
+                    continue
+                cert_id, pkey_id, chain_id = (
+                    _as_id(item.certificate_id),
+                    _as_id(item.private_key_id),
+                    _as_id(item.chain_id),
+                )
+                if cert_id not in certs:
+                    value("c:" + item.certificate_id, item.cert_pem, ttl.cert)
+                    certs.add(cert_id)
+                if pkey_id not in pkeys:
+                    value("p:" + item.private_key_id, item.key_pem, ttl.pkey)
+                    pkeys.add(pkey_id)
+                if chain_id not in chains:
+                    value("i:" + item.chain_id, item.chain_pem, ttl.certca)
+                    chains.add(chain_id)
+                fields = ("c", item.certificate_id, "p", item.private_key_id, "i", item.chain_id)
+            else:
+                fields = ("f", item.fullchain_pem, "p", item.key_pem)
+            key = own + name
+            rewritten.append(key)
+            hashes.append(("HSET", key) + fields)
+            if domain_ttl:
+                hashes.append(("EXPIRE", key, domain_ttl))
+            self._domains.add(name)
+        if removals:
+            pipeline = self.client.pipeline(transaction=True)
+            pipeline.execute_command("DEL", *removals)
+            if rewritten:
+                pipeline.execute_command("DEL", *rewritten)
+            if values:
+                pipeline.execute_command("MSET", *values)
+            for command in expiring:
+                pipeline.execute_command(*command)
+            for command in hashes:
+                pipeline.execute_command(*command)
+            replies = self._execute(pipeline)
+            self.result.removed["domain"] += replies[0]
+        self.result.domain = len(self._domains)
+        if style == 1:
+            self.result.cert = len(certs)
+            self.result.pkey = len(pkeys)
+            self.result.certcachain = len(chains)
 
     def remove_domains(self, domain_names: Iterable[str]) -> int:
         """Delete these domains' hashes, of both styles: they are not to be served from Redis."""
@@ -457,50 +494,78 @@ class Primer:
 
         :returns: the ``removed`` counts.
         """
-        for style in PRIME_STYLES:
-            keep = self._domains if style == self.style else frozenset()
-            stale = self._scan_stale("d%d:" % style, keep)
-            for start in range(0, len(stale), _SCAN_COUNT):
+        own = "d%d:" % self.style
+        # one SCAN for the hashes of both styles, page by page: deleting behind a SCAN is safe,
+        # and no list of every key is held
+        for page in self._scan_pages(_DOMAIN_PATTERN):
+            stale = []
+            for key in page:
+                text = _text(key)
+                if text.startswith(own):
+                    if text[3:] not in self._domains:
+                        stale.append(key)
+                elif text[:3] in _DOMAIN_PREFIXES:
+                    stale.append(key)
+            if stale:
                 pipeline = self.client.pipeline(transaction=False)
-                pipeline.delete(*stale[start : start + _SCAN_COUNT])
+                pipeline.delete(*stale)
                 self.result.removed["domain"] += self._execute(pipeline)[0]
         self._remove_unreferenced_values()
         return dict(self.result.removed)
 
-    def _scan_stale(self, prefix: str, keep) -> list:
-        """The keys starting with ``prefix`` whose rest is not in ``keep`` (SCAN, in pages)."""
-        stale = []
+    def _scan_pages(self, match: str) -> Iterator[list]:
+        """The keys matching the SCAN pattern ``match``, one SCAN page at a time."""
+        cursor = "0"
         try:
-            for key in self.client.scan_iter(match=_glob_escape(prefix) + "*", count=_SCAN_COUNT):
-                if _text(key)[len(prefix) :] not in keep:
-                    stale.append(key)
+            while True:
+                cursor, keys = self.client.scan(cursor, match=match, count=_SCAN_COUNT)
+                if keys:
+                    yield keys
+                if int(cursor) == 0:
+                    return
         except redis.exceptions.RedisError as exc:
             raise errors.RedisUnavailable(self.server, str(exc) or exc.__class__.__name__) from exc
+
+    def _stale_values(self) -> Dict[str, list]:
+        """The ``c:``/``p:``/``i:`` keys this primer did not write, by field (one SCAN)."""
+        written = {"c": self._certs, "p": self._pkeys, "i": self._chains}
+        stale: Dict[str, list] = {field: [] for field in _VALUE_FIELDS}
+        for page in self._scan_pages(_VALUE_PATTERN):
+            for key in page:
+                text = _text(key)
+                field = text[:1]
+                if text[1:2] == ":" and field in written and _as_id(text[2:]) not in written[field]:
+                    stale[field].append(key)
         return stale
 
     def _referenced_values(self) -> Dict[str, Set[str]]:
-        """The ids every ``d1:`` hash points at now: ``{"c": {...}, "p": {...}, "i": {...}}``."""
+        """Of the ids in ``self._sweep_candidates`` (``{"c": {...}, "p": {...}, "i": {...}}``),
+        those a ``d1:`` hash points at now; every ``d1:`` hash is read, a SCAN page at a time,
+        and only the candidates are remembered."""
+        wanted = self._sweep_candidates
         referenced: Dict[str, Set[str]] = {field: set() for field in _VALUE_FIELDS}
-        hashes = self._scan_stale("d1:", frozenset())
-        for start in range(0, len(hashes), _SCAN_COUNT):
+        for page in self._scan_pages(_glob_escape("d1:") + "*"):
             pipeline = self.client.pipeline(transaction=False)
-            for key in hashes[start : start + _SCAN_COUNT]:
+            for key in page:
                 pipeline.hmget(key, *_VALUE_FIELDS)
             for ids in self._execute(pipeline):
                 for field, value in zip(_VALUE_FIELDS, ids):
                     if value is not None:
-                        referenced[field].add(_text(value))
+                        value = _text(value)
+                        if value in wanted[field]:
+                            referenced[field].add(value)
         return referenced
 
     def _remove_unreferenced_values(self) -> None:
-        written = {"c": self._certs, "p": self._pkeys, "i": self._chains}
         for _attempt in range(_SWEEP_ATTEMPTS):
-            candidates = {
-                field: self._scan_stale(prefix, written[field]) for field, (prefix, _kind) in _VALUE_FIELDS.items()
-            }
+            candidates = self._stale_values()
             watched = [key for keys in candidates.values() for key in keys]
             if not watched:
                 return
+            self._sweep_candidates = {
+                field: {_text(key)[len(prefix) :] for key in candidates[field]}
+                for field, (prefix, _kind) in _VALUE_FIELDS.items()
+            }
             try:
                 with self.client.pipeline(transaction=True) as pipeline:
                     # From here on, a write to any candidate (a write-through's SET) aborts the
@@ -533,8 +598,55 @@ class Primer:
 
 # The fields of a d1: hash, with the prefix of the values they name and the kind counted.
 _VALUE_FIELDS = {"c": ("c:", "cert"), "p": ("p:", "pkey"), "i": ("i:", "certcachain")}
+# The SCAN patterns of the stale sweep: the domain hashes of both styles, and the values (the
+# keys they match are checked again by prefix).
+_DOMAIN_PATTERN = "d[12]:*"
+_DOMAIN_PREFIXES = frozenset("d%d:" % style for style in PRIME_STYLES)
+_VALUE_PATTERN = "[cpi]:*"
 # How often the value sweep starts again when a write-through keeps changing its candidates.
 _SWEEP_ATTEMPTS = 3
+
+
+def _as_id(text: str):
+    """An id as the primer remembers it: the int of a canonical decimal string (what the
+    database's ids print as); any other text stays text (nothing this primer wrote)."""
+    if text.isdigit() and (text == "0" or text[0] != "0"):
+        return int(text)
+    return text
+
+
+class _IdSet:
+    """A set of database ids (``add``, ``in``, ``len``): a bitmap for the ids up to
+    ``_IdSet.BITMAP_LIMIT`` (one bit each, grown as needed: 1.25 MB for ten million), a ``set``
+    for any other value (a larger id, text)."""
+
+    BITMAP_LIMIT = 1 << 26
+
+    def __init__(self):
+        self._bits = bytearray()
+        self._others: set = set()
+        self._count = 0
+
+    def __len__(self) -> int:
+        return self._count
+
+    def add(self, value) -> None:
+        if isinstance(value, int) and 0 <= value < self.BITMAP_LIMIT:
+            byte, bit = value >> 3, 1 << (value & 7)
+            if byte >= len(self._bits):
+                self._bits.extend(bytes(max(byte + 1 - len(self._bits), len(self._bits))))
+            if not self._bits[byte] & bit:
+                self._bits[byte] |= bit
+                self._count += 1
+        elif value not in self._others:
+            self._others.add(value)
+            self._count += 1
+
+    def __contains__(self, value) -> bool:
+        if isinstance(value, int) and 0 <= value < self.BITMAP_LIMIT:
+            byte = value >> 3
+            return byte < len(self._bits) and bool(self._bits[byte] & (1 << (value & 7)))
+        return value in self._others
 
 
 def _text(value) -> str:

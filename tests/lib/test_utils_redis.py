@@ -416,3 +416,61 @@ def test_the_quick_client_has_short_timeouts_and_no_retries(redis_url):
     assert kwargs["socket_timeout"] == utils_redis.QUICK_TIMEOUT_SECONDS
     assert client is utils_redis.client_for_url(redis_url, quick=True)
     assert client is not utils_redis.client_for_url(redis_url)
+
+
+# --- one prime writes each value once (issue 16)
+
+
+def test_a_value_already_written_needs_no_pem(redis_client):
+    primer = utils_redis.Primer(redis_client, 1)
+    assert not primer.wrote("c", 1)
+    primer.prime([item("a.example.com")])
+    assert primer.wrote("c", 1) and primer.wrote("p", "2") and primer.wrote("i", 3)
+    assert not primer.wrote("c", 4)
+    # the caller loaded no PEM for the values this primer wrote: they are not written again
+    shared = DomainCertificate(
+        domain_name="b.example.com",
+        certificate_id="1",
+        cert_pem=None,
+        private_key_id="2",
+        key_pem=None,
+        chain_id="3",
+        chain_pem=None,
+    )
+    primer.prime([shared])
+    assert redis_client.get("c:1") == "CERT 1\n"
+    assert redis_client.hgetall("d1:b.example.com") == {"c": "1", "p": "2", "i": "3"}
+    assert primer.result.total_primed() == {"certcachain": 1, "cert": 1, "pkey": 1, "domain": 2}
+
+
+def test_one_delete_counts_the_other_styles_hashes_of_a_batch(redis_client):
+    utils_redis.prime_domains(redis_client, 2, [item("a.example.com"), item("b.example.com")])
+    redis_client.hset("d1:c.example.com", "c", "9")  # a skipped domain's stale style-1 hash
+    primer = utils_redis.Primer(redis_client, 1)
+    primer.prime([item("a.example.com"), item("b.example.com"), item("c.example.com", chain=None)])
+    assert primer.result.removed["domain"] == 3
+    assert sorted(redis_client.keys("d*")) == ["d1:a.example.com", "d1:b.example.com"]
+    assert primer.result.skipped == ["c.example.com"]
+
+
+def test_the_sweep_deletes_page_by_page(redis_client, monkeypatch):
+    """More stale hashes than one SCAN page: all go, the kept ones stay."""
+    monkeypatch.setattr(utils_redis, "_SCAN_COUNT", 7)
+    utils_redis.prime_domains(redis_client, 1, [item("d%02d.example.com" % i) for i in range(40)])
+    utils_redis.prime_domains(redis_client, 2, [item("e%02d.example.com" % i) for i in range(15)])
+    primer = utils_redis.Primer(redis_client, 1)
+    primer.prime([item("d%02d.example.com" % i) for i in range(0, 40, 4)])
+    removed = primer.remove_stale()
+    assert removed["domain"] == 30 + 15
+    assert sorted(redis_client.keys("d*")) == sorted("d1:d%02d.example.com" % i for i in range(0, 40, 4))
+
+
+def test_the_written_ids_are_a_bitmap_and_a_set():
+    ids = utils_redis._IdSet()
+    for value in (0, 1, 7, 8, 1000, 1000, 5, utils_redis._IdSet.BITMAP_LIMIT + 3, "abc", "abc", -3):
+        ids.add(value)
+    assert len(ids) == 9
+    assert all(v in ids for v in (0, 1, 7, 8, 1000, 5, utils_redis._IdSet.BITMAP_LIMIT + 3, "abc", -3))
+    assert not any(v in ids for v in (2, 9, 999, 1001, 100000, "ab", utils_redis._IdSet.BITMAP_LIMIT, None))
+    # ids are compared as the database prints them: "007" is not 7
+    assert utils_redis._as_id("7") == 7 and utils_redis._as_id("007") == "007" and utils_redis._as_id("0") == 0

@@ -14,6 +14,7 @@ from peter_sslers.lib import utils_redis
 from peter_sslers.lib.context import ApiContext
 from peter_sslers.lib.db import actions
 from peter_sslers.lib.db import actions_redis
+from peter_sslers.lib.db import chains
 from peter_sslers.lib.db import update
 from peter_sslers.model import objects as m
 from peter_sslers.model import utils as model_utils
@@ -643,3 +644,43 @@ def test_a_compromised_key_without_certificates_leaves_redis(app1, ctx, redis_cl
     redis_client.set("p:%s" % key.id, key.key_pem)  # left by an earlier prime
     app1.post(ADMIN + "/private-key/%s/mark.json" % key.id, {"action": "compromised"}, status=200)
     assert not redis_client.exists("p:%s" % key.id)
+
+
+# --- the full prime's reads (issue 16: plain rows, each PEM loaded once)
+
+
+@pytest.mark.parametrize("style", [1, 2])
+def test_the_full_prime_reads_plain_rows_and_each_pem_once(raw_settings, dbsession, redis_url, redis_client, count_queries, style):
+    settings = ApplicationSettings.from_settings(
+        dict(raw_settings, enable_redis="true", **{"redis.url": redis_url, "redis.prime_style": str(style)})
+    )
+    ctx = ApiContext(dbsession, settings)
+    names = ["a%02d.example.com" % i for i in range(30)]
+    add_certificate(ctx, names)  # one certificate over three batches of 10
+    add_certificate(ctx, ["single.example.com"])
+    add_certificate(ctx, ["gone.example.com"], active=False)
+    dbsession.expunge_all()
+    with count_queries() as counter:
+        result = actions_redis.prime_redis__all(ctx, batch_size=10)
+    dbsession.commit()
+    # no ORM object of what was primed was built
+    loaded = [o for o in dbsession.identity_map.values() if isinstance(o, (m.Domain, m.CertificateSigned, m.PrivateKey))]
+    assert loaded == []
+    cert_reads = [s for s in counter.statements if "certificate_signed.cert_pem" in s]
+    key_reads = [s for s in counter.statements if "private_key.key_pem" in s]
+    # style 1 writes each value once, so loads it once: the shared certificate in the first batch,
+    # the single one in the fourth; style 2 puts the PEMs in every hash: every batch loads its own
+    assert len(cert_reads) == len(key_reads) == (2 if style == 1 else 4)
+    assert result["total_primed"]["domain"] == 31
+    assert not redis_client.exists("d%d:gone.example.com" % style)
+    # what was written is what the ORM path (the write-through's) writes, byte for byte
+    preference = chains.chain_preference(ctx)
+    for name in names + ["single.example.com"]:
+        dbDomain = dbsession.query(m.Domain).filter_by(domain_name=name).one()
+        item = actions_redis.domain_certificate(dbDomain, preference, ctx.timestamp)
+        assert utils_redis.read_domain(redis_client, style, name) == {
+            "fullchain": item.cert_pem + ("\n" if style == 1 else "") + item.chain_pem,
+            "private_key": item.key_pem,
+        }
+        if style == 1:
+            assert redis_client.hgetall("d1:" + name) == {"c": item.certificate_id, "p": item.private_key_id, "i": item.chain_id}

@@ -21,11 +21,14 @@ from typing import List
 from typing import Optional
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm import selectinload
 
+from ...model.objects import CertificateCAChain
 from ...model.objects import CertificateSigned
 from ...model.objects import CertificateSignedChain
 from ...model.objects import Domain
+from ...model.objects import PrivateKey
 from .. import errors
 from .. import exports
 from .. import utils_redis
@@ -95,13 +98,32 @@ _SERVED_CERTIFICATE_OPTIONS = (
 )
 
 
-def _servable_domains(ctx, batch_size: int) -> Iterator[List[Domain]]:
-    """Active Domains with a latest certificate, by id, ``batch_size`` at a time (keyset paging,
-    each batch with its certificates, keys and chains in a few IN queries: no N+1)."""
+_Multi = aliased(CertificateSigned, name="latest_multi")
+_Single = aliased(CertificateSigned, name="latest_single")
+
+
+def _servable_rows(ctx, batch_size: int) -> Iterator[list]:
+    """Active Domains with a latest certificate, by id, ``batch_size`` at a time (keyset paging):
+    plain rows of ``(domain_name, multi id, multi is_active, multi timestamp_not_after, multi
+    private_key_id, single ...)``, no PEM and no ORM object."""
     last_id = 0
+    columns = (
+        Domain.id,
+        Domain.domain_name,
+        _Multi.id,
+        _Multi.is_active,
+        _Multi.timestamp_not_after,
+        _Multi.private_key_id,
+        _Single.id,
+        _Single.is_active,
+        _Single.timestamp_not_after,
+        _Single.private_key_id,
+    )
     while True:
-        batch = ctx.dbsession.scalars(
-            sa.select(Domain)
+        rows = ctx.dbsession.execute(
+            sa.select(*columns)
+            .outerjoin(_Multi, _Multi.id == Domain.certificate_signed_id__latest_multi)
+            .outerjoin(_Single, _Single.id == Domain.certificate_signed_id__latest_single)
             .where(
                 Domain.id > last_id,
                 Domain.is_active.is_(True),
@@ -110,20 +132,99 @@ def _servable_domains(ctx, batch_size: int) -> Iterator[List[Domain]]:
                     Domain.certificate_signed_id__latest_single.is_not(None),
                 ),
             )
-            .options(*_SERVED_CERTIFICATE_OPTIONS)
             .order_by(Domain.id)
             .limit(batch_size)
         ).all()
-        if not batch:
+        if not rows:
             return
-        yield batch
-        last_id = batch[-1].id
+        yield [row[1:] for row in rows]
+        last_id = rows[-1][0]
 
 
-def prime_redis__all(ctx, batch_size: int = utils_redis.DEFAULT_BATCH_SIZE, remove_stale: bool = True) -> dict:
+class _PrimeLoader:
+    """Turns batches of ``_servable_rows`` into :class:`utils_redis.DomainCertificate` values
+    for one prime: the served certificate (``exports.served_index``) and its preferred chain
+    (``exports.preferred_chain_id``) chosen on plain rows, then only the PEMs the primer has not
+    written yet (style 1 writes each value once) loaded by id, a few IN queries a batch. Holds
+    nothing across batches but the chains' PEMs (a fleet has a few chains)."""
+
+    def __init__(self, ctx, primer: utils_redis.Primer, preference):
+        self.ctx = ctx
+        self.primer = primer
+        self.preference = preference
+        self._chain_pems: dict = {}
+
+    def _pems(self, column, key_column, ids) -> dict:
+        if not ids:
+            return {}
+        return dict(self.ctx.dbsession.execute(sa.select(key_column, column).where(key_column.in_(sorted(ids)))).all())
+
+    def items(self, rows: list, now) -> List[utils_redis.DomainCertificate]:
+        served = []  # (domain_name, certificate id, private key id)
+        for name, m_id, m_active, m_after, m_key, s_id, s_active, s_after, s_key in rows:
+            index = exports.served_index(
+                ((m_active, m_after) if m_id is not None else None, (s_active, s_after) if s_id is not None else None),
+                now,
+            )
+            if index is None:
+                continue
+            served.append((name, m_id, m_key) if index == 0 else (name, s_id, s_key))
+        if not served:
+            return []
+        cert_ids = {cert_id for _name, cert_id, _key in served}
+        links: dict = {}
+        for cert_id, *link in self.ctx.dbsession.execute(
+            sa.select(
+                CertificateSignedChain.certificate_signed_id,
+                CertificateSignedChain.is_upstream_default,
+                CertificateSignedChain.id,
+                CertificateSignedChain.certificate_ca_chain_id,
+                CertificateCAChain.certificate_ca_ids_string,
+            )
+            .join(CertificateCAChain, CertificateCAChain.id == CertificateSignedChain.certificate_ca_chain_id)
+            .where(CertificateSignedChain.certificate_signed_id.in_(sorted(cert_ids)))
+        ):
+            links.setdefault(cert_id, []).append(link)
+        chain_of = {cert_id: exports.preferred_chain_id(links.get(cert_id, ()), self.preference) for cert_id in cert_ids}
+        primer = self.primer
+        every = primer.style != 1  # style 2 puts the PEMs in every domain's hash
+        cert_pems = self._pems(
+            CertificateSigned.cert_pem,
+            CertificateSigned.id,
+            {i for i in cert_ids if every or not primer.wrote("c", i)},
+        )
+        key_pems = self._pems(
+            PrivateKey.key_pem,
+            PrivateKey.id,
+            {key for _name, _cert, key in served if every or not primer.wrote("p", key)},
+        )
+        missing = {i for i in chain_of.values() if i is not None and i not in self._chain_pems}
+        self._chain_pems.update(self._pems(CertificateCAChain.chain_pem, CertificateCAChain.id, missing))
+        items = []
+        for name, cert_id, key_id in served:
+            chain_id = chain_of[cert_id]
+            items.append(
+                utils_redis.DomainCertificate(
+                    domain_name=name,
+                    certificate_id=str(cert_id),
+                    cert_pem=cert_pems.get(cert_id),
+                    private_key_id=str(key_id),
+                    key_pem=key_pems.get(key_id),
+                    chain_id=str(chain_id) if chain_id is not None else None,
+                    chain_pem=self._chain_pems.get(chain_id),
+                )
+            )
+        return items
+
+
+def prime_redis__all(ctx, batch_size: int = utils_redis.PRIME_BATCH_SIZE, remove_stale: bool = True) -> dict:
     """Prime every Domain that serves a certificate, ``batch_size`` domains per Redis round trip;
     then (``remove_stale``) delete the domain hashes (of both styles), and the values, that the
     database no longer serves. Logs ``operations__redis_prime`` once Redis has taken it all.
+
+    The rows are read in keyset batches of plain columns (``_servable_rows``, ``_PrimeLoader``):
+    no ORM object, and memory that does not grow with the fleet beyond the names and ids the
+    stale sweep must keep.
 
     :returns: ``PrimeResult.as_json()`` plus ``redis_server`` and ``operations_event_id``.
     :raises errors.RedisNotEnabled: nothing was done.
@@ -132,14 +233,11 @@ def prime_redis__all(ctx, batch_size: int = utils_redis.DEFAULT_BATCH_SIZE, remo
     require_redis(ctx)
     primer = _primer(ctx.settings)
     primer.ping()
-    preference = chains.chain_preference(ctx)
-    for batch in _servable_domains(ctx, batch_size):
-        items = []
-        for dbDomain in batch:
-            item = domain_certificate(dbDomain, preference, ctx.timestamp)
-            if item is not None:
-                items.append(item)
-        primer.prime(items)
+    loader = _PrimeLoader(ctx, primer, chains.chain_preference(ctx))
+    for rows in _servable_rows(ctx, batch_size):
+        items = loader.items(rows, ctx.timestamp)
+        if items:
+            primer.prime(items)
     if remove_stale:
         primer.remove_stale()
     # Redis answers again: the write-through need not wait for its back-off to run out

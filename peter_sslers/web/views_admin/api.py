@@ -102,7 +102,7 @@ class ViewApi(Handler):
         schema=forms.ActionNoFields,
         about="Prime Redis with every active Domain's certificate, private key and chain, in the layout "
         "of `redis.prime_style` (what lua-resty-peter_sslers reads), %s domains per round trip; then "
-        "remove the domains (and style 1 values) the database no longer serves." % utils_redis.DEFAULT_BATCH_SIZE,
+        "remove the domains (and style 1 values) the database no longer serves." % utils_redis.PRIME_BATCH_SIZE,
         example="peter_sslers_prequest -m POST example_development.ini /.well-known/admin/api/redis/prime.json < /dev/null",
         notes=(
             "`enable_redis = false`: HTTP 400 `{\"result\": \"error\", \"error\": \"redis is not enabled\"}`, "
