@@ -8,7 +8,6 @@ import datetime
 import logging
 import os
 import stat
-import threading
 
 import sqlalchemy as sa
 import zope.sqlalchemy
@@ -108,136 +107,7 @@ def get_engine(settings: dict, prefix: str = "sqlalchemy.") -> sa.engine.Engine:
     if engine.dialect.name == "sqlite":
         prepare_sqlite_file(engine.url.database)
         event.listen(engine, "connect", _sqlite_pragmas(*sqlite_options(settings)))
-        install_sqlite_writer_gate(engine, timeout=_connect_timeout(engine))
     return engine
-
-
-def _connect_timeout(engine: sa.engine.Engine) -> float:
-    """The busy timeout the engine's connections were given (a URL's ``?timeout=`` or ours)."""
-    raw = engine.url.query.get("timeout")
-    try:
-        return float(raw) if raw is not None else float(SQLITE_BUSY_TIMEOUT)
-    except (TypeError, ValueError):
-        return float(SQLITE_BUSY_TIMEOUT)
-
-
-# the first word of a statement that makes the driver open (or is) a write transaction
-_SQLITE_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER")
-
-
-class SQLiteWriterGate:
-    """One writer at a time among the connections of one SQLite engine, in this process.
-
-    SQLite lets one connection write at a time; the others wait in its busy handler, which
-    sleeps 1, 2, 5, 10 ... 100 ms between tries: a writer that just missed the lock may sleep
-    tens of ms while the lock is free. The gate makes the writers of this process queue on a
-    lock instead, which wakes the next one the moment the last one commits.
-
-    A connection takes the gate before its first write of a transaction (the statement that
-    makes the driver open its transaction, or ``BEGIN IMMEDIATE``) and gives it back when the
-    transaction ends: commit, rollback (the pool's reset on check-in is one), a statement that
-    left no transaction open (autocommit, DDL), check-in, close or invalidation.
-
-    It never adds a deadlock: the wait is bounded by the busy timeout, after which the
-    connection goes on without the gate, to SQLite's own wait (as without the gate); and a
-    thread whose other connection holds the gate does not wait for it at all (the holder cannot
-    commit while the thread waits). Other processes contend through SQLite as before.
-    """
-
-    def __init__(self, timeout: float):
-        self.timeout = timeout
-        self._lock = threading.Lock()
-        self._mutex = threading.Lock()  # guards holder/holder_thread
-        self.holder = None  # the DBAPI connection holding the gate
-        self.holder_thread = None
-
-    def acquire(self, dbapi_connection) -> bool:
-        """Take the gate for ``dbapi_connection``; False when it went on without it."""
-        me = threading.get_ident()
-        with self._mutex:
-            if self.holder is dbapi_connection:
-                return True
-            if self.holder is not None and self.holder_thread == me:
-                return False  # this thread's other connection holds it: SQLite decides
-        if not self._lock.acquire(timeout=self.timeout):
-            log.warning("SQLite writer gate: waited %.0f s, going on to SQLite's own wait", self.timeout)
-            return False
-        with self._mutex:
-            self.holder, self.holder_thread = dbapi_connection, me
-        return True
-
-    def release(self, dbapi_connection) -> None:
-        """Give the gate back if ``dbapi_connection`` holds it (a no-op otherwise)."""
-        with self._mutex:
-            if dbapi_connection is None or self.holder is not dbapi_connection:
-                return
-            self.holder = self.holder_thread = None
-            self._lock.release()
-
-    def holds(self, dbapi_connection) -> bool:
-        return dbapi_connection is not None and self.holder is dbapi_connection
-
-
-def install_sqlite_writer_gate(engine: sa.engine.Engine, timeout: float) -> SQLiteWriterGate:
-    """Put a :class:`SQLiteWriterGate` on a SQLite ``engine`` (``engine.sqlite_writer_gate``)."""
-    gate = SQLiteWriterGate(timeout)
-
-    def before_cursor_execute(conn, cursor, statement, parameters, context, executemany):
-        head = statement.lstrip()[:16].upper()
-        if head.startswith(_SQLITE_WRITES) or head.startswith(("BEGIN IMMEDIATE", "BEGIN EXCLUSIVE")):
-            dbapi_connection = conn.connection.dbapi_connection
-            if not gate.holds(dbapi_connection):
-                gate.acquire(dbapi_connection)
-
-    def after_cursor_execute(conn, cursor, statement, parameters, context, executemany):
-        dbapi_connection = conn.connection.dbapi_connection
-        if gate.holds(dbapi_connection) and not dbapi_connection.in_transaction:
-            gate.release(dbapi_connection)  # autocommit, DDL: nothing is held any more
-
-    def handle_error(exception_context):
-        # a failed write (e.g. `database is locked` on BEGIN IMMEDIATE) may leave no transaction
-        conn = exception_context.connection
-        if conn is None or conn.closed or conn.invalidated:
-            return
-        dbapi_connection = conn.connection.dbapi_connection
-        if dbapi_connection is not None and gate.holds(dbapi_connection) and not dbapi_connection.in_transaction:
-            gate.release(dbapi_connection)
-
-    def on_pool_event(dbapi_connection, *args):
-        gate.release(dbapi_connection)
-
-    dialect = engine.dialect
-    do_commit, do_rollback = dialect.do_commit, dialect.do_rollback
-
-    # released after the driver's COMMIT / ROLLBACK returned: the next writer finds the lock free
-    # (SQLAlchemy hands these the pool's proxy of the connection: the gate knows the driver's)
-    def gated_commit(connection):
-        try:
-            do_commit(connection)
-        finally:
-            raw = getattr(connection, "dbapi_connection", connection)
-            if gate.holds(raw) and not raw.in_transaction:
-                gate.release(raw)
-
-    def gated_rollback(connection):
-        try:
-            do_rollback(connection)
-        finally:
-            raw = getattr(connection, "dbapi_connection", connection)
-            if gate.holds(raw) and not raw.in_transaction:
-                gate.release(raw)
-
-    dialect.do_commit = gated_commit
-    dialect.do_rollback = gated_rollback
-    event.listen(engine, "before_cursor_execute", before_cursor_execute)
-    event.listen(engine, "after_cursor_execute", after_cursor_execute)
-    event.listen(engine, "handle_error", handle_error)
-    for name in ("checkin", "close", "close_detached", "detach"):
-        event.listen(engine.pool, name, on_pool_event)
-    event.listen(engine.pool, "invalidate", on_pool_event)
-    event.listen(engine.pool, "soft_invalidate", on_pool_event)
-    engine.sqlite_writer_gate = gate
-    return gate
 
 
 def sqlite_options(settings: dict) -> tuple:
