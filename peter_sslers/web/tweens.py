@@ -18,6 +18,22 @@ log = logging.getLogger(__name__)
 HEADER_NAME = "X-Peter-SSLers"
 HEADER_VALUE = "production"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+# on every response, and on every admin response (tween below)
+COMMON_HEADERS = ((HEADER_NAME, HEADER_VALUE), ("X-Content-Type-Options", "nosniff"))
+ADMIN_HEADERS = COMMON_HEADERS + (
+    ("Cache-Control", "no-store"),
+    ("X-Frame-Options", "DENY"),
+    ("Content-Security-Policy", security.ADMIN_CSP),
+    ("Referrer-Policy", security.REFERRER_POLICY),
+)
+
+
+def _set_headers(response, pairs) -> None:
+    """``response.headers[name] = value`` for each pair, in one pass over the header list
+    (each ``headers[...] =`` of webob scans the whole list to drop the name first)."""
+    names = {name.lower() for name, _value in pairs}
+    headerlist = response.headerlist
+    headerlist[:] = [item for item in headerlist if item[0].lower() not in names] + list(pairs)
 
 
 def _refusal(request, status: int, title: str, message: str, headers=None) -> Response:
@@ -68,7 +84,8 @@ def peter_sslers_tween_factory(handler, registry):
     body_limit = registry.app_settings.request_max_bytes
 
     def tween(request):
-        is_admin = request.path == admin_prefix or request.path.startswith(admin_prefix + "/")
+        path = request.path  # webob rebuilds (and quotes) it on every read: once
+        is_admin = path == admin_prefix or path.startswith(admin_prefix + "/")
         # the body limit first: the admin guard's CSRF check may read the form
         response = limits.refuse_body(request, body_limit)
         if response is None and is_admin and guard:
@@ -81,18 +98,12 @@ def peter_sslers_tween_factory(handler, registry):
                 # (a failure in the transaction commit itself, say).
                 log.exception("unhandled error on %s %s", request.method, request.path)
                 response = Response("Internal Server Error\n", status=500, content_type="text/plain")
-        response.headers[HEADER_NAME] = HEADER_VALUE
-        response.headers["X-Content-Type-Options"] = "nosniff"
         if response.content_type == "application/json" and not response.charset:
             # Say it: tools such as prequest print undeclared bodies as raw bytes.
             response.charset = "utf-8"
-        if is_admin:
-            # Admin pages carry private keys: never keep them in any cache or frame, never
-            # send their URLs to another site, run no script from anywhere else.
-            response.headers["Cache-Control"] = "no-store"
-            response.headers["X-Frame-Options"] = "DENY"
-            response.headers["Content-Security-Policy"] = security.ADMIN_CSP
-            response.headers["Referrer-Policy"] = security.REFERRER_POLICY
+        # Admin pages carry private keys: never keep them in any cache or frame, never send
+        # their URLs to another site, run no script from anywhere else.
+        _set_headers(response, ADMIN_HEADERS if is_admin else COMMON_HEADERS)
         return response
 
     return tween

@@ -399,6 +399,47 @@ def test_security_headers(testapp):
     assert missing.headers["X-Content-Type-Options"] == "nosniff"
 
 
+
+def test_security_headers_once_each(testapp, dbsession):
+    """The tween sets its headers in one pass (web/tweens.py ``_set_headers``): each exactly once,
+    on a page, on config.json (a Response of the view's own), on a 404 and on a refusal."""
+    dbDomain = f.make_domain(dbsession, name="headers-once.example.com")
+    dbsession.commit()
+    admin_names = ("X-Peter-SSLers", "X-Content-Type-Options", "Cache-Control", "X-Frame-Options",
+                   "Content-Security-Policy", "Referrer-Policy")
+    for res in (
+        testapp.get(ADMIN + "/domains", status=200),
+        testapp.get(ADMIN + "/domain/%s/config.json" % dbDomain.id, status=200),
+        testapp.get(ADMIN + "/domain/no-such-domain.example.com/config.json", status=404),
+        testapp.get(ADMIN + "/domains.json", headers={"Host": "rebound.example.com"}, status=403),
+    ):
+        names = [name.lower() for name, _value in res.headerlist]
+        for name in admin_names:
+            assert names.count(name.lower()) == 1, (res.request.path, res.headerlist)
+        assert res.headers["Cache-Control"] == "no-store"
+        assert res.headers["X-Frame-Options"] == "DENY"
+    for res in (
+        testapp.get("/.well-known/public/whoami", status=200),
+        testapp.get("/.well-known/acme-challenge/nothing-here", status=404),
+    ):
+        names = [name.lower() for name, _value in res.headerlist]
+        assert names.count("x-content-type-options") == 1 and names.count("x-peter-sslers") == 1
+        assert "cache-control" not in names and "content-security-policy" not in names
+
+
+def test_set_headers_replaces_a_views_own_value():
+    from pyramid.response import Response
+
+    from peter_sslers.web import tweens
+
+    response = Response("x", content_type="text/plain")
+    response.headers["cache-control"] = "max-age=60"
+    response.headers["X-Other"] = "kept"
+    tweens._set_headers(response, tweens.ADMIN_HEADERS)
+    assert response.headers.getall("Cache-Control") == ["no-store"]
+    assert response.headers["X-Other"] == "kept"
+    assert response.content_type == "text/plain"
+
 def test_templates_need_no_inline_script_or_style():
     """The CSP forbids inline script and style: the templates must not rely on them."""
     for name in os.listdir(TEMPLATES):
