@@ -52,7 +52,8 @@ def _api_context(request):
 
 def transactionless_paths(app_settings, challenge_polls_buffered: bool):
     """The regular expression of the paths whose view needs no transaction (None: none do):
-    ``config.json`` (``lib/db/reads.py``, one statement on a pooled connection) and, when its
+    ``config.json`` (``lib/db/reads.py``, one statement on a pooled connection), the public
+    ``whoami`` (no database at all: what a load balancer's health check polls) and, when its
     hits are buffered and the ACME-flow tool is off, the challenge responder. Each is its route's
     own pattern (``{name}`` is one segment), and no other route matches those paths: a request
     pyramid_tm does not wrap costs no transaction begin, note and commit. A view there that still
@@ -60,6 +61,8 @@ def transactionless_paths(app_settings, challenge_polls_buffered: bool):
     patterns = []
     if app_settings.enable_views_admin:
         patterns.append(re.escape(app_settings.admin_prefix) + r"/domain/[^/]+/config\.json")
+    if app_settings.enable_views_public:
+        patterns.append(r"/\.well-known/public/whoami")
     if app_settings.enable_views_public and challenge_polls_buffered and not app_settings.enable_acme_flow:
         patterns.append(r"/\.well-known/acme-challenge/[^/]+")
     return re.compile("(?:%s)\\Z" % "|".join(patterns)) if patterns else None

@@ -133,6 +133,9 @@ def test_the_paths_pyramid_tm_leaves_alone(app_settings):
         assert not pattern.match(path), path
     assert pattern.match("/.well-known/acme-challenge/tOk3n")
     assert not pattern.match("/.well-known/acme-challenge/a/b")
+    assert pattern.match("/.well-known/public/whoami")
+    assert not pattern.match("/.well-known/public/whoami/x")
+    assert not pattern.match(ADMIN + "/whoami")  # only the public one is listed
     # the responder writes in its request (flush 0) or may answer the ACME-flow tool: it keeps its transaction
     assert not transactionless_paths(app_settings, challenge_polls_buffered=False).match("/.well-known/acme-challenge/t")
     flow = ApplicationSettings.from_settings(dict(enable_views_public="true", enable_views_admin="true", enable_acme_flow="true"))
@@ -154,6 +157,7 @@ def test_config_json_works_without_a_transaction_and_others_keep_theirs(testapp,
     monkeypatch.setattr(transaction.TransactionManager, "begin", begin)
     testapp.get(ADMIN + "/domain/example.com/config.json", status=200)
     testapp.get(ADMIN + "/domain/unknown.example.com/config.json", status=404)
+    assert testapp.get("/.well-known/public/whoami", status=200).text
     assert begun == []
     testapp.get(ADMIN + "/domains.json", status=200)
     assert begun == [True]
