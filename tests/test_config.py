@@ -328,8 +328,10 @@ def test_shipped_ini_files_are_valid(ini):
 
 
 @pytest.mark.parametrize("value, frozen", [("true", True), ("false", False)])
-def test_gc_freeze_once_the_app_is_loaded(make_app, monkeypatch, value, frozen):
-    """``gc_freeze``: the loaded application goes to the permanent generation (gc.freeze), or not."""
+def test_gc_freeze_once_the_app_is_loaded(make_app, db, monkeypatch, value, frozen):
+    """``gc_freeze``: the loaded application goes to the permanent generation (gc.freeze), or not.
+    (``db``: start-up needs the seeded database, which an ACME test before this one may have
+    pointed at another pebble.)"""
     import gc
 
     calls = []

@@ -343,3 +343,31 @@ def test_the_deliver_route_and_the_notifications_page(make_app, db, ctx, receive
     res = app.post(ADMIN + "/api/notifications/deliver", "", status=200)
     assert "Done." in res.text  # not due yet (the back-off): nothing sent
     assert len(receiver.requests) == 1
+
+
+# --- a replacement issued within the second of the original
+
+
+def test_a_replacement_in_the_same_second_counts_an_older_one_does_not(db, ctx):
+    """notBefore counts whole seconds, and a quick CA (pebble, issue 16's faster polls) renews within
+    the second of the original: the same notBefore counts as a replacement when it was stored after
+    the original, never when it was stored before (or is the original itself)."""
+    s = ctx.dbsession
+    not_after = utcnow() + datetime.timedelta(days=60)
+    not_before = (not_after - datetime.timedelta(days=90)).replace(microsecond=0)
+    fqdn_set = f.make_fqdn_set(s, ["same-second.example.com"])
+    earlier_twin = f.make_certificate_signed(
+        s, fqdn_set=fqdn_set, timestamp_not_before=not_before, timestamp_not_after=not_after
+    )
+    original = f.make_certificate_signed(s, fqdn_set=fqdn_set, timestamp_not_before=not_before, timestamp_not_after=not_after)
+    s.flush()
+    earlier_twin.is_active = False  # stored before the original: not a replacement even when active
+    s.flush()
+    assert coverage.find_replacement(ctx, original) is None
+    later_twin = f.make_certificate_signed(s, fqdn_set=fqdn_set, timestamp_not_before=not_before, timestamp_not_after=not_after)
+    s.flush()
+    assert coverage.find_replacement(ctx, original) is later_twin
+    earlier_twin.is_active = True
+    later_twin.is_active = False
+    s.flush()
+    assert coverage.find_replacement(ctx, original) is None  # the twin stored before it does not count

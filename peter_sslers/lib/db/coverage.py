@@ -419,7 +419,9 @@ def find_replacement(
 ) -> Optional[CertificateSigned]:
     """A valid replacement: an active certificate, not expired, whose names include the active
     names of ``dbCertificate``'s set (or ``dbSet``), issued after ``dbCertificate`` (notBefore
-    later), or stored after ``created_after`` when no certificate is given."""
+    later; or, as notBefore counts whole seconds, the same notBefore and stored after it: a CA
+    that answers in milliseconds issues a renewal within the second of the original), or stored
+    after ``created_after`` when no certificate is given."""
     dbSet = dbSet or dbCertificate.unique_fqdn_set
     domain_ids = _needed_domain_ids(dbSet)
     if not domain_ids:
@@ -432,7 +434,13 @@ def find_replacement(
     if dbCertificate is not None:
         statement = statement.where(
             CertificateSigned.id != dbCertificate.id,
-            CertificateSigned.timestamp_not_before > dbCertificate.timestamp_not_before,
+            sa.or_(
+                CertificateSigned.timestamp_not_before > dbCertificate.timestamp_not_before,
+                sa.and_(
+                    CertificateSigned.timestamp_not_before == dbCertificate.timestamp_not_before,
+                    CertificateSigned.id > dbCertificate.id,
+                ),
+            ),
         )
     elif created_after is not None:
         statement = statement.where(CertificateSigned.timestamp_created >= created_after)
