@@ -1511,6 +1511,22 @@ def get__QueueCertificate__backoff_by_set(ctx, unique_fqdn_set_id: int) -> Optio
     return dbLast if dbLast.timestamp_retry_after > ctx.timestamp else None
 
 
+def _renewal_results(requeued: list) -> Dict[str, Any]:
+    """The answer of a renewal queue run before any item: every count 0."""
+    return {
+        "count_total": 0,
+        "count_success": 0,
+        "count_fail": 0,
+        "count_deferred": 0,
+        "count_remaining": 0,
+        "count_waiting_later": 0,
+        "failures": {},
+        "deferred": {},
+        "requeued": requeued,
+        "QueueCertificate": None,
+    }
+
+
 def queue_certificates__process(ctx) -> Dict[str, Any]:
     """Renew ONE item: the oldest waiting one that is ready (claimed by ``take_queued_certificate``
     and committed before any ACME call), with an order of type "Queue - Certificate Renewal"
@@ -1537,18 +1553,7 @@ def queue_certificates__process(ctx) -> Dict[str, Any]:
     dbEvent = log__OperationsEvent(ctx, "QueueCertificate__process", {})
     requeued = requeue_due_retries(ctx, dbEvent)
     dbQueue = take_queued_certificate(ctx)
-    results: Dict[str, Any] = {
-        "count_total": 0,
-        "count_success": 0,
-        "count_fail": 0,
-        "count_deferred": 0,
-        "count_remaining": 0,
-        "count_waiting_later": 0,
-        "failures": {},
-        "deferred": {},
-        "requeued": requeued,
-        "QueueCertificate": None,
-    }
+    results = _renewal_results(requeued)
 
     def _finish_event():
         results["count_remaining"] = get__QueueCertificate__count_ready(ctx)
@@ -1624,19 +1629,8 @@ def queue_certificates__process_items(ctx, max_items: int = 1) -> Dict[str, Any]
         ``deferred``, ``error``).
     """
     max_items = check_max_items(max_items)
-    results: Dict[str, Any] = {
-        "count_total": 0,
-        "count_success": 0,
-        "count_fail": 0,
-        "count_deferred": 0,
-        "count_remaining": 0,
-        "count_waiting_later": 0,
-        "failures": {},
-        "deferred": {},
-        "requeued": [],
-        "QueueCertificate": None,
-        "items": [],
-    }
+    results = _renewal_results([])
+    results["items"] = []
     # the back-offs that ended go back to the queue once, before the workers start (this run's
     # event; each item gets its own as with one item a call)
     dbEvent = log__OperationsEvent(ctx, "QueueCertificate__process", {"max_items": max_items})
