@@ -14,7 +14,6 @@ from ...model.objects import AcmeAccountKey
 from ...model.objects import AcmeAccountProvider
 from ...model.objects import AcmeAuthorization
 from ...model.objects import AcmeChallenge
-from ...model.objects import AcmeChallengeProbe
 from ...model.objects import AcmeChallengePoll
 from ...model.objects import AcmeEventLog
 from ...model.objects import AcmeOrder
@@ -82,21 +81,6 @@ def get__AcmeChallenge__answerable(ctx, token: str, domain_name: str) -> Optiona
 
     found = reads.challenge_answerable(ctx.dbsession, token, domain_name, ctx.timestamp)
     return ctx.dbsession.get(AcmeChallenge, found.id) if found is not None else None
-
-
-def get__AcmeChallengeProbe__answerable(ctx, token: str, domain_name: str) -> Optional[AcmeChallengeProbe]:
-    """The http-01 self-check's probe for ``token`` on ``domain_name``, if not expired
-    (``ctx.timestamp``), and never for a blocklisted name (the responder ignores blocklisted hosts).
-    One query on the token's unique index; the responder asks only after a miss on the real
-    challenges."""
-    return ctx.dbsession.scalars(
-        sa.select(AcmeChallengeProbe).where(
-            AcmeChallengeProbe.token == token,
-            AcmeChallengeProbe.domain_name == domain_name,
-            AcmeChallengeProbe.timestamp_expires > ctx.timestamp,
-            ~sa.exists().where(DomainBlocklisted.domain_name == domain_name),
-        )
-    ).first()
 
 
 def get__AcmeOrderlessChallenge__answerable(ctx, token: str, domain_name: str) -> Optional[AcmeOrderlessChallenge]:

@@ -252,6 +252,8 @@ _PROBE = (
 
 
 def probe_answerable(connection, token: str, domain_name: str, now: datetime.datetime) -> Optional[str]:
-    """The key authorization of the http-01 self-check's live probe for ``token`` on
-    ``domain_name``, or None (the rule of ``get.get__AcmeChallengeProbe__answerable``)."""
+    """The key authorization of the http-01 self-check's live probe (``AcmeChallengeProbe``) for
+    ``token`` on ``domain_name``, or None: not expired at ``now``, and never for a blocklisted
+    name (the responder ignores blocklisted hosts). One query on the token's unique index; the
+    responder asks only after a miss on the real challenges."""
     return connection.execute(_PROBE, {"token": token, "domain_name": domain_name, "now": now}).scalar()
