@@ -428,6 +428,22 @@ def check_max_domains_per_certificate(ctx, max_domains_per_certificate: Optional
     return max_domains_per_certificate
 
 
+def _check_enough_waiting(ctx) -> int:
+    """``queue_domains_min_per_cert``, once at least that many names are waiting.
+
+    :raises errors.InvalidRequest: fewer are waiting (nothing is taken).
+    """
+    minimum = ctx.settings.queue_domains_min_per_cert
+    waiting = get__QueueDomain__count_waiting(ctx)
+    if waiting < minimum:
+        raise errors.InvalidRequest(
+            "%s domain name(s) are waiting in the queue; processing needs at least %s "
+            "(`queue_domains_min_per_cert`)." % (waiting, minimum),
+            field="max_domains_per_certificate",
+        )
+    return minimum
+
+
 def queue_domains__process(
     ctx,
     dbAccount: AcmeAccount,
@@ -475,14 +491,7 @@ def queue_domains__process_spec(
     template = template.validate(ctx, names=False)
     dbAccount = template.dbAccount
     processing_strategy = template.processing_strategy
-    minimum = ctx.settings.queue_domains_min_per_cert
-    waiting = get__QueueDomain__count_waiting(ctx)
-    if waiting < minimum:
-        raise errors.InvalidRequest(
-            "%s domain name(s) are waiting in the queue; processing needs at least %s "
-            "(`queue_domains_min_per_cert`)." % (waiting, minimum),
-            field="max_domains_per_certificate",
-        )
+    minimum = _check_enough_waiting(ctx)
 
     dbQueueDomains = take_queued_domains(ctx, limit)
     if len(dbQueueDomains) < minimum:
@@ -564,14 +573,7 @@ def queue_domains__process_items(
     max_items = check_max_items(max_items)
     limit = check_max_domains_per_certificate(ctx, max_domains_per_certificate)
     template = template.validate(ctx, names=False)
-    minimum = ctx.settings.queue_domains_min_per_cert
-    waiting = get__QueueDomain__count_waiting(ctx)
-    if waiting < minimum:
-        raise errors.InvalidRequest(
-            "%s domain name(s) are waiting in the queue; processing needs at least %s "
-            "(`queue_domains_min_per_cert`)." % (waiting, minimum),
-            field="max_domains_per_certificate",
-        )
+    minimum = _check_enough_waiting(ctx)
     account_id = template.dbAccount.id
     key_id = template.dbPrivateKey.id if template.dbPrivateKey is not None else None
 
